@@ -1,0 +1,73 @@
+// npm run build: Rust -> wasm32 -> wasm-bindgen -> wasm-opt -> load test -> size report.
+// Fails when the optimised module does not load or is over the size budget.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { root, run, setupBuild } from './setup.mjs';
+
+/** Budgets, gzipped bytes (issue "Benchmarks": at most 80 KB of wasm and 6 KB of JS glue). */
+export const BUDGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
+
+const pkg = join(root, 'pkg');
+const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
+// Rust's wasm32 target emits these proposals by default; wasm-opt must accept them.
+const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
+
+export function build() {
+  setupBuild();
+  run('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown']);
+  rmSync(pkg, { recursive: true, force: true });
+  run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', pkg, '--out-name', 'ratecard',
+    join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')]);
+  const wasm = join(pkg, 'ratecard_bg.wasm');
+  copyFileSync(wasm, `${wasm}.unoptimized`);
+  run(wasmOpt, ['-O3', ...features, wasm, '-o', wasm]);
+  loadTest();
+  rmSync(`${wasm}.unoptimized`);
+  // Types come from the hand-written js/ratecard.d.ts; the generated ones describe internals.
+  for (const f of ['ratecard.d.ts', 'ratecard_bg.wasm.d.ts']) rmSync(join(pkg, f), { force: true });
+  writeFileSync(join(pkg, '.gitignore'), '*\n');
+  return report();
+}
+
+/** Instantiates the optimised module in a fresh Node and makes real calls: an optimiser that
+ *  produces a module that does not load (binaryen 108 did) must fail the build. */
+function loadTest() {
+  const probe = `
+    const r = await import(${JSON.stringify(join(root, 'js', 'node.js'))});
+    const p = r.priceTiers({ tiers: [{ upTo: null, unitPrice: '0.10' }] }, '3', 'USD');
+    if (p.amount !== '0.30') throw new Error('wrong price ' + JSON.stringify(p));
+    try { r.priceTiers({ tiers: [] }, '1'); throw new Error('no error'); }
+    catch (e) { if (e.code !== 'EMPTY_TIERS') throw e; }
+    console.log('build: load test passed (ratecard ' + r.version() + ')');`;
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('the optimised wasm module failed its load test');
+}
+
+function sizes(file) {
+  const bytes = readFileSync(file);
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+
+function report() {
+  const wasm = sizes(join(pkg, 'ratecard_bg.wasm'));
+  const glue = sizes(join(pkg, 'ratecard.js'));
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  console.log(`build: ratecard_bg.wasm ${kb(wasm.raw)} raw, ${kb(wasm.gzip)} gzipped (budget ${kb(BUDGET.wasmGzip)})`);
+  console.log(`build: ratecard.js glue ${kb(glue.raw)} raw, ${kb(glue.gzip)} gzipped (budget ${kb(BUDGET.glueGzip)})`);
+  if (wasm.gzip > BUDGET.wasmGzip || glue.gzip > BUDGET.glueGzip) {
+    throw new Error('build: over the size budget');
+  }
+  return { wasm, glue, unoptimizedRaw: statSync(join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')).size };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    build();
+  } catch (e) {
+    console.error(e.message);
+    process.exit(1);
+  }
+}

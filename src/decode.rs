@@ -1,0 +1,436 @@
+//! Reading typed values out of a parsed [`Value`], collecting every problem with its path.
+//!
+//! Decoders return `Option<T>`: `None` means "a problem was recorded here", so one pass over an
+//! input reports everything that is wrong with it, not just the first thing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::{join_path, Code, Error, Problem};
+use crate::json::Value;
+
+/// Largest integer a JSON number may hold and still mean the same in JavaScript (2^53 - 1).
+const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
+
+/// Collects problems while decoding one input.
+#[derive(Default)]
+pub(crate) struct Decoder {
+    pub(crate) problems: Vec<Problem>,
+}
+
+/// An object being decoded: its members and its path.
+pub(crate) struct Obj<'a> {
+    members: &'a [(String, Value)],
+    path: String,
+}
+
+impl<'a> Obj<'a> {
+    /// The member `key`; an explicit `null` counts as absent.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
+        self.get_raw(key).filter(|v| **v != Value::Null)
+    }
+
+    /// The member `key`, `null` included.
+    pub(crate) fn get_raw(&self, key: &str) -> Option<&'a Value> {
+        self.members.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The path of member `key`.
+    pub(crate) fn at(&self, key: &str) -> String {
+        join_path(&self.path, key)
+    }
+}
+
+/// Which JSON forms a decimal field accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Num {
+    /// Prices, rates, amounts: a string only (`"0.0137"`), never a JSON number.
+    Money,
+    /// Quantities: a string, or a JSON number that is an exact integer.
+    Quantity,
+}
+
+impl Decoder {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn problem(
+        &mut self,
+        code: Code,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.problems.push(Problem::new(code, path, message));
+    }
+
+    /// Ends decoding: the value if no problem was recorded, otherwise every problem.
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, Error> {
+        match (Error::from_problems(self.problems), value) {
+            (None, Some(v)) => Ok(v),
+            (Some(e), _) => Err(e),
+            // A decoder that returns None must have recorded why; keep the promise anyway.
+            (None, None) => Err(Error::new(Code::InvalidValue, "", "invalid input")),
+        }
+    }
+
+    fn wrong_type(&mut self, v: &Value, path: &str, expected: &str) {
+        self.problem(
+            Code::InvalidType,
+            path,
+            format!("expected {expected}, found {}", v.kind()),
+        );
+    }
+
+    /// An object whose keys must all be in `known`; reports each unknown key.
+    pub(crate) fn object<'a>(
+        &mut self,
+        v: &'a Value,
+        path: &str,
+        known: &[&str],
+    ) -> Option<Obj<'a>> {
+        let Value::Object(members) = v else {
+            self.wrong_type(v, path, "an object");
+            return None;
+        };
+        for (k, _) in members {
+            if !known.contains(&k.as_str()) {
+                let hint = known
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(k))
+                    .map(|n| format!(" (did you mean \"{n}\"?)"))
+                    .unwrap_or_default();
+                self.problem(
+                    Code::UnknownField,
+                    join_path(path, k),
+                    format!(
+                        "unknown field \"{k}\"{hint}; known fields: {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        }
+        Some(Obj {
+            members,
+            path: path.to_string(),
+        })
+    }
+
+    /// A required member, decoded by `f`.
+    pub(crate) fn req<'a, T>(
+        &mut self,
+        o: &Obj<'a>,
+        key: &str,
+        f: impl FnOnce(&mut Self, &'a Value, &str) -> Option<T>,
+    ) -> Option<T> {
+        match o.get(key) {
+            Some(v) => f(self, v, &o.at(key)),
+            None => {
+                self.problem(
+                    Code::MissingField,
+                    o.at(key),
+                    format!("\"{key}\" is required"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional member: `Some(None)` when absent or null, `None` when present but invalid.
+    pub(crate) fn opt<'a, T>(
+        &mut self,
+        o: &Obj<'a>,
+        key: &str,
+        f: impl FnOnce(&mut Self, &'a Value, &str) -> Option<T>,
+    ) -> Option<Option<T>> {
+        match o.get(key) {
+            Some(v) => f(self, v, &o.at(key)).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// An array, each item decoded by `f` (all items are visited, so all problems are found).
+    pub(crate) fn array<'a, T>(
+        &mut self,
+        v: &'a Value,
+        path: &str,
+        mut f: impl FnMut(&mut Self, &'a Value, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Value::Array(items) = v else {
+            self.wrong_type(v, path, "an array");
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match f(self, item, &format!("{path}[{i}]")) {
+                Some(x) => out.push(x),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    pub(crate) fn string<'a>(&mut self, v: &'a Value, path: &str) -> Option<&'a str> {
+        match v {
+            Value::String(s) => Some(s),
+            _ => {
+                self.wrong_type(v, path, "a string");
+                None
+            }
+        }
+    }
+
+    /// A non-empty identifier of at most 200 characters.
+    pub(crate) fn id(&mut self, v: &Value, path: &str) -> Option<String> {
+        let s = self.string(v, path)?;
+        if s.is_empty() || s.len() > 200 {
+            self.problem(
+                Code::InvalidValue,
+                path,
+                "an id must have 1 to 200 characters",
+            );
+            return None;
+        }
+        Some(s.to_string())
+    }
+
+    pub(crate) fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.wrong_type(v, path, "true or false");
+                None
+            }
+        }
+    }
+
+    /// One of a fixed set of strings.
+    pub(crate) fn choice<T: Copy>(
+        &mut self,
+        v: &Value,
+        path: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let s = self.string(v, path)?;
+        let found = options.iter().find(|(name, _)| *name == s).map(|(_, t)| *t);
+        if found.is_none() {
+            let names: Vec<_> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            self.problem(
+                Code::InvalidValue,
+                path,
+                format!("\"{s}\" is not one of {}", names.join(", ")),
+            );
+        }
+        found
+    }
+
+    /// An exact decimal; see [`Num`] for the accepted forms.
+    pub(crate) fn decimal(&mut self, v: &Value, path: &str, num: Num) -> Option<Decimal> {
+        match (v, num) {
+            (Value::String(s), _) => match parse_decimal(s) {
+                Ok(d) => Some(d),
+                Err((code, msg)) => {
+                    self.problem(code, path, msg);
+                    None
+                }
+            },
+            (Value::Number(n), Num::Quantity) => match exact_integer(n) {
+                Some(i) => Some(Decimal::from(i)),
+                None => {
+                    self.problem(
+                        Code::InexactNumber,
+                        path,
+                        format!("the JSON number {n} is not an exact integer: write it as a string (\"{n}\")"),
+                    );
+                    None
+                }
+            },
+            (Value::Number(n), Num::Money) => {
+                self.problem(
+                    Code::InexactNumber,
+                    path,
+                    format!("prices are written as strings (\"{n}\"), never as JSON numbers"),
+                );
+                None
+            }
+            _ => {
+                self.wrong_type(v, path, "a decimal string");
+                None
+            }
+        }
+    }
+
+    /// A decimal that must not be negative.
+    pub(crate) fn non_negative(&mut self, v: &Value, path: &str, num: Num) -> Option<Decimal> {
+        let d = self.decimal(v, path, num)?;
+        if d.is_sign_negative() {
+            self.problem(Code::NegativeQuantity, path, format!("{d} is negative"));
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A decimal that must be greater than zero.
+    pub(crate) fn positive(&mut self, v: &Value, path: &str, num: Num) -> Option<Decimal> {
+        let d = self.decimal(v, path, num)?;
+        if d <= Decimal::ZERO {
+            self.problem(
+                Code::InvalidValue,
+                path,
+                format!("must be greater than zero, found {d}"),
+            );
+            return None;
+        }
+        Some(d)
+    }
+
+    /// A positive whole count (durations): an integer number or an integer string.
+    pub(crate) fn count(&mut self, v: &Value, path: &str) -> Option<u32> {
+        let d = self.decimal(v, path, Num::Quantity)?;
+        match u32::try_from(d.trunc().mantissa()) {
+            Ok(n) if d.fract().is_zero() && d.scale() == 0 && n > 0 => Some(n),
+            _ => {
+                self.problem(
+                    Code::InvalidValue,
+                    path,
+                    format!("expected a whole number from 1 to 4294967295, found {d}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An instant: RFC 3339 (`2026-11-21T10:00:00Z`, any offset) or a date (`2026-11-21`, midnight UTC).
+    pub(crate) fn instant(&mut self, v: &Value, path: &str) -> Option<DateTime<Utc>> {
+        let s = self.string(v, path)?;
+        let parsed = DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| s.len() == 10)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|d| d.and_utc())
+            });
+        if parsed.is_none() {
+            self.problem(
+                Code::InvalidDate,
+                path,
+                format!("\"{s}\" is not an ISO 8601 timestamp such as 2026-11-21T10:00:00Z or a date such as 2026-11-21"),
+            );
+        }
+        parsed
+    }
+}
+
+/// Parses a plain decimal string: optional `-`, digits, optional `.digits`. No exponent, no `+`,
+/// no white space. `-0` is zero.
+pub(crate) fn parse_decimal(s: &str) -> Result<Decimal, (Code, String)> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !plain(int) || !plain(frac) {
+        let shown: String = s.chars().take(40).collect();
+        return Err((
+            Code::InvalidDecimal,
+            format!("\"{shown}\" is not a decimal number (expected digits with an optional '-' and '.', such as \"12.50\")"),
+        ));
+    }
+    let d = Decimal::from_str_exact(s).map_err(|_| {
+        (
+            Code::DecimalOutOfRange,
+            format!("{} digits cannot be represented exactly (at most 28 significant digits, 28 decimal places)", digits.len() - 1),
+        )
+    })?;
+    Ok(if d.is_zero() { Decimal::ZERO } else { d })
+}
+
+/// The value of a JSON number literal when it is an integer JavaScript represents exactly.
+fn exact_integer(literal: &str) -> Option<i64> {
+    let body = literal.strip_prefix('-').unwrap_or(literal);
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) || body.len() > 16 {
+        return None;
+    }
+    let n: i64 = literal.parse().ok()?;
+    (n.abs() <= MAX_SAFE_INTEGER).then_some(if n == 0 { 0 } else { n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_strings_are_strict() {
+        assert_eq!(parse_decimal("0.0137").unwrap().to_string(), "0.0137");
+        assert_eq!(parse_decimal("-0").unwrap().to_string(), "0");
+        assert_eq!(parse_decimal("-0.00").unwrap(), Decimal::ZERO);
+        assert!(!parse_decimal("-0.00").unwrap().is_sign_negative());
+        for bad in [
+            "", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "NaN", "Infinity", "0x10", "1,5", "١",
+        ] {
+            assert_eq!(
+                parse_decimal(bad).unwrap_err().0,
+                Code::InvalidDecimal,
+                "{bad:?}"
+            );
+        }
+        let thirty_places = format!("0.{}1", "0".repeat(29));
+        assert_eq!(
+            parse_decimal(&thirty_places).unwrap_err().0,
+            Code::DecimalOutOfRange
+        );
+        assert_eq!(
+            parse_decimal(&"9".repeat(400)).unwrap_err().0,
+            Code::DecimalOutOfRange
+        );
+    }
+
+    #[test]
+    fn json_numbers_only_as_exact_integers() {
+        assert_eq!(exact_integer("9007199254740991"), Some(MAX_SAFE_INTEGER));
+        assert_eq!(exact_integer("-12"), Some(-12));
+        for bad in ["9007199254740992", "1.5", "1e3", "5.0", "-"] {
+            assert_eq!(exact_integer(bad), None, "{bad}");
+        }
+        let mut d = Decoder::new();
+        assert!(d
+            .decimal(&Value::Number("3".into()), "q", Num::Money)
+            .is_none());
+        assert_eq!(d.problems[0].code, Code::InexactNumber);
+        assert_eq!(
+            d.decimal(&Value::Number("3".into()), "q", Num::Quantity),
+            Some(Decimal::from(3))
+        );
+    }
+
+    #[test]
+    fn instants_accept_rfc3339_and_dates_only() {
+        let mut d = Decoder::new();
+        let t = d
+            .instant(&Value::str("2026-01-31T23:00:00+02:00"), "at")
+            .unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-01-31T21:00:00+00:00");
+        assert!(d.instant(&Value::str("2026-02-01"), "at").is_some());
+        for bad in [
+            "2026-13-01",
+            "yesterday",
+            "2026-1-1",
+            "2026-02-30T00:00:00Z",
+            "0000-00-00",
+        ] {
+            assert!(d.instant(&Value::str(bad), "at").is_none(), "{bad}");
+        }
+        assert!(d.problems.iter().all(|p| p.code == Code::InvalidDate));
+    }
+
+    #[test]
+    fn unknown_fields_name_the_likely_intent() {
+        let mut d = Decoder::new();
+        let v = crate::json::parse(r#"{"upto":"1"}"#).unwrap();
+        d.object(&v, "tiers[0]", &["upTo", "unitPrice"]);
+        assert_eq!(d.problems[0].path, "tiers[0].upto");
+        assert!(d.problems[0].message.contains("did you mean \"upTo\""));
+    }
+}

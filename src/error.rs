@@ -1,0 +1,286 @@
+//! One error type for the whole crate: a stable code, the JSON path of what was wrong, and a
+//! message for people. Validation collects many [`Problem`]s; an [`Error`] carries them all.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident = $text:literal,)*) => {
+        /// A stable, machine-readable problem code. The text form (`Code::as_str`) is part of
+        /// the public contract in every runtime: it never changes meaning once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Code {
+            /// The code as SCREAMING_SNAKE text, e.g. `"TIER_BOUNDS_NOT_INCREASING"`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => $text,)*
+                }
+            }
+
+            /// Every code, in declaration order (used by docs and tests).
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+        }
+    };
+}
+
+codes! {
+    // Input text and shapes.
+    /// The input is not well-formed JSON.
+    InvalidJson = "INVALID_JSON",
+    /// JSON nested deeper than the parser allows.
+    JsonTooDeep = "JSON_TOO_DEEP",
+    /// An object names the same key twice.
+    DuplicateKey = "DUPLICATE_KEY",
+    /// An input is larger than the documented limits.
+    InputTooLarge = "INPUT_TOO_LARGE",
+    /// An object has a key the format does not define (often a misspelling).
+    UnknownField = "UNKNOWN_FIELD",
+    /// A required key is missing.
+    MissingField = "MISSING_FIELD",
+    /// A value has the wrong JSON type.
+    InvalidType = "INVALID_TYPE",
+    /// A JSON number where only an exact value will do (a fraction, an exponent, or beyond 2^53).
+    InexactNumber = "INEXACT_NUMBER",
+    /// A string that is not a plain decimal number.
+    InvalidDecimal = "INVALID_DECIMAL",
+    /// A decimal with more digits than can be represented exactly (over 28 significant digits).
+    DecimalOutOfRange = "DECIMAL_OUT_OF_RANGE",
+    /// A value outside its allowed set or range.
+    InvalidValue = "INVALID_VALUE",
+    /// A timestamp that is not ISO 8601 / RFC 3339.
+    InvalidDate = "INVALID_DATE",
+    // Money.
+    /// Arithmetic would exceed the exact decimal range.
+    Overflow = "OVERFLOW",
+    /// A currency code not known to the catalog (or not in ISO 4217).
+    UnknownCurrency = "UNKNOWN_CURRENCY",
+    // Tier tables.
+    /// A tier table without tiers.
+    EmptyTiers = "EMPTY_TIERS",
+    /// A tier bound that is zero or negative.
+    TierBoundNotPositive = "TIER_BOUND_NOT_POSITIVE",
+    /// A tier bound not greater than the one before it.
+    TierBoundsNotIncreasing = "TIER_BOUNDS_NOT_INCREASING",
+    /// `upTo: null` on a tier that is not the last.
+    UnboundedTierNotLast = "UNBOUNDED_TIER_NOT_LAST",
+    /// A negative price where the catalog does not allow credits.
+    NegativePrice = "NEGATIVE_PRICE",
+    /// A negative quantity or reading.
+    NegativeQuantity = "NEGATIVE_QUANTITY",
+    /// A quantity above the last tier's bound.
+    QuantityAboveLastTier = "QUANTITY_ABOVE_LAST_TIER",
+    // Catalog.
+    /// Two entries of one list share an id.
+    DuplicateId = "DUPLICATE_ID",
+    /// A reference to a product the catalog does not have.
+    UnknownProduct = "UNKNOWN_PRODUCT",
+    /// A reference to a region the catalog does not have.
+    UnknownRegion = "UNKNOWN_REGION",
+    /// A reference to a plan the catalog does not have.
+    UnknownPlan = "UNKNOWN_PLAN",
+    /// More than one plan is marked default.
+    MultipleDefaultPlans = "MULTIPLE_DEFAULT_PLANS",
+    /// No plan was named and the catalog has no default plan.
+    NoDefaultPlan = "NO_DEFAULT_PLAN",
+    /// Two price rules would both apply to the same product, phase, currency and region.
+    AmbiguousPriceRule = "AMBIGUOUS_PRICE_RULE",
+    /// A price rule for a phase the plan does not have.
+    UnknownPhase = "UNKNOWN_PHASE",
+    /// Package cpu that is not a positive multiple of 0.25.
+    InvalidCpu = "INVALID_CPU",
+    /// A metered product whose unit type does not match a package allowance (GB).
+    AllowanceUnitMismatch = "ALLOWANCE_UNIT_MISMATCH",
+    /// Warning: under the billingStart clock, a discount not longer than the trial is never reached.
+    DiscountNeverReached = "DISCOUNT_NEVER_REACHED",
+    /// The catalog has problems; see the list of problems.
+    InvalidCatalog = "INVALID_CATALOG",
+    // Quotes.
+    /// No price rule matched (a warning, or an error in strict mode); the price is zero.
+    NoPriceRule = "NO_PRICE_RULE",
+    /// The customer's billingStart is after the instant being priced.
+    BillingStartAfterAt = "BILLING_START_AFTER_AT",
+    /// A usage reading for a product that is not metered.
+    NotMetered = "NOT_METERED",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in an input: what (code), where (JSON path) and why (message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The stable code.
+    pub code: Code,
+    /// JSON path of the offending value, e.g. `plans[1].prices[3].tiers[2].upTo`.
+    pub path: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl Problem {
+    /// Creates a problem.
+    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The problem as a JSON object `{code, path, message}`.
+    pub fn to_value(&self) -> crate::json::Value {
+        crate::json::ObjectBuilder::new()
+            .put("code", self.code.as_str())
+            .put("path", self.path.as_str())
+            .put("message", self.message.as_str())
+            .build()
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.code, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.path, self.code, self.message)
+        }
+    }
+}
+
+/// The error of every fallible operation.
+///
+/// [`Error::code`] and [`Error::path`] describe the first problem; [`Error::problems`] lists
+/// every problem found (at least one), so a caller can show them all at once.
+///
+/// # Example
+/// ```
+/// use ratecard::{Code, TierTable};
+/// let err = TierTable::from_json(r#"{"mode":"volume","tiers":[{"upto":"10","unitPrice":"1"}]}"#)
+///     .unwrap_err();
+/// assert_eq!(err.code(), Code::UnknownField);
+/// assert_eq!(err.path(), "tiers[0].upto");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    problems: Vec<Problem>,
+}
+
+impl Error {
+    /// An error with a single problem.
+    pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            problems: vec![Problem::new(code, path, message)],
+        }
+    }
+
+    /// An error made of several problems. Returns `None` when the list is empty.
+    pub fn from_problems(problems: Vec<Problem>) -> Option<Self> {
+        (!problems.is_empty()).then_some(Error { problems })
+    }
+
+    /// The code of the first problem.
+    pub fn code(&self) -> Code {
+        self.problems[0].code
+    }
+
+    /// The JSON path of the first problem.
+    pub fn path(&self) -> &str {
+        &self.problems[0].path
+    }
+
+    /// Every problem found; never empty.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Puts `prefix` in front of every path (`"order"` + `lines[0]` = `order.lines[0]`).
+    pub(crate) fn within(mut self, prefix: &str) -> Self {
+        for p in &mut self.problems {
+            p.path = join_path(prefix, &p.path);
+        }
+        self
+    }
+
+    /// The error as a JSON object `{code, path, message, problems}`.
+    pub fn to_value(&self) -> crate::json::Value {
+        crate::json::ObjectBuilder::new()
+            .put("code", self.code().as_str())
+            .put("path", self.path())
+            .put("message", self.to_string())
+            .put(
+                "problems",
+                self.problems
+                    .iter()
+                    .map(Problem::to_value)
+                    .collect::<Vec<_>>(),
+            )
+            .build()
+    }
+}
+
+/// Joins a path prefix and a relative path (`a` + `b` = `a.b`, `a` + `[0]` = `a[0]`).
+pub(crate) fn join_path(prefix: &str, rest: &str) -> String {
+    if prefix.is_empty() {
+        rest.to_string()
+    } else if rest.is_empty() {
+        prefix.to_string()
+    } else if rest.starts_with('[') {
+        format!("{prefix}{rest}")
+    } else {
+        format!("{prefix}.{rest}")
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.problems[0])?;
+        match self.problems.len() {
+            1 => Ok(()),
+            n => write!(
+                f,
+                " (and {} more problem{})",
+                n - 1,
+                if n == 2 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_screaming_snake() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate {c}");
+            assert!(c
+                .as_str()
+                .chars()
+                .all(|ch| ch.is_ascii_uppercase() || ch == '_'));
+        }
+    }
+
+    #[test]
+    fn display_counts_the_other_problems() {
+        let e = Error::from_problems(vec![
+            Problem::new(Code::UnknownField, "a", "x"),
+            Problem::new(Code::MissingField, "b", "y"),
+            Problem::new(Code::MissingField, "c", "z"),
+        ])
+        .unwrap();
+        assert_eq!(e.to_string(), "a: UNKNOWN_FIELD: x (and 2 more problems)");
+        assert_eq!(e.within("order").path(), "order.a");
+        assert!(Error::from_problems(vec![]).is_none());
+    }
+}

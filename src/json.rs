@@ -1,0 +1,474 @@
+//! A small JSON document model with one parser and one writer.
+//!
+//! Every runtime (native, wasm in Node, wasm in a browser) reads its input and writes its
+//! output through this module, so the same input gives the same bytes everywhere. It exists
+//! instead of serde because pricing input needs things a generic deserializer does not give:
+//! every problem reported at once with its path, unknown and duplicated keys rejected, and
+//! numbers kept as their literal text so that no binary float ever touches a price.
+
+use crate::error::{Code, Error};
+
+/// Deepest nesting of arrays and objects the parser accepts.
+pub const MAX_DEPTH: usize = 64;
+
+/// A parsed JSON value. Object members keep their order; numbers keep their literal text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, as written (`12`, `-0.5`, `1e3`).
+    Number(String),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object; members in document order, keys unique.
+    Object(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// A short name of the value's JSON type, for error messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    /// The member `key` of an object, if this is an object that has it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for a string value.
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// Serializes to compact JSON, byte for byte what `JSON.stringify` gives for the same value.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        write_value(self, &mut out);
+        out
+    }
+}
+
+/// Parses JSON text. The whole text must be one value (surrounding white space allowed).
+///
+/// # Errors
+/// `INVALID_JSON` with the byte offset for malformed text, `JSON_TOO_DEEP` past
+/// [`MAX_DEPTH`] levels, `DUPLICATE_KEY` when an object names a key twice.
+pub fn parse(text: &str) -> Result<Value, Error> {
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        pos: 0,
+        path: Vec::new(),
+    };
+    p.skip_ws();
+    let value = p.value(0)?;
+    p.skip_ws();
+    if p.pos != p.bytes.len() {
+        return Err(p.fail("unexpected text after the JSON value"));
+    }
+    Ok(value)
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    /// Path of the value being parsed, for DUPLICATE_KEY and JSON_TOO_DEEP messages.
+    path: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn fail(&self, what: &str) -> Error {
+        Error::new(
+            Code::InvalidJson,
+            "",
+            format!("invalid JSON at byte {}: {what}", self.pos),
+        )
+    }
+
+    fn path_text(&self) -> String {
+        let mut s = String::new();
+        for seg in &self.path {
+            if !seg.starts_with('[') && !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(seg);
+        }
+        s
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.bytes.get(self.pos) == Some(&b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Value) -> Result<Value, Error> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(self.fail("expected a JSON value"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, Error> {
+        match self.bytes.get(self.pos) {
+            None => Err(self.fail("unexpected end of input")),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[' | b'{') if depth >= MAX_DEPTH => Err(Error::new(
+                Code::JsonTooDeep,
+                self.path_text(),
+                format!("JSON nested deeper than {MAX_DEPTH} levels"),
+            )),
+            Some(b'[') => self.array(depth),
+            Some(b'{') => self.object(depth),
+            Some(_) => Err(self.fail("expected a JSON value")),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Value, Error> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.eat(b']') {
+            return Ok(Value::Array(items));
+        }
+        loop {
+            self.path.push(format!("[{}]", items.len()));
+            self.skip_ws();
+            let item = self.value(depth + 1)?;
+            self.path.pop();
+            items.push(item);
+            self.skip_ws();
+            if self.eat(b']') {
+                return Ok(Value::Array(items));
+            }
+            if !self.eat(b',') {
+                return Err(self.fail("expected ',' or ']'"));
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Value, Error> {
+        self.pos += 1;
+        let mut members: Vec<(String, Value)> = Vec::new();
+        self.skip_ws();
+        if self.eat(b'}') {
+            return Ok(Value::Object(members));
+        }
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.fail("expected a string key"));
+            }
+            let key = self.string()?;
+            self.path.push(key.clone());
+            if members.iter().any(|(k, _)| *k == key) {
+                return Err(Error::new(
+                    Code::DuplicateKey,
+                    self.path_text(),
+                    format!("the key \"{key}\" appears twice in one object"),
+                ));
+            }
+            self.skip_ws();
+            if !self.eat(b':') {
+                return Err(self.fail("expected ':'"));
+            }
+            self.skip_ws();
+            let value = self.value(depth + 1)?;
+            self.path.pop();
+            members.push((key, value));
+            self.skip_ws();
+            if self.eat(b'}') {
+                return Ok(Value::Object(members));
+            }
+            if !self.eat(b',') {
+                return Err(self.fail("expected ',' or '}'"));
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, Error> {
+        let start = self.pos;
+        self.eat(b'-');
+        let int_start = self.pos;
+        let digits = |p: &mut Self| {
+            let s = p.pos;
+            while let Some(b'0'..=b'9') = p.bytes.get(p.pos) {
+                p.pos += 1;
+            }
+            p.pos - s
+        };
+        let n = digits(self);
+        if n == 0 || (n > 1 && self.bytes[int_start] == b'0') {
+            return Err(self.fail("malformed number"));
+        }
+        if self.eat(b'.') && digits(self) == 0 {
+            return Err(self.fail("malformed number"));
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            if !self.eat(b'+') {
+                self.eat(b'-');
+            }
+            if digits(self) == 0 {
+                return Err(self.fail("malformed number"));
+            }
+        }
+        // The slice is ASCII by construction.
+        let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
+        Ok(Value::Number(text))
+    }
+
+    fn string(&mut self) -> Result<String, Error> {
+        self.pos += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.bytes.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // Input is a &str and the run stops only at ASCII bytes: a valid UTF-8 slice.
+            out.push_str(std::str::from_utf8(&self.bytes[run_start..self.pos]).unwrap_or(""));
+            match self.bytes.get(self.pos) {
+                None => return Err(self.fail("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let esc = self.bytes.get(self.pos).copied();
+                    self.pos += 1;
+                    match esc {
+                        Some(b'"') => out.push('"'),
+                        Some(b'\\') => out.push('\\'),
+                        Some(b'/') => out.push('/'),
+                        Some(b'b') => out.push('\u{8}'),
+                        Some(b'f') => out.push('\u{c}'),
+                        Some(b'n') => out.push('\n'),
+                        Some(b'r') => out.push('\r'),
+                        Some(b't') => out.push('\t'),
+                        Some(b'u') => out.push(self.unicode_escape()?),
+                        _ => return Err(self.fail("invalid escape in string")),
+                    }
+                }
+                Some(_) => return Err(self.fail("control character in string")),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, Error> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = self
+                .bytes
+                .get(self.pos)
+                .and_then(|b| (*b as char).to_digit(16));
+            let Some(d) = d else {
+                return Err(self.fail("invalid \\u escape"));
+            };
+            v = v * 16 + d;
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, Error> {
+        let hi = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            if !(self.eat(b'\\') && self.eat(b'u')) {
+                return Err(self.fail("lone surrogate in \\u escape"));
+            }
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(self.fail("lone surrogate in \\u escape"));
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else {
+            hi
+        };
+        char::from_u32(code).ok_or_else(|| self.fail("lone surrogate in \\u escape"))
+    }
+}
+
+fn write_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(n),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, (k, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(k, out);
+                out.push(':');
+                write_value(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Escapes exactly as `JSON.stringify` does, so output is byte-identical across runtimes.
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Builds output objects in a fixed member order.
+#[derive(Default)]
+pub(crate) struct ObjectBuilder(Vec<(String, Value)>);
+
+impl ObjectBuilder {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+    pub(crate) fn put(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.0.push((key.to_string(), value.into()));
+        self
+    }
+    pub(crate) fn build(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+impl From<usize> for Value {
+    fn from(n: usize) -> Value {
+        Value::Number(n.to_string())
+    }
+}
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_escapes_like_json_stringify() {
+        let text = r#"{"a":[1,-0.5,1e3,true,false,null],"b":"q\"\\\n\u0001é\ud83d\ude00/"}"#;
+        let v = parse(text).unwrap();
+        assert_eq!(
+            v.to_json(),
+            "{\"a\":[1,-0.5,1e3,true,false,null],\"b\":\"q\\\"\\\\\\n\\u0001é😀/\"}"
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_their_path() {
+        let e = parse(r#"{"a":{"b":1,"b":2}}"#).unwrap_err();
+        assert_eq!(e.code(), Code::DuplicateKey);
+        assert_eq!(e.path(), "a.b");
+    }
+
+    #[test]
+    fn rejects_deep_nesting_without_recursing_further() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(parse(&deep).unwrap_err().code(), Code::JsonTooDeep);
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn rejects_malformed_text() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "01",
+            "1.",
+            "-",
+            "\"abc",
+            "{\"a\" 1}",
+            "nul",
+            "1 2",
+            "\"\\ud800\"",
+            "\"\t\"",
+        ] {
+            assert_eq!(parse(bad).unwrap_err().code(), Code::InvalidJson, "{bad:?}");
+        }
+    }
+}

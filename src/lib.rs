@@ -1,0 +1,43 @@
+//! # ratecard
+//!
+//! An exact pricing engine for cloud-hosting billing plans. The same code runs natively (Rust
+//! servers, the `ratecard` CLI) and as WebAssembly (browsers, Node), so the price a customer
+//! sees in the browser is the price the server charges, to the digit.
+//!
+//! Money is exact: every amount is a [`rust_decimal::Decimal`], every amount in JSON is a string,
+//! arithmetic is checked, and rounding happens once per quote line, to the currency's minor unit.
+//!
+//! ```
+//! use ratecard::{Currency, Money, Rounding, TierTable};
+//!
+//! let storage = TierTable::from_json(r#"{
+//!     "mode": "graduated",
+//!     "tiers": [
+//!         { "upTo": "100", "unitPrice": "0.10" },
+//!         { "upTo": null,  "unitPrice": "0.08", "flatPrice": "1.00" }
+//!     ]
+//! }"#)?;
+//! let price = storage.price("250".parse()?)?;          // 100 x 0.10 + 150 x 0.08 + 1.00
+//! let usd = Currency::iso("USD").unwrap();
+//! assert_eq!(Money::round(price.amount, &usd, Rounding::HalfUp)?.to_string(), "23.00 USD");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod api;
+mod decode;
+mod error;
+pub mod json;
+mod money;
+mod tiers;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Code, Error, Problem};
+pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
+pub use rust_decimal::Decimal;
+pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
+
+/// The crate version, as reported by `version()` in every runtime.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,422 @@
+//! Currencies, rounding and checked arithmetic.
+//!
+//! Unit prices and rates keep full precision; an amount is rounded once, to its currency's
+//! minor unit, when it becomes a quote line ([`Money::round`]).
+
+use std::fmt;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::error::{Code, Error};
+
+/// ISO 4217 codes whose minor unit is not 2 (funds and metals without a minor unit are left
+/// out). Every other code in [`ISO_CODES`] has 2 decimal places.
+const ISO_EXPONENTS: &[(&str, u32)] = &[
+    ("BHD", 3),
+    ("BIF", 0),
+    ("CLF", 4),
+    ("CLP", 0),
+    ("DJF", 0),
+    ("GNF", 0),
+    ("IQD", 3),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KMF", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("LYD", 3),
+    ("OMR", 3),
+    ("PYG", 0),
+    ("RWF", 0),
+    ("TND", 3),
+    ("UGX", 0),
+    ("UYI", 0),
+    ("UYW", 4),
+    ("VND", 0),
+    ("VUV", 0),
+    ("XAF", 0),
+    ("XOF", 0),
+    ("XPF", 0),
+];
+
+/// Active ISO 4217 currency codes (list of 2025), space separated.
+const ISO_CODES: &str = "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB \
+BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP \
+DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR \
+ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK \
+MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG \
+QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND \
+TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER \
+ZAR ZMW ZWG";
+
+/// Largest number of decimal places a custom currency may declare.
+pub const MAX_CUSTOM_EXPONENT: u32 = 8;
+
+/// A currency: its code and the number of decimal places of its minor unit.
+///
+/// # Example
+/// ```
+/// use ratecard::Currency;
+/// assert_eq!(Currency::iso("JPY").unwrap().exponent(), 0);
+/// assert_eq!(Currency::iso("KWD").unwrap().exponent(), 3);
+/// assert!(Currency::iso("XYZ").is_none());
+/// let credits = Currency::custom("CREDIT", 4).unwrap();
+/// assert_eq!(credits.code(), "CREDIT");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: String,
+    exponent: u32,
+}
+
+impl Currency {
+    /// The ISO 4217 currency with this code (upper case), if there is one.
+    pub fn iso(code: &str) -> Option<Currency> {
+        if code.len() != 3 || !ISO_CODES.split(' ').any(|c| c == code) {
+            return None;
+        }
+        let exponent = ISO_EXPONENTS
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(2, |(_, e)| *e);
+        Some(Currency {
+            code: code.to_string(),
+            exponent,
+        })
+    }
+
+    /// A currency that is not in ISO 4217 (credits, tokens), with its own number of decimals.
+    ///
+    /// # Errors
+    /// `INVALID_VALUE` when the code is not 3 to 10 upper-case letters or digits starting with a
+    /// letter, or the exponent is above [`MAX_CUSTOM_EXPONENT`].
+    pub fn custom(code: &str, exponent: u32) -> Result<Currency, Error> {
+        let well_formed = (3..=10).contains(&code.len())
+            && code.starts_with(|c: char| c.is_ascii_uppercase())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !well_formed {
+            return Err(Error::new(
+                Code::InvalidValue,
+                "code",
+                format!(
+                    "\"{code}\" is not a currency code: use 3 to 10 upper-case letters or digits"
+                ),
+            ));
+        }
+        if exponent > MAX_CUSTOM_EXPONENT {
+            return Err(Error::new(
+                Code::InvalidValue,
+                "exponent",
+                format!(
+                    "a currency has at most {MAX_CUSTOM_EXPONENT} decimal places, found {exponent}"
+                ),
+            ));
+        }
+        Ok(Currency {
+            code: code.to_string(),
+            exponent,
+        })
+    }
+
+    /// The currency code, e.g. `"USD"`.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// Decimal places of the minor unit (USD 2, JPY 0, KWD 3).
+    pub fn exponent(&self) -> u32 {
+        self.exponent
+    }
+}
+
+/// How an amount is rounded to its currency's minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rounding {
+    /// Ties go away from zero: 0.125 -> 0.13, -0.125 -> -0.13 (the default).
+    #[default]
+    HalfUp,
+    /// Ties go to the even digit ("banker's rounding"): 0.125 -> 0.12, 0.135 -> 0.14.
+    HalfEven,
+}
+
+impl Rounding {
+    /// Rounds `exact` to `places` decimal places and sets exactly that scale (`5` -> `5.00`).
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the result cannot carry that many decimal places.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::Rounding;
+    /// use rust_decimal::Decimal;
+    /// let d: Decimal = "2.345".parse().unwrap();
+    /// assert_eq!(Rounding::HalfUp.round(d, 2).unwrap().to_string(), "2.35");
+    /// assert_eq!(Rounding::HalfEven.round(d, 2).unwrap().to_string(), "2.34");
+    /// ```
+    pub fn round(self, exact: Decimal, places: u32) -> Result<Decimal, Error> {
+        let strategy = match self {
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+        };
+        let mut d = exact.round_dp_with_strategy(places, strategy);
+        if d.is_zero() {
+            d = Decimal::ZERO; // never "-0.00"
+        }
+        d.rescale(places);
+        if d.scale() != places {
+            return Err(overflow(&format!(
+                "rounding {exact} to {places} decimal places"
+            )));
+        }
+        Ok(d)
+    }
+}
+
+/// An amount rounded to its currency's minor unit.
+///
+/// # Example
+/// ```
+/// use ratecard::{Currency, Money, Rounding};
+/// let usd = Currency::iso("USD").unwrap();
+/// let m = Money::round("10.005".parse().unwrap(), &usd, Rounding::HalfUp).unwrap();
+/// assert_eq!(m.to_string(), "10.01 USD");
+/// assert_eq!(m.minor_units(), 1001);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Money {
+    amount: Decimal,
+    currency: Currency,
+}
+
+impl Money {
+    /// Rounds an exact amount to the currency's minor unit.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the amount is too large to carry the currency's decimal places.
+    pub fn round(exact: Decimal, currency: &Currency, rounding: Rounding) -> Result<Money, Error> {
+        Ok(Money {
+            amount: rounding.round(exact, currency.exponent)?,
+            currency: currency.clone(),
+        })
+    }
+
+    /// The rounded amount, with exactly the currency's number of decimal places.
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    /// The currency.
+    pub fn currency(&self) -> &Currency {
+        &self.currency
+    }
+
+    /// The amount in minor units (cents for USD, yen for JPY).
+    pub fn minor_units(&self) -> i128 {
+        self.amount.mantissa()
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.amount, self.currency.code)
+    }
+}
+
+/// An exact (unrounded) amount as text: trailing zeros removed, but never fewer decimal places
+/// than the currency's (`5` in USD is `"5.00"`, `0.00685` stays `"0.00685"`).
+pub(crate) fn exact_text(d: Decimal, places: u32) -> String {
+    let mut n = d.normalize();
+    if n.scale() < places {
+        n.rescale(places);
+    }
+    n.to_string()
+}
+
+pub(crate) fn overflow(what: &str) -> Error {
+    Error::new(
+        Code::Overflow,
+        "",
+        format!("{what} exceeds the exact decimal range (28 digits)"),
+    )
+}
+
+/// Checked decimal arithmetic: a result that overflows, or that `rust_decimal` would have to
+/// round to fit 28 digits, is an `OVERFLOW` error, never a panic, a wrap or a silent rounding.
+pub(crate) mod checked {
+    use super::overflow;
+    use crate::error::Error;
+    use rust_decimal::Decimal;
+
+    /// Accepts `r` only if it carries `scale` decimal places, i.e. nothing was rounded away.
+    fn exact(
+        r: Option<Decimal>,
+        scale: u32,
+        what: impl FnOnce() -> String,
+    ) -> Result<Decimal, Error> {
+        match r {
+            Some(r) if r.scale() == scale => Ok(r),
+            _ => Err(overflow(&what())),
+        }
+    }
+
+    pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+        let (a, b) = (a.normalize(), b.normalize());
+        exact(a.checked_add(b), a.scale().max(b.scale()), || {
+            format!("{a} + {b}")
+        })
+    }
+    pub(crate) fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+        add(a, -b)
+    }
+    pub(crate) fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+        let (a, b) = (a.normalize(), b.normalize());
+        exact(a.checked_mul(b), a.scale() + b.scale(), || {
+            format!("{a} x {b}")
+        })
+    }
+    /// Division, which may round at the 28th digit (used for rates derived for display and
+    /// fractional blocks only); the divisor is validated to be non-zero where it comes from input.
+    pub(crate) fn div(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+        a.checked_div(b)
+            .ok_or_else(|| overflow(&format!("{a} / {b}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn iso_table_has_the_exceptions_and_defaults_to_two() {
+        for (code, exp) in [
+            ("USD", 2),
+            ("EUR", 2),
+            ("JPY", 0),
+            ("KWD", 3),
+            ("BHD", 3),
+            ("CLF", 4),
+            ("KRW", 0),
+        ] {
+            assert_eq!(Currency::iso(code).unwrap().exponent(), exp, "{code}");
+        }
+        let codes: Vec<_> = ISO_CODES.split(' ').collect();
+        assert!(
+            codes.windows(2).all(|w| w[0] < w[1]),
+            "ISO_CODES sorted, no duplicates"
+        );
+        assert!(codes
+            .iter()
+            .all(|c| c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase())));
+        for (code, _) in ISO_EXPONENTS {
+            assert!(
+                Currency::iso(code).is_some(),
+                "{code} missing from ISO_CODES"
+            );
+        }
+        assert!(Currency::iso("usd").is_none());
+        assert!(Currency::iso("US").is_none());
+    }
+
+    #[test]
+    fn custom_currencies_are_checked() {
+        assert!(Currency::custom("CR", 2).is_err());
+        assert!(Currency::custom("credit", 2).is_err());
+        assert!(Currency::custom("CREDIT", 9).is_err());
+        assert_eq!(Currency::custom("CREDIT", 8).unwrap().exponent(), 8);
+    }
+
+    #[test]
+    fn half_up_and_half_even_differ_only_on_ties() {
+        let cases = [
+            ("0.125", "0.13", "0.12"),
+            ("0.135", "0.14", "0.14"),
+            ("-0.125", "-0.13", "-0.12"),
+            ("0.1249999", "0.12", "0.12"),
+            ("0.1250001", "0.13", "0.13"),
+            ("-0.001", "0.00", "0.00"),
+            ("7", "7.00", "7.00"),
+        ];
+        for (exact, up, even) in cases {
+            assert_eq!(
+                Rounding::HalfUp.round(d(exact), 2).unwrap().to_string(),
+                up,
+                "{exact}"
+            );
+            assert_eq!(
+                Rounding::HalfEven.round(d(exact), 2).unwrap().to_string(),
+                even,
+                "{exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn rounds_to_the_currency_minor_unit() {
+        let jpy = Currency::iso("JPY").unwrap();
+        let kwd = Currency::iso("KWD").unwrap();
+        assert_eq!(
+            Money::round(d("1234.5"), &jpy, Rounding::HalfUp)
+                .unwrap()
+                .to_string(),
+            "1235 JPY"
+        );
+        assert_eq!(
+            Money::round(d("1234.5"), &jpy, Rounding::HalfEven)
+                .unwrap()
+                .to_string(),
+            "1234 JPY"
+        );
+        let m = Money::round(d("1.23456"), &kwd, Rounding::HalfUp).unwrap();
+        assert_eq!(
+            (m.amount().to_string(), m.minor_units()),
+            ("1.235".to_string(), 1235)
+        );
+    }
+
+    #[test]
+    fn rounding_that_cannot_keep_the_scale_is_an_overflow() {
+        let huge = Decimal::MAX;
+        assert_eq!(
+            Rounding::HalfUp.round(huge, 2).unwrap_err().code(),
+            Code::Overflow
+        );
+        assert_eq!(
+            checked::mul(huge, d("2")).unwrap_err().code(),
+            Code::Overflow
+        );
+        assert_eq!(
+            checked::add(huge, d("1")).unwrap_err().code(),
+            Code::Overflow
+        );
+        // Fits in range only by rounding away digits: refused, never silently rounded.
+        assert_eq!(
+            checked::add(d("7922816251426433759354395034"), d("0.5"))
+                .unwrap_err()
+                .code(),
+            Code::Overflow
+        );
+        assert_eq!(
+            checked::mul(huge, d("0.25")).unwrap_err().code(),
+            Code::Overflow
+        );
+        assert_eq!(
+            checked::mul(d("1.5"), d("2.50")).unwrap().to_string(),
+            "3.75"
+        );
+        assert_eq!(checked::sub(d("1"), d("3.5")).unwrap().to_string(), "-2.5");
+    }
+
+    #[test]
+    fn exact_text_keeps_precision_and_currency_places() {
+        assert_eq!(exact_text(d("5"), 2), "5.00");
+        assert_eq!(exact_text(d("0.006850"), 2), "0.00685");
+        assert_eq!(exact_text(d("12.5000"), 0), "12.5");
+    }
+}

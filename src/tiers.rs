@@ -1,0 +1,617 @@
+//! Tier tables: `volume` and `graduated` pricing with inclusive `upTo` bounds, flat prices per
+//! tier and optional block pricing. Every result explains itself tier by tier.
+
+use rust_decimal::Decimal;
+
+use crate::decode::{Decoder, Num, Obj};
+use crate::error::{Code, Error};
+use crate::json::{self, ObjectBuilder, Value};
+use crate::money::{checked, exact_text, Currency, Money, Rounding};
+
+/// How a tier table turns a quantity into an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TierMode {
+    /// The whole quantity is priced at the one tier it falls in: `q * unitPrice + flatPrice`
+    /// (ComputeStacks "maximum allowed quantity", Kill Bill TOP_TIER). The default.
+    #[default]
+    Volume,
+    /// Each tier prices the part of the quantity inside it and adds its flat price once when
+    /// the quantity reaches into it (Stripe graduated, Kill Bill ALL_TIERS).
+    Graduated,
+}
+
+/// How a quantity becomes a number of blocks when the table has a `blockSize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BlockRounding {
+    /// A started block counts whole: 250 GB in 100 GB blocks is 3 blocks (the default).
+    #[default]
+    Up,
+    /// Only full blocks count: 250 GB in 100 GB blocks is 2 blocks.
+    Down,
+    /// Fractional blocks: 250 GB in 100 GB blocks is 2.5 blocks.
+    None,
+}
+
+/// One tier: it covers quantities above the previous tier's bound up to and including `up_to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tier {
+    /// Inclusive upper bound; `None` means unbounded (last tier only).
+    pub up_to: Option<Decimal>,
+    /// Price per unit (or per block) inside this tier, full precision.
+    pub unit_price: Decimal,
+    /// Price added once when the quantity falls in (volume) or reaches into (graduated) this tier.
+    pub flat_price: Decimal,
+}
+
+/// A validated tier table.
+///
+/// # Example
+/// ```
+/// use ratecard::TierTable;
+/// let table = TierTable::from_json(r#"{
+///     "mode": "graduated",
+///     "tiers": [
+///         { "upTo": "100", "unitPrice": "0.10" },
+///         { "upTo": null, "unitPrice": "0.05" }
+///     ]
+/// }"#).unwrap();
+/// let price = table.price("250".parse().unwrap()).unwrap();
+/// assert_eq!(price.amount.to_string(), "17.5"); // 100 x 0.10 + 150 x 0.05, exact
+/// assert_eq!(price.lines.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierTable {
+    mode: TierMode,
+    tiers: Vec<Tier>,
+    block_size: Option<Decimal>,
+    block_rounding: BlockRounding,
+}
+
+/// The part of a price that one tier contributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierLine {
+    /// Index of the tier in the table (0 = first).
+    pub tier: usize,
+    /// Exclusive lower bound of the tier (0 for the first tier).
+    pub from: Decimal,
+    /// Inclusive upper bound of the tier, `None` when unbounded.
+    pub up_to: Option<Decimal>,
+    /// Quantity priced in this tier (in blocks for a block table).
+    pub quantity: Decimal,
+    /// Unit price of the tier.
+    pub unit_price: Decimal,
+    /// Flat price of the tier that was charged.
+    pub flat_price: Decimal,
+    /// `quantity * unit_price + flat_price`, exact.
+    pub amount: Decimal,
+}
+
+/// The price of a quantity: the exact amount and how each tier contributed to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierPrice {
+    /// The quantity asked for.
+    pub quantity: Decimal,
+    /// Number of blocks priced, for a table with a block size.
+    pub blocks: Option<Decimal>,
+    /// Exact amount (unrounded).
+    pub amount: Decimal,
+    /// Contribution of each tier used.
+    pub lines: Vec<TierLine>,
+}
+
+/// Keys of a tier table in JSON; price rules carry them among their own keys.
+pub(crate) const TABLE_FIELDS: [&str; 4] = ["mode", "tiers", "blockSize", "blockRounding"];
+
+impl TierTable {
+    /// Builds and validates a table.
+    ///
+    /// # Errors
+    /// Every problem at once (`Error::problems`): `EMPTY_TIERS`, `TIER_BOUND_NOT_POSITIVE`,
+    /// `TIER_BOUNDS_NOT_INCREASING`, `UNBOUNDED_TIER_NOT_LAST`, `NEGATIVE_PRICE` (unless
+    /// `allow_credits`), `INVALID_VALUE` for a block size that is not positive.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::{Code, Tier, TierMode, BlockRounding, TierTable};
+    /// let tier = |up: Option<&str>, p: &str| Tier {
+    ///     up_to: up.map(|u| u.parse().unwrap()), unit_price: p.parse().unwrap(), flat_price: 0.into(),
+    /// };
+    /// let err = TierTable::new(TierMode::Volume, vec![tier(None, "1"), tier(Some("5"), "2")],
+    ///     None, BlockRounding::Up, false).unwrap_err();
+    /// assert_eq!(err.code(), Code::UnboundedTierNotLast);
+    /// ```
+    pub fn new(
+        mode: TierMode,
+        tiers: Vec<Tier>,
+        block_size: Option<Decimal>,
+        block_rounding: BlockRounding,
+        allow_credits: bool,
+    ) -> Result<TierTable, Error> {
+        let mut d = Decoder::new();
+        if block_size.is_some_and(|b| b <= Decimal::ZERO) {
+            d.problem(
+                Code::InvalidValue,
+                "blockSize",
+                "the block size must be greater than zero",
+            );
+        }
+        check_tiers(&mut d, "tiers", &tiers, !allow_credits);
+        d.finish(Some(TierTable {
+            mode,
+            tiers,
+            block_size,
+            block_rounding,
+        }))
+    }
+
+    /// Parses and validates a table from JSON:
+    /// `{"mode": "volume"|"graduated", "tiers": [{"upTo", "unitPrice", "flatPrice"?}],
+    ///   "blockSize"?, "blockRounding"?: "up"|"down"|"none"}`. Negative prices are refused.
+    ///
+    /// # Errors
+    /// Every problem at once, with paths relative to the table (`tiers[2].upTo`).
+    pub fn from_json(text: &str) -> Result<TierTable, Error> {
+        let value = json::parse(text)?;
+        let mut d = Decoder::new();
+        let table = d
+            .object(&value, "", &TABLE_FIELDS)
+            .and_then(|o| TierTable::decode(&mut d, &o, false));
+        d.finish(table)
+    }
+
+    /// Decodes the table keys of `o` (see [`TABLE_FIELDS`]); the caller checks unknown keys.
+    pub(crate) fn decode(d: &mut Decoder, o: &Obj<'_>, allow_credits: bool) -> Option<TierTable> {
+        let mode = d.opt(o, "mode", |d, v, p| {
+            d.choice(
+                v,
+                p,
+                &[
+                    ("volume", TierMode::Volume),
+                    ("graduated", TierMode::Graduated),
+                ],
+            )
+        });
+        let block_size = d.opt(o, "blockSize", |d, v, p| d.positive(v, p, Num::Quantity));
+        let block_rounding = d.opt(o, "blockRounding", |d, v, p| {
+            d.choice(
+                v,
+                p,
+                &[
+                    ("up", BlockRounding::Up),
+                    ("down", BlockRounding::Down),
+                    ("none", BlockRounding::None),
+                ],
+            )
+        });
+        let tiers_path = o.at("tiers");
+        let tiers = d.req(o, "tiers", |d, v, p| {
+            d.array(v, p, |d, v, p| decode_tier(d, v, p, allow_credits))
+        });
+        if let Some(tiers) = &tiers {
+            check_tiers(d, &tiers_path, tiers, false);
+        }
+        Some(TierTable {
+            mode: mode?.unwrap_or_default(),
+            tiers: tiers?,
+            block_size: block_size?,
+            block_rounding: block_rounding?.unwrap_or_default(),
+        })
+    }
+
+    /// The pricing mode.
+    pub fn mode(&self) -> TierMode {
+        self.mode
+    }
+
+    /// The tiers, in order.
+    pub fn tiers(&self) -> &[Tier] {
+        &self.tiers
+    }
+
+    /// The block size, if the table prices blocks.
+    pub fn block_size(&self) -> Option<Decimal> {
+        self.block_size
+    }
+
+    /// Prices a quantity.
+    ///
+    /// # Errors
+    /// `NEGATIVE_QUANTITY`; `QUANTITY_ABOVE_LAST_TIER` when the last tier is bounded and the
+    /// quantity is above it; `OVERFLOW` when the amount exceeds the decimal range.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::TierTable;
+    /// // 100 GB blocks, started blocks count: 250 GB is 3 blocks.
+    /// let t = TierTable::from_json(r#"{"blockSize":"100","tiers":[{"upTo":null,"unitPrice":"4"}]}"#).unwrap();
+    /// let p = t.price("250".parse().unwrap()).unwrap();
+    /// assert_eq!(p.blocks.unwrap().to_string(), "3");
+    /// assert_eq!(p.amount.to_string(), "12");
+    /// ```
+    pub fn price(&self, quantity: Decimal) -> Result<TierPrice, Error> {
+        if quantity.is_sign_negative() && !quantity.is_zero() {
+            return Err(Error::new(
+                Code::NegativeQuantity,
+                "",
+                format!("the quantity {quantity} is negative"),
+            ));
+        }
+        let blocks = match self.block_size {
+            None => None,
+            Some(size) => {
+                let raw = checked::div(quantity, size)?;
+                Some(match self.block_rounding {
+                    BlockRounding::Up => raw.ceil(),
+                    BlockRounding::Down => raw.floor(),
+                    BlockRounding::None => raw,
+                })
+            }
+        };
+        let q = blocks.unwrap_or(quantity);
+        let lines = match self.mode {
+            TierMode::Volume => self.volume(q)?,
+            TierMode::Graduated => self.graduated(q)?,
+        };
+        let mut amount = Decimal::ZERO;
+        for line in &lines {
+            amount = checked::add(amount, line.amount)?;
+        }
+        Ok(TierPrice {
+            quantity,
+            blocks,
+            amount,
+            lines,
+        })
+    }
+
+    fn line(&self, i: usize, quantity: Decimal) -> Result<TierLine, Error> {
+        let tier = &self.tiers[i];
+        let from = if i == 0 {
+            Decimal::ZERO
+        } else {
+            self.tiers[i - 1].up_to.unwrap_or_default()
+        };
+        let amount = checked::add(checked::mul(quantity, tier.unit_price)?, tier.flat_price)?;
+        Ok(TierLine {
+            tier: i,
+            from,
+            up_to: tier.up_to,
+            quantity,
+            unit_price: tier.unit_price,
+            flat_price: tier.flat_price,
+            amount,
+        })
+    }
+
+    fn above_last(&self, q: Decimal) -> Error {
+        let last = self.tiers.last().and_then(|t| t.up_to).unwrap_or_default();
+        Error::new(
+            Code::QuantityAboveLastTier,
+            "",
+            format!("the quantity {q} is above the last tier's bound {last}; the table has no price for it"),
+        )
+    }
+
+    fn volume(&self, q: Decimal) -> Result<Vec<TierLine>, Error> {
+        let i = self
+            .tiers
+            .iter()
+            .position(|t| t.up_to.is_none_or(|up| q <= up))
+            .ok_or_else(|| self.above_last(q))?;
+        Ok(vec![self.line(i, q)?])
+    }
+
+    fn graduated(&self, q: Decimal) -> Result<Vec<TierLine>, Error> {
+        let mut lines = Vec::new();
+        let mut lower = Decimal::ZERO;
+        for (i, tier) in self.tiers.iter().enumerate() {
+            // The first tier always applies (quantity 0 included); later ones once q reaches in.
+            if i > 0 && q <= lower {
+                return Ok(lines);
+            }
+            let top = tier.up_to.map_or(q, |up| q.min(up));
+            lines.push(self.line(i, checked::sub(top, lower)?)?);
+            match tier.up_to {
+                Some(up) if q > up => lower = up,
+                _ => return Ok(lines),
+            }
+        }
+        Err(self.above_last(q))
+    }
+}
+
+fn decode_tier(d: &mut Decoder, v: &Value, path: &str, allow_credits: bool) -> Option<Tier> {
+    let o = d.object(v, path, &["upTo", "unitPrice", "flatPrice"])?;
+    let up_to = match o.get_raw("upTo") {
+        None => {
+            d.problem(
+                Code::MissingField,
+                o.at("upTo"),
+                "\"upTo\" is required (null for an unbounded last tier)",
+            );
+            None
+        }
+        Some(Value::Null) => Some(None),
+        Some(v) => d.decimal(v, &o.at("upTo"), Num::Quantity).map(Some),
+    };
+    let price = |d: &mut Decoder, v: &Value, p: &str| {
+        let x = d.decimal(v, p, Num::Money)?;
+        if x.is_sign_negative() && !allow_credits {
+            d.problem(Code::NegativePrice, p, format!("the price {x} is negative; set \"allowCredits\": true in the catalog to allow credits"));
+            return None;
+        }
+        Some(x)
+    };
+    let unit_price = d.req(&o, "unitPrice", price);
+    let flat_price = d.opt(&o, "flatPrice", price);
+    Some(Tier {
+        up_to: up_to?,
+        unit_price: unit_price?,
+        flat_price: flat_price?.unwrap_or_default(),
+    })
+}
+
+/// Checks the bounds (and, when `check_prices`, the signs) of a list of tiers.
+fn check_tiers(d: &mut Decoder, path: &str, tiers: &[Tier], check_prices: bool) {
+    if tiers.is_empty() {
+        d.problem(
+            Code::EmptyTiers,
+            path,
+            "a tier table needs at least one tier",
+        );
+    }
+    let mut previous: Option<Decimal> = None;
+    for (i, tier) in tiers.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        match tier.up_to {
+            None if i + 1 < tiers.len() => d.problem(
+                Code::UnboundedTierNotLast,
+                format!("{at}.upTo"),
+                "only the last tier may be unbounded (upTo: null)",
+            ),
+            Some(up) if up <= Decimal::ZERO => d.problem(
+                Code::TierBoundNotPositive,
+                format!("{at}.upTo"),
+                format!("the bound {up} must be greater than zero"),
+            ),
+            Some(up) if previous.is_some_and(|p| up <= p) => d.problem(
+                Code::TierBoundsNotIncreasing,
+                format!("{at}.upTo"),
+                format!(
+                    "the bound {up} must be greater than the previous tier's {}",
+                    previous.unwrap_or_default()
+                ),
+            ),
+            _ => {}
+        }
+        previous = tier.up_to.or(previous);
+        if check_prices {
+            for (name, x) in [
+                ("unitPrice", tier.unit_price),
+                ("flatPrice", tier.flat_price),
+            ] {
+                if x.is_sign_negative() {
+                    d.problem(
+                        Code::NegativePrice,
+                        format!("{at}.{name}"),
+                        format!("the price {x} is negative"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Formats an exact quantity or price: as given, trailing zeros removed.
+pub(crate) fn plain(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+impl TierLine {
+    /// The line as JSON; `places` is the currency's exponent, when there is a currency.
+    pub(crate) fn to_value(&self, places: u32) -> Value {
+        ObjectBuilder::new()
+            .put("tier", self.tier)
+            .put("from", plain(self.from))
+            .put("upTo", self.up_to.map(plain))
+            .put("quantity", plain(self.quantity))
+            .put("unitPrice", plain(self.unit_price))
+            .put("flatPrice", exact_text(self.flat_price, places))
+            .put("amount", exact_text(self.amount, places))
+            .build()
+    }
+}
+
+impl TierPrice {
+    /// The result as JSON. With a currency, `amount` is rounded to its minor unit and the exact
+    /// amount is kept in `exactAmount`; without one, `amount` is exact.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the amount cannot carry the currency's decimal places.
+    pub(crate) fn to_value(&self, currency: Option<(&Currency, Rounding)>) -> Result<Value, Error> {
+        let places = currency.map_or(0, |(c, _)| c.exponent());
+        let lines: Vec<Value> = self.lines.iter().map(|l| l.to_value(places)).collect();
+        let out = ObjectBuilder::new()
+            .put("quantity", plain(self.quantity))
+            .put("blocks", self.blocks.map(plain));
+        Ok(match currency {
+            None => out
+                .put("amount", plain(self.amount))
+                .put("lines", lines)
+                .build(),
+            Some((c, rounding)) => {
+                let money = Money::round(self.amount, c, rounding)?;
+                out.put("currency", c.code())
+                    .put("amount", money.amount().to_string())
+                    .put("amountMinor", money.minor_units().to_string())
+                    .put("exactAmount", exact_text(self.amount, places))
+                    .put("lines", lines)
+                    .build()
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn table(json: &str) -> TierTable {
+        TierTable::from_json(json).unwrap()
+    }
+
+    /// 0-10 at 1.00 (+5 flat), 10-100 at 0.50 (+2 flat), above at 0.25.
+    const THREE: &str = r#"{"mode":"MODE","tiers":[
+        {"upTo":"10","unitPrice":"1.00","flatPrice":"5"},
+        {"upTo":"100","unitPrice":"0.50","flatPrice":"2"},
+        {"upTo":null,"unitPrice":"0.25"}]}"#;
+
+    fn three(mode: &str) -> TierTable {
+        table(&THREE.replace("MODE", mode))
+    }
+
+    fn amount(t: &TierTable, q: &str) -> String {
+        t.price(d(q)).unwrap().amount.normalize().to_string()
+    }
+
+    #[test]
+    fn volume_prices_the_whole_quantity_at_its_tier_with_inclusive_bounds() {
+        let t = three("volume");
+        assert_eq!(amount(&t, "0"), "5"); // first tier's flat price is charged at zero
+        assert_eq!(amount(&t, "10"), "15"); // exactly on the bound: still tier 0
+        assert_eq!(amount(&t, "10.001"), "7.0005"); // just above: tier 1 for all of it
+        assert_eq!(amount(&t, "100"), "52");
+        assert_eq!(amount(&t, "101"), "25.25");
+        assert_eq!(t.price(d("5.5")).unwrap().lines[0].tier, 0);
+    }
+
+    #[test]
+    fn graduated_prices_each_part_in_its_tier() {
+        let t = three("graduated");
+        assert_eq!(amount(&t, "0"), "5");
+        assert_eq!(amount(&t, "10"), "15"); // 10 x 1 + 5; tier 1 not reached
+        assert_eq!(t.price(d("10")).unwrap().lines.len(), 1);
+        assert_eq!(amount(&t, "10.5"), "17.25"); // + 0.5 x 0.5 + 2
+        assert_eq!(amount(&t, "100"), "62"); // 15 + 90 x 0.5 + 2
+        assert_eq!(amount(&t, "250"), "99.5"); // 62 + 150 x 0.25
+        let p = t.price(d("250")).unwrap();
+        let parts: Vec<_> = p
+            .lines
+            .iter()
+            .map(|l| (l.tier, l.quantity.normalize().to_string()))
+            .collect();
+        assert_eq!(
+            parts,
+            [(0, "10".into()), (1, "90".into()), (2, "150".into())]
+        );
+    }
+
+    #[test]
+    fn fractional_quantity_between_bounds_falls_in_the_second_tier() {
+        let t = table(r#"{"tiers":[{"upTo":"5","unitPrice":"1"},{"upTo":"10","unitPrice":"2"}]}"#);
+        let p = t.price(d("5.5")).unwrap();
+        assert_eq!((p.lines[0].tier, p.amount), (1, d("11")));
+    }
+
+    #[test]
+    fn bounded_last_tier_refuses_quantities_above_it() {
+        let t = table(r#"{"mode":"graduated","tiers":[{"upTo":"5","unitPrice":"1"}]}"#);
+        assert_eq!(amount(&t, "5"), "5");
+        assert_eq!(
+            t.price(d("5.01")).unwrap_err().code(),
+            Code::QuantityAboveLastTier
+        );
+        let v = table(r#"{"tiers":[{"upTo":"5","unitPrice":"1"}]}"#);
+        assert_eq!(
+            v.price(d("6")).unwrap_err().code(),
+            Code::QuantityAboveLastTier
+        );
+    }
+
+    #[test]
+    fn blocks_round_up_down_or_not() {
+        let mk = |r: &str| {
+            table(&format!(
+                r#"{{"blockSize":"100","blockRounding":"{r}","tiers":[{{"upTo":null,"unitPrice":"4"}}]}}"#
+            ))
+        };
+        assert_eq!(amount(&mk("up"), "250"), "12");
+        assert_eq!(amount(&mk("down"), "250"), "8");
+        assert_eq!(amount(&mk("none"), "250"), "10");
+        assert_eq!(amount(&mk("up"), "200"), "8");
+        assert_eq!(amount(&mk("up"), "0"), "0");
+    }
+
+    #[test]
+    fn negative_and_huge_quantities_are_errors_not_panics() {
+        let t = three("graduated");
+        assert_eq!(t.price(d("-1")).unwrap_err().code(), Code::NegativeQuantity);
+        assert_eq!(t.price(Decimal::MAX).unwrap_err().code(), Code::Overflow);
+        assert!(t.price(d("-0")).is_ok());
+    }
+
+    #[test]
+    fn validation_reports_every_problem_with_its_path() {
+        let err = TierTable::from_json(
+            r#"{"mode":"tiered","tiers":[{"upTo":"10","unitPrice":"1"},{"upTo":"5","unitPrice":"-1"},
+                {"upto":"20","unitPrice":1.5},{"upTo":null,"unitPrice":"1"},{"upTo":null,"unitPrice":"1"}]}"#,
+        )
+        .unwrap_err();
+        let got: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|p| (p.code.as_str(), p.path.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("INVALID_VALUE", "mode"),
+                ("NEGATIVE_PRICE", "tiers[1].unitPrice"),
+                ("UNKNOWN_FIELD", "tiers[2].upto"),
+                ("MISSING_FIELD", "tiers[2].upTo"),
+                ("INEXACT_NUMBER", "tiers[2].unitPrice"),
+            ]
+        );
+        // Once the tiers decode, their bounds are checked too.
+        let err = TierTable::from_json(
+            r#"{"tiers":[{"upTo":"10","unitPrice":"1"},{"upTo":"10","unitPrice":"1"},{"upTo":null,"unitPrice":"1"},
+                {"upTo":"0","unitPrice":"1"}]}"#,
+        )
+        .unwrap_err();
+        let got: Vec<_> = err
+            .problems()
+            .iter()
+            .map(|p| (p.code.as_str(), p.path.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("TIER_BOUNDS_NOT_INCREASING", "tiers[1].upTo"),
+                ("UNBOUNDED_TIER_NOT_LAST", "tiers[2].upTo"),
+                ("TIER_BOUND_NOT_POSITIVE", "tiers[3].upTo"),
+            ]
+        );
+        assert_eq!(
+            TierTable::from_json(r#"{"tiers":[]}"#).unwrap_err().code(),
+            Code::EmptyTiers
+        );
+    }
+
+    #[test]
+    fn rounded_output_keeps_the_exact_amount() {
+        let t = table(r#"{"tiers":[{"upTo":null,"unitPrice":"0.0137"}]}"#);
+        let usd = Currency::iso("USD").unwrap();
+        let v = t
+            .price(d("5"))
+            .unwrap()
+            .to_value(Some((&usd, Rounding::HalfUp)))
+            .unwrap();
+        assert_eq!(v.get("amount"), Some(&Value::str("0.07")));
+        assert_eq!(v.get("exactAmount"), Some(&Value::str("0.0685")));
+        assert_eq!(v.get("amountMinor"), Some(&Value::str("7")));
+    }
+}
