@@ -4,21 +4,68 @@
 //! `tests/fixtures/` exercise natively, in Node and in Chromium: one function, so the three
 //! runtimes cannot drift apart. `args` is a JSON object of named arguments; the result is JSON
 //! text, or an [`Error`] whose paths start with the argument's name (`order.lines[0].quantity`).
+//! Problems inside a catalog keep paths relative to the catalog, as `validateCatalog` reports
+//! them, under an `INVALID_CATALOG` error at path `catalog`.
 
-use crate::decode::Decoder;
+use crate::catalog::Catalog;
+use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error};
 use crate::json::{self, Value};
 use crate::money::{Currency, Rounding};
+use crate::quote::{differences_value, price_matrix, quote, verify_quote, MatrixOptions, Order};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 
 /// Largest JSON input accepted by [`call`], in bytes (16 MiB).
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
+type Operation = fn(&Args<'_>) -> Result<Value, Error>;
+
 /// The operations [`call`] knows, with their arguments (`?` marks an optional one).
 pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("version", &[]),
     ("priceTiers", &["table", "quantity", "currency?"]),
+    ("validateCatalog", &["catalog"]),
+    ("quote", &["catalog", "order"]),
+    ("priceMatrix", &["catalog", "options?"]),
+    ("verifyQuote", &["catalog", "order", "quote"]),
 ];
+
+fn operation(op: &str) -> Option<Operation> {
+    Some(match op {
+        "version" => |_| Ok(Value::str(crate::VERSION)),
+        "priceTiers" => price_tiers,
+        "validateCatalog" => |a| Ok(Catalog::validate_value(a.get("catalog")).to_value()),
+        "quote" => |a| quote_with(&a.catalog()?, a.get("order")),
+        "priceMatrix" => |a| matrix_with(&a.catalog()?, a.get("options")),
+        "verifyQuote" => |a| verify_with(&a.catalog()?, a.get("order"), a.get("quote")),
+        _ => return None,
+    })
+}
+
+/// Checked arguments of one call.
+struct Args<'a>(&'a Value);
+
+impl Args<'_> {
+    /// The argument, `Null` when absent.
+    fn get(&self, name: &str) -> &Value {
+        self.0.get(name).unwrap_or(&Value::Null)
+    }
+
+    fn catalog(&self) -> Result<Catalog, Error> {
+        Catalog::from_value(self.get("catalog")).map_err(invalid_catalog)
+    }
+}
+
+/// A catalog's problems, under one `INVALID_CATALOG` error at path `catalog`.
+pub(crate) fn invalid_catalog(e: Error) -> Error {
+    let mut problems = vec![crate::error::Problem::new(
+        Code::InvalidCatalog,
+        "catalog",
+        format!("the catalog has {} problem(s); the first: {}", e.problems().len(), e.problems()[0]),
+    )];
+    problems.extend(e.problems().iter().cloned());
+    Error::from_problems(problems).unwrap_or(e)
+}
 
 /// Runs one operation on JSON arguments and returns its JSON result.
 ///
@@ -35,17 +82,8 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
 /// assert!(out.starts_with(r#"{"quantity":"3","blocks":null,"currency":"USD","amount":"0.30""#));
 /// ```
 pub fn call(op: &str, args: &str) -> Result<String, Error> {
-    if args.len() > MAX_INPUT_BYTES {
-        return Err(Error::new(
-            Code::InputTooLarge,
-            "",
-            format!(
-                "the input is {} bytes; the limit is {MAX_INPUT_BYTES}",
-                args.len()
-            ),
-        ));
-    }
-    let Some((_, params)) = OPERATIONS.iter().find(|(name, _)| *name == op) else {
+    let (Some(run), Some((_, params))) = (operation(op), OPERATIONS.iter().find(|(name, _)| *name == op))
+    else {
         let names: Vec<_> = OPERATIONS.iter().map(|(n, _)| *n).collect();
         return Err(Error::new(
             Code::InvalidValue,
@@ -53,70 +91,80 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
             format!("unknown operation \"{op}\"; known: {}", names.join(", ")),
         ));
     };
-    let value = json::parse(args)?;
+    let value = parse_input(args)?;
     let known: Vec<&str> = params.iter().map(|p| p.trim_end_matches('?')).collect();
     let mut d = Decoder::new();
     if let Some(o) = d.object(&value, "", &known) {
         for p in params.iter().filter(|p| !p.ends_with('?')) {
-            if o.get(p).is_none() {
-                d.problem(
-                    Code::MissingField,
-                    *p,
-                    format!("the argument \"{p}\" is required"),
-                );
+            match o.get_raw(p) {
+                None => d.problem(Code::MissingField, *p, format!("the argument \"{p}\" is required")),
+                Some(Value::Null) => d.null_given(p),
+                Some(_) => {}
             }
         }
     }
     d.finish(Some(()))?;
-    let arg = |name: &str| value.get(name).filter(|v| **v != Value::Null);
-    let result = match op {
-        "version" => Value::str(crate::VERSION),
-        "priceTiers" => price_tiers(arg("table"), arg("quantity"), arg("currency"))?,
-        _ => unreachable_op(op)?,
+    Ok(run(&Args(&value))?.to_json())
+}
+
+/// Parses one JSON input no larger than [`MAX_INPUT_BYTES`].
+///
+/// # Errors
+/// `INPUT_TOO_LARGE`, or the parser's errors.
+pub fn parse_input(text: &str) -> Result<Value, Error> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::new(
+            Code::InputTooLarge,
+            "",
+            format!("the input is {} bytes; the limit is {MAX_INPUT_BYTES}", text.len()),
+        ));
+    }
+    json::parse(text)
+}
+
+/// Prices an order with a loaded catalog: the quote as JSON.
+pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<Value, Error> {
+    let order = Order::from_value(catalog, order).map_err(|e| e.within("order"))?;
+    quote(catalog, &order).map_err(|e| e.within("order"))?.to_value()
+}
+
+/// The price matrix with a loaded catalog.
+pub(crate) fn matrix_with(catalog: &Catalog, options: &Value) -> Result<Value, Error> {
+    let options = match options {
+        Value::Null => MatrixOptions::default(),
+        v => MatrixOptions::decode(catalog, v).map_err(|e| e.within("options"))?,
     };
-    Ok(result.to_json())
+    price_matrix(catalog, &options).map_err(|e| e.within("options"))
 }
 
-fn unreachable_op(op: &str) -> Result<Value, Error> {
-    Err(Error::new(
-        Code::InvalidValue,
-        "",
-        format!("operation \"{op}\" is listed but not wired"),
-    ))
+/// Verifies a received quote with a loaded catalog: `{ok, differences}`.
+pub(crate) fn verify_with(catalog: &Catalog, order: &Value, received: &Value) -> Result<Value, Error> {
+    let order = Order::from_value(catalog, order).map_err(|e| e.within("order"))?;
+    let diffs = verify_quote(catalog, &order, received).map_err(|e| e.within("order"))?;
+    Ok(differences_value(&diffs))
 }
 
-fn price_tiers(
-    table: Option<&Value>,
-    quantity: Option<&Value>,
-    currency: Option<&Value>,
-) -> Result<Value, Error> {
+fn price_tiers(a: &Args<'_>) -> Result<Value, Error> {
     let mut d = Decoder::new();
-    let table = table
-        .and_then(|v| d.object(v, "table", &TABLE_FIELDS))
-        .and_then(|o| TierTable::decode(&mut d, &o, false));
-    let quantity = quantity.and_then(|v| d.decimal(v, "quantity", crate::decode::Num::Quantity));
-    let currency = match currency {
-        None => Some(None),
-        Some(v) => d
-            .string(v, "currency")
-            .and_then(|code| match Currency::iso(code) {
-                Some(c) => Some(Some(c)),
-                None => {
-                    d.problem(
-                        Code::UnknownCurrency,
-                        "currency",
-                        format!("\"{code}\" is not an ISO 4217 currency code"),
-                    );
-                    None
-                }
-            }),
+    let table =
+        d.object(a.get("table"), "table", &TABLE_FIELDS).and_then(|o| TierTable::decode(&mut d, &o, false));
+    let quantity = d.decimal(a.get("quantity"), "quantity", Num::Quantity);
+    let currency = match a.get("currency") {
+        Value::Null => Some(None),
+        v => d.string(v, "currency").and_then(|code| match Currency::iso(code) {
+            Some(c) => Some(Some(c)),
+            None => {
+                d.problem(
+                    Code::UnknownCurrency,
+                    "currency",
+                    format!("\"{code}\" is not an ISO 4217 currency code"),
+                );
+                None
+            }
+        }),
     };
-    let (table, quantity, currency) = d.finish(
-        table
-            .zip(quantity)
-            .zip(currency)
-            .map(|((t, q), c)| (t, q, c)),
-    )?;
+    let (table, quantity, currency) =
+        d.finish(table.zip(quantity).zip(currency).map(|((t, q), c)| (t, q, c)))?;
     let price = table.price(quantity).map_err(|e| e.within("quantity"))?;
     price.to_value(currency.as_ref().map(|c| (c, Rounding::HalfUp)))
 }
@@ -126,50 +174,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_listed_operation_is_wired() {
+        for (name, _) in OPERATIONS {
+            assert!(operation(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn arguments_are_checked_like_any_input() {
         let e = call("priceTiers", r#"{"tabel":{},"quantity":"1"}"#).unwrap_err();
-        let got: Vec<_> = e
-            .problems()
-            .iter()
-            .map(|p| (p.code, p.path.as_str()))
-            .collect();
-        assert_eq!(
-            got,
-            [(Code::UnknownField, "tabel"), (Code::MissingField, "table")]
-        );
+        let got: Vec<_> = e.problems().iter().map(|p| (p.code, p.path.as_str())).collect();
+        assert_eq!(got, [(Code::UnknownField, "tabel"), (Code::MissingField, "table")]);
         assert_eq!(call("nope", "{}").unwrap_err().code(), Code::InvalidValue);
         assert_eq!(call("version", "[]").unwrap_err().code(), Code::InvalidType);
         let big = " ".repeat(MAX_INPUT_BYTES + 1);
-        assert_eq!(
-            call("version", &big).unwrap_err().code(),
-            Code::InputTooLarge
-        );
+        assert_eq!(call("version", &big).unwrap_err().code(), Code::InputTooLarge);
     }
 
     #[test]
     fn paths_start_with_the_argument_name() {
-        let e = call(
-            "priceTiers",
-            r#"{"table":{"tiers":[{"upTo":"5","unitPrice":"1"}]},"quantity":"-2"}"#,
-        )
-        .unwrap_err();
+        let e = call("priceTiers", r#"{"table":{"tiers":[{"upTo":"5","unitPrice":"1"}]},"quantity":"-2"}"#)
+            .unwrap_err();
         assert_eq!((e.code(), e.path()), (Code::NegativeQuantity, "quantity"));
         let e = call(
             "priceTiers",
             r#"{"table":{"tiers":[{"upTo":"5","unitPrice":1}]},"quantity":2.5,"currency":"XXY"}"#,
         )
         .unwrap_err();
-        let got: Vec<_> = e
-            .problems()
-            .iter()
-            .map(|p| (p.code, p.path.as_str()))
-            .collect();
+        let got: Vec<_> = e.problems().iter().map(|p| (p.code, p.path.as_str())).collect();
         assert_eq!(
             got,
             [
                 (Code::InexactNumber, "table.tiers[0].unitPrice"),
                 (Code::InexactNumber, "quantity"),
                 (Code::UnknownCurrency, "currency")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_catalog_is_one_error_carrying_every_problem() {
+        let e = call("quote", r#"{"catalog":{"currencies":["USD"],"plans":[{"id":"a"}]},"order":{}}"#)
+            .unwrap_err();
+        let got: Vec<_> = e.problems().iter().map(|p| (p.code, p.path.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (Code::InvalidCatalog, "catalog"),
+                (Code::MissingField, "defaultCurrency"),
+                (Code::MissingField, "plans[0].name"),
             ]
         );
     }

@@ -55,12 +55,7 @@ impl Decoder {
         Self::default()
     }
 
-    pub(crate) fn problem(
-        &mut self,
-        code: Code,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) {
+    pub(crate) fn problem(&mut self, code: Code, path: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem::new(code, path, message));
     }
 
@@ -75,20 +70,11 @@ impl Decoder {
     }
 
     fn wrong_type(&mut self, v: &Value, path: &str, expected: &str) {
-        self.problem(
-            Code::InvalidType,
-            path,
-            format!("expected {expected}, found {}", v.kind()),
-        );
+        self.problem(Code::InvalidType, path, format!("expected {expected}, found {}", v.kind()));
     }
 
     /// An object whose keys must all be in `known`; reports each unknown key.
-    pub(crate) fn object<'a>(
-        &mut self,
-        v: &'a Value,
-        path: &str,
-        known: &[&str],
-    ) -> Option<Obj<'a>> {
+    pub(crate) fn object<'a>(&mut self, v: &'a Value, path: &str, known: &[&str]) -> Option<Obj<'a>> {
         let Value::Object(members) = v else {
             self.wrong_type(v, path, "an object");
             return None;
@@ -103,17 +89,11 @@ impl Decoder {
                 self.problem(
                     Code::UnknownField,
                     join_path(path, k),
-                    format!(
-                        "unknown field \"{k}\"{hint}; known fields: {}",
-                        known.join(", ")
-                    ),
+                    format!("unknown field \"{k}\"{hint}; known fields: {}", known.join(", ")),
                 );
             }
         }
-        Some(Obj {
-            members,
-            path: path.to_string(),
-        })
+        Some(Obj { members, path: path.to_string() })
     }
 
     /// A required member, decoded by `f`.
@@ -123,17 +103,26 @@ impl Decoder {
         key: &str,
         f: impl FnOnce(&mut Self, &'a Value, &str) -> Option<T>,
     ) -> Option<T> {
-        match o.get(key) {
+        match o.get_raw(key) {
+            Some(Value::Null) => {
+                self.null_given(&o.at(key));
+                None
+            }
             Some(v) => f(self, v, &o.at(key)),
             None => {
-                self.problem(
-                    Code::MissingField,
-                    o.at(key),
-                    format!("\"{key}\" is required"),
-                );
+                self.problem(Code::MissingField, o.at(key), format!("\"{key}\" is required"));
                 None
             }
         }
+    }
+
+    /// Reports a `null` where a value is required.
+    pub(crate) fn null_given(&mut self, path: &str) {
+        self.problem(
+            Code::InvalidType,
+            path,
+            "expected a value, found null (JavaScript's NaN, Infinity and undefined in arrays arrive as null)",
+        );
     }
 
     /// An optional member: `Some(None)` when absent or null, `None` when present but invalid.
@@ -185,11 +174,7 @@ impl Decoder {
     pub(crate) fn id(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
         if s.is_empty() || s.len() > 200 {
-            self.problem(
-                Code::InvalidValue,
-                path,
-                "an id must have 1 to 200 characters",
-            );
+            self.problem(Code::InvalidValue, path, "an id must have 1 to 200 characters");
             return None;
         }
         Some(s.to_string())
@@ -206,21 +191,12 @@ impl Decoder {
     }
 
     /// One of a fixed set of strings.
-    pub(crate) fn choice<T: Copy>(
-        &mut self,
-        v: &Value,
-        path: &str,
-        options: &[(&str, T)],
-    ) -> Option<T> {
+    pub(crate) fn choice<T: Copy>(&mut self, v: &Value, path: &str, options: &[(&str, T)]) -> Option<T> {
         let s = self.string(v, path)?;
         let found = options.iter().find(|(name, _)| *name == s).map(|(_, t)| *t);
         if found.is_none() {
             let names: Vec<_> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-            self.problem(
-                Code::InvalidValue,
-                path,
-                format!("\"{s}\" is not one of {}", names.join(", ")),
-            );
+            self.problem(Code::InvalidValue, path, format!("\"{s}\" is not one of {}", names.join(", ")));
         }
         found
     }
@@ -241,7 +217,9 @@ impl Decoder {
                     self.problem(
                         Code::InexactNumber,
                         path,
-                        format!("the JSON number {n} is not an exact integer: write it as a string (\"{n}\")"),
+                        format!(
+                            "the JSON number {n} is not an exact integer: write it as a string (\"{n}\")"
+                        ),
                     );
                     None
                 }
@@ -275,11 +253,7 @@ impl Decoder {
     pub(crate) fn positive(&mut self, v: &Value, path: &str, num: Num) -> Option<Decimal> {
         let d = self.decimal(v, path, num)?;
         if d <= Decimal::ZERO {
-            self.problem(
-                Code::InvalidValue,
-                path,
-                format!("must be greater than zero, found {d}"),
-            );
+            self.problem(Code::InvalidValue, path, format!("must be greater than zero, found {d}"));
             return None;
         }
         Some(d)
@@ -304,16 +278,13 @@ impl Decoder {
     /// An instant: RFC 3339 (`2026-11-21T10:00:00Z`, any offset) or a date (`2026-11-21`, midnight UTC).
     pub(crate) fn instant(&mut self, v: &Value, path: &str) -> Option<DateTime<Utc>> {
         let s = self.string(v, path)?;
-        let parsed = DateTime::parse_from_rfc3339(s)
-            .map(|d| d.with_timezone(&Utc))
-            .ok()
-            .or_else(|| {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .ok()
-                    .filter(|_| s.len() == 10)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|d| d.and_utc())
-            });
+        let parsed = DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).ok().or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|_| s.len() == 10)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc())
+        });
         if parsed.is_none() {
             self.problem(
                 Code::InvalidDate,
@@ -341,7 +312,10 @@ pub(crate) fn parse_decimal(s: &str) -> Result<Decimal, (Code, String)> {
     let d = Decimal::from_str_exact(s).map_err(|_| {
         (
             Code::DecimalOutOfRange,
-            format!("{} digits cannot be represented exactly (at most 28 significant digits, 28 decimal places)", digits.len() - 1),
+            format!(
+                "{} digits cannot be represented exactly (at most 28 significant digits, 28 decimal places)",
+                digits.len() - 1
+            ),
         )
     })?;
     Ok(if d.is_zero() { Decimal::ZERO } else { d })
@@ -367,24 +341,12 @@ mod tests {
         assert_eq!(parse_decimal("-0").unwrap().to_string(), "0");
         assert_eq!(parse_decimal("-0.00").unwrap(), Decimal::ZERO);
         assert!(!parse_decimal("-0.00").unwrap().is_sign_negative());
-        for bad in [
-            "", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "NaN", "Infinity", "0x10", "1,5", "١",
-        ] {
-            assert_eq!(
-                parse_decimal(bad).unwrap_err().0,
-                Code::InvalidDecimal,
-                "{bad:?}"
-            );
+        for bad in ["", "-", ".5", "5.", "1e3", "+1", " 1", "1 ", "NaN", "Infinity", "0x10", "1,5", "١"] {
+            assert_eq!(parse_decimal(bad).unwrap_err().0, Code::InvalidDecimal, "{bad:?}");
         }
         let thirty_places = format!("0.{}1", "0".repeat(29));
-        assert_eq!(
-            parse_decimal(&thirty_places).unwrap_err().0,
-            Code::DecimalOutOfRange
-        );
-        assert_eq!(
-            parse_decimal(&"9".repeat(400)).unwrap_err().0,
-            Code::DecimalOutOfRange
-        );
+        assert_eq!(parse_decimal(&thirty_places).unwrap_err().0, Code::DecimalOutOfRange);
+        assert_eq!(parse_decimal(&"9".repeat(400)).unwrap_err().0, Code::DecimalOutOfRange);
     }
 
     #[test]
@@ -395,31 +357,18 @@ mod tests {
             assert_eq!(exact_integer(bad), None, "{bad}");
         }
         let mut d = Decoder::new();
-        assert!(d
-            .decimal(&Value::Number("3".into()), "q", Num::Money)
-            .is_none());
+        assert!(d.decimal(&Value::Number("3".into()), "q", Num::Money).is_none());
         assert_eq!(d.problems[0].code, Code::InexactNumber);
-        assert_eq!(
-            d.decimal(&Value::Number("3".into()), "q", Num::Quantity),
-            Some(Decimal::from(3))
-        );
+        assert_eq!(d.decimal(&Value::Number("3".into()), "q", Num::Quantity), Some(Decimal::from(3)));
     }
 
     #[test]
     fn instants_accept_rfc3339_and_dates_only() {
         let mut d = Decoder::new();
-        let t = d
-            .instant(&Value::str("2026-01-31T23:00:00+02:00"), "at")
-            .unwrap();
+        let t = d.instant(&Value::str("2026-01-31T23:00:00+02:00"), "at").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-01-31T21:00:00+00:00");
         assert!(d.instant(&Value::str("2026-02-01"), "at").is_some());
-        for bad in [
-            "2026-13-01",
-            "yesterday",
-            "2026-1-1",
-            "2026-02-30T00:00:00Z",
-            "0000-00-00",
-        ] {
+        for bad in ["2026-13-01", "yesterday", "2026-1-1", "2026-02-30T00:00:00Z", "0000-00-00"] {
             assert!(d.instant(&Value::str(bad), "at").is_none(), "{bad}");
         }
         assert!(d.problems.iter().all(|p| p.code == Code::InvalidDate));

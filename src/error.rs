@@ -127,11 +127,7 @@ pub struct Problem {
 impl Problem {
     /// Creates a problem.
     pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            code,
-            path: path.into(),
-            message: message.into(),
-        }
+        Problem { code, path: path.into(), message: message.into() }
     }
 
     /// The problem as a JSON object `{code, path, message}`.
@@ -175,9 +171,7 @@ pub struct Error {
 impl Error {
     /// An error with a single problem.
     pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
-            problems: vec![Problem::new(code, path, message)],
-        }
+        Error { problems: vec![Problem::new(code, path, message)] }
     }
 
     /// An error made of several problems. Returns `None` when the list is empty.
@@ -214,13 +208,7 @@ impl Error {
             .put("code", self.code().as_str())
             .put("path", self.path())
             .put("message", self.to_string())
-            .put(
-                "problems",
-                self.problems
-                    .iter()
-                    .map(Problem::to_value)
-                    .collect::<Vec<_>>(),
-            )
+            .put("problems", self.problems.iter().map(Problem::to_value).collect::<Vec<_>>())
             .build()
     }
 }
@@ -243,12 +231,7 @@ impl fmt::Display for Error {
         write!(f, "{}", self.problems[0])?;
         match self.problems.len() {
             1 => Ok(()),
-            n => write!(
-                f,
-                " (and {} more problem{})",
-                n - 1,
-                if n == 2 { "" } else { "s" }
-            ),
+            n => write!(f, " (and {} more problem{})", n - 1, if n == 2 { "" } else { "s" }),
         }
     }
 }
@@ -264,10 +247,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in Code::ALL {
             assert!(seen.insert(c.as_str()), "duplicate {c}");
-            assert!(c
-                .as_str()
-                .chars()
-                .all(|ch| ch.is_ascii_uppercase() || ch == '_'));
+            assert!(c.as_str().chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'));
         }
     }
 

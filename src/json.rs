@@ -68,11 +68,7 @@ impl Value {
 /// `INVALID_JSON` with the byte offset for malformed text, `JSON_TOO_DEEP` past
 /// [`MAX_DEPTH`] levels, `DUPLICATE_KEY` when an object names a key twice.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        pos: 0,
-        path: Vec::new(),
-    };
+    let mut p = Parser { bytes: text.as_bytes(), pos: 0, path: Vec::new() };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -91,11 +87,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn fail(&self, what: &str) -> Error {
-        Error::new(
-            Code::InvalidJson,
-            "",
-            format!("invalid JSON at byte {}: {what}", self.pos),
-        )
+        Error::new(Code::InvalidJson, "", format!("invalid JSON at byte {}: {what}", self.pos))
     }
 
     fn path_text(&self) -> String {
@@ -289,10 +281,7 @@ impl Parser<'_> {
     fn hex4(&mut self) -> Result<u32, Error> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let d = self
-                .bytes
-                .get(self.pos)
-                .and_then(|b| (*b as char).to_digit(16));
+            let d = self.bytes.get(self.pos).and_then(|b| (*b as char).to_digit(16));
             let Some(d) = d else {
                 return Err(self.fail("invalid \\u escape"));
             };
@@ -431,10 +420,7 @@ mod tests {
     fn round_trips_and_escapes_like_json_stringify() {
         let text = r#"{"a":[1,-0.5,1e3,true,false,null],"b":"q\"\\\n\u0001é\ud83d\ude00/"}"#;
         let v = parse(text).unwrap();
-        assert_eq!(
-            v.to_json(),
-            "{\"a\":[1,-0.5,1e3,true,false,null],\"b\":\"q\\\"\\\\\\n\\u0001é😀/\"}"
-        );
+        assert_eq!(v.to_json(), "{\"a\":[1,-0.5,1e3,true,false,null],\"b\":\"q\\\"\\\\\\n\\u0001é😀/\"}");
     }
 
     #[test]
@@ -454,20 +440,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed_text() {
-        for bad in [
-            "",
-            "{",
-            "[1,]",
-            "01",
-            "1.",
-            "-",
-            "\"abc",
-            "{\"a\" 1}",
-            "nul",
-            "1 2",
-            "\"\\ud800\"",
-            "\"\t\"",
-        ] {
+        for bad in
+            ["", "{", "[1,]", "01", "1.", "-", "\"abc", "{\"a\" 1}", "nul", "1 2", "\"\\ud800\"", "\"\t\""]
+        {
             assert_eq!(parse(bad).unwrap_err().code(), Code::InvalidJson, "{bad:?}");
         }
     }

@@ -26,18 +26,34 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod catalog;
 mod decode;
 mod error;
 pub mod json;
 mod money;
+mod phases;
+mod quote;
 mod tiers;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+pub use catalog::{
+    Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, Validation,
+};
 pub use error::{Code, Error, Problem};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
+pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
+pub use quote::{
+    price_matrix, quote, verify_quote, Amount, Customer, Difference, MatrixOptions, Order, OrderLine, Quote,
+    QuoteLine, TimelineEntry, MAX_DIFFERENCES, MAX_ORDER_LINES,
+};
 pub use rust_decimal::Decimal;
 pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
+
+/// The demo catalog used by the docs, the tests, the order form and `npm start`: three regions,
+/// USD/EUR/JPY, four packages, tiered storage and bandwidth, block-priced backup, a default plan
+/// with a 14-day trial and a 30-day discount, and a second plan.
+pub const DEMO_CATALOG: &str = include_str!("../catalogs/demo.json");
 
 /// The crate version, as reported by `version()` in every runtime.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -76,14 +76,8 @@ impl Currency {
         if code.len() != 3 || !ISO_CODES.split(' ').any(|c| c == code) {
             return None;
         }
-        let exponent = ISO_EXPONENTS
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map_or(2, |(_, e)| *e);
-        Some(Currency {
-            code: code.to_string(),
-            exponent,
-        })
+        let exponent = ISO_EXPONENTS.iter().find(|(c, _)| *c == code).map_or(2, |(_, e)| *e);
+        Some(Currency { code: code.to_string(), exponent })
     }
 
     /// A currency that is not in ISO 4217 (credits, tokens), with its own number of decimals.
@@ -94,31 +88,22 @@ impl Currency {
     pub fn custom(code: &str, exponent: u32) -> Result<Currency, Error> {
         let well_formed = (3..=10).contains(&code.len())
             && code.starts_with(|c: char| c.is_ascii_uppercase())
-            && code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if !well_formed {
             return Err(Error::new(
                 Code::InvalidValue,
                 "code",
-                format!(
-                    "\"{code}\" is not a currency code: use 3 to 10 upper-case letters or digits"
-                ),
+                format!("\"{code}\" is not a currency code: use 3 to 10 upper-case letters or digits"),
             ));
         }
         if exponent > MAX_CUSTOM_EXPONENT {
             return Err(Error::new(
                 Code::InvalidValue,
                 "exponent",
-                format!(
-                    "a currency has at most {MAX_CUSTOM_EXPONENT} decimal places, found {exponent}"
-                ),
+                format!("a currency has at most {MAX_CUSTOM_EXPONENT} decimal places, found {exponent}"),
             ));
         }
-        Ok(Currency {
-            code: code.to_string(),
-            exponent,
-        })
+        Ok(Currency { code: code.to_string(), exponent })
     }
 
     /// The currency code, e.g. `"USD"`.
@@ -167,9 +152,7 @@ impl Rounding {
         }
         d.rescale(places);
         if d.scale() != places {
-            return Err(overflow(&format!(
-                "rounding {exact} to {places} decimal places"
-            )));
+            return Err(overflow(&format!("rounding {exact} to {places} decimal places")));
         }
         Ok(d)
     }
@@ -197,10 +180,7 @@ impl Money {
     /// # Errors
     /// `OVERFLOW` when the amount is too large to carry the currency's decimal places.
     pub fn round(exact: Decimal, currency: &Currency, rounding: Rounding) -> Result<Money, Error> {
-        Ok(Money {
-            amount: rounding.round(exact, currency.exponent)?,
-            currency: currency.clone(),
-        })
+        Ok(Money { amount: rounding.round(exact, currency.exponent)?, currency: currency.clone() })
     }
 
     /// The rounded amount, with exactly the currency's number of decimal places.
@@ -236,11 +216,7 @@ pub(crate) fn exact_text(d: Decimal, places: u32) -> String {
 }
 
 pub(crate) fn overflow(what: &str) -> Error {
-    Error::new(
-        Code::Overflow,
-        "",
-        format!("{what} exceeds the exact decimal range (28 digits)"),
-    )
+    Error::new(Code::Overflow, "", format!("{what} exceeds the exact decimal range (28 digits)"))
 }
 
 /// Checked decimal arithmetic: a result that overflows, or that `rust_decimal` would have to
@@ -251,37 +227,29 @@ pub(crate) mod checked {
     use rust_decimal::Decimal;
 
     /// Accepts `r` only if it carries `scale` decimal places, i.e. nothing was rounded away.
-    fn exact(
-        r: Option<Decimal>,
-        scale: u32,
-        what: impl FnOnce() -> String,
-    ) -> Result<Decimal, Error> {
+    fn exact(r: Option<Decimal>, scale: u32, what: impl FnOnce() -> String) -> Result<Decimal, Error> {
         match r {
-            Some(r) if r.scale() == scale => Ok(r),
+            // rust_decimal may give a zero result another scale; zero is always exact.
+            Some(r) if r.scale() == scale || r.is_zero() => Ok(r),
             _ => Err(overflow(&what())),
         }
     }
 
     pub(crate) fn add(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
         let (a, b) = (a.normalize(), b.normalize());
-        exact(a.checked_add(b), a.scale().max(b.scale()), || {
-            format!("{a} + {b}")
-        })
+        exact(a.checked_add(b), a.scale().max(b.scale()), || format!("{a} + {b}"))
     }
     pub(crate) fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
         add(a, -b)
     }
     pub(crate) fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
         let (a, b) = (a.normalize(), b.normalize());
-        exact(a.checked_mul(b), a.scale() + b.scale(), || {
-            format!("{a} x {b}")
-        })
+        exact(a.checked_mul(b), a.scale() + b.scale(), || format!("{a} x {b}"))
     }
     /// Division, which may round at the 28th digit (used for rates derived for display and
     /// fractional blocks only); the divisor is validated to be non-zero where it comes from input.
     pub(crate) fn div(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
-        a.checked_div(b)
-            .ok_or_else(|| overflow(&format!("{a} / {b}")))
+        a.checked_div(b).ok_or_else(|| overflow(&format!("{a} / {b}")))
     }
 }
 
@@ -295,30 +263,16 @@ mod tests {
 
     #[test]
     fn iso_table_has_the_exceptions_and_defaults_to_two() {
-        for (code, exp) in [
-            ("USD", 2),
-            ("EUR", 2),
-            ("JPY", 0),
-            ("KWD", 3),
-            ("BHD", 3),
-            ("CLF", 4),
-            ("KRW", 0),
-        ] {
+        for (code, exp) in
+            [("USD", 2), ("EUR", 2), ("JPY", 0), ("KWD", 3), ("BHD", 3), ("CLF", 4), ("KRW", 0)]
+        {
             assert_eq!(Currency::iso(code).unwrap().exponent(), exp, "{code}");
         }
         let codes: Vec<_> = ISO_CODES.split(' ').collect();
-        assert!(
-            codes.windows(2).all(|w| w[0] < w[1]),
-            "ISO_CODES sorted, no duplicates"
-        );
-        assert!(codes
-            .iter()
-            .all(|c| c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase())));
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "ISO_CODES sorted, no duplicates");
+        assert!(codes.iter().all(|c| c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase())));
         for (code, _) in ISO_EXPONENTS {
-            assert!(
-                Currency::iso(code).is_some(),
-                "{code} missing from ISO_CODES"
-            );
+            assert!(Currency::iso(code).is_some(), "{code} missing from ISO_CODES");
         }
         assert!(Currency::iso("usd").is_none());
         assert!(Currency::iso("US").is_none());
@@ -344,16 +298,8 @@ mod tests {
             ("7", "7.00", "7.00"),
         ];
         for (exact, up, even) in cases {
-            assert_eq!(
-                Rounding::HalfUp.round(d(exact), 2).unwrap().to_string(),
-                up,
-                "{exact}"
-            );
-            assert_eq!(
-                Rounding::HalfEven.round(d(exact), 2).unwrap().to_string(),
-                even,
-                "{exact}"
-            );
+            assert_eq!(Rounding::HalfUp.round(d(exact), 2).unwrap().to_string(), up, "{exact}");
+            assert_eq!(Rounding::HalfEven.round(d(exact), 2).unwrap().to_string(), even, "{exact}");
         }
     }
 
@@ -361,55 +307,27 @@ mod tests {
     fn rounds_to_the_currency_minor_unit() {
         let jpy = Currency::iso("JPY").unwrap();
         let kwd = Currency::iso("KWD").unwrap();
-        assert_eq!(
-            Money::round(d("1234.5"), &jpy, Rounding::HalfUp)
-                .unwrap()
-                .to_string(),
-            "1235 JPY"
-        );
-        assert_eq!(
-            Money::round(d("1234.5"), &jpy, Rounding::HalfEven)
-                .unwrap()
-                .to_string(),
-            "1234 JPY"
-        );
+        assert_eq!(Money::round(d("1234.5"), &jpy, Rounding::HalfUp).unwrap().to_string(), "1235 JPY");
+        assert_eq!(Money::round(d("1234.5"), &jpy, Rounding::HalfEven).unwrap().to_string(), "1234 JPY");
         let m = Money::round(d("1.23456"), &kwd, Rounding::HalfUp).unwrap();
-        assert_eq!(
-            (m.amount().to_string(), m.minor_units()),
-            ("1.235".to_string(), 1235)
-        );
+        assert_eq!((m.amount().to_string(), m.minor_units()), ("1.235".to_string(), 1235));
     }
 
     #[test]
     fn rounding_that_cannot_keep_the_scale_is_an_overflow() {
         let huge = Decimal::MAX;
-        assert_eq!(
-            Rounding::HalfUp.round(huge, 2).unwrap_err().code(),
-            Code::Overflow
-        );
-        assert_eq!(
-            checked::mul(huge, d("2")).unwrap_err().code(),
-            Code::Overflow
-        );
-        assert_eq!(
-            checked::add(huge, d("1")).unwrap_err().code(),
-            Code::Overflow
-        );
+        assert_eq!(Rounding::HalfUp.round(huge, 2).unwrap_err().code(), Code::Overflow);
+        assert_eq!(checked::mul(huge, d("2")).unwrap_err().code(), Code::Overflow);
+        assert_eq!(checked::add(huge, d("1")).unwrap_err().code(), Code::Overflow);
         // Fits in range only by rounding away digits: refused, never silently rounded.
         assert_eq!(
-            checked::add(d("7922816251426433759354395034"), d("0.5"))
-                .unwrap_err()
-                .code(),
+            checked::add(d("7922816251426433759354395034"), d("0.5")).unwrap_err().code(),
             Code::Overflow
         );
-        assert_eq!(
-            checked::mul(huge, d("0.25")).unwrap_err().code(),
-            Code::Overflow
-        );
-        assert_eq!(
-            checked::mul(d("1.5"), d("2.50")).unwrap().to_string(),
-            "3.75"
-        );
+        assert_eq!(checked::mul(huge, d("0.25")).unwrap_err().code(), Code::Overflow);
+        assert_eq!(checked::mul(d("1.5"), d("2.50")).unwrap().to_string(), "3.75");
+        assert!(checked::mul(d("0"), d("0.1")).unwrap().is_zero());
+        assert!(checked::add(d("-0.5"), d("0.5")).unwrap().is_zero());
         assert_eq!(checked::sub(d("1"), d("3.5")).unwrap().to_string(), "-2.5");
     }
 

@@ -129,19 +129,10 @@ impl TierTable {
     ) -> Result<TierTable, Error> {
         let mut d = Decoder::new();
         if block_size.is_some_and(|b| b <= Decimal::ZERO) {
-            d.problem(
-                Code::InvalidValue,
-                "blockSize",
-                "the block size must be greater than zero",
-            );
+            d.problem(Code::InvalidValue, "blockSize", "the block size must be greater than zero");
         }
         check_tiers(&mut d, "tiers", &tiers, !allow_credits);
-        d.finish(Some(TierTable {
-            mode,
-            tiers,
-            block_size,
-            block_rounding,
-        }))
+        d.finish(Some(TierTable { mode, tiers, block_size, block_rounding }))
     }
 
     /// Parses and validates a table from JSON:
@@ -153,40 +144,25 @@ impl TierTable {
     pub fn from_json(text: &str) -> Result<TierTable, Error> {
         let value = json::parse(text)?;
         let mut d = Decoder::new();
-        let table = d
-            .object(&value, "", &TABLE_FIELDS)
-            .and_then(|o| TierTable::decode(&mut d, &o, false));
+        let table = d.object(&value, "", &TABLE_FIELDS).and_then(|o| TierTable::decode(&mut d, &o, false));
         d.finish(table)
     }
 
     /// Decodes the table keys of `o` (see [`TABLE_FIELDS`]); the caller checks unknown keys.
     pub(crate) fn decode(d: &mut Decoder, o: &Obj<'_>, allow_credits: bool) -> Option<TierTable> {
         let mode = d.opt(o, "mode", |d, v, p| {
-            d.choice(
-                v,
-                p,
-                &[
-                    ("volume", TierMode::Volume),
-                    ("graduated", TierMode::Graduated),
-                ],
-            )
+            d.choice(v, p, &[("volume", TierMode::Volume), ("graduated", TierMode::Graduated)])
         });
         let block_size = d.opt(o, "blockSize", |d, v, p| d.positive(v, p, Num::Quantity));
         let block_rounding = d.opt(o, "blockRounding", |d, v, p| {
             d.choice(
                 v,
                 p,
-                &[
-                    ("up", BlockRounding::Up),
-                    ("down", BlockRounding::Down),
-                    ("none", BlockRounding::None),
-                ],
+                &[("up", BlockRounding::Up), ("down", BlockRounding::Down), ("none", BlockRounding::None)],
             )
         });
         let tiers_path = o.at("tiers");
-        let tiers = d.req(o, "tiers", |d, v, p| {
-            d.array(v, p, |d, v, p| decode_tier(d, v, p, allow_credits))
-        });
+        let tiers = d.req(o, "tiers", |d, v, p| d.array(v, p, |d, v, p| decode_tier(d, v, p, allow_credits)));
         if let Some(tiers) = &tiers {
             check_tiers(d, &tiers_path, tiers, false);
         }
@@ -256,21 +232,12 @@ impl TierTable {
         for line in &lines {
             amount = checked::add(amount, line.amount)?;
         }
-        Ok(TierPrice {
-            quantity,
-            blocks,
-            amount,
-            lines,
-        })
+        Ok(TierPrice { quantity, blocks, amount, lines })
     }
 
     fn line(&self, i: usize, quantity: Decimal) -> Result<TierLine, Error> {
         let tier = &self.tiers[i];
-        let from = if i == 0 {
-            Decimal::ZERO
-        } else {
-            self.tiers[i - 1].up_to.unwrap_or_default()
-        };
+        let from = if i == 0 { Decimal::ZERO } else { self.tiers[i - 1].up_to.unwrap_or_default() };
         let amount = checked::add(checked::mul(quantity, tier.unit_price)?, tier.flat_price)?;
         Ok(TierLine {
             tier: i,
@@ -337,28 +304,26 @@ fn decode_tier(d: &mut Decoder, v: &Value, path: &str, allow_credits: bool) -> O
     let price = |d: &mut Decoder, v: &Value, p: &str| {
         let x = d.decimal(v, p, Num::Money)?;
         if x.is_sign_negative() && !allow_credits {
-            d.problem(Code::NegativePrice, p, format!("the price {x} is negative; set \"allowCredits\": true in the catalog to allow credits"));
+            d.problem(
+                Code::NegativePrice,
+                p,
+                format!(
+                    "the price {x} is negative; set \"allowCredits\": true in the catalog to allow credits"
+                ),
+            );
             return None;
         }
         Some(x)
     };
     let unit_price = d.req(&o, "unitPrice", price);
     let flat_price = d.opt(&o, "flatPrice", price);
-    Some(Tier {
-        up_to: up_to?,
-        unit_price: unit_price?,
-        flat_price: flat_price?.unwrap_or_default(),
-    })
+    Some(Tier { up_to: up_to?, unit_price: unit_price?, flat_price: flat_price?.unwrap_or_default() })
 }
 
 /// Checks the bounds (and, when `check_prices`, the signs) of a list of tiers.
 fn check_tiers(d: &mut Decoder, path: &str, tiers: &[Tier], check_prices: bool) {
     if tiers.is_empty() {
-        d.problem(
-            Code::EmptyTiers,
-            path,
-            "a tier table needs at least one tier",
-        );
+        d.problem(Code::EmptyTiers, path, "a tier table needs at least one tier");
     }
     let mut previous: Option<Decimal> = None;
     for (i, tier) in tiers.iter().enumerate() {
@@ -386,10 +351,7 @@ fn check_tiers(d: &mut Decoder, path: &str, tiers: &[Tier], check_prices: bool) 
         }
         previous = tier.up_to.or(previous);
         if check_prices {
-            for (name, x) in [
-                ("unitPrice", tier.unit_price),
-                ("flatPrice", tier.flat_price),
-            ] {
+            for (name, x) in [("unitPrice", tier.unit_price), ("flatPrice", tier.flat_price)] {
                 if x.is_sign_negative() {
                     d.problem(
                         Code::NegativePrice,
@@ -431,14 +393,10 @@ impl TierPrice {
     pub(crate) fn to_value(&self, currency: Option<(&Currency, Rounding)>) -> Result<Value, Error> {
         let places = currency.map_or(0, |(c, _)| c.exponent());
         let lines: Vec<Value> = self.lines.iter().map(|l| l.to_value(places)).collect();
-        let out = ObjectBuilder::new()
-            .put("quantity", plain(self.quantity))
-            .put("blocks", self.blocks.map(plain));
+        let out =
+            ObjectBuilder::new().put("quantity", plain(self.quantity)).put("blocks", self.blocks.map(plain));
         Ok(match currency {
-            None => out
-                .put("amount", plain(self.amount))
-                .put("lines", lines)
-                .build(),
+            None => out.put("amount", plain(self.amount)).put("lines", lines).build(),
             Some((c, rounding)) => {
                 let money = Money::round(self.amount, c, rounding)?;
                 out.put("currency", c.code())
@@ -499,15 +457,8 @@ mod tests {
         assert_eq!(amount(&t, "100"), "62"); // 15 + 90 x 0.5 + 2
         assert_eq!(amount(&t, "250"), "99.5"); // 62 + 150 x 0.25
         let p = t.price(d("250")).unwrap();
-        let parts: Vec<_> = p
-            .lines
-            .iter()
-            .map(|l| (l.tier, l.quantity.normalize().to_string()))
-            .collect();
-        assert_eq!(
-            parts,
-            [(0, "10".into()), (1, "90".into()), (2, "150".into())]
-        );
+        let parts: Vec<_> = p.lines.iter().map(|l| (l.tier, l.quantity.normalize().to_string())).collect();
+        assert_eq!(parts, [(0, "10".into()), (1, "90".into()), (2, "150".into())]);
     }
 
     #[test]
@@ -521,15 +472,9 @@ mod tests {
     fn bounded_last_tier_refuses_quantities_above_it() {
         let t = table(r#"{"mode":"graduated","tiers":[{"upTo":"5","unitPrice":"1"}]}"#);
         assert_eq!(amount(&t, "5"), "5");
-        assert_eq!(
-            t.price(d("5.01")).unwrap_err().code(),
-            Code::QuantityAboveLastTier
-        );
+        assert_eq!(t.price(d("5.01")).unwrap_err().code(), Code::QuantityAboveLastTier);
         let v = table(r#"{"tiers":[{"upTo":"5","unitPrice":"1"}]}"#);
-        assert_eq!(
-            v.price(d("6")).unwrap_err().code(),
-            Code::QuantityAboveLastTier
-        );
+        assert_eq!(v.price(d("6")).unwrap_err().code(), Code::QuantityAboveLastTier);
     }
 
     #[test]
@@ -561,11 +506,7 @@ mod tests {
                 {"upto":"20","unitPrice":1.5},{"upTo":null,"unitPrice":"1"},{"upTo":null,"unitPrice":"1"}]}"#,
         )
         .unwrap_err();
-        let got: Vec<_> = err
-            .problems()
-            .iter()
-            .map(|p| (p.code.as_str(), p.path.as_str()))
-            .collect();
+        let got: Vec<_> = err.problems().iter().map(|p| (p.code.as_str(), p.path.as_str())).collect();
         assert_eq!(
             got,
             [
@@ -582,11 +523,7 @@ mod tests {
                 {"upTo":"0","unitPrice":"1"}]}"#,
         )
         .unwrap_err();
-        let got: Vec<_> = err
-            .problems()
-            .iter()
-            .map(|p| (p.code.as_str(), p.path.as_str()))
-            .collect();
+        let got: Vec<_> = err.problems().iter().map(|p| (p.code.as_str(), p.path.as_str())).collect();
         assert_eq!(
             got,
             [
@@ -595,21 +532,14 @@ mod tests {
                 ("TIER_BOUND_NOT_POSITIVE", "tiers[3].upTo"),
             ]
         );
-        assert_eq!(
-            TierTable::from_json(r#"{"tiers":[]}"#).unwrap_err().code(),
-            Code::EmptyTiers
-        );
+        assert_eq!(TierTable::from_json(r#"{"tiers":[]}"#).unwrap_err().code(), Code::EmptyTiers);
     }
 
     #[test]
     fn rounded_output_keeps_the_exact_amount() {
         let t = table(r#"{"tiers":[{"upTo":null,"unitPrice":"0.0137"}]}"#);
         let usd = Currency::iso("USD").unwrap();
-        let v = t
-            .price(d("5"))
-            .unwrap()
-            .to_value(Some((&usd, Rounding::HalfUp)))
-            .unwrap();
+        let v = t.price(d("5")).unwrap().to_value(Some((&usd, Rounding::HalfUp))).unwrap();
         assert_eq!(v.get("amount"), Some(&Value::str("0.07")));
         assert_eq!(v.get("exactAmount"), Some(&Value::str("0.0685")));
         assert_eq!(v.get("amountMinor"), Some(&Value::str("7")));

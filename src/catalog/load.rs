@@ -1,0 +1,463 @@
+//! Catalog JSON -> [`Catalog`], checking shapes, references and rules in one pass that records
+//! every problem with its path.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::{Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region};
+use crate::decode::{Decoder, Num, Obj};
+use crate::error::{Code, Error, Problem};
+use crate::json::Value;
+use crate::money::{Currency, Rounding};
+use crate::phases::{DurationUnit, Phase, PhaseClock, PhaseDuration};
+use crate::tiers::{TierTable, TABLE_FIELDS};
+
+/// Largest number of entries in any one list of a catalog (products, plans, rules of a plan...).
+pub const MAX_LIST_LEN: usize = 100_000;
+
+const CATALOG_FIELDS: &[&str] = &[
+    "name",
+    "defaultCurrency",
+    "currencies",
+    "customCurrencies",
+    "rounding",
+    "hoursPerMonth",
+    "phaseClock",
+    "allowCredits",
+    "regions",
+    "products",
+    "plans",
+];
+
+/// Resources whose usage a package includes; their metered products must count GB.
+const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
+
+pub(super) fn load(value: &Value) -> Result<Catalog, Error> {
+    let mut d = Decoder::new();
+    let catalog = decode_catalog(&mut d, value);
+    d.finish(catalog)
+}
+
+/// Reports entries of a list that repeat an id (`DUPLICATE_ID` on the later one). Reads the raw
+/// JSON, so duplicates are found even when some entries have other problems.
+fn check_unique(d: &mut Decoder, o: &Obj<'_>, key: &str) {
+    let Some(Value::Array(items)) = o.get(key) else { return };
+    let mut seen = std::collections::BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(Value::String(id)) = item.get("id") {
+            if let Some(first) = seen.get(id.as_str()) {
+                d.problem(
+                    Code::DuplicateId,
+                    format!("{key}[{i}].id"),
+                    format!("the id \"{id}\" is already used by {key}[{first}]"),
+                );
+            } else {
+                seen.insert(id.as_str(), i);
+            }
+        }
+    }
+}
+
+/// Reports every plan marked default after the first (raw JSON, like [`check_unique`]).
+fn check_one_default(d: &mut Decoder, o: &Obj<'_>) {
+    let Some(Value::Array(plans)) = o.get("plans") else { return };
+    let mut defaults = plans.iter().enumerate().filter(|(_, p)| p.get("default") == Some(&Value::Bool(true)));
+    if let Some((first, _)) = defaults.next() {
+        for (i, _) in defaults {
+            d.problem(
+                Code::MultipleDefaultPlans,
+                format!("plans[{i}].default"),
+                format!("plans[{first}] is already the default plan; at most one plan is default"),
+            );
+        }
+    }
+}
+
+/// A list no longer than [`MAX_LIST_LEN`].
+fn list<'a, T>(
+    d: &mut Decoder,
+    v: &'a Value,
+    path: &str,
+    f: impl FnMut(&mut Decoder, &'a Value, &str) -> Option<T>,
+) -> Option<Vec<T>> {
+    if let Value::Array(items) = v {
+        if items.len() > MAX_LIST_LEN {
+            d.problem(
+                Code::InputTooLarge,
+                path,
+                format!("{} entries; at most {MAX_LIST_LEN} are allowed", items.len()),
+            );
+            return None;
+        }
+    }
+    d.array(v, path, f)
+}
+
+fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
+    let o = d.object(value, "", CATALOG_FIELDS)?;
+    let _name = d.opt(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let currencies = decode_currencies(d, &o);
+    let default_currency = d.req(&o, "defaultCurrency", |d, v, p| {
+        let code = d.string(v, p)?;
+        let found = currencies.as_ref()?.iter().find(|c| c.code() == code).cloned();
+        if found.is_none() {
+            d.problem(Code::UnknownCurrency, p, format!("\"{code}\" is not in the catalog's currencies"));
+        }
+        found
+    });
+    let rounding = d.opt(&o, "rounding", |d, v, p| {
+        d.choice(v, p, &[("halfUp", Rounding::HalfUp), ("halfEven", Rounding::HalfEven)])
+    });
+    let hours_per_month = d.opt(&o, "hoursPerMonth", |d, v, p| d.positive(v, p, Num::Quantity));
+    let phase_clock = d.opt(&o, "phaseClock", |d, v, p| {
+        d.choice(v, p, &[("billingStart", PhaseClock::BillingStart), ("chained", PhaseClock::Chained)])
+    });
+    let allow_credits = d.opt(&o, "allowCredits", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
+    let regions = d.opt(&o, "regions", |d, v, p| list(d, v, p, decode_region)).map(Option::unwrap_or_default);
+    check_unique(d, &o, "regions");
+    let products =
+        d.opt(&o, "products", |d, v, p| list(d, v, p, decode_product)).map(Option::unwrap_or_default);
+    check_unique(d, &o, "products");
+    let known = Known {
+        currencies: currencies.iter().flatten().map(|c| c.code().to_string()).collect(),
+        regions: regions.iter().flatten().map(|r| r.id.clone()).collect(),
+        products: products.iter().flatten().map(|p| p.id.clone()).collect(),
+        allow_credits,
+    };
+    let plans = d.opt(&o, "plans", |d, v, p| list(d, v, p, |d, v, p| decode_plan(d, v, p, &known)));
+    let plans = plans.map(Option::unwrap_or_default);
+    check_unique(d, &o, "plans");
+    check_one_default(d, &o);
+    let mut warnings = Vec::new();
+    let phase_clock = phase_clock?.unwrap_or_default();
+    if let Some(plans) = &plans {
+        warnings.extend(discount_warnings(plans, phase_clock));
+    }
+    let plans = plans?;
+    let index = Catalog::index_rules(&plans, &mut d.problems);
+    Some(Catalog {
+        default_currency: default_currency?,
+        currencies: currencies?,
+        rounding: rounding?.unwrap_or_default(),
+        hours_per_month: hours_per_month?.unwrap_or(Decimal::from(730)),
+        phase_clock,
+        allow_credits,
+        regions: regions?,
+        products: products?,
+        plans,
+        warnings,
+        index,
+    })
+}
+
+fn decode_currencies(d: &mut Decoder, o: &Obj<'_>) -> Option<Vec<Currency>> {
+    let iso = d.req(o, "currencies", |d, v, p| {
+        list(d, v, p, |d, v, p| {
+            let code = d.string(v, p)?;
+            let c = Currency::iso(code);
+            if c.is_none() {
+                d.problem(
+                    Code::UnknownCurrency,
+                    p,
+                    format!("\"{code}\" is not an ISO 4217 code; declare it in \"customCurrencies\" with its exponent"),
+                );
+            }
+            c
+        })
+    });
+    let custom = d.opt(o, "customCurrencies", |d, v, p| {
+        list(d, v, p, |d, v, p| {
+            let c = d.object(v, p, &["code", "exponent"])?;
+            let code = d.req(&c, "code", |d, v, p| d.string(v, p).map(str::to_string));
+            let exponent = d.req(&c, "exponent", |d, v, p| {
+                let e = d.decimal(v, p, Num::Quantity)?;
+                let e = u32::try_from(e.mantissa()).ok().filter(|_| e.scale() == 0);
+                if e.is_none() {
+                    d.problem(Code::InvalidValue, p, "the exponent is a whole number of decimal places");
+                }
+                e
+            });
+            let (code, exponent) = (code?, exponent?);
+            if Currency::iso(&code).is_some() {
+                d.problem(
+                    Code::InvalidValue,
+                    c.at("code"),
+                    format!("\"{code}\" is an ISO 4217 code; list it in \"currencies\""),
+                );
+                return None;
+            }
+            match Currency::custom(&code, exponent) {
+                Ok(cur) => Some(cur),
+                Err(e) => {
+                    d.problems.extend(e.within(p).problems().iter().cloned());
+                    None
+                }
+            }
+        })
+    });
+    let mut all = iso?;
+    all.extend(custom?.unwrap_or_default());
+    let dupes: Vec<(usize, String)> =
+        all.iter().enumerate().map(|(i, c)| (i, c.code().to_string())).collect();
+    check_unique_currencies(d, &dupes);
+    Some(all)
+}
+
+fn check_unique_currencies(d: &mut Decoder, codes: &[(usize, String)]) {
+    let mut seen = BTreeSet::new();
+    for (i, code) in codes {
+        if !seen.insert(code) {
+            d.problem(
+                Code::DuplicateId,
+                format!("currencies[{i}]"),
+                format!("the currency \"{code}\" is listed twice"),
+            );
+        }
+    }
+}
+
+fn decode_region(d: &mut Decoder, v: &Value, path: &str) -> Option<Region> {
+    let o = d.object(v, path, &["id", "name"])?;
+    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
+    let name = d.opt(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let id = id?;
+    Some(Region { name: name?.unwrap_or_else(|| id.clone()), id })
+}
+
+fn decode_product(d: &mut Decoder, v: &Value, path: &str) -> Option<Product> {
+    let o = d.object(
+        v,
+        path,
+        &["id", "name", "externalId", "kind", "resource", "unitType", "unit", "aggregated", "package"],
+    )?;
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Package,
+        Metered,
+    }
+    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
+    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let external_id = d.opt(&o, "externalId", |d, v, p| d.string(v, p).map(str::to_string));
+    let kind = d
+        .req(&o, "kind", |d, v, p| d.choice(v, p, &[("package", Kind::Package), ("metered", Kind::Metered)]));
+    let metered_keys = ["resource", "unitType", "unit", "aggregated"];
+    let kind = match kind? {
+        Kind::Package => {
+            for key in metered_keys.iter().filter(|k| o.get(k).is_some()) {
+                d.problem(
+                    Code::InvalidValue,
+                    o.at(key),
+                    format!("\"{key}\" is for metered products; this is a package"),
+                );
+            }
+            ProductKind::Package(d.req(&o, "package", decode_package)?)
+        }
+        Kind::Metered => {
+            if o.get("package").is_some() {
+                d.problem(
+                    Code::InvalidValue,
+                    o.at("package"),
+                    "\"package\" is for package products; this one is metered",
+                );
+            }
+            let resource = d.req(&o, "resource", |d, v, p| d.id(v, p));
+            let unit_type = d.req(&o, "unitType", |d, v, p| d.id(v, p));
+            let unit = d.opt(&o, "unit", |d, v, p| d.positive(v, p, Num::Quantity));
+            let aggregated = d.opt(&o, "aggregated", |d, v, p| d.boolean(v, p));
+            let (resource, unit_type) = (resource?, unit_type?);
+            if ALLOWANCE_RESOURCES.contains(&resource.as_str()) && unit_type != "GB" {
+                d.problem(
+                    Code::AllowanceUnitMismatch,
+                    o.at("unitType"),
+                    format!("packages include {resource} in GB, so a {resource} product must count GB, not {unit_type}"),
+                );
+            }
+            ProductKind::Metered(Metered {
+                resource,
+                unit_type,
+                unit: unit?.unwrap_or(Decimal::ONE),
+                aggregated: aggregated?.unwrap_or(false),
+            })
+        }
+    };
+    Some(Product { id: id?, name: name?, external_id: external_id?, kind })
+}
+
+fn decode_package(d: &mut Decoder, v: &Value, path: &str) -> Option<PackageSpec> {
+    let o = d.object(v, path, &["cpu", "memoryMb", "storageGb", "bandwidthGb", "backupGb"])?;
+    let cpu = d.req(&o, "cpu", |d, v, p| {
+        let cpu = d.positive(v, p, Num::Quantity)?;
+        let quarters = cpu * Decimal::from(4);
+        if !quarters.fract().is_zero() {
+            d.problem(Code::InvalidCpu, p, format!("{cpu} cores is not a multiple of 0.25"));
+            return None;
+        }
+        Some(cpu)
+    });
+    let memory_mb = d.req(&o, "memoryMb", |d, v, p| d.positive(v, p, Num::Quantity));
+    let mut included = |key: &str| {
+        d.opt(&o, key, |d, v, p| d.non_negative(v, p, Num::Quantity)).map(Option::unwrap_or_default)
+    };
+    let storage_gb = included("storageGb");
+    let bandwidth_gb = included("bandwidthGb");
+    let backup_gb = included("backupGb");
+    Some(PackageSpec {
+        cpu: cpu?,
+        memory_mb: memory_mb?,
+        storage_gb: storage_gb?,
+        bandwidth_gb: bandwidth_gb?,
+        backup_gb: backup_gb?,
+    })
+}
+
+/// What rules may refer to.
+struct Known {
+    currencies: BTreeSet<String>,
+    regions: BTreeSet<String>,
+    products: BTreeSet<String>,
+    allow_credits: bool,
+}
+
+fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known) -> Option<Plan> {
+    let o = d.object(v, path, &["id", "name", "default", "phases", "prices"])?;
+    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
+    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let default = d.opt(&o, "default", |d, v, p| d.boolean(v, p));
+    let phases = d.opt(&o, "phases", |d, v, p| {
+        let ph = d.object(v, p, &["trial", "discount"])?;
+        let trial = d.opt(&ph, "trial", decode_duration);
+        let discount = d.opt(&ph, "discount", decode_duration);
+        Some((trial?, discount?))
+    });
+    let (trial, discount) = phases?.unwrap_or((None, None));
+    let has = |phase| match phase {
+        Phase::Trial => trial.is_some(),
+        Phase::Discount => discount.is_some(),
+        Phase::Final => true,
+    };
+    let prices = d.opt(&o, "prices", |d, v, p| list(d, v, p, |d, v, p| decode_rule(d, v, p, known, &has)));
+    Some(Plan {
+        id: id?,
+        name: name?,
+        default: default?.unwrap_or(false),
+        trial,
+        discount,
+        prices: prices?.unwrap_or_default(),
+    })
+}
+
+fn decode_duration(d: &mut Decoder, v: &Value, path: &str) -> Option<PhaseDuration> {
+    let o = d.object(v, path, &["hours", "days", "months"])?;
+    let units =
+        [("hours", DurationUnit::Hours), ("days", DurationUnit::Days), ("months", DurationUnit::Months)];
+    let given: Vec<_> = units.iter().filter(|(k, _)| o.get(k).is_some()).collect();
+    match given.as_slice() {
+        [(key, unit)] => Some(PhaseDuration { count: d.req(&o, key, |d, v, p| d.count(v, p))?, unit: *unit }),
+        _ => {
+            d.problem(
+                Code::InvalidValue,
+                path,
+                "give exactly one of \"hours\", \"days\" or \"months\", e.g. {\"days\": 14}",
+            );
+            None
+        }
+    }
+}
+
+fn decode_rule(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    known: &Known,
+    plan_has: &dyn Fn(Phase) -> bool,
+) -> Option<PriceRule> {
+    let mut fields = vec!["id", "product", "phase", "currency", "regions", "period"];
+    fields.extend(TABLE_FIELDS);
+    let o = d.object(v, path, &fields)?;
+    let id = d.opt(&o, "id", |d, v, p| d.id(v, p));
+    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<String>, code: Code, what: &str| {
+        let s = d.string(v, p)?;
+        if !set.contains(s) {
+            d.problem(code, p, format!("the catalog has no {what} \"{s}\""));
+            return None;
+        }
+        Some(s.to_string())
+    };
+    let product =
+        d.req(&o, "product", |d, v, p| reference(d, v, p, &known.products, Code::UnknownProduct, "product"));
+    let currency = d.req(&o, "currency", |d, v, p| {
+        reference(d, v, p, &known.currencies, Code::UnknownCurrency, "currency")
+    });
+    let phase = d.req(&o, "phase", |d, v, p| {
+        let phase = d.choice(
+            v,
+            p,
+            &[("trial", Phase::Trial), ("discount", Phase::Discount), ("final", Phase::Final)],
+        )?;
+        if !plan_has(phase) {
+            d.problem(
+                Code::UnknownPhase,
+                p,
+                format!("the plan has no {} phase (see its \"phases\")", phase.as_str()),
+            );
+            return None;
+        }
+        Some(phase)
+    });
+    let regions = d.opt(&o, "regions", |d, v, p| {
+        let regions =
+            d.array(v, p, |d, v, p| reference(d, v, p, &known.regions, Code::UnknownRegion, "region"))?;
+        let mut seen = BTreeSet::new();
+        for (i, r) in regions.iter().enumerate() {
+            if !seen.insert(r) {
+                d.problem(
+                    Code::DuplicateId,
+                    format!("{p}[{i}]"),
+                    format!("the region \"{r}\" is listed twice"),
+                );
+            }
+        }
+        if regions.is_empty() {
+            d.problem(
+                Code::InvalidValue,
+                p,
+                "an empty region list matches nothing: leave \"regions\" out for every region",
+            );
+            return None;
+        }
+        Some(regions)
+    });
+    let period =
+        d.opt(&o, "period", |d, v, p| d.choice(v, p, &[("hour", Period::Hour), ("month", Period::Month)]));
+    let table = TierTable::decode(d, &o, known.allow_credits);
+    Some(PriceRule {
+        id: id?,
+        path: path.to_string(),
+        product: product?,
+        phase: phase?,
+        currency: currency?,
+        regions: regions?.unwrap_or_default(),
+        period: period?.unwrap_or(Period::Hour),
+        table: table?,
+    })
+}
+
+fn discount_warnings(plans: &[Plan], clock: PhaseClock) -> Vec<Problem> {
+    if clock != PhaseClock::BillingStart {
+        return Vec::new();
+    }
+    plans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, plan)| match (plan.trial, plan.discount) {
+            (Some(t), Some(disc)) if disc.never_longer_than(&t) => Some(Problem::new(
+                Code::DiscountNeverReached,
+                format!("plans[{i}].phases.discount"),
+                "the discount is counted from billingStart, like the trial, and is not longer than it: it is never reached \
+                 (make it longer, or set \"phaseClock\": \"chained\")",
+            )),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,359 @@
+//! The catalog: currencies, regions, products and packages, billing plans with their phases
+//! and price rules. Loading a catalog validates it and reports every problem at once.
+
+mod load;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::error::{Code, Error, Problem};
+use crate::json::{ObjectBuilder, Value};
+use crate::money::{Currency, Rounding};
+use crate::phases::{Phase, PhaseClock, PhaseDuration};
+use crate::tiers::TierTable;
+
+/// A region where products are sold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// Identifier used by price rules and orders.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// What is inside a package (a container size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageSpec {
+    /// CPU cores, a positive multiple of 0.25.
+    pub cpu: Decimal,
+    /// Memory in MB, positive.
+    pub memory_mb: Decimal,
+    /// Included storage in GB.
+    pub storage_gb: Decimal,
+    /// Included bandwidth in GB.
+    pub bandwidth_gb: Decimal,
+    /// Included backup storage in GB.
+    pub backup_gb: Decimal,
+}
+
+impl PackageSpec {
+    /// What the package includes of a metered resource (`storage`, `bandwidth`, `backup`).
+    pub fn included(&self, resource: &str) -> Option<Decimal> {
+        match resource {
+            "storage" => Some(self.storage_gb),
+            "bandwidth" => Some(self.bandwidth_gb),
+            "backup" => Some(self.backup_gb),
+            _ => None,
+        }
+    }
+}
+
+/// How a metered product is measured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metered {
+    /// `cpu`, `memory`, `storage`, `bandwidth`, `backup`, or another name.
+    pub resource: String,
+    /// `CORE`, `MB`, `GB`, ...
+    pub unit_type: String,
+    /// Divisor: billable quantity = measured quantity / unit (usually 1).
+    pub unit: Decimal,
+    /// Bill the difference between cumulative readings (bandwidth counters).
+    pub aggregated: bool,
+}
+
+/// What kind of product this is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductKind {
+    /// A container package.
+    Package(PackageSpec),
+    /// A metered resource.
+    Metered(Metered),
+}
+
+/// A product, defined once and priced by any number of plans.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Passed through to quote lines, for billing integrations.
+    pub external_id: Option<String>,
+    /// Package or metered resource.
+    pub kind: ProductKind,
+}
+
+/// The unit of time a price rule's amount covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// The amount is per hour (monthly = amount x hoursPerMonth).
+    Hour,
+    /// The amount is per month (hourly = amount / hoursPerMonth).
+    Month,
+}
+
+impl Period {
+    /// The period's name in JSON: `"hour"` or `"month"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Hour => "hour",
+            Period::Month => "month",
+        }
+    }
+}
+
+/// A price rule: the tier table for one product, phase and currency, optionally per region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRule {
+    /// Optional identifier, reported on quote lines.
+    pub id: Option<String>,
+    /// Where the rule is in the catalog (`plans[0].prices[3]`), reported on quote lines.
+    pub path: String,
+    /// The product priced.
+    pub product: String,
+    /// The phase it applies in.
+    pub phase: Phase,
+    /// The currency of its prices.
+    pub currency: String,
+    /// Regions it applies to; empty means every region.
+    pub regions: Vec<String>,
+    /// What time its amounts cover.
+    pub period: Period,
+    /// The tier table.
+    pub table: TierTable,
+}
+
+/// A billing plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The plan of customers who have none (at most one plan is default).
+    pub default: bool,
+    /// Length of the trial phase, if the plan has one.
+    pub trial: Option<PhaseDuration>,
+    /// Length of the discount phase (counted per the catalog's phase clock), if any.
+    pub discount: Option<PhaseDuration>,
+    /// Price rules.
+    pub prices: Vec<PriceRule>,
+}
+
+impl Plan {
+    /// Whether the plan has this phase (every plan has `final`).
+    pub fn has_phase(&self, phase: Phase) -> bool {
+        match phase {
+            Phase::Trial => self.trial.is_some(),
+            Phase::Discount => self.discount.is_some(),
+            Phase::Final => true,
+        }
+    }
+}
+
+/// Rules of one (plan, product, phase, currency): per region, and the region-less one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct RuleSet {
+    by_region: BTreeMap<String, usize>,
+    any_region: Option<usize>,
+}
+
+/// A loaded, validated catalog.
+///
+/// # Example
+/// ```
+/// use ratecard::Catalog;
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// assert_eq!(catalog.default_plan().unwrap().id, "standard");
+///
+/// let err = Catalog::from_json(r#"{"defaultCurrency":"USD","currencies":["USD"],"plans":[
+///     {"id":"a","name":"A","default":true},{"id":"b","name":"B","default":true}]}"#).unwrap_err();
+/// assert_eq!(err.problems()[0].code.as_str(), "MULTIPLE_DEFAULT_PLANS");
+/// assert_eq!(err.problems()[0].path, "plans[1].default");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// The currency of customers who have none.
+    pub default_currency: Currency,
+    /// Currencies prices may be in (ISO and custom).
+    pub currencies: Vec<Currency>,
+    /// Rounding of quote lines.
+    pub rounding: Rounding,
+    /// Hours in a month for hourly/monthly conversion (730 by default).
+    pub hours_per_month: Decimal,
+    /// How phase windows are measured.
+    pub phase_clock: PhaseClock,
+    /// Whether negative prices (credits) are allowed.
+    pub allow_credits: bool,
+    /// Regions.
+    pub regions: Vec<Region>,
+    /// Products and packages.
+    pub products: Vec<Product>,
+    /// Billing plans.
+    pub plans: Vec<Plan>,
+    /// Warnings found while loading (e.g. a discount that is never reached).
+    pub warnings: Vec<Problem>,
+    /// (plan index, product, phase, currency) -> rules, built at load time.
+    index: BTreeMap<(usize, String, Phase, String), RuleSet>,
+}
+
+/// The outcome of validating a catalog: every error and every warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    /// Problems that make the catalog unusable.
+    pub errors: Vec<Problem>,
+    /// Problems worth a look that do not stop the catalog from loading.
+    pub warnings: Vec<Problem>,
+}
+
+impl Validation {
+    /// Whether the catalog has no errors.
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `{valid, errors, warnings}` as JSON.
+    pub fn to_value(&self) -> Value {
+        let list = |ps: &[Problem]| Value::Array(ps.iter().map(Problem::to_value).collect());
+        ObjectBuilder::new()
+            .put("valid", self.is_valid())
+            .put("errors", list(&self.errors))
+            .put("warnings", list(&self.warnings))
+            .build()
+    }
+}
+
+impl Catalog {
+    /// Parses and validates a catalog from JSON.
+    ///
+    /// # Errors
+    /// Every problem at once (see [`Error::problems`]), with paths relative to the catalog,
+    /// such as `plans[1].prices[3].tiers[2].upTo`.
+    pub fn from_json(text: &str) -> Result<Catalog, Error> {
+        load::load(&crate::json::parse(text)?)
+    }
+
+    /// Validates a catalog without keeping it: every error and warning.
+    ///
+    /// # Example
+    /// ```
+    /// let v = ratecard::Catalog::validate(r#"{"defaultCurrency":"USD","currencies":["USD"],"plns":[]}"#);
+    /// assert!(!v.is_valid());
+    /// assert_eq!(v.errors[0].path, "plns");
+    /// ```
+    pub fn validate(text: &str) -> Validation {
+        match crate::json::parse(text) {
+            Ok(value) => Catalog::validate_value(&value),
+            Err(e) => Validation { errors: e.problems().to_vec(), warnings: vec![] },
+        }
+    }
+
+    pub(crate) fn validate_value(value: &Value) -> Validation {
+        match load::load(value) {
+            Ok(c) => Validation { errors: vec![], warnings: c.warnings },
+            Err(e) => Validation { errors: e.problems().to_vec(), warnings: vec![] },
+        }
+    }
+
+    pub(crate) fn from_value(value: &Value) -> Result<Catalog, Error> {
+        load::load(value)
+    }
+
+    /// The default plan, if the catalog has one.
+    pub fn default_plan(&self) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.default)
+    }
+
+    /// The plan with this id.
+    pub fn plan(&self, id: &str) -> Option<&Plan> {
+        self.plans.iter().find(|p| p.id == id)
+    }
+
+    /// The product with this id.
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.id == id)
+    }
+
+    /// The currency with this code, if the catalog knows it.
+    pub fn currency(&self, code: &str) -> Option<&Currency> {
+        self.currencies.iter().find(|c| c.code() == code)
+    }
+
+    /// Whether the catalog has this region.
+    pub fn has_region(&self, id: &str) -> bool {
+        self.regions.iter().any(|r| r.id == id)
+    }
+
+    /// The rule that prices `product` for a customer on `plan` in `phase`, `currency` and
+    /// `region`: the rule naming the region wins over the region-less one. `None` when no rule
+    /// matches (the price is then zero).
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::{Catalog, Phase};
+    /// let c = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let plan = c.plan("standard").unwrap();
+    /// let rule = c.find_rule(plan, "storage", Phase::Final, "USD", Some("us-east")).unwrap();
+    /// assert_eq!(rule.path, "plans[0].prices[22]"); // after the 16 package rules and cpu, memory
+    /// assert!(c.find_rule(plan, "storage", Phase::Trial, "USD", Some("us-east")).is_none());
+    /// ```
+    pub fn find_rule<'a>(
+        &'a self,
+        plan: &'a Plan,
+        product: &str,
+        phase: Phase,
+        currency: &str,
+        region: Option<&str>,
+    ) -> Option<&'a PriceRule> {
+        let plan_index = self.plans.iter().position(|p| std::ptr::eq(p, plan))?;
+        let set = self.index.get(&(plan_index, product.to_string(), phase, currency.to_string()))?;
+        let index = region.and_then(|r| set.by_region.get(r)).copied().or(set.any_region)?;
+        plan.prices.get(index)
+    }
+
+    fn index_rules(
+        plans: &[Plan],
+        problems: &mut Vec<Problem>,
+    ) -> BTreeMap<(usize, String, Phase, String), RuleSet> {
+        let mut index: BTreeMap<(usize, String, Phase, String), RuleSet> = BTreeMap::new();
+        for (pi, plan) in plans.iter().enumerate() {
+            for (ri, rule) in plan.prices.iter().enumerate() {
+                let set =
+                    index.entry((pi, rule.product.clone(), rule.phase, rule.currency.clone())).or_default();
+                let clash = |other: usize, region: Option<&str>| {
+                    let scope = region.map_or("every region".to_string(), |r| format!("region \"{r}\""));
+                    Problem::new(
+                        Code::AmbiguousPriceRule,
+                        rule.path.clone(),
+                        format!(
+                            "this rule and {} both price \"{}\" in the {} phase in {} for {scope}",
+                            plan.prices[other].path,
+                            rule.product,
+                            rule.phase.as_str(),
+                            rule.currency
+                        ),
+                    )
+                };
+                if rule.regions.is_empty() {
+                    match set.any_region {
+                        Some(other) => problems.push(clash(other, None)),
+                        None => set.any_region = Some(ri),
+                    }
+                }
+                for region in &rule.regions {
+                    match set.by_region.get(region) {
+                        Some(&other) => problems.push(clash(other, Some(region))),
+                        None => {
+                            set.by_region.insert(region.clone(), ri);
+                        }
+                    }
+                }
+            }
+        }
+        index
+    }
+}
+
+#[cfg(test)]
+mod tests;

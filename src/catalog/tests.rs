@@ -1,0 +1,201 @@
+use super::*;
+use crate::DEMO_CATALOG;
+
+fn problems(json: &str) -> Vec<(String, String)> {
+    match Catalog::from_json(json) {
+        Ok(_) => vec![],
+        Err(e) => e.problems().iter().map(|p| (p.code.as_str().to_string(), p.path.clone())).collect(),
+    }
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+const BASE: &str = r#""defaultCurrency":"USD","currencies":["USD","JPY"],
+    "regions":[{"id":"eu"},{"id":"us"}],
+    "products":[{"id":"disk","name":"Disk","kind":"metered","resource":"storage","unitType":"GB"},
+                {"id":"pkg","name":"Pkg","kind":"package","package":{"cpu":"0.5","memoryMb":512}}]"#;
+
+#[test]
+fn the_demo_catalog_is_valid_and_warning_free() {
+    let c = Catalog::from_json(DEMO_CATALOG).unwrap();
+    assert!(c.warnings.is_empty());
+    assert_eq!(c.plans.len(), 2);
+    assert_eq!(c.hours_per_month, Decimal::from(730));
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_path() {
+    let got = problems(&format!(
+        r#"{{{BASE},"plans":[
+            {{"id":"a","name":"A","default":true,"prices":[
+                {{"product":"disk","phase":"final","currency":"USD","tiers":[{{"upTo":"10","unitPrice":"1"}},{{"upTo":"5","unitPrice":"1"}}]}},
+                {{"product":"nope","phase":"trial","currency":"EUR","regions":["mars"],"tiers":[{{"upTo":null,"unitPrice":"1"}}]}}
+            ]}},
+            {{"id":"a","name":"B","default":true}}
+        ]}}"#
+    ));
+    assert_eq!(
+        got,
+        pairs(&[
+            ("TIER_BOUNDS_NOT_INCREASING", "plans[0].prices[0].tiers[1].upTo"),
+            ("UNKNOWN_PRODUCT", "plans[0].prices[1].product"),
+            ("UNKNOWN_CURRENCY", "plans[0].prices[1].currency"),
+            ("UNKNOWN_PHASE", "plans[0].prices[1].phase"),
+            ("UNKNOWN_REGION", "plans[0].prices[1].regions[0]"),
+            ("DUPLICATE_ID", "plans[1].id"),
+            ("MULTIPLE_DEFAULT_PLANS", "plans[1].default"),
+        ])
+    );
+}
+
+#[test]
+fn misspelled_and_unknown_fields_are_rejected_everywhere() {
+    let got = problems(&format!(
+        r#"{{{BASE},"plans":[{{"id":"a","name":"A","defualt":true,"phases":{{"trail":{{"days":1}}}},
+            "prices":[{{"product":"disk","phase":"final","currency":"USD","tiers":[{{"upto":null,"unitPrice":"1"}}]}}]}}]}}"#
+    ));
+    assert_eq!(
+        got,
+        pairs(&[
+            ("UNKNOWN_FIELD", "plans[0].defualt"),
+            ("UNKNOWN_FIELD", "plans[0].phases.trail"),
+            ("UNKNOWN_FIELD", "plans[0].prices[0].tiers[0].upto"),
+            ("MISSING_FIELD", "plans[0].prices[0].tiers[0].upTo"),
+        ])
+    );
+}
+
+#[test]
+fn two_rules_that_would_both_apply_are_ambiguous() {
+    let rule = |regions: &str| {
+        format!(
+            r#"{{"product":"disk","phase":"final","currency":"USD"{regions},"tiers":[{{"upTo":null,"unitPrice":"1"}}]}}"#
+        )
+    };
+    let catalog = |rules: &[String]| {
+        format!(r#"{{{BASE},"plans":[{{"id":"a","name":"A","prices":[{}]}}]}}"#, rules.join(","))
+    };
+    // Region-less + region-specific: fine, the specific one wins.
+    assert_eq!(problems(&catalog(&[rule(""), rule(r#","regions":["eu"]"#)])), vec![]);
+    // Two region-less rules, or two naming the same region: ambiguous.
+    assert_eq!(
+        problems(&catalog(&[rule(""), rule("")])),
+        pairs(&[("AMBIGUOUS_PRICE_RULE", "plans[0].prices[1]")])
+    );
+    assert_eq!(
+        problems(&catalog(&[rule(r#","regions":["us","eu"]"#), rule(r#","regions":["eu"]"#)])),
+        pairs(&[("AMBIGUOUS_PRICE_RULE", "plans[0].prices[1]")])
+    );
+    // Another currency or phase is another key.
+    let jpy = rule("").replace("USD", "JPY");
+    assert_eq!(problems(&catalog(&[rule(""), jpy])), vec![]);
+}
+
+#[test]
+fn packages_and_metered_products_are_checked() {
+    let got = problems(
+        r#"{"defaultCurrency":"USD","currencies":["USD","USD","ABC"],"products":[
+        {"id":"p","name":"P","kind":"package","package":{"cpu":"0.3","memoryMb":0,"storageGb":"-1"}},
+        {"id":"m","name":"M","kind":"metered","resource":"storage","unitType":"MB","unit":"0"},
+        {"id":"x","name":"X","kind":"package","resource":"cpu"}]}"#,
+    );
+    assert_eq!(
+        got,
+        pairs(&[
+            ("UNKNOWN_CURRENCY", "currencies[2]"),
+            ("INVALID_CPU", "products[0].package.cpu"),
+            ("INVALID_VALUE", "products[0].package.memoryMb"),
+            ("NEGATIVE_QUANTITY", "products[0].package.storageGb"),
+            ("INVALID_VALUE", "products[1].unit"),
+            ("ALLOWANCE_UNIT_MISMATCH", "products[1].unitType"),
+            ("INVALID_VALUE", "products[2].resource"),
+            ("MISSING_FIELD", "products[2].package"),
+        ])
+    );
+    assert_eq!(
+        problems(r#"{"defaultCurrency":"USD","currencies":["USD","USD"]}"#),
+        pairs(&[("DUPLICATE_ID", "currencies[1]")])
+    );
+}
+
+#[test]
+fn custom_currencies_carry_their_exponent() {
+    let c = Catalog::from_json(
+        r#"{"defaultCurrency":"CREDIT","currencies":[],"customCurrencies":[{"code":"CREDIT","exponent":4}]}"#,
+    )
+    .unwrap();
+    assert_eq!(c.default_currency.exponent(), 4);
+    assert_eq!(
+        problems(
+            r#"{"defaultCurrency":"USD","currencies":["USD"],"customCurrencies":[{"code":"USD","exponent":2}]}"#
+        ),
+        pairs(&[("INVALID_VALUE", "customCurrencies[0].code")])
+    );
+}
+
+#[test]
+fn a_discount_not_longer_than_the_trial_is_a_warning() {
+    let text = |clock: &str| {
+        format!(
+            r#"{{"defaultCurrency":"USD","currencies":["USD"],"phaseClock":"{clock}",
+            "plans":[{{"id":"a","name":"A","phases":{{"trial":{{"days":30}},"discount":{{"days":30}}}}}}]}}"#
+        )
+    };
+    let v = Catalog::validate(&text("billingStart"));
+    assert!(v.is_valid());
+    assert_eq!(v.warnings[0].code, Code::DiscountNeverReached);
+    assert_eq!(v.warnings[0].path, "plans[0].phases.discount");
+    assert!(Catalog::validate(&text("chained")).warnings.is_empty());
+}
+
+#[test]
+fn durations_need_exactly_one_positive_unit() {
+    let plan = |phases: &str| {
+        format!(
+            r#"{{"defaultCurrency":"USD","currencies":["USD"],"plans":[{{"id":"a","name":"A","phases":{phases}}}]}}"#
+        )
+    };
+    assert_eq!(
+        problems(&plan(r#"{"trial":{"days":1,"hours":2}}"#)),
+        pairs(&[("INVALID_VALUE", "plans[0].phases.trial")])
+    );
+    assert_eq!(
+        problems(&plan(r#"{"trial":{"days":0}}"#)),
+        pairs(&[("INVALID_VALUE", "plans[0].phases.trial.days")])
+    );
+    assert_eq!(
+        problems(&plan(r#"{"trial":{"days":-3}}"#)),
+        pairs(&[("INVALID_VALUE", "plans[0].phases.trial.days")])
+    );
+}
+
+#[test]
+fn ten_thousand_rules_validate_quickly() {
+    let rules: Vec<String> = (0..10_000)
+        .map(|i| {
+            format!(
+                r#"{{"product":"p{}","phase":"final","currency":"USD","tiers":[{{"upTo":"10","unitPrice":"0.{i}"}},{{"upTo":null,"unitPrice":"1"}}]}}"#,
+                i % 500
+            )
+            .replace(r#""phase":"final","currency":"USD""#, &format!(r#""phase":"final","currency":"USD","regions":["r{}"]"#, i / 500))
+        })
+        .collect();
+    let products: Vec<String> = (0..500)
+        .map(|i| format!(r#"{{"id":"p{i}","name":"P","kind":"metered","resource":"cpu","unitType":"CORE"}}"#))
+        .collect();
+    let regions: Vec<String> = (0..20).map(|i| format!(r#"{{"id":"r{i}"}}"#)).collect();
+    let text = format!(
+        r#"{{"defaultCurrency":"USD","currencies":["USD"],"regions":[{}],"products":[{}],"plans":[{{"id":"a","name":"A","prices":[{}]}}]}}"#,
+        regions.join(","),
+        products.join(","),
+        rules.join(",")
+    );
+    let started = std::time::Instant::now();
+    let c = Catalog::from_json(&text).unwrap();
+    let took = started.elapsed();
+    assert_eq!(c.plans[0].prices.len(), 10_000);
+    // Generous bound for debug builds on a loaded CI machine; the benchmark reports the real figure.
+    assert!(took.as_secs_f64() < 5.0, "took {took:?}");
+}

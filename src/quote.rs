@@ -1,0 +1,799 @@
+//! Orders, quotes, the price matrix and quote verification (SPEC sections 4 to 7).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
+use crate::decode::{Decoder, Num};
+use crate::error::{Code, Error, Problem};
+use crate::json::{ObjectBuilder, Value};
+use crate::money::{checked, exact_text, Currency, Money};
+use crate::phases::{instant_text, phase_windows, window_at, Phase, PhaseWindow};
+use crate::tiers::{plain, TierPrice};
+
+/// The customer an order is for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Customer {
+    /// Plan id; the catalog's default plan when absent.
+    pub plan: Option<String>,
+    /// Currency code; the catalog's default currency when absent.
+    pub currency: Option<String>,
+    /// Region of lines that name none.
+    pub region: Option<String>,
+    /// Start of billing (first order, or set by an administrator); the order's `at` when absent.
+    pub billing_start: Option<DateTime<Utc>>,
+}
+
+/// How much of a product a line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Amount {
+    /// A quantity (packages, or measured usage of a metered product).
+    Quantity(Decimal),
+    /// A cumulative meter reading, and the previous one for aggregated products.
+    Reading {
+        /// The current reading.
+        reading: Decimal,
+        /// The previous reading, if any.
+        previous: Option<Decimal>,
+    },
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    /// Product id.
+    pub product: String,
+    /// Region; the customer's when absent.
+    pub region: Option<String>,
+    /// Quantity or reading.
+    pub amount: Amount,
+}
+
+/// An order to price at an instant.
+///
+/// # Example
+/// ```
+/// use ratecard::{Catalog, Order};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let order = Order::from_json(&catalog, r#"{"at": "2026-11-21T00:00:00Z",
+///     "customer": {"region": "us-east"}, "lines": [{"product": "medium", "quantity": 1}]}"#).unwrap();
+/// assert_eq!(order.lines.len(), 1);
+/// let err = Order::from_json(&catalog, r#"{"at": "yesterday", "lines": [{"product": "huge", "quantity": 1}]}"#)
+///     .unwrap_err();
+/// let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
+/// assert_eq!(paths, ["at", "lines[0].product"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// The instant priced.
+    pub at: DateTime<Utc>,
+    /// Who it is for.
+    pub customer: Customer,
+    /// What is ordered or used.
+    pub lines: Vec<OrderLine>,
+    /// Refuse to price anything at zero for lack of a rule (`NO_PRICE_RULE` becomes an error).
+    pub strict: bool,
+}
+
+/// Largest number of lines an order may have.
+pub const MAX_ORDER_LINES: usize = 10_000;
+
+impl Order {
+    /// Parses an order and checks it against the catalog.
+    ///
+    /// # Errors
+    /// Every problem at once, with paths relative to the order (`lines[2].quantity`).
+    pub fn from_json(catalog: &Catalog, text: &str) -> Result<Order, Error> {
+        Order::from_value(catalog, &crate::json::parse(text)?)
+    }
+
+    pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<Order, Error> {
+        let mut d = Decoder::new();
+        let order = decode_order(&mut d, value, catalog);
+        d.finish(order)
+    }
+}
+
+fn decode_order(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<Order> {
+    let o = d.object(value, "", &["at", "customer", "lines", "strict"])?;
+    let at = d.req(&o, "at", |d, v, p| d.instant(v, p));
+    let region_ok = |d: &mut Decoder, v: &Value, p: &str| {
+        let r = d.string(v, p)?;
+        if !catalog.has_region(r) {
+            d.problem(Code::UnknownRegion, p, format!("the catalog has no region \"{r}\""));
+            return None;
+        }
+        Some(r.to_string())
+    };
+    let customer = d.opt(&o, "customer", |d, v, p| {
+        let c = d.object(v, p, &["plan", "currency", "region", "billingStart"])?;
+        let plan = d.opt(&c, "plan", |d, v, p| {
+            let id = d.string(v, p)?;
+            if catalog.plan(id).is_none() {
+                d.problem(Code::UnknownPlan, p, format!("the catalog has no plan \"{id}\""));
+                return None;
+            }
+            Some(id.to_string())
+        });
+        let currency = d.opt(&c, "currency", |d, v, p| {
+            let code = d.string(v, p)?;
+            if catalog.currency(code).is_none() {
+                d.problem(Code::UnknownCurrency, p, format!("the catalog has no currency \"{code}\""));
+                return None;
+            }
+            Some(code.to_string())
+        });
+        let region = d.opt(&c, "region", region_ok);
+        let billing_start = d.opt(&c, "billingStart", |d, v, p| d.instant(v, p));
+        Some(Customer { plan: plan?, currency: currency?, region: region?, billing_start: billing_start? })
+    });
+    let lines = d.req(&o, "lines", |d, v, p| {
+        if let Value::Array(items) = v {
+            if items.len() > MAX_ORDER_LINES {
+                d.problem(
+                    Code::InputTooLarge,
+                    p,
+                    format!("{} lines; at most {MAX_ORDER_LINES}", items.len()),
+                );
+                return None;
+            }
+        }
+        d.array(v, p, |d, v, p| decode_line(d, v, p, catalog, &region_ok))
+    });
+    let strict = d.opt(&o, "strict", |d, v, p| d.boolean(v, p));
+    Some(Order {
+        at: at?,
+        customer: customer?.unwrap_or_default(),
+        lines: lines?,
+        strict: strict?.unwrap_or(false),
+    })
+}
+
+fn decode_line(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    catalog: &Catalog,
+    region_ok: &dyn Fn(&mut Decoder, &Value, &str) -> Option<String>,
+) -> Option<OrderLine> {
+    let o = d.object(v, path, &["product", "region", "quantity", "reading", "previousReading"])?;
+    let product = d.req(&o, "product", |d, v, p| {
+        let id = d.string(v, p)?;
+        let found = catalog.product(id);
+        if found.is_none() {
+            d.problem(Code::UnknownProduct, p, format!("the catalog has no product \"{id}\""));
+        }
+        found
+    });
+    let region = d.opt(&o, "region", region_ok);
+    let quantity = d.opt(&o, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
+    let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
+    let previous = d.opt(&o, "previousReading", |d, v, p| d.non_negative(v, p, Num::Quantity));
+    let amount = match (quantity?, reading?, previous?) {
+        (Some(q), None, None) => Amount::Quantity(q),
+        (None, Some(reading), previous) => {
+            if let Some(ProductKind::Package(_)) = product.map(|p| &p.kind) {
+                d.problem(
+                    Code::NotMetered,
+                    o.at("reading"),
+                    "readings are for metered products; give a package a quantity",
+                );
+                return None;
+            }
+            Amount::Reading { reading, previous }
+        }
+        _ => {
+            d.problem(
+                Code::MissingField,
+                path,
+                "give either \"quantity\", or \"reading\" (with an optional \"previousReading\")",
+            );
+            return None;
+        }
+    };
+    Some(OrderLine { product: product?.id.clone(), region: region?, amount })
+}
+
+/// A computed quote (see [`quote`]): JSON via [`Quote::to_value`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    /// The instant priced.
+    pub at: DateTime<Utc>,
+    /// The customer's plan.
+    pub plan: String,
+    /// The customer's currency.
+    pub currency: Currency,
+    /// The customer's billing start.
+    pub billing_start: DateTime<Utc>,
+    /// The phase at `at`.
+    pub phase: Phase,
+    /// Priced lines, in order.
+    pub lines: Vec<QuoteLine>,
+    /// Phases from the current one on, with the monthly total in each.
+    pub timeline: Vec<TimelineEntry>,
+    /// Lines priced at zero for lack of a rule, and the like.
+    pub warnings: Vec<Problem>,
+}
+
+/// One priced line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteLine {
+    /// Product id.
+    pub product: String,
+    /// The product's external id.
+    pub external_id: Option<String>,
+    /// `"package"` or `"metered"`.
+    pub kind: &'static str,
+    /// The region priced.
+    pub region: Option<String>,
+    /// The rule used (its path and id), or `None` when none matched (price zero).
+    pub rule: Option<(String, Option<String>)>,
+    /// Period of the rule's amounts.
+    pub period: Option<Period>,
+    /// Quantity measured (after readings and the unit divisor), before allowances.
+    pub measured: Decimal,
+    /// Part of the measured quantity covered by the packages of the order.
+    pub included: Decimal,
+    /// Quantity billed: measured - included.
+    pub quantity: Decimal,
+    /// Unit price of the tier the quantity reaches.
+    pub unit_price: Decimal,
+    /// How the tiers priced the quantity.
+    pub tiers: Option<TierPrice>,
+    /// Exact hourly amount.
+    pub hourly: Decimal,
+    /// Exact monthly amount.
+    pub monthly: Decimal,
+    /// The monthly amount rounded to the currency: what the line costs.
+    pub amount: Money,
+}
+
+/// One phase of the timeline: its window and what the order costs per month in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// The phase's window.
+    pub window: PhaseWindow,
+    /// Sum of the rounded monthly line amounts in that phase.
+    pub monthly: Money,
+}
+
+/// What is known about one order line before a phase is chosen.
+struct Measured<'a> {
+    product: &'a Product,
+    region: Option<&'a str>,
+    measured: Decimal,
+    included: Decimal,
+    quantity: Decimal,
+}
+
+/// Prices an order.
+///
+/// # Errors
+/// `NO_DEFAULT_PLAN`, `BILLING_START_AFTER_AT`, tier errors (`QUANTITY_ABOVE_LAST_TIER`,
+/// `OVERFLOW`) with the line's path, and in strict mode every `NO_PRICE_RULE`.
+///
+/// # Example
+/// ```
+/// use ratecard::{quote, Catalog, Order};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let order = Order::from_json(&catalog, r#"{"at": "2026-12-20T00:00:00Z",
+///     "customer": {"region": "us-east", "billingStart": "2026-11-01T00:00:00Z"},
+///     "lines": [{"product": "medium", "quantity": 1}, {"product": "storage", "quantity": "125"}]}"#).unwrap();
+/// let q = quote(&catalog, &order).unwrap();
+/// assert_eq!(q.phase.as_str(), "final");
+/// // medium 12.00; storage: 25 GB included, 100 GB x 0.10 = 10.00
+/// assert_eq!(q.lines[1].quantity.to_string(), "100");
+/// assert_eq!(q.total().unwrap().to_string(), "22.00 USD");
+/// ```
+pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
+    let plan = match &order.customer.plan {
+        Some(id) => catalog.plan(id),
+        None => catalog.default_plan(),
+    }
+    .ok_or_else(|| {
+        Error::new(
+            Code::NoDefaultPlan,
+            "customer.plan",
+            "the customer has no plan and the catalog has no default plan",
+        )
+    })?;
+    let currency = match &order.customer.currency {
+        Some(code) => catalog.currency(code).unwrap_or(&catalog.default_currency),
+        None => &catalog.default_currency,
+    };
+    let billing_start = order.customer.billing_start.unwrap_or(order.at);
+    if billing_start > order.at {
+        return Err(Error::new(
+            Code::BillingStartAfterAt,
+            "customer.billingStart",
+            format!(
+                "billingStart {} is after the order's at {}",
+                instant_text(billing_start),
+                instant_text(order.at)
+            ),
+        ));
+    }
+    let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock, billing_start)?;
+    let current = *window_at(&windows, order.at);
+    let measured = measure(catalog, order)?;
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    let mut timeline = Vec::new();
+    for window in windows.iter().filter(|w| w.phase >= current.phase) {
+        let priced = price_lines(
+            catalog,
+            plan,
+            window.phase,
+            currency,
+            order.strict,
+            &measured,
+            &mut warnings,
+            &mut errors,
+        )?;
+        let mut total = Decimal::ZERO;
+        for line in &priced {
+            total = checked::add(total, line.amount.amount())?;
+        }
+        timeline.push(TimelineEntry {
+            window: *window,
+            monthly: Money::round(total, currency, catalog.rounding)?,
+        });
+        if window.phase == current.phase {
+            lines = priced;
+        }
+    }
+    if let Some(e) = Error::from_problems(errors) {
+        return Err(e);
+    }
+    Ok(Quote {
+        at: order.at,
+        plan: plan.id.clone(),
+        currency: currency.clone(),
+        billing_start,
+        phase: current.phase,
+        lines,
+        timeline,
+        warnings,
+    })
+}
+
+/// Measured quantities, readings turned into usage, and package allowances applied.
+fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a>>, Error> {
+    let region_of = |line: &'a OrderLine| line.region.as_deref().or(order.customer.region.as_deref());
+    // What the packages of the order include, per (region, resource).
+    let mut allowance: BTreeMap<(Option<&str>, &str), Decimal> = BTreeMap::new();
+    for line in &order.lines {
+        if let (Some(Product { kind: ProductKind::Package(spec), .. }), Amount::Quantity(q)) =
+            (catalog.product(&line.product), line.amount)
+        {
+            for resource in ["storage", "bandwidth", "backup"] {
+                let inc = checked::mul(spec.included(resource).unwrap_or_default(), q)?;
+                let slot = allowance.entry((region_of(line), resource)).or_default();
+                *slot = checked::add(*slot, inc)?;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(order.lines.len());
+    for (i, line) in order.lines.iter().enumerate() {
+        let at = |e: Error| e.within(&format!("lines[{i}]"));
+        // Validated when the order was decoded against this catalog.
+        let Some(product) = catalog.product(&line.product) else {
+            return Err(Error::new(Code::UnknownProduct, format!("lines[{i}].product"), "unknown product"));
+        };
+        let raw = match line.amount {
+            Amount::Quantity(q) => q,
+            Amount::Reading { reading, previous } => match (&product.kind, previous) {
+                // A reading below the previous one is a counter reset: the whole reading is new.
+                (ProductKind::Metered(m), Some(prev)) if m.aggregated && reading >= prev => {
+                    checked::sub(reading, prev).map_err(at)?
+                }
+                _ => reading,
+            },
+        };
+        let (measured, included) = match &product.kind {
+            ProductKind::Package(_) => (raw, Decimal::ZERO),
+            ProductKind::Metered(m) => {
+                let units = checked::div(raw, m.unit).map_err(at)?;
+                let pool = allowance.get_mut(&(region_of(line), m.resource.as_str()));
+                let used = pool.map_or(Decimal::ZERO, |left| {
+                    let used = units.min(*left);
+                    *left -= used;
+                    used
+                });
+                (units, used)
+            }
+        };
+        let quantity = checked::sub(measured, included).map_err(at)?;
+        out.push(Measured { product, region: region_of(line), measured, included, quantity });
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn price_lines(
+    catalog: &Catalog,
+    plan: &Plan,
+    phase: Phase,
+    currency: &Currency,
+    strict: bool,
+    measured: &[Measured<'_>],
+    warnings: &mut Vec<Problem>,
+    errors: &mut Vec<Problem>,
+) -> Result<Vec<QuoteLine>, Error> {
+    let mut lines = Vec::with_capacity(measured.len());
+    for (i, m) in measured.iter().enumerate() {
+        let rule = catalog.find_rule(plan, &m.product.id, phase, currency.code(), m.region);
+        if rule.is_none() && phase != Phase::Trial {
+            // A trial without rules is a free trial by design; anywhere else, say so.
+            let problem = Problem::new(
+                Code::NoPriceRule,
+                format!("lines[{i}]"),
+                format!(
+                    "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {}: priced at zero",
+                    m.product.id,
+                    plan.id,
+                    phase.as_str(),
+                    currency.code(),
+                    m.region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
+                ),
+            );
+            let list = if strict { &mut *errors } else { &mut *warnings };
+            if !list.contains(&problem) {
+                list.push(problem);
+            }
+        }
+        lines.push(price_line(catalog, m, rule, currency).map_err(|e| e.within(&format!("lines[{i}]"))));
+    }
+    lines.into_iter().collect()
+}
+
+fn price_line(
+    catalog: &Catalog,
+    m: &Measured<'_>,
+    rule: Option<&PriceRule>,
+    currency: &Currency,
+) -> Result<QuoteLine, Error> {
+    let (tiers, hourly, monthly, unit_price) = match rule {
+        None => (None, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO),
+        Some(rule) => {
+            let price = rule.table.price(m.quantity).map_err(|e| e.within("quantity"))?;
+            let unit_price = price.lines.last().map_or(Decimal::ZERO, |l| l.unit_price);
+            let (hourly, monthly) = per_hour_and_month(catalog, rule.period, price.amount)?;
+            (Some(price), hourly, monthly, unit_price)
+        }
+    };
+    Ok(QuoteLine {
+        product: m.product.id.clone(),
+        external_id: m.product.external_id.clone(),
+        kind: match m.product.kind {
+            ProductKind::Package(_) => "package",
+            ProductKind::Metered(_) => "metered",
+        },
+        region: m.region.map(str::to_string),
+        rule: rule.map(|r| (r.path.clone(), r.id.clone())),
+        period: rule.map(|r| r.period),
+        measured: m.measured,
+        included: m.included,
+        quantity: m.quantity,
+        unit_price,
+        tiers,
+        hourly,
+        monthly,
+        amount: Money::round(monthly, currency, catalog.rounding)?,
+    })
+}
+
+/// An amount for a period as (hourly, monthly). Only the derived hourly figure of a monthly
+/// rule divides (28 significant digits); a monthly amount is never derived by division.
+fn per_hour_and_month(
+    catalog: &Catalog,
+    period: Period,
+    amount: Decimal,
+) -> Result<(Decimal, Decimal), Error> {
+    Ok(match period {
+        Period::Hour => (amount, checked::mul(amount, catalog.hours_per_month)?),
+        Period::Month => (checked::div(amount, catalog.hours_per_month)?, amount),
+    })
+}
+
+impl Quote {
+    /// The total of the current phase: the sum of the rounded line amounts.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the sum exceeds the decimal range.
+    pub fn total(&self) -> Result<Money, Error> {
+        let mut sum = Decimal::ZERO;
+        for line in &self.lines {
+            sum = checked::add(sum, line.amount.amount())?;
+        }
+        // Already at the currency's scale: rounding changes nothing.
+        Money::round(sum, &self.currency, crate::money::Rounding::HalfUp)
+    }
+
+    /// The quote as JSON.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the total exceeds the decimal range.
+    pub fn to_value(&self) -> Result<Value, Error> {
+        let places = self.currency.exponent();
+        let money = |b: ObjectBuilder, m: &Money| {
+            b.put("amount", m.amount().to_string()).put("amountMinor", m.minor_units().to_string())
+        };
+        let lines: Vec<Value> =
+            self.lines.iter().enumerate().map(|(i, l)| l.to_value(i, places, money)).collect();
+        let mut hourly = Decimal::ZERO;
+        let mut monthly = Decimal::ZERO;
+        for l in &self.lines {
+            hourly = checked::add(hourly, l.hourly)?;
+            monthly = checked::add(monthly, l.monthly)?;
+        }
+        let total = money(
+            ObjectBuilder::new()
+                .put("currency", self.currency.code())
+                .put("hourly", exact_text(hourly, places))
+                .put("monthly", exact_text(monthly, places)),
+            &self.total()?,
+        )
+        .build();
+        let timeline: Vec<Value> =
+            self.timeline.iter().map(|t| money(t.window.to_value(), &t.monthly).build()).collect();
+        Ok(ObjectBuilder::new()
+            .put("at", instant_text(self.at))
+            .put("plan", self.plan.as_str())
+            .put("currency", self.currency.code())
+            .put("billingStart", instant_text(self.billing_start))
+            .put("phase", self.phase.as_str())
+            .put("lines", lines)
+            .put("totals", vec![total])
+            .put("timeline", timeline)
+            .put("warnings", self.warnings.iter().map(Problem::to_value).collect::<Vec<_>>())
+            .build())
+    }
+}
+
+impl QuoteLine {
+    fn to_value(
+        &self,
+        index: usize,
+        places: u32,
+        money: impl Fn(ObjectBuilder, &Money) -> ObjectBuilder,
+    ) -> Value {
+        let rule = self
+            .rule
+            .as_ref()
+            .map(|(path, id)| ObjectBuilder::new().put("path", path.as_str()).put("id", id.clone()).build());
+        let tiers =
+            self.tiers.as_ref().map(|t| Value::Array(t.lines.iter().map(|l| l.to_value(places)).collect()));
+        let b = ObjectBuilder::new()
+            .put("line", index)
+            .put("product", self.product.as_str())
+            .put("externalId", self.external_id.clone())
+            .put("kind", self.kind)
+            .put("region", self.region.clone())
+            .put("rule", rule)
+            .put("period", self.period.map(Period::as_str))
+            .put("measured", plain(self.measured))
+            .put("included", plain(self.included))
+            .put("quantity", plain(self.quantity))
+            .put("blocks", self.tiers.as_ref().and_then(|t| t.blocks).map(plain))
+            .put("unitPrice", plain(self.unit_price))
+            .put("tiers", tiers.unwrap_or(Value::Array(vec![])))
+            .put("hourly", exact_text(self.hourly, places))
+            .put("monthly", exact_text(self.monthly, places));
+        money(b, &self.amount).build()
+    }
+}
+
+/// One difference between a received quote and the recomputed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// Path in the quote (`lines[0].amount`).
+    pub path: String,
+    /// The recomputed value (`None`: the received quote has a value that should not be there).
+    pub expected: Option<Value>,
+    /// The received value (`None`: missing).
+    pub received: Option<Value>,
+}
+
+/// Largest number of differences [`verify_quote`] lists.
+pub const MAX_DIFFERENCES: usize = 100;
+
+/// Recomputes the quote of `order` and lists how `received` differs from it, value by value.
+/// An empty list means the received quote is exactly what the engine computes.
+///
+/// # Errors
+/// Whatever [`quote`] reports for the order.
+///
+/// # Example
+/// ```
+/// use ratecard::{quote, verify_quote, Catalog, Order};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let order = Order::from_json(&catalog, r#"{"at": "2026-11-21T00:00:00Z", "lines": [{"product": "small", "quantity": 1}]}"#).unwrap();
+/// let mut sent = quote(&catalog, &order).unwrap().to_value().unwrap().to_json();
+/// assert!(verify_quote(&catalog, &order, &ratecard::json::parse(&sent).unwrap()).unwrap().is_empty());
+/// sent = sent.replacen(r#""phase":"trial""#, r#""phase":"final""#, 1);
+/// let diffs = verify_quote(&catalog, &order, &ratecard::json::parse(&sent).unwrap()).unwrap();
+/// assert_eq!(diffs[0].path, "phase");
+/// ```
+pub fn verify_quote(catalog: &Catalog, order: &Order, received: &Value) -> Result<Vec<Difference>, Error> {
+    let expected = quote(catalog, order)?.to_value()?;
+    let mut out = Vec::new();
+    diff("", &expected, received, &mut out);
+    Ok(out)
+}
+
+fn diff(path: &str, expected: &Value, received: &Value, out: &mut Vec<Difference>) {
+    if out.len() >= MAX_DIFFERENCES {
+        return;
+    }
+    let join = |key: &str| crate::error::join_path(path, key);
+    match (expected, received) {
+        (Value::Object(e), Value::Object(r)) => {
+            for (k, ev) in e {
+                match received.get(k) {
+                    Some(rv) => diff(&join(k), ev, rv, out),
+                    None => {
+                        out.push(Difference { path: join(k), expected: Some(ev.clone()), received: None })
+                    }
+                }
+            }
+            for (k, rv) in r.iter().filter(|(k, _)| expected.get(k).is_none()) {
+                out.push(Difference { path: join(k), expected: None, received: Some(rv.clone()) });
+            }
+        }
+        (Value::Array(e), Value::Array(r)) => {
+            for i in 0..e.len().max(r.len()) {
+                let p = format!("{path}[{i}]");
+                match (e.get(i), r.get(i)) {
+                    (Some(ev), Some(rv)) => diff(&p, ev, rv, out),
+                    (ev, rv) => {
+                        out.push(Difference { path: p, expected: ev.cloned(), received: rv.cloned() })
+                    }
+                }
+            }
+        }
+        _ if expected != received => out.push(Difference {
+            path: path.to_string(),
+            expected: Some(expected.clone()),
+            received: Some(received.clone()),
+        }),
+        _ => {}
+    }
+    out.truncate(MAX_DIFFERENCES);
+}
+
+/// Which part of the price matrix to compute; `None` means all (the default plan for `plan`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatrixOptions {
+    /// Plan id; the default plan when `None`.
+    pub plan: Option<String>,
+    /// Only this currency.
+    pub currency: Option<String>,
+    /// Only this region.
+    pub region: Option<String>,
+    /// Only this phase.
+    pub phase: Option<Phase>,
+}
+
+impl MatrixOptions {
+    pub(crate) fn decode(catalog: &Catalog, value: &Value) -> Result<MatrixOptions, Error> {
+        let mut d = Decoder::new();
+        let opts = d.object(value, "", &["plan", "currency", "region", "phase"]).and_then(|o| {
+            let mut known = |key: &str, ok: &dyn Fn(&str) -> bool, code: Code, what: &str| {
+                d.opt(&o, key, |d, v, p| {
+                    let s = d.string(v, p)?;
+                    if !ok(s) {
+                        d.problem(code, p, format!("the catalog has no {what} \"{s}\""));
+                        return None;
+                    }
+                    Some(s.to_string())
+                })
+            };
+            let plan = known("plan", &|s| catalog.plan(s).is_some(), Code::UnknownPlan, "plan");
+            let currency =
+                known("currency", &|s| catalog.currency(s).is_some(), Code::UnknownCurrency, "currency");
+            let region = known("region", &|s| catalog.has_region(s), Code::UnknownRegion, "region");
+            let phase = d.opt(&o, "phase", |d, v, p| {
+                d.choice(
+                    v,
+                    p,
+                    &[("trial", Phase::Trial), ("discount", Phase::Discount), ("final", Phase::Final)],
+                )
+            });
+            Some(MatrixOptions { plan: plan?, currency: currency?, region: region?, phase: phase? })
+        });
+        d.finish(opts)
+    }
+}
+
+/// The price matrix of an order form: for one plan, every product x region x currency x phase,
+/// priced at quantity 1 (tiered products show the first unit's price and `tiered: true`).
+///
+/// # Errors
+/// `NO_DEFAULT_PLAN` when no plan is given and there is no default; `OVERFLOW`.
+///
+/// # Example
+/// ```
+/// use ratecard::{price_matrix, Catalog, MatrixOptions};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let opts = MatrixOptions { currency: Some("EUR".into()), region: Some("eu-west".into()), ..Default::default() };
+/// let m = price_matrix(&catalog, &opts).unwrap().to_json();
+/// assert!(m.contains(r#""product":"medium","region":"eu-west","currency":"EUR","phase":"final""#));
+/// ```
+pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value, Error> {
+    let plan = match &options.plan {
+        Some(id) => catalog.plan(id),
+        None => catalog.default_plan(),
+    }
+    .ok_or_else(|| {
+        Error::new(Code::NoDefaultPlan, "plan", "no plan was given and the catalog has no default plan")
+    })?;
+    let regions: Vec<Option<&str>> = match &options.region {
+        Some(r) => vec![Some(r.as_str())],
+        None if catalog.regions.is_empty() => vec![None],
+        None => catalog.regions.iter().map(|r| Some(r.id.as_str())).collect(),
+    };
+    let currencies: Vec<&Currency> = catalog
+        .currencies
+        .iter()
+        .filter(|c| options.currency.as_deref().is_none_or(|want| c.code() == want))
+        .collect();
+    let phases: Vec<Phase> = Phase::ALL
+        .into_iter()
+        .filter(|p| plan.has_phase(*p) && options.phase.is_none_or(|want| want == *p))
+        .collect();
+    let mut rows = Vec::new();
+    for product in &catalog.products {
+        for region in &regions {
+            for currency in &currencies {
+                for phase in &phases {
+                    let rule = catalog.find_rule(plan, &product.id, *phase, currency.code(), *region);
+                    let m = Measured {
+                        product,
+                        region: *region,
+                        measured: Decimal::ONE,
+                        included: Decimal::ZERO,
+                        quantity: Decimal::ONE,
+                    };
+                    let line = price_line(catalog, &m, rule, currency)?;
+                    let places = currency.exponent();
+                    let tiered =
+                        rule.is_some_and(|r| r.table.tiers().len() > 1 || r.table.block_size().is_some());
+                    rows.push(
+                        ObjectBuilder::new()
+                            .put("product", product.id.as_str())
+                            .put("region", region.map(str::to_string))
+                            .put("currency", currency.code())
+                            .put("phase", phase.as_str())
+                            .put("rule", rule.map(|r| r.path.clone()))
+                            .put("tiered", tiered)
+                            .put("unitPrice", plain(line.unit_price))
+                            .put("hourly", exact_text(line.hourly, places))
+                            .put("monthly", exact_text(line.monthly, places))
+                            .put("amount", line.amount.amount().to_string())
+                            .build(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(ObjectBuilder::new().put("plan", plan.id.as_str()).put("rows", rows).build())
+}
+
+/// Differences as JSON: `{ok, differences: [{path, expected, received}]}` with paths under `quote`.
+pub(crate) fn differences_value(diffs: &[Difference]) -> Value {
+    let list = diffs
+        .iter()
+        .map(|d| {
+            ObjectBuilder::new()
+                .put("path", crate::error::join_path("quote", &d.path))
+                .put("expected", d.expected.clone().unwrap_or(Value::Null))
+                .put("received", d.received.clone().unwrap_or(Value::Null))
+                .build()
+        })
+        .collect::<Vec<_>>();
+    ObjectBuilder::new().put("ok", diffs.is_empty()).put("differences", list).build()
+}

@@ -1,0 +1,34 @@
+// Launches Debian's Chromium through playwright-core (no browser download) and serves the repo.
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+export const shots = new URL('../../test-results/screenshots/', import.meta.url).pathname;
+mkdirSync(shots, { recursive: true });
+
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const server = await serve({ port: 0 });
+  return {
+    browser, url: server.url,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** A new page that records every request and fails on uncaught page errors. */
+export async function openPage(env, path = '', viewport = { width: 1280, height: 900 }) {
+  const page = await env.browser.newPage({ viewport });
+  const requests = [];
+  const errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(env.url + path);
+  return { page, requests, errors };
+}

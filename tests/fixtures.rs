@@ -1,0 +1,115 @@
+//! The shared fixtures of `tests/fixtures/*.json`, run through `ratecard::api::call`.
+//!
+//! The same cases run natively (this file), in wasm under Node and Chromium (this file again,
+//! compiled to wasm32 and run by wasm-bindgen-test-runner), and through the npm package in Node
+//! and in Chromium (`tests/js/fixtures.test.mjs`, `tests/e2e/`). Each case states the values
+//! worked out by hand (`expect`, a subset of the output) or the error (`expectError`). The
+//! native run also writes every output to `target/fixture-out/native.json`; the JS runs check
+//! that their output is byte-identical to it.
+
+use ratecard::json::{self, Value};
+
+/// Every fixture file; `every_fixture_file_is_listed` keeps this list complete.
+const SUITES: &[(&str, &str)] = &[("tiers", include_str!("fixtures/tiers.json"))];
+
+/// One case's output: `(true, result JSON)` or `(false, error JSON)`.
+fn run_case(case: &Value) -> (bool, String) {
+    let op = match case.get("call") {
+        Some(Value::String(s)) => s.as_str(),
+        _ => panic!("fixture without \"call\""),
+    };
+    let args = case.get("args").map_or("{}".to_string(), Value::to_json);
+    match ratecard::api::call(op, &args) {
+        Ok(text) => (true, text),
+        Err(e) => (false, e.to_value().to_json()),
+    }
+}
+
+/// Whether `actual` contains `expected`: objects by the keys `expected` names, arrays item by
+/// item (same length), anything else by equality.
+fn contains(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::Object(_), Value::Object(want)) => {
+            want.iter().all(|(k, w)| actual.get(k).is_some_and(|a| contains(a, w)))
+        }
+        (Value::Array(a), Value::Array(w)) => {
+            a.len() == w.len() && a.iter().zip(w).all(|(a, w)| contains(a, w))
+        }
+        _ => actual == expected,
+    }
+}
+
+/// Runs one suite; returns every case's output, and panics listing every case that failed.
+fn run_suite(suite: &str, text: &str) -> Vec<(String, (bool, String))> {
+    let Value::Array(cases) = json::parse(text).expect("fixture file is valid JSON") else {
+        panic!("{suite}: a fixture file is an array of cases")
+    };
+    let mut failures = Vec::new();
+    let mut outputs = Vec::new();
+    for case in &cases {
+        let name = match case.get("name") {
+            Some(Value::String(s)) => format!("{suite}/{s}"),
+            _ => panic!("{suite}: fixture without a name"),
+        };
+        let (ok, out) = run_case(case);
+        let parsed = json::parse(&out).expect("output is valid JSON");
+        let verdict = match (ok, case.get("expect"), case.get("expectError")) {
+            (true, Some(want), None) => contains(&parsed, want),
+            (false, None, Some(want)) => contains(&parsed, want),
+            (_, None, None) | (_, Some(_), Some(_)) => {
+                panic!("{name}: give exactly one of expect / expectError")
+            }
+            _ => false,
+        };
+        if !verdict {
+            failures.push(format!("{name}\n  got: {out}"));
+        }
+        outputs.push((name, (ok, out)));
+    }
+    assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
+    outputs
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn tiers_fixtures() {
+    run_suite("tiers", SUITES[0].1);
+}
+
+/// Writes every output for the cross-runtime comparison (native only: wasm has no files).
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn write_native_outputs_for_the_js_runtimes() {
+    let mut all = Vec::new();
+    for (suite, text) in SUITES {
+        for (name, (ok, out)) in run_suite(suite, text) {
+            let entry =
+                Value::Object(vec![("ok".into(), Value::Bool(ok)), ("output".into(), Value::String(out))]);
+            all.push((name, entry));
+        }
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixture-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("native.json"), Value::Object(all).to_json()).unwrap();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn every_fixture_file_is_listed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let suite = name.trim_end_matches(".json");
+        assert!(SUITES.iter().any(|(s, _)| *s == suite), "tests/fixtures/{name} is not in SUITES");
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_subset_matcher_can_fail() {
+    let a = json::parse(r#"{"a":"1","b":[{"c":"2"}]}"#).unwrap();
+    assert!(contains(&a, &json::parse(r#"{"b":[{}]}"#).unwrap()));
+    assert!(!contains(&a, &json::parse(r#"{"a":"2"}"#).unwrap()));
+    assert!(!contains(&a, &json::parse(r#"{"b":[]}"#).unwrap()));
+    assert!(!contains(&a, &json::parse(r#"{"z":null}"#).unwrap()));
+}

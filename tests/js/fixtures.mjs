@@ -1,0 +1,61 @@
+// Shared by the Node and browser fixture runs: loads the fixture cases and the native outputs,
+// and compares. `runCase` is given the raw wasm `call`, so the text compared is the engine's own.
+import { readFileSync, readdirSync } from 'node:fs';
+
+const root = new URL('../../', import.meta.url);
+
+/** Every case of tests/fixtures/*.json as { name, call, args (JSON text), expect, expectError }. */
+export function loadCases() {
+  const dir = new URL('tests/fixtures/', root);
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().flatMap((file) => {
+    const suite = file.replace(/\.json$/, '');
+    return JSON.parse(readFileSync(new URL(file, dir), 'utf8')).map((c) => ({
+      name: `${suite}/${c.name}`, call: c.call, args: JSON.stringify(c.args ?? {}), expect: c.expect, expectError: c.expectError,
+    }));
+  });
+}
+
+/** The outputs of the native run (written by `cargo test --test fixtures`). */
+export function nativeOutputs() {
+  try {
+    return JSON.parse(readFileSync(new URL('target/fixture-out/native.json', root), 'utf8'));
+  } catch {
+    throw new Error('target/fixture-out/native.json is missing: run `cargo test --test fixtures` first (npm test does)');
+  }
+}
+
+/** Whether `actual` contains `expected` (same rule as tests/fixtures.rs). */
+export function contains(actual, expected) {
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => contains(actual[i], e));
+  }
+  if (expected !== null && typeof expected === 'object') {
+    return actual !== null && typeof actual === 'object' && !Array.isArray(actual)
+      && Object.entries(expected).every(([k, v]) => k in actual && contains(actual[k], v));
+  }
+  return actual === expected;
+}
+
+/** Runs a case with a raw `call(op, argsJson)`: { ok, output } exactly as the engine produced it. */
+export function runCase(call, c) {
+  try {
+    return { ok: true, output: call(c.call, c.args) };
+  } catch (e) {
+    if (typeof e !== 'string') throw e;
+    return { ok: false, output: e };
+  }
+}
+
+/** Problems with one case's result, as sentences (empty when it passes). */
+export function check(c, result, native) {
+  const problems = [];
+  const want = result.ok ? c.expect : c.expectError;
+  if (want === undefined) problems.push(`${c.name}: ${result.ok ? 'succeeded' : 'failed'} unexpectedly: ${result.output}`);
+  else if (!contains(JSON.parse(result.output), want)) problems.push(`${c.name}: expectation not met: ${result.output}`);
+  const n = native[c.name];
+  if (!n) problems.push(`${c.name}: no native output`);
+  else if (n.ok !== result.ok || n.output !== result.output) {
+    problems.push(`${c.name}: differs from native\n  native: ${n.output}\n  here:   ${result.output}`);
+  }
+  return problems;
+}

@@ -1,0 +1,76 @@
+// As an npm consumer: `npm pack`, install the tarball into a fresh project, import it from Node,
+// type-check a consumer with tsc, and load it in Chromium from the installed files.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+const root = new URL('../../', import.meta.url).pathname;
+let dir;
+const sh = (cmd, args, cwd = dir) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ratecard-consumer-'));
+  const tarball = sh('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop();
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  sh('npm', ['install', '--no-audit', '--no-fund', '--offline', join(dir, tarball)]);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the tarball holds only the package files', () => {
+  const files = readdirSync(join(dir, 'node_modules', 'ratecard'), { recursive: true }).sort();
+  assert.ok(files.includes('pkg/ratecard_bg.wasm') && files.includes('js/ratecard.d.ts'));
+  assert.deepEqual(files.filter((f) => /^(src|tests|scripts|www|target)\b/.test(f)), []);
+});
+
+test('Node ESM import works and prices', () => {
+  const out = sh(process.execPath, ['--input-type=module', '-e', `
+    import { priceTiers, version, RatecardError } from 'ratecard';
+    const p = priceTiers({ tiers: [{ upTo: null, unitPrice: '0.10' }] }, '3', 'USD');
+    let code; try { priceTiers({ tiers: [] }, '1'); } catch (e) { code = e instanceof RatecardError && e.code; }
+    console.log(JSON.stringify({ v: version(), amount: p.amount, code }));`]);
+  assert.deepEqual(JSON.parse(out), { v: JSON.parse(sh('node', ['-p', 'JSON.stringify(require("./package.json").version)'], root)), amount: '0.30', code: 'EMPTY_TIERS' });
+});
+
+test('the .d.ts resolves and types a consumer (tsc --noEmit)', () => {
+  cpSync(join(root, 'tests', 'package', 'consumer.ts'), join(dir, 'consumer.ts'));
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+    '--target', 'es2022', '--lib', 'es2022,dom', 'consumer.ts']);
+});
+
+test('a page in Chromium imports the installed package', async () => {
+  const installed = join(dir, 'node_modules', 'ratecard');
+  const page = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
+    import { init, priceTiers } from '/ratecard/js/browser.js';
+    await init();
+    document.title = priceTiers({ tiers: [{ upTo: null, unitPrice: '0.25' }] }, '3', 'EUR').amount;
+  </script>`;
+  const server = createServer((req, res) => {
+    if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+    const file = join(installed, req.url.replace(/^\/ratecard\//, ''));
+    try {
+      const body = readFileSync(file);
+      const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      res.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'] });
+  try {
+    const p = await browser.newPage();
+    await p.goto(`http://127.0.0.1:${server.address().port}/`);
+    await p.waitForFunction(() => document.title !== '');
+    assert.equal(await p.title(), '0.75');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

@@ -1,0 +1,321 @@
+//! Quotes, the price matrix and verification against the demo catalog and small catalogs.
+#![cfg(not(target_arch = "wasm32"))]
+
+use ratecard::json::{self, Value};
+use ratecard::{api, quote, Catalog, Code, Order, DEMO_CATALOG};
+
+fn demo() -> Catalog {
+    Catalog::from_json(DEMO_CATALOG).unwrap()
+}
+
+/// Quote of `order` (JSON) on the demo catalog, as a JSON value.
+fn q(order: &str) -> Value {
+    json::parse(&api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap())
+        .unwrap()
+}
+
+fn err(order: &str) -> ratecard::Error {
+    api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap_err()
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        cur = match p.parse::<usize>() {
+            Ok(i) => match cur {
+                Value::Array(items) => &items[i],
+                _ => panic!("not an array at {p}"),
+            },
+            Err(_) => cur.get(p).unwrap_or_else(|| panic!("no {p} in {}", cur.to_json())),
+        };
+    }
+    match cur {
+        Value::String(s) => s,
+        other => panic!("not a string: {}", other.to_json()),
+    }
+}
+
+const FINAL: &str =
+    r#""at":"2027-01-01T00:00:00Z","customer":{"region":"us-east","billingStart":"2026-11-01T00:00:00Z"}"#;
+
+#[test]
+fn the_seeds_trial_example_seven_more_days() {
+    // billingStart 7 days ago, 14-day trial: in trial, which ends in 7 days.
+    let v = q(r#"{"at":"2026-11-21T10:00:00Z","customer":{"billingStart":"2026-11-14T10:00:00Z"},
+        "lines":[{"product":"small","quantity":1}]}"#);
+    assert_eq!(s(&v, &["phase"]), "trial");
+    assert_eq!(s(&v, &["timeline", "0", "end"]), "2026-11-28T10:00:00Z");
+    assert_eq!(s(&v, &["totals", "0", "amount"]), "0.00"); // a free trial needs no rules
+    assert_eq!(s(&v, &["timeline", "1", "amount"]), "2.50"); // discount: small at 50% of 5.00
+    assert_eq!(s(&v, &["timeline", "2", "amount"]), "5.00");
+}
+
+#[test]
+fn phase_edges_one_second_apart() {
+    let at = |t: &str| {
+        let v = q(&format!(
+            r#"{{"at":"{t}","customer":{{"billingStart":"2026-11-01T00:00:00Z"}},"lines":[{{"product":"small","quantity":1}}]}}"#
+        ));
+        s(&v, &["phase"]).to_string()
+    };
+    assert_eq!(at("2026-11-14T23:59:59Z"), "trial");
+    assert_eq!(at("2026-11-15T00:00:00Z"), "discount");
+    assert_eq!(at("2026-11-30T23:59:59Z"), "discount");
+    assert_eq!(at("2026-12-01T00:00:00Z"), "final");
+    // The timeline only looks forward: no trial once it is over.
+    let v =
+        q(r#"{"at":"2026-12-05T00:00:00Z","customer":{"billingStart":"2026-11-01T00:00:00Z"},"lines":[]}"#);
+    let Some(Value::Array(tl)) = v.get("timeline") else { panic!() };
+    assert_eq!(tl.len(), 1);
+}
+
+#[test]
+fn billing_start_defaults_to_the_order_and_may_not_follow_it() {
+    let v = q(r#"{"at":"2026-11-21T10:00:00Z","lines":[]}"#);
+    assert_eq!(s(&v, &["billingStart"]), "2026-11-21T10:00:00Z");
+    let e =
+        err(r#"{"at":"2026-11-21T10:00:00Z","customer":{"billingStart":"2026-11-22T00:00:00Z"},"lines":[]}"#);
+    assert_eq!((e.code(), e.path()), (Code::BillingStartAfterAt, "order.customer.billingStart"));
+}
+
+#[test]
+fn a_region_specific_rule_beats_the_region_less_one() {
+    let line = |region: &str| {
+        let v = q(&format!(
+            r#"{{{},"lines":[{{"product":"medium","quantity":1,"region":"{region}"}}]}}"#,
+            FINAL.replace("us-east", region)
+        ));
+        (s(&v, &["lines", "0", "amount"]).to_string(), s(&v, &["lines", "0", "rule", "path"]).to_string())
+    };
+    // small has rules 0-3 (USD, USD in ap-tokyo, EUR, JPY); medium's are 4 (USD) and 5 (ap-tokyo).
+    assert_eq!(line("us-east"), ("12.00".to_string(), "plans[0].prices[4]".to_string()));
+    assert_eq!(line("ap-tokyo"), ("13.80".to_string(), "plans[0].prices[5]".to_string()));
+    // 12.00 x 1.15
+}
+
+#[test]
+fn overage_just_below_at_and_above_the_included_amount() {
+    // medium includes 25 GB of storage.
+    let storage = |gb: &str| {
+        let v = q(&format!(
+            r#"{{{FINAL},"lines":[{{"product":"medium","quantity":1}},{{"product":"storage","quantity":"{gb}"}}]}}"#
+        ));
+        (s(&v, &["lines", "1", "quantity"]).to_string(), s(&v, &["lines", "1", "amount"]).to_string())
+    };
+    assert_eq!(storage("24.9"), ("0".into(), "0.00".into()));
+    assert_eq!(storage("25"), ("0".into(), "0.00".into()));
+    assert_eq!(storage("25.1"), ("0.1".into(), "0.01".into())); // 0.1 x 0.10
+    assert_eq!(storage("35"), ("10".into(), "1.00".into()));
+}
+
+#[test]
+fn two_packages_pool_their_allowance_per_region() {
+    // 2 x small = 20 GB included in us-east; the eu-west line gets none of it.
+    let v = q(&format!(
+        r#"{{{FINAL},"lines":[{{"product":"small","quantity":2}},{{"product":"storage","quantity":"30"}},
+        {{"product":"storage","quantity":"30","region":"eu-west"}}]}}"#
+    ));
+    assert_eq!(s(&v, &["lines", "1", "included"]), "20");
+    assert_eq!(s(&v, &["lines", "1", "quantity"]), "10");
+    assert_eq!(s(&v, &["lines", "2", "included"]), "0");
+}
+
+#[test]
+fn aggregated_readings_bill_the_difference_and_survive_a_counter_reset() {
+    let bw = |reading: &str, previous: &str| {
+        let v = q(&format!(
+            r#"{{{FINAL},"lines":[{{"product":"bandwidth","reading":"{reading}","previousReading":"{previous}"}}]}}"#
+        ));
+        (s(&v, &["lines", "0", "measured"]).to_string(), s(&v, &["lines", "0", "amount"]).to_string())
+    };
+    assert_eq!(bw("1500", "1000"), ("500".into(), "10.00".into())); // 500 x 0.02
+    assert_eq!(bw("300", "1000"), ("300".into(), "6.00".into())); // reset: the reading itself
+    assert_eq!(bw("1000", "1000"), ("0".into(), "0.00".into()));
+}
+
+#[test]
+fn hourly_rules_become_monthly_by_hours_per_month() {
+    // 2 cores x 0.0137/h = 0.0274/h; x 730 = 20.002/month -> 20.00
+    let v = q(&format!(r#"{{{FINAL},"lines":[{{"product":"cpu","quantity":2}}]}}"#));
+    assert_eq!(s(&v, &["lines", "0", "hourly"]), "0.0274");
+    assert_eq!(s(&v, &["lines", "0", "monthly"]), "20.002");
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "20.00");
+}
+
+#[test]
+fn jpy_quotes_round_to_whole_yen() {
+    // 3 cores x 2.05 JPY/h x 730 = 4489.5 -> 4490 (half-up)
+    let v = q(&format!(
+        r#"{{{},"lines":[{{"product":"cpu","quantity":3}}]}}"#,
+        FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
+    ));
+    assert_eq!(s(&v, &["lines", "0", "monthly"]), "4489.5");
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "4490");
+    assert_eq!(s(&v, &["totals", "0", "amountMinor"]), "4490");
+}
+
+#[test]
+fn half_even_is_selectable_in_the_catalog() {
+    let catalog = DEMO_CATALOG.replace(r#""rounding": "halfUp""#, r#""rounding": "halfEven""#);
+    let order = format!(
+        r#"{{{},"lines":[{{"product":"cpu","quantity":3}}]}}"#,
+        FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
+    );
+    let v = json::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap())
+        .unwrap();
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "4490"); // 4489.5 -> even 4490
+    let order = order.replace(r#""quantity":3"#, r#""quantity":"2.4""#); // 2.4 x 2.05 x 730 = 3591.6
+    let v = json::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap())
+        .unwrap();
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "3592");
+    // A true tie that half-even sends down: 0.5 cores x 2.05 x 730 = 748.25 -> no tie; use memory:
+    // 1 MB x 0.001 JPY/h x 730 = 0.73 -> 1 either way. Ties are covered in money.rs unit tests.
+}
+
+#[test]
+fn lines_add_up_exactly_to_the_total() {
+    let v = q(&format!(
+        r#"{{{FINAL},"lines":[{{"product":"cpu","quantity":"0.25"}},{{"product":"memory","quantity":333}},
+        {{"product":"cpu","quantity":"0.75"}},{{"product":"storage","quantity":"0.333"}}]}}"#
+    ));
+    let Some(Value::Array(lines)) = v.get("lines") else { panic!() };
+    let sum: rust_decimal::Decimal = lines
+        .iter()
+        .map(|l| match l.get("amount") {
+            Some(Value::String(a)) => a.parse::<rust_decimal::Decimal>().unwrap(),
+            _ => panic!(),
+        })
+        .sum();
+    assert_eq!(sum.to_string(), s(&v, &["totals", "0", "amount"]));
+    // 0.25 x 0.0137 x 730 = 2.50025 -> 2.50; 333 x 0.0000068 x 730 = 1.653012 -> 1.65;
+    // 0.75 x 0.0137 x 730 = 7.50075 -> 7.50; 0.333 x 0.10 = 0.0333 -> 0.03. Sum 11.68, while the
+    // unrounded sum 11.6871... would round to 11.69: the total is the sum of rounded lines.
+    assert_eq!(s(&v, &["totals", "0", "amount"]), "11.68");
+}
+
+#[test]
+fn no_rule_is_zero_with_a_warning_and_an_error_when_strict() {
+    let catalog = DEMO_CATALOG
+        .replace(r#""currencies": ["USD", "EUR", "JPY"]"#, r#""currencies": ["USD", "EUR", "JPY", "GBP"]"#);
+    let order = |strict: bool| {
+        format!(
+            r#"{{"at":"2027-01-01T00:00:00Z","strict":{strict},"customer":{{"currency":"GBP","billingStart":"2026-11-01T00:00:00Z"}},
+            "lines":[{{"product":"small","quantity":1}}]}}"#
+        )
+    };
+    let v = json::parse(
+        &api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{}}}"#, order(false))).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "0.00");
+    assert_eq!(s(&v, &["warnings", "0", "code"]), "NO_PRICE_RULE");
+    assert_eq!(s(&v, &["warnings", "0", "path"]), "lines[0]");
+    assert!(s(&v, &["warnings", "0", "message"]).contains("\"small\" in plan \"standard\", final phase, GBP"));
+    let e = api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{}}}"#, order(true))).unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::NoPriceRule, "order.lines[0]"));
+}
+
+#[test]
+fn bad_orders_report_every_problem_with_its_path() {
+    let e = err(r#"{"at":"2026-13-01","customer":{"plan":"gold","currency":"XYZ","region":"mars"},
+        "lines":[{"product":"nope","quantity":1},{"product":"storage","quantity":"-1"},{"product":"small","reading":"5"},
+        {"product":"cpu","quantity":0.5},{"product":"cpu"}],"extra":1}"#);
+    let got: Vec<_> = e.problems().iter().map(|p| format!("{} {}", p.code, p.path)).collect();
+    assert_eq!(
+        got,
+        [
+            "UNKNOWN_FIELD order.extra",
+            "INVALID_DATE order.at",
+            "UNKNOWN_PLAN order.customer.plan",
+            "UNKNOWN_CURRENCY order.customer.currency",
+            "UNKNOWN_REGION order.customer.region",
+            "UNKNOWN_PRODUCT order.lines[0].product",
+            "NEGATIVE_QUANTITY order.lines[1].quantity",
+            "NOT_METERED order.lines[2].reading",
+            "INEXACT_NUMBER order.lines[3].quantity",
+            "MISSING_FIELD order.lines[4]",
+        ]
+    );
+}
+
+#[test]
+fn a_quantity_above_the_last_tier_or_overflowing_is_an_error_on_the_line() {
+    let e = err(&format!(
+        r#"{{{FINAL},"lines":[{{"product":"storage","quantity":"79228162514264337593543950335"}}]}}"#
+    ));
+    assert_eq!((e.code(), e.path()), (Code::Overflow, "order.lines[0].quantity"));
+}
+
+#[test]
+fn no_plan_and_no_default_is_an_error() {
+    let catalog = DEMO_CATALOG.replace(r#""default": true"#, r#""default": false"#);
+    let e =
+        api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{{"at":"2027-01-01","lines":[]}}}}"#))
+            .unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::NoDefaultPlan, "order.customer.plan"));
+}
+
+#[test]
+fn verification_lists_each_difference_and_accepts_the_exact_quote() {
+    let order = format!(
+        r#"{{{FINAL},"lines":[{{"product":"medium","quantity":1}},{{"product":"storage","quantity":"125"}}]}}"#
+    );
+    let quote = api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap();
+    let verify = |q: &str| {
+        json::parse(
+            &api::call(
+                "verifyQuote",
+                &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order},"quote":{q}}}"#),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(verify(&quote).to_json(), r#"{"ok":true,"differences":[]}"#);
+    let tampered = quote.replace(r#""amount":"22.00""#, r#""amount":"2.20""#).replacen(
+        r#""phase":"final""#,
+        r#""phase":"trial""#,
+        1,
+    );
+    let v = verify(&tampered);
+    assert_eq!(s(&v, &["differences", "0", "path"]), "quote.phase");
+    assert_eq!(s(&v, &["differences", "1", "path"]), "quote.totals[0].amount");
+    assert_eq!(s(&v, &["differences", "1", "expected"]), "22.00");
+    assert_eq!(s(&v, &["differences", "1", "received"]), "2.20");
+    let v = verify(r#"{"lines":[]}"#);
+    assert_eq!(v.get("ok"), Some(&Value::Bool(false)));
+}
+
+#[test]
+fn the_price_matrix_covers_products_regions_currencies_and_phases() {
+    let m =
+        json::parse(&api::call("priceMatrix", &format!(r#"{{"catalog":{DEMO_CATALOG}}}"#)).unwrap()).unwrap();
+    let Some(Value::Array(rows)) = m.get("rows") else { panic!() };
+    assert_eq!(rows.len(), 9 * 3 * 3 * 3);
+    let find = |product: &str, region: &str, currency: &str, phase: &str| {
+        rows.iter()
+            .find(|r| {
+                r.get("product") == Some(&Value::str(product))
+                    && r.get("region") == Some(&Value::str(region))
+                    && r.get("currency") == Some(&Value::str(currency))
+                    && r.get("phase") == Some(&Value::str(phase))
+            })
+            .unwrap()
+    };
+    assert_eq!(s(find("large", "eu-west", "EUR", "final"), &["amount"]), "22.00");
+    assert_eq!(s(find("large", "eu-west", "EUR", "discount"), &["amount"]), "11.00");
+    assert_eq!(s(find("large", "eu-west", "EUR", "trial"), &["amount"]), "0.00");
+    assert_eq!(find("storage", "us-east", "USD", "final").get("tiered"), Some(&Value::Bool(true)));
+    let e = api::call("priceMatrix", &format!(r#"{{"catalog":{DEMO_CATALOG},"options":{{"plan":"gold"}}}}"#))
+        .unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::UnknownPlan, "options.plan"));
+}
+
+#[test]
+fn the_rust_api_matches_the_json_api() {
+    let c = demo();
+    let text = format!(r#"{{{FINAL},"lines":[{{"product":"xlarge","quantity":1}}]}}"#);
+    let order = Order::from_json(&c, &text).unwrap();
+    let rust = quote(&c, &order).unwrap().to_value().unwrap().to_json();
+    assert_eq!(rust, api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{text}}}"#)).unwrap());
+}
