@@ -1,7 +1,7 @@
 // The JavaScript API of ratecard, shared by the Node and browser entries.
 // Arguments cross into WebAssembly as JSON text and results come back as JSON text: one parser
 // and one writer in Rust for every runtime, so a browser and a server get the same bytes.
-import { call as rawCall } from '../pkg/ratecard.js';
+import { LoadedCatalog, call as rawCall } from '../pkg/ratecard.js';
 import { state } from './state.js';
 
 /** An error from ratecard: a stable `code`, the JSON `path` of what was wrong, every `problems`. */
@@ -33,11 +33,16 @@ function encode(args) {
 
 /** Runs one operation of the Rust API (see `ratecard::api::call`) and returns its parsed result. */
 export function callJson(op, argsJson) {
+  return guarded(() => rawCall(op, argsJson));
+}
+
+/** Runs `f` against the wasm module, turning thrown error text into a RatecardError. */
+function guarded(f) {
   if (!state.ready) {
     throw new RatecardError('NOT_INITIALIZED', '', 'ratecard is not initialized: await init() first');
   }
   try {
-    return rawCall(op, argsJson);
+    return f();
   } catch (e) {
     throw toError(e);
   }
@@ -55,4 +60,62 @@ export function version() {
 /** Prices `quantity` with a tier table; rounds to `currency` when one is given. */
 export function priceTiers(table, quantity, currency) {
   return invoke('priceTiers', { table, quantity, currency });
+}
+
+/** Validates a catalog: `{ valid, errors, warnings }`, every problem with its path. Never throws for a bad catalog. */
+export function validateCatalog(catalog) {
+  return invoke('validateCatalog', { catalog });
+}
+
+/** Prices an order against a catalog (parses and validates the catalog on every call: see loadCatalog). */
+export function quote(catalog, order) {
+  return invoke('quote', { catalog, order });
+}
+
+/** The price matrix of an order form: every product x region x currency x phase of a plan. */
+export function priceMatrix(catalog, options) {
+  return invoke('priceMatrix', { catalog, options });
+}
+
+/** Recomputes the quote of `order` and lists every difference with the `received` quote. */
+export function verifyQuote(catalog, order, received) {
+  return invoke('verifyQuote', { catalog, order, quote: received });
+}
+
+/** A catalog parsed and validated once, for many quotes (an order form, a backend checking quotes). */
+export class Catalog {
+  #inner;
+
+  /** Use loadCatalog(). */
+  constructor(inner) {
+    this.#inner = inner;
+  }
+
+  /** Warnings found when the catalog was loaded. */
+  get warnings() {
+    return JSON.parse(guarded(() => this.#inner.warnings()));
+  }
+
+  quote(order) {
+    return JSON.parse(guarded(() => this.#inner.quote(encode(order))));
+  }
+
+  priceMatrix(options) {
+    return JSON.parse(guarded(() => this.#inner.matrix(encode(options ?? null))));
+  }
+
+  verifyQuote(order, received) {
+    return JSON.parse(guarded(() => this.#inner.verify(encode(order), encode(received))));
+  }
+
+  /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */
+  free() {
+    this.#inner.free();
+  }
+}
+
+/** Parses and validates a catalog once; throws INVALID_CATALOG with every problem when it is not valid. */
+export function loadCatalog(catalog) {
+  const text = typeof catalog === 'string' ? catalog : encode(catalog);
+  return new Catalog(guarded(() => new LoadedCatalog(text)));
 }

@@ -78,3 +78,127 @@ export interface TierPrice {
 
 /** Prices `quantity` with a tier table; rounds half-up to `currency` (ISO 4217) when given. */
 export function priceTiers(table: TierTable, quantity: Quantity, currency?: string): TierPrice;
+
+/** Validation of a catalog: every error and warning, each with its path. */
+export interface Validation {
+  valid: boolean;
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+/** A catalog document (see README "Catalog format"). */
+export interface CatalogDocument {
+  name?: string;
+  defaultCurrency: string;
+  currencies: string[];
+  customCurrencies?: { code: string; exponent: number }[];
+  rounding?: 'halfUp' | 'halfEven';
+  hoursPerMonth?: Quantity;
+  phaseClock?: 'billingStart' | 'chained';
+  allowCredits?: boolean;
+  regions?: { id: string; name?: string }[];
+  products?: ProductDocument[];
+  plans?: PlanDocument[];
+}
+
+export type ProductDocument =
+  | { id: string; name: string; externalId?: string; kind: 'package';
+      package: { cpu: Quantity; memoryMb: Quantity; storageGb?: Quantity; bandwidthGb?: Quantity; backupGb?: Quantity } }
+  | { id: string; name: string; externalId?: string; kind: 'metered';
+      resource: string; unitType: string; unit?: Quantity; aggregated?: boolean };
+
+export type Duration = { hours: Quantity } | { days: Quantity } | { months: Quantity };
+export type PhaseName = 'trial' | 'discount' | 'final';
+
+export interface PlanDocument {
+  id: string;
+  name: string;
+  default?: boolean;
+  phases?: { trial?: Duration; discount?: Duration };
+  prices?: (TierTable & {
+    id?: string; product: string; phase: PhaseName; currency: string; regions?: string[]; period?: 'hour' | 'month';
+  })[];
+}
+
+/** An order to price. */
+export interface OrderDocument {
+  /** The instant priced: RFC 3339 ("2026-11-21T10:00:00Z") or a date ("2026-11-21"). */
+  at: string;
+  customer?: { plan?: string; currency?: string; region?: string; billingStart?: string };
+  lines: ({ product: string; region?: string } & ({ quantity: Quantity } | { reading: Quantity; previousReading?: Quantity }))[];
+  /** Make NO_PRICE_RULE an error instead of a zero price with a warning. */
+  strict?: boolean;
+}
+
+export interface QuoteLine {
+  line: number;
+  product: string;
+  externalId: string | null;
+  kind: 'package' | 'metered';
+  region: string | null;
+  rule: { path: string; id: string | null } | null;
+  period: 'hour' | 'month' | null;
+  measured: Decimal;
+  included: Decimal;
+  quantity: Decimal;
+  blocks: Decimal | null;
+  unitPrice: Decimal;
+  tiers: TierLine[];
+  hourly: Decimal;
+  monthly: Decimal;
+  /** The monthly amount rounded to the currency. */
+  amount: Decimal;
+  amountMinor: string;
+}
+
+export interface Quote {
+  at: string;
+  plan: string;
+  currency: string;
+  billingStart: string;
+  phase: PhaseName;
+  lines: QuoteLine[];
+  totals: { currency: string; hourly: Decimal; monthly: Decimal; amount: Decimal; amountMinor: string }[];
+  /** The current phase and the ones after it, with the monthly amount in each. */
+  timeline: { phase: PhaseName; start: string; end: string | null; amount: Decimal; amountMinor: string }[];
+  warnings: Problem[];
+}
+
+export interface MatrixOptions {
+  plan?: string;
+  currency?: string;
+  region?: string;
+  phase?: PhaseName;
+}
+
+export interface PriceMatrix {
+  plan: string;
+  rows: {
+    product: string; region: string | null; currency: string; phase: PhaseName; rule: string | null;
+    tiered: boolean; unitPrice: Decimal; hourly: Decimal; monthly: Decimal; amount: Decimal;
+  }[];
+}
+
+export interface Verification {
+  ok: boolean;
+  differences: { path: string; expected: unknown; received: unknown }[];
+}
+
+export function validateCatalog(catalog: CatalogDocument): Validation;
+export function quote(catalog: CatalogDocument, order: OrderDocument): Quote;
+export function priceMatrix(catalog: CatalogDocument, options?: MatrixOptions): PriceMatrix;
+export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown): Verification;
+
+/** A catalog parsed and validated once. */
+export class Catalog {
+  private constructor();
+  readonly warnings: Problem[];
+  quote(order: OrderDocument): Quote;
+  priceMatrix(options?: MatrixOptions): PriceMatrix;
+  verifyQuote(order: OrderDocument, received: unknown): Verification;
+  /** Frees the wasm memory now (it is also freed when garbage-collected). */
+  free(): void;
+}
+
+/** Parses and validates a catalog once (a document, or its JSON text); throws INVALID_CATALOG. */
+export function loadCatalog(catalog: CatalogDocument | string): Catalog;

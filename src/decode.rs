@@ -3,7 +3,7 @@
 //! Decoders return `Option<T>`: `None` means "a problem was recorded here", so one pass over an
 //! input reports everything that is wrong with it, not just the first thing.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
 
 use crate::error::{join_path, Code, Error, Problem};
@@ -278,22 +278,68 @@ impl Decoder {
     /// An instant: RFC 3339 (`2026-11-21T10:00:00Z`, any offset) or a date (`2026-11-21`, midnight UTC).
     pub(crate) fn instant(&mut self, v: &Value, path: &str) -> Option<DateTime<Utc>> {
         let s = self.string(v, path)?;
-        let parsed = DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).ok().or_else(|| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .filter(|_| s.len() == 10)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|d| d.and_utc())
-        });
+        let parsed = parse_instant(s);
         if parsed.is_none() {
+            let shown: String = s.chars().take(40).collect();
             self.problem(
                 Code::InvalidDate,
                 path,
-                format!("\"{s}\" is not an ISO 8601 timestamp such as 2026-11-21T10:00:00Z or a date such as 2026-11-21"),
+                format!("\"{shown}\" is not an ISO 8601 timestamp such as 2026-11-21T10:00:00Z or a date such as 2026-11-21"),
             );
         }
         parsed
     }
+}
+
+/// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (a `t`, `z` or a space
+/// for `T` are accepted, as RFC 3339 allows). Written out rather than with chrono's format
+/// parser, which costs more wasm than the whole pricing engine.
+pub(crate) fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let sep = |at: usize, c: u8| b.get(at) == Some(&c);
+    if !(sep(4, b'-') && sep(7, b'-')) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 2)?, num(8, 2)?)?;
+    if b.len() == 10 {
+        return Some(date.and_hms_opt(0, 0, 0)?.and_utc());
+    }
+    if !(matches!(b.get(10), Some(b'T' | b't' | b' ')) && sep(13, b':') && sep(16, b':')) {
+        return None;
+    }
+    let time = date.and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?;
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if sep(i, b'.') {
+        let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        nanos = num(i + 1, digits)? * 10u32.pow(9 - digits as u32);
+        i += 1 + digits;
+    }
+    let offset_minutes: i64 = match b.get(i) {
+        Some(b'Z' | b'z') if b.len() == i + 1 => 0,
+        Some(sign @ (b'+' | b'-')) if b.len() == i + 6 && sep(i + 3, b':') => {
+            let (h, m) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = i64::from(h * 60 + m);
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
+        }
+        _ => return None,
+    };
+    let local = time.with_nanosecond(nanos)?.and_utc();
+    local.checked_sub_signed(chrono::TimeDelta::minutes(offset_minutes))
 }
 
 /// Parses a plain decimal string: optional `-`, digits, optional `.digits`. No exponent, no `+`,
@@ -368,7 +414,24 @@ mod tests {
         let t = d.instant(&Value::str("2026-01-31T23:00:00+02:00"), "at").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-01-31T21:00:00+00:00");
         assert!(d.instant(&Value::str("2026-02-01"), "at").is_some());
-        for bad in ["2026-13-01", "yesterday", "2026-1-1", "2026-02-30T00:00:00Z", "0000-00-00"] {
+        assert_eq!(
+            d.instant(&Value::str("2026-01-31t23:00:00.5-01:30"), "at").unwrap().to_rfc3339(),
+            "2026-02-01T00:30:00.500+00:00"
+        );
+        for bad in [
+            "2026-13-01",
+            "yesterday",
+            "2026-1-1",
+            "2026-02-30T00:00:00Z",
+            "0000-00-00",
+            "2026-01-01T00:00:00",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01Z",
+            "+2026-01-01",
+            "2026-01-01T00:00:00Zjunk",
+        ] {
             assert!(d.instant(&Value::str(bad), "at").is_none(), "{bad}");
         }
         assert!(d.problems.iter().all(|p| p.code == Code::InvalidDate));

@@ -57,3 +57,8 @@ pub const DEMO_CATALOG: &str = include_str!("../catalogs/demo.json");
 
 /// The crate version, as reported by `version()` in every runtime.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The README's Rust example, compiled and run as a doctest so it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

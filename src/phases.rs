@@ -4,7 +4,7 @@
 //! default clock each duration counts from billingStart ("the total amount of time they have
 //! access to that phase"); under the chained clock the discount starts when the trial ends.
 
-use chrono::{DateTime, Months, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Months, TimeDelta, Timelike, Utc};
 
 use crate::error::{Code, Error};
 use crate::json::{ObjectBuilder, Value};
@@ -162,9 +162,27 @@ pub(crate) fn window_at(windows: &[PhaseWindow], at: DateTime<Utc>) -> &PhaseWin
     windows.iter().find(|w| w.end.is_none_or(|end| at < end)).unwrap_or(&windows[windows.len() - 1])
 }
 
-/// An instant as JSON text: RFC 3339 in UTC, whole seconds (`2026-11-21T10:00:00Z`).
+/// An instant as JSON text: RFC 3339 in UTC (`2026-11-21T10:00:00Z`), with a fraction of a
+/// second only when there is one. Written out: chrono's formatter is large in wasm.
 pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    let (d, s) = (t.date_naive(), t.time());
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        d.year(),
+        d.month(),
+        d.day(),
+        s.hour(),
+        s.minute(),
+        s.second()
+    );
+    let nanos = s.nanosecond() % 1_000_000_000;
+    if nanos != 0 {
+        let frac = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(frac.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
 }
 
 impl PhaseWindow {
@@ -236,6 +254,13 @@ mod tests {
         assert_eq!(w[2].start, t("2026-03-31T10:00:00Z"));
         let leap = phase_windows(m(1), None, PhaseClock::BillingStart, t("2028-01-31T00:00:00Z")).unwrap();
         assert_eq!(leap[1].start, t("2028-02-29T00:00:00Z"));
+    }
+
+    #[test]
+    fn instants_print_as_utc_rfc3339() {
+        assert_eq!(instant_text(t("2026-11-21T10:00:00+02:00")), "2026-11-21T08:00:00Z");
+        assert_eq!(instant_text(t("2026-11-21T10:00:00.250Z")), "2026-11-21T10:00:00.25Z");
+        assert_eq!(instant_text(t("0001-01-01T00:00:00Z")), "0001-01-01T00:00:00Z");
     }
 
     #[test]

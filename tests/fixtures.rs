@@ -10,7 +10,28 @@
 use ratecard::json::{self, Value};
 
 /// Every fixture file; `every_fixture_file_is_listed` keeps this list complete.
-const SUITES: &[(&str, &str)] = &[("tiers", include_str!("fixtures/tiers.json"))];
+const SUITES: &[(&str, &str)] =
+    &[("tiers", include_str!("fixtures/tiers.json")), ("quote", include_str!("fixtures/quote.json"))];
+
+/// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
+fn args_text(case: &Value) -> String {
+    match case.get("args") {
+        None => "{}".to_string(),
+        Some(Value::Object(members)) => {
+            let members = members
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) if k == "catalog" && s == "@demo" => {
+                        (k.clone(), json::parse(ratecard::DEMO_CATALOG).expect("demo catalog"))
+                    }
+                    _ => (k.clone(), v.clone()),
+                })
+                .collect();
+            Value::Object(members).to_json()
+        }
+        Some(other) => other.to_json(),
+    }
+}
 
 /// One case's output: `(true, result JSON)` or `(false, error JSON)`.
 fn run_case(case: &Value) -> (bool, String) {
@@ -18,7 +39,7 @@ fn run_case(case: &Value) -> (bool, String) {
         Some(Value::String(s)) => s.as_str(),
         _ => panic!("fixture without \"call\""),
     };
-    let args = case.get("args").map_or("{}".to_string(), Value::to_json);
+    let args = args_text(case);
     match ratecard::api::call(op, &args) {
         Ok(text) => (true, text),
         Err(e) => (false, e.to_value().to_json()),
@@ -74,6 +95,12 @@ fn run_suite(suite: &str, text: &str) -> Vec<(String, (bool, String))> {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn tiers_fixtures() {
     run_suite("tiers", SUITES[0].1);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn quote_fixtures() {
+    run_suite("quote", SUITES[1].1);
 }
 
 /// Writes every output for the cross-runtime comparison (native only: wasm has no files).

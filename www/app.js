@@ -1,5 +1,5 @@
 // The order form: loads the wasm engine once, then recomputes on every keystroke.
-import { init, priceTiers, version } from '../js/browser.js';
+import { init, loadCatalog, priceTiers, version } from '../js/browser.js';
 
 const storage = {
   mode: 'graduated',
@@ -30,7 +30,25 @@ function update() {
   }
 }
 
-await init();
+/** The package table: the price matrix of the demo catalog for one region, currency and phase. */
+function showPackages(catalog, document_) {
+  const rows = catalog.priceMatrix({ currency: 'USD', region: 'us-east', phase: 'final' }).rows;
+  const body = $('packages').tBodies[0];
+  body.replaceChildren(...document_.products.filter((p) => p.kind === 'package').map((p) => {
+    const tr = document.createElement('tr');
+    const price = rows.find((r) => r.product === p.id);
+    for (const text of [p.name, `${p.package.cpu} cores`, `${p.package.memoryMb} MB`, `${p.package.storageGb} GB`, `$${price.amount}`]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    tr.dataset.product = p.id;
+    return tr;
+  }));
+}
+
+const [, demo] = await Promise.all([init(), fetch('../catalogs/demo.json').then((r) => r.json())]);
+showPackages(loadCatalog(demo), demo);
 $('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
 $('storage-gb').addEventListener('input', update);
 update();

@@ -11,6 +11,9 @@ after(async () => { await env?.close(); });
 test('the page shows a price computed by the wasm module, and updates on input', async () => {
   const { page, requests, errors } = await openPage(env);
   await page.waitForSelector('body[data-ready="true"]');
+  // Package prices from the demo catalog's final phase in USD (small 5.00 ... xlarge 48.00).
+  const prices = await page.$$eval('#packages tbody tr td:last-child', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(prices, ['$5.00', '$12.00', '$24.00', '$48.00']);
   assert.equal(await page.textContent('[data-testid="storage-price"]'), '$22.00'); // 100 x 0.10 + 150 x 0.08
   await page.fill('#storage-gb', '1200'); // 10 + 72 + 200 x 0.05
   assert.equal(await page.textContent('[data-testid="storage-price"]'), '$92.00');

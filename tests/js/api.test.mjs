@@ -48,3 +48,34 @@ test('the module keeps working after thousands of errors', () => {
   }
   assert.equal(priceTiers(storage, '1', 'USD').amount, '0.10');
 });
+
+test('a loaded catalog quotes, matrices and verifies like the one-off functions', async () => {
+  const { loadCatalog, quote, verifyQuote, priceMatrix } = await import('../../js/node.js');
+  const demo = JSON.parse((await import('node:fs')).readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const order = { at: '2027-01-01T00:00:00Z', customer: { billingStart: '2026-01-01' }, lines: [{ product: 'large', quantity: 2 }] };
+  const catalog = loadCatalog(demo);
+  const q = catalog.quote(order);
+  assert.equal(q.totals[0].amount, '48.00'); // 2 x 24.00
+  assert.deepEqual(q, quote(demo, order));
+  assert.deepEqual(catalog.verifyQuote(order, q), { ok: true, differences: [] });
+  const forged = structuredClone(q);
+  forged.totals[0].amount = '4.80';
+  assert.deepEqual(verifyQuote(demo, order, forged).differences,
+    [{ path: 'quote.totals[0].amount', expected: '48.00', received: '4.80' }]);
+  assert.deepEqual(catalog.priceMatrix({ currency: 'EUR' }), priceMatrix(demo, { currency: 'EUR' }));
+  assert.deepEqual(catalog.warnings, []);
+  catalog.free();
+});
+
+test('loading a broken catalog throws INVALID_CATALOG with every problem', async () => {
+  const { loadCatalog, validateCatalog } = await import('../../js/node.js');
+  const broken = { defaultCurrency: 'USD', currencies: ['USD'], plans: [{ id: 'a', name: 'A', default: true }, { id: 'a', nam: 'B' }] };
+  assert.throws(() => loadCatalog(broken), (e) => {
+    assert.equal(e.code, 'INVALID_CATALOG');
+    assert.deepEqual(e.problems.slice(1).map((p) => `${p.code} ${p.path}`),
+      ['UNKNOWN_FIELD plans[1].nam', 'MISSING_FIELD plans[1].name', 'DUPLICATE_ID plans[1].id']);
+    return true;
+  });
+  assert.equal(validateCatalog(broken).errors.length, 3);
+  assert.throws(() => loadCatalog('{"defaultCurrency":'), { code: 'INVALID_JSON', path: 'catalog' });
+});

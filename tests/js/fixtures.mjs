@@ -7,10 +7,12 @@ const root = new URL('../../', import.meta.url);
 /** Every case of tests/fixtures/*.json as { name, call, args (JSON text), expect, expectError }. */
 export function loadCases() {
   const dir = new URL('tests/fixtures/', root);
+  const demo = JSON.parse(readFileSync(new URL('catalogs/demo.json', root), 'utf8'));
+  const withDemo = (args) => (args?.catalog === '@demo' ? { ...args, catalog: demo } : args);
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().flatMap((file) => {
     const suite = file.replace(/\.json$/, '');
     return JSON.parse(readFileSync(new URL(file, dir), 'utf8')).map((c) => ({
-      name: `${suite}/${c.name}`, call: c.call, args: JSON.stringify(c.args ?? {}), expect: c.expect, expectError: c.expectError,
+      name: `${suite}/${c.name}`, call: c.call, args: JSON.stringify(withDemo(c.args) ?? {}), expect: c.expect, expectError: c.expectError,
     }));
   });
 }
