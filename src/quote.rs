@@ -527,7 +527,10 @@ impl Quote {
         let mut hourly = Decimal::ZERO;
         let mut monthly = Decimal::ZERO;
         for l in &self.lines {
-            hourly = checked::add(hourly, l.hourly)?;
+            // Hourly figures of monthly rules are quotients (28 digits): their sum is a display
+            // value and may round at the 28th digit. Money (monthly, amount) stays exact.
+            hourly =
+                hourly.checked_add(l.hourly).ok_or_else(|| crate::money::overflow("the hourly total"))?;
             monthly = checked::add(monthly, l.monthly)?;
         }
         let total = money(
