@@ -82,6 +82,26 @@ export function verifyQuote(catalog, order, received) {
   return invoke('verifyQuote', { catalog, order, quote: received });
 }
 
+/** Margins of a plan type per instance and for `instances` (default 1): fee by fee and through its chain up to the platform. */
+export function planMargins(catalog, planType, instances) {
+  return invoke('planMargins', { catalog, planType, instances });
+}
+
+/** What a partner earns per instance of each plan type built on its own, and in total for `instances` ({ planTypeId: count }). */
+export function partnerMargins(catalog, partner, instances) {
+  return invoke('partnerMargins', { catalog, partner, instances });
+}
+
+/** Whether a plan type may be assigned to an instance: `{ allowed, reasons }`, every reason when it may not. */
+export function checkAssignment(catalog, request) {
+  return invoke('checkAssignment', { catalog, request });
+}
+
+/** The catalog for customer-facing pages: partners, wholesale plan types, owners, parents and grants left out. */
+export function publicCatalog(catalog) {
+  return invoke('publicCatalog', { catalog });
+}
+
 /** A catalog parsed and validated once, for many quotes (an order form, a backend checking quotes). */
 export class Catalog {
   #inner;
@@ -96,16 +116,36 @@ export class Catalog {
     return JSON.parse(guarded(() => this.#inner.warnings()));
   }
 
+  #call(op, args) {
+    return JSON.parse(guarded(() => this.#inner.call(op, encode(args))));
+  }
+
   quote(order) {
-    return JSON.parse(guarded(() => this.#inner.quote(encode(order))));
+    return this.#call('quote', { order });
   }
 
   priceMatrix(options) {
-    return JSON.parse(guarded(() => this.#inner.matrix(encode(options ?? null))));
+    return this.#call('priceMatrix', { options });
   }
 
   verifyQuote(order, received) {
-    return JSON.parse(guarded(() => this.#inner.verify(encode(order), encode(received))));
+    return this.#call('verifyQuote', { order, quote: received });
+  }
+
+  planMargins(planType, instances) {
+    return this.#call('planMargins', { planType, instances });
+  }
+
+  partnerMargins(partner, instances) {
+    return this.#call('partnerMargins', { partner, instances });
+  }
+
+  checkAssignment(request) {
+    return this.#call('checkAssignment', { request });
+  }
+
+  publicCatalog() {
+    return this.#call('publicCatalog', {});
   }
 
   /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */

@@ -99,6 +99,9 @@ export interface CatalogDocument {
   regions?: { id: string; name?: string }[];
   products?: ProductDocument[];
   plans?: PlanDocument[];
+  /** The partner tree; the one partner without a parent is the platform. */
+  partners?: { id: string; name: string; parent?: string }[];
+  planTypes?: PlanTypeDocument[];
 }
 
 export type ProductDocument =
@@ -184,10 +187,90 @@ export interface Verification {
   differences: { path: string; expected: unknown; received: unknown }[];
 }
 
+/** An environment an instance runs in. */
+export type Environment = 'production' | 'staging' | 'dev' | 'qa';
+/** How often a plan type's fees are charged. */
+export type Recurrence = 'monthly' | 'yearly';
+
+/** A partner's plan type ("Instance Billing Plan Type"), built on a parent plan type. */
+export interface PlanTypeDocument {
+  id: string;
+  name: string;
+  /** The owning partner; required when the catalog lists partners. */
+  owner?: string;
+  /** The plan type it is built on (its fees are the owner's cost); none for the platform's root plan types. */
+  parent?: string;
+  /** Named usage fees per instance, e.g. { name: "Hosting", price: "110.00" }; at least one. */
+  fees: { name: string; price: Decimal }[];
+  currency: string;
+  /** Default "monthly". */
+  recurring?: Recurrence;
+  environments: Environment[];
+  /** Direct sub-partners of the owner that may use it. */
+  grantedTo?: string[];
+}
+
+/** Price (sum of fees), cost (the parent's fees) and profit. */
+export interface Figures {
+  price: Decimal;
+  cost: Decimal;
+  profit: Decimal;
+}
+
+/** Margins of a plan type: per instance, for `instances`, fee by fee and through its chain. */
+export interface PlanMargins extends Figures {
+  planType: string;
+  currency: string;
+  recurring: Recurrence;
+  instances: number;
+  /** The figures for `instances` instances. */
+  total: Figures;
+  /** Each fee against the parent's fee of the same name (parent-only fees listed with price 0). */
+  fees: (Figures & { name: string })[];
+  /** From the platform's root plan type down to this one: each owner's price, what it pays `paysTo`, its profit. */
+  chain: (Figures & { planType: string; name: string; owner: string | null; paysTo: string | null; totalProfit: Decimal })[];
+  /** NEGATIVE_PROFIT for each level selling below its cost. */
+  warnings: Problem[];
+}
+
+/** What a partner earns on its plan types and those built on them. */
+export interface PartnerMargins {
+  partner: string;
+  plans: {
+    planType: string;
+    owner: string | null;
+    /** The partner's own plan types in the chain. */
+    via: string[];
+    currency: string;
+    recurring: Recurrence;
+    profitPerInstance: Decimal;
+    instances: number;
+    profit: Decimal;
+  }[];
+  totals: { currency: string; recurring: Recurrence; profit: Decimal }[];
+}
+
+/** Can plan type `planType` be assigned to this instance? */
+export interface AssignmentRequest {
+  planType: string;
+  instance: { id?: string; owner: string; environment: Environment };
+}
+
+/** `allowed`, or every reason why not (paths relative to the request). */
+export interface AssignmentCheck {
+  allowed: boolean;
+  reasons: Problem[];
+}
+
 export function validateCatalog(catalog: CatalogDocument): Validation;
 export function quote(catalog: CatalogDocument, order: OrderDocument): Quote;
 export function priceMatrix(catalog: CatalogDocument, options?: MatrixOptions): PriceMatrix;
 export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown): Verification;
+export function planMargins(catalog: CatalogDocument, planType: string, instances?: number): PlanMargins;
+export function partnerMargins(catalog: CatalogDocument, partner: string, instances?: Record<string, number>): PartnerMargins;
+export function checkAssignment(catalog: CatalogDocument, request: AssignmentRequest): AssignmentCheck;
+/** The catalog without partners, wholesale plan types, owners, parents and grants: safe for customer pages. */
+export function publicCatalog(catalog: CatalogDocument): CatalogDocument;
 
 /** A catalog parsed and validated once. */
 export class Catalog {
@@ -196,6 +279,10 @@ export class Catalog {
   quote(order: OrderDocument): Quote;
   priceMatrix(options?: MatrixOptions): PriceMatrix;
   verifyQuote(order: OrderDocument, received: unknown): Verification;
+  planMargins(planType: string, instances?: number): PlanMargins;
+  partnerMargins(partner: string, instances?: Record<string, number>): PartnerMargins;
+  checkAssignment(request: AssignmentRequest): AssignmentCheck;
+  publicCatalog(): CatalogDocument;
   /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }

@@ -7,20 +7,27 @@
 //! Problems inside a catalog keep paths relative to the catalog, as `validateCatalog` reports
 //! them, under an `INVALID_CATALOG` error at path `catalog`.
 
+use std::collections::BTreeMap;
+
 use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num};
-use crate::error::{Code, Error};
-use crate::json::{self, Value};
+use crate::error::{join_path, Code, Error, Problem};
+use crate::json::{self, ObjectBuilder, Value};
 use crate::money::{Currency, Rounding};
+use crate::partners::Environment;
 use crate::quote::{differences_value, price_matrix, quote, verify_quote, MatrixOptions, Order};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 
 /// Largest JSON input accepted by [`call`], in bytes (16 MiB).
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
+/// An operation that needs no catalog, or validates one without failing on it.
 type Operation = fn(&Args<'_>) -> Result<Value, Error>;
+/// An operation on a loaded catalog (its `catalog` argument, or a [`call_loaded`] catalog).
+type CatalogOperation = fn(&Catalog, &Args<'_>) -> Result<Value, Error>;
 
-/// The operations [`call`] knows, with their arguments (`?` marks an optional one).
+/// The operations [`call`] knows, with their arguments (`?` marks an optional one). Those with
+/// a `catalog` argument also run on a loaded catalog through [`call_loaded`].
 pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("version", &[]),
     ("priceTiers", &["table", "quantity", "currency?"]),
@@ -28,16 +35,29 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("quote", &["catalog", "order"]),
     ("priceMatrix", &["catalog", "options?"]),
     ("verifyQuote", &["catalog", "order", "quote"]),
+    ("planMargins", &["catalog", "planType", "instances?"]),
+    ("partnerMargins", &["catalog", "partner", "instances?"]),
+    ("checkAssignment", &["catalog", "request"]),
+    ("publicCatalog", &["catalog"]),
 ];
 
-fn operation(op: &str) -> Option<Operation> {
+enum Run {
+    Plain(Operation),
+    WithCatalog(CatalogOperation),
+}
+
+fn operation(op: &str) -> Option<Run> {
     Some(match op {
-        "version" => |_| Ok(Value::str(crate::VERSION)),
-        "priceTiers" => price_tiers,
-        "validateCatalog" => |a| Ok(Catalog::validate_value(a.get("catalog")).to_value()),
-        "quote" => |a| quote_with(&a.catalog()?, a.get("order")),
-        "priceMatrix" => |a| matrix_with(&a.catalog()?, a.get("options")),
-        "verifyQuote" => |a| verify_with(&a.catalog()?, a.get("order"), a.get("quote")),
+        "version" => Run::Plain(|_| Ok(Value::str(crate::VERSION))),
+        "priceTiers" => Run::Plain(price_tiers),
+        "validateCatalog" => Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_value())),
+        "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"))),
+        "priceMatrix" => Run::WithCatalog(|c, a| matrix_with(c, a.get("options"))),
+        "verifyQuote" => Run::WithCatalog(|c, a| verify_with(c, a.get("order"), a.get("quote"))),
+        "planMargins" => Run::WithCatalog(plan_margins),
+        "partnerMargins" => Run::WithCatalog(partner_margins),
+        "checkAssignment" => Run::WithCatalog(check_assignment),
+        "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view())),
         _ => return None,
     })
 }
@@ -49,10 +69,6 @@ impl Args<'_> {
     /// The argument, `Null` when absent.
     fn get(&self, name: &str) -> &Value {
         self.0.get(name).unwrap_or(&Value::Null)
-    }
-
-    fn catalog(&self) -> Result<Catalog, Error> {
-        Catalog::from_value(self.get("catalog")).map_err(invalid_catalog)
     }
 }
 
@@ -71,7 +87,8 @@ pub(crate) fn invalid_catalog(e: Error) -> Error {
 ///
 /// # Errors
 /// `INPUT_TOO_LARGE` past [`MAX_INPUT_BYTES`]; `INVALID_JSON`; `INVALID_VALUE` for an unknown
-/// operation; `UNKNOWN_FIELD`/`MISSING_FIELD` for arguments; then whatever the operation reports.
+/// operation; `UNKNOWN_FIELD`/`MISSING_FIELD` for arguments; `INVALID_CATALOG` with every
+/// problem of a bad catalog; then whatever the operation reports.
 ///
 /// # Example
 /// ```
@@ -82,19 +99,62 @@ pub(crate) fn invalid_catalog(e: Error) -> Error {
 /// assert!(out.starts_with(r#"{"quantity":"3","blocks":null,"currency":"USD","amount":"0.30""#));
 /// ```
 pub fn call(op: &str, args: &str) -> Result<String, Error> {
-    let (Some(run), Some((_, params))) = (operation(op), OPERATIONS.iter().find(|(name, _)| *name == op))
-    else {
-        let names: Vec<_> = OPERATIONS.iter().map(|(n, _)| *n).collect();
-        return Err(Error::new(
-            Code::InvalidValue,
-            "",
-            format!("unknown operation \"{op}\"; known: {}", names.join(", ")),
-        ));
+    let (run, params) = find(op)?;
+    let value = parse_input(args)?;
+    check_args(&value, params, false)?;
+    let args = Args(&value);
+    Ok(match run {
+        Run::Plain(f) => f(&args)?,
+        Run::WithCatalog(f) => {
+            let catalog = Catalog::from_value(args.get("catalog")).map_err(invalid_catalog)?;
+            f(&catalog, &args)?
+        }
+    }
+    .to_json())
+}
+
+/// Runs one operation that takes a catalog on an already loaded `catalog`; `args` are its other
+/// arguments (no `catalog`). This is how a catalog is parsed and validated once for many calls.
+///
+/// # Errors
+/// As [`call`]; `INVALID_VALUE` for an operation that takes no catalog.
+///
+/// # Example
+/// ```
+/// let catalog = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let out = ratecard::api::call_loaded(&catalog, "planMargins", r#"{"planType":"acme-production-110"}"#).unwrap();
+/// assert!(out.contains(r#""profit":"36.00""#));
+/// ```
+pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
+    let (run, params) = find(op)?;
+    let Run::WithCatalog(f) = run else {
+        return Err(Error::new(Code::InvalidValue, "", format!("\"{op}\" does not run on a loaded catalog")));
     };
     let value = parse_input(args)?;
+    check_args(&value, params, true)?;
+    Ok(f(catalog, &Args(&value))?.to_json())
+}
+
+fn find(op: &str) -> Result<(Run, &'static [&'static str]), Error> {
+    match (operation(op), OPERATIONS.iter().find(|(name, _)| *name == op)) {
+        (Some(run), Some((_, params))) => Ok((run, params)),
+        _ => {
+            let names: Vec<_> = OPERATIONS.iter().map(|(n, _)| *n).collect();
+            Err(Error::new(
+                Code::InvalidValue,
+                "",
+                format!("unknown operation \"{op}\"; known: {}", names.join(", ")),
+            ))
+        }
+    }
+}
+
+/// Unknown, missing and null arguments; `loaded` leaves `catalog` out of the parameters.
+fn check_args(value: &Value, params: &[&str], loaded: bool) -> Result<(), Error> {
+    let params: Vec<&str> = params.iter().copied().filter(|p| !(loaded && *p == "catalog")).collect();
     let known: Vec<&str> = params.iter().map(|p| p.trim_end_matches('?')).collect();
     let mut d = Decoder::new();
-    if let Some(o) = d.object(&value, "", &known) {
+    if let Some(o) = d.object(value, "", &known) {
         for p in params.iter().filter(|p| !p.ends_with('?')) {
             match o.get_raw(p) {
                 None => d.problem(Code::MissingField, *p, format!("the argument \"{p}\" is required")),
@@ -103,8 +163,7 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
             }
         }
     }
-    d.finish(Some(()))?;
-    Ok(run(&Args(&value))?.to_json())
+    d.finish(Some(()))
 }
 
 /// Parses one JSON input no larger than [`MAX_INPUT_BYTES`].
@@ -167,6 +226,59 @@ fn price_tiers(a: &Args<'_>) -> Result<Value, Error> {
         d.finish(table.zip(quantity).zip(currency).map(|((t, q), c)| (t, q, c)))?;
     let price = table.price(quantity).map_err(|e| e.within("quantity"))?;
     price.to_value(currency.as_ref().map(|c| (c, Rounding::HalfUp)))
+}
+
+fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
+    let mut d = Decoder::new();
+    let plan_type = d.id(a.get("planType"), "planType");
+    let instances = match a.get("instances") {
+        Value::Null => Some(1),
+        v => d.whole(v, "instances"),
+    };
+    let (plan_type, instances) = d.finish(plan_type.zip(instances))?;
+    catalog.plan_margins(&plan_type, instances)?.to_value()
+}
+
+fn partner_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
+    let mut d = Decoder::new();
+    let partner = d.id(a.get("partner"), "partner");
+    let instances = match a.get("instances") {
+        Value::Null => Some(BTreeMap::new()),
+        Value::Object(members) => {
+            let mut counts = BTreeMap::new();
+            for (id, n) in members {
+                if let Some(count) = d.whole(n, &join_path("instances", id)) {
+                    counts.insert(id.clone(), count);
+                }
+            }
+            (counts.len() == members.len()).then_some(counts)
+        }
+        v => d.object(v, "instances", &[]).and(None),
+    };
+    let (partner, instances) = d.finish(partner.zip(instances))?;
+    catalog.partner_margins(&partner, &instances)?.to_value()
+}
+
+fn check_assignment(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
+    let mut d = Decoder::new();
+    let request = d.object(a.get("request"), "request", &["planType", "instance"]).and_then(|o| {
+        let plan_type = d.req(&o, "planType", |d, v, p| d.id(v, p));
+        let instance = d.req(&o, "instance", |d, v, p| {
+            let i = d.object(v, p, &["id", "owner", "environment"])?;
+            let _id = d.opt(&i, "id", |d, v, p| d.id(v, p));
+            let owner = d.req(&i, "owner", |d, v, p| d.id(v, p));
+            let environment = d.req(&i, "environment", |d, v, p| d.choice(v, p, &Environment::ALL));
+            owner.zip(environment)
+        });
+        plan_type.zip(instance)
+    });
+    let (plan_type, (owner, environment)) = d.finish(request)?;
+    let reasons =
+        catalog.check_assignment(&plan_type, &owner, environment).map_err(|e| e.within("request"))?;
+    Ok(ObjectBuilder::new()
+        .put("allowed", reasons.is_empty())
+        .put("reasons", reasons.iter().map(Problem::to_value).collect::<Vec<_>>())
+        .build())
 }
 
 #[cfg(test)]

@@ -275,6 +275,22 @@ impl Decoder {
         }
     }
 
+    /// A whole number from 0 to 4294967295 (instance counts): an integer number or string.
+    pub(crate) fn whole(&mut self, v: &Value, path: &str) -> Option<u32> {
+        let d = self.decimal(v, path, Num::Quantity)?;
+        match u32::try_from(d.trunc().mantissa()) {
+            Ok(n) if d.fract().is_zero() && d.scale() == 0 => Some(n),
+            _ => {
+                self.problem(
+                    Code::InvalidValue,
+                    path,
+                    format!("expected a whole number from 0 to 4294967295, found {d}"),
+                );
+                None
+            }
+        }
+    }
+
     /// An instant: RFC 3339 (`2026-11-21T10:00:00Z`, any offset) or a date (`2026-11-21`, midnight UTC).
     pub(crate) fn instant(&mut self, v: &Value, path: &str) -> Option<DateTime<Utc>> {
         let s = self.string(v, path)?;

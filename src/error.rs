@@ -105,6 +105,35 @@ codes! {
     BillingStartAfterAt = "BILLING_START_AFTER_AT",
     /// A usage reading for a product that is not metered.
     NotMetered = "NOT_METERED",
+    // Partners.
+    /// A reference to a partner the catalog does not have.
+    UnknownPartner = "UNKNOWN_PARTNER",
+    /// A reference to a plan type the catalog does not have.
+    UnknownPlanType = "UNKNOWN_PLAN_TYPE",
+    /// A second partner without a parent: only the platform has none.
+    MultiplePlatforms = "MULTIPLE_PLATFORMS",
+    /// Parents (of partners or of plan types) that go round in a cycle.
+    ParentCycle = "PARENT_CYCLE",
+    /// A plan type in another currency than its parent.
+    ParentCurrencyMismatch = "PARENT_CURRENCY_MISMATCH",
+    /// A plan type recurring differently from its parent.
+    ParentRecurrenceMismatch = "PARENT_RECURRENCE_MISMATCH",
+    /// A plan type built on a parent its owner neither owns nor was granted.
+    ParentNotGranted = "PARENT_NOT_GRANTED",
+    /// A plan type granted to a partner that is not a sub-partner of its owner.
+    GrantNotSubPartner = "GRANT_NOT_SUB_PARTNER",
+    /// A plan type without a parent owned by a partner other than the platform.
+    RootPlanTypeNotPlatform = "ROOT_PLAN_TYPE_NOT_PLATFORM",
+    /// A plan type without usage fees.
+    NoUsageFees = "NO_USAGE_FEES",
+    /// An amount with more decimal places than its currency's minor unit.
+    AmountPrecision = "AMOUNT_PRECISION",
+    /// Warning: a plan type's fees add up to less than its parent's.
+    NegativeProfit = "NEGATIVE_PROFIT",
+    /// Assignment refused: the instance's owner neither owns nor was granted the plan type.
+    PlanTypeNotGranted = "PLAN_TYPE_NOT_GRANTED",
+    /// Assignment refused: the plan type is not available for the instance's environment.
+    EnvironmentNotAllowed = "ENVIRONMENT_NOT_ALLOWED",
 }
 
 impl fmt::Display for Code {

@@ -31,6 +31,7 @@ mod decode;
 mod error;
 pub mod json;
 mod money;
+mod partners;
 mod phases;
 mod quote;
 mod tiers;
@@ -42,6 +43,10 @@ pub use catalog::{
 };
 pub use error::{Code, Error, Problem};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
+pub use partners::{
+    ChainLevel, Earning, Environment, FeeMargin, Figures, Partner, PartnerMargins, Partners, PlanMargins,
+    PlanType, Recurrence, UsageFee,
+};
 pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{
     price_matrix, quote, verify_quote, Amount, Customer, Difference, MatrixOptions, Order, OrderLine, Quote,

@@ -41,22 +41,9 @@ impl LoadedCatalog {
         crate::json::Value::Array(self.catalog.warnings.iter().map(|p| p.to_value()).collect()).to_json()
     }
 
-    /// Prices an order (JSON text); returns the quote's JSON text.
-    pub fn quote(&self, order: &str) -> Result<String, String> {
-        let order = api::parse_input(order).map_err(|e| thrown(e.within("order")))?;
-        Ok(api::quote_with(&self.catalog, &order).map_err(thrown)?.to_json())
-    }
-
-    /// The price matrix for options (JSON text, `null` for all).
-    pub fn matrix(&self, options: &str) -> Result<String, String> {
-        let options = api::parse_input(options).map_err(|e| thrown(e.within("options")))?;
-        Ok(api::matrix_with(&self.catalog, &options).map_err(thrown)?.to_json())
-    }
-
-    /// Verifies a received quote (JSON text) for an order (JSON text).
-    pub fn verify(&self, order: &str, quote: &str) -> Result<String, String> {
-        let order = api::parse_input(order).map_err(|e| thrown(e.within("order")))?;
-        let quote = api::parse_input(quote).map_err(|e| thrown(e.within("quote")))?;
-        Ok(api::verify_with(&self.catalog, &order, &quote).map_err(thrown)?.to_json())
+    /// Runs an operation that takes a catalog (see [`crate::api::call_loaded`]) on this one;
+    /// `args` is the JSON text of its other arguments.
+    pub fn call(&self, op: &str, args: &str) -> Result<String, String> {
+        api::call_loaded(&self.catalog, op, args).map_err(thrown)
     }
 }

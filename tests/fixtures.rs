@@ -10,8 +10,11 @@
 use ratecard::json::{self, Value};
 
 /// Every fixture file; `every_fixture_file_is_listed` keeps this list complete.
-const SUITES: &[(&str, &str)] =
-    &[("tiers", include_str!("fixtures/tiers.json")), ("quote", include_str!("fixtures/quote.json"))];
+const SUITES: &[(&str, &str)] = &[
+    ("tiers", include_str!("fixtures/tiers.json")),
+    ("quote", include_str!("fixtures/quote.json")),
+    ("partners", include_str!("fixtures/partners.json")),
+];
 
 /// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
 fn args_text(case: &Value) -> String {
@@ -101,6 +104,12 @@ fn tiers_fixtures() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn quote_fixtures() {
     run_suite("quote", SUITES[1].1);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn partners_fixtures() {
+    run_suite("partners", SUITES[2].1);
 }
 
 /// Writes every output for the cross-runtime comparison (native only: wasm has no files).

@@ -78,4 +78,35 @@ proptest! {
         }
         prop_assert!(w.last().unwrap().end.is_none());
     }
+
+    #[test]
+    fn margins_through_a_partner_chain_add_up(fees in prop::collection::vec(prop::collection::vec(0u64..10_000_000, 1..4), 1..7),
+                                              instances in 0u32..100_000) {
+        // A chain of partners p0 (the platform) -> p1 -> ... each owning one plan type built on
+        // the one above, with 1 to 3 fees named from a shared set so that names sometimes match.
+        let depth = fees.len();
+        let partners: Vec<String> = (0..depth).map(|i| match i {
+            0 => r#"{"id":"p0","name":"P0"}"#.to_string(),
+            _ => format!(r#"{{"id":"p{i}","name":"P{i}","parent":"p{}"}}"#, i - 1),
+        }).collect();
+        let names = ["Hosting", "Support", "Backup"];
+        let types: Vec<String> = fees.iter().enumerate().map(|(i, fs)| {
+            let list: Vec<String> = fs.iter().enumerate()
+                .map(|(k, cents)| format!(r#"{{"name":"{}","price":"{}"}}"#, names[k], Decimal::new(*cents as i64, 2))).collect();
+            let parent = if i == 0 { String::new() } else { format!(r#""parent":"t{}","#, i - 1) };
+            let grant = if i + 1 < depth { format!(r#""grantedTo":["p{}"],"#, i + 1) } else { String::new() };
+            format!(r#"{{"id":"t{i}","name":"T{i}","owner":"p{i}",{parent}{grant}"fees":[{}],"currency":"USD","environments":["production"]}}"#, list.join(","))
+        }).collect();
+        let c = ratecard::Catalog::from_json(&format!(
+            r#"{{"defaultCurrency":"USD","currencies":["USD"],"partners":[{}],"planTypes":[{}]}}"#, partners.join(","), types.join(","))).unwrap();
+        let m = c.plan_margins(&format!("t{}", depth - 1), instances).unwrap();
+        let end = m.per_instance.price;
+        prop_assert_eq!(m.chain.len(), depth);
+        prop_assert_eq!(m.chain.iter().map(|l| l.per_instance.profit).sum::<Decimal>(), end);
+        prop_assert_eq!(m.chain[1..].iter().map(|l| l.per_instance.profit).sum::<Decimal>(), end - m.chain[0].per_instance.price);
+        prop_assert_eq!(m.fees.iter().map(|f| f.figures.profit).sum::<Decimal>(), m.per_instance.profit);
+        let v = m.to_value().unwrap();
+        let total = match v.get("total").and_then(|t| t.get("profit")) { Some(json::Value::String(s)) => s.parse::<Decimal>().unwrap(), _ => panic!() };
+        prop_assert_eq!(total, m.per_instance.profit * Decimal::from(instances));
+    }
 }

@@ -28,6 +28,8 @@ const CATALOG_FIELDS: &[&str] = &[
     "regions",
     "products",
     "plans",
+    "partners",
+    "planTypes",
 ];
 
 /// Resources whose usage a package includes; their metered products must count GB.
@@ -41,7 +43,7 @@ pub(super) fn load(value: &Value) -> Result<Catalog, Error> {
 
 /// Reports entries of a list that repeat an id (`DUPLICATE_ID` on the later one). Reads the raw
 /// JSON, so duplicates are found even when some entries have other problems.
-fn check_unique(d: &mut Decoder, o: &Obj<'_>, key: &str) {
+pub(crate) fn check_unique(d: &mut Decoder, o: &Obj<'_>, key: &str) {
     let Some(Value::Array(items)) = o.get(key) else { return };
     let mut seen = std::collections::BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
@@ -75,7 +77,7 @@ fn check_one_default(d: &mut Decoder, o: &Obj<'_>) {
 }
 
 /// A list no longer than [`MAX_LIST_LEN`].
-fn list<'a, T>(
+pub(crate) fn list<'a, T>(
     d: &mut Decoder,
     v: &'a Value,
     path: &str,
@@ -134,6 +136,7 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     if let Some(plans) = &plans {
         warnings.extend(discount_warnings(plans, phase_clock));
     }
+    let partners = crate::partners::decode(d, &o, currencies.as_deref(), &mut warnings);
     let plans = plans?;
     let index = Catalog::index_rules(&plans, &mut d.problems);
     Some(Catalog {
@@ -146,8 +149,10 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         regions: regions?,
         products: products?,
         plans,
+        partners: partners?,
         warnings,
         index,
+        source: value.clone(),
     })
 }
 

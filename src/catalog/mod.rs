@@ -1,7 +1,7 @@
 //! The catalog: currencies, regions, products and packages, billing plans with their phases
 //! and price rules. Loading a catalog validates it and reports every problem at once.
 
-mod load;
+pub(crate) mod load;
 
 use std::collections::BTreeMap;
 
@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use crate::error::{Code, Error, Problem};
 use crate::json::{ObjectBuilder, Value};
 use crate::money::{Currency, Rounding};
+use crate::partners::Partners;
 use crate::phases::{Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
 
@@ -192,10 +193,14 @@ pub struct Catalog {
     pub products: Vec<Product>,
     /// Billing plans.
     pub plans: Vec<Plan>,
+    /// Partners and their plan types.
+    pub partners: Partners,
     /// Warnings found while loading (e.g. a discount that is never reached).
     pub warnings: Vec<Problem>,
     /// (plan index, product, phase, currency) -> rules, built at load time.
     index: BTreeMap<(usize, String, Phase, String), RuleSet>,
+    /// The JSON it was loaded from, for the public view.
+    pub(crate) source: Value,
 }
 
 /// The outcome of validating a catalog: every error and every warning.

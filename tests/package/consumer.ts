@@ -1,5 +1,5 @@
 // Type-checked by the packaging test (tsc --noEmit) against the installed tarball.
-import { RatecardError, init, priceTiers, version, type TierPrice } from 'ratecard';
+import { RatecardError, checkAssignment, init, planMargins, priceTiers, version, type PlanMargins, type TierPrice } from 'ratecard';
 
 await init();
 const v: string = version();
@@ -13,3 +13,19 @@ try {
 }
 // @ts-expect-error a price is a decimal string, never a number
 priceTiers({ tiers: [{ upTo: null, unitPrice: 0.1 }] }, '1');
+
+const partnerCatalog = {
+  defaultCurrency: 'USD',
+  currencies: ['USD'],
+  partners: [{ id: 'p', name: 'Platform' }, { id: 'a', name: 'A', parent: 'p' }],
+  planTypes: [
+    { id: 'root', name: 'Root', owner: 'p', fees: [{ name: 'Hosting', price: '74.00' }], currency: 'USD', environments: ['production' as const], grantedTo: ['a'] },
+    { id: 'p110', name: 'Production 110', owner: 'a', parent: 'root', fees: [{ name: 'Hosting', price: '110.00' }], currency: 'USD', environments: ['production' as const] },
+  ],
+};
+const m: PlanMargins = planMargins(partnerCatalog, 'p110', 2);
+const profit: string = m.chain[1].profit;
+const allowed: boolean = checkAssignment(partnerCatalog, { planType: 'p110', instance: { owner: 'a', environment: 'production' } }).allowed;
+console.log(profit, allowed);
+// @ts-expect-error environments are a fixed set
+checkAssignment(partnerCatalog, { planType: 'p110', instance: { owner: 'a', environment: 'prod' } });

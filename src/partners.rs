@@ -1,0 +1,1070 @@
+//! Partner plans: the partner tree, plan types built on parent plan types, grants and
+//! environments, margins through the reseller chain, assignment checks and the public view.
+//!
+//! A plan type's owner pays its parent's fees for every instance on it and charges its own, so
+//! its profit per instance is the sum of its fees minus the sum of its parent's. Fees are exact
+//! amounts in the currency's minor unit, so margins need no rounding at all.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+
+use crate::catalog::load::{check_unique, list};
+use crate::catalog::Catalog;
+use crate::decode::{Decoder, Num, Obj};
+use crate::error::{Code, Error, Problem};
+use crate::json::{ObjectBuilder, Value};
+use crate::money::{checked, exact_text, Currency};
+
+/// A partner (a reseller) in the partner tree. The one partner without a parent is the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The partner this one is a sub-partner of; `None` for the platform.
+    pub parent: Option<String>,
+}
+
+/// How often a plan type's fees are charged.
+///
+/// Plan types can only be built on parents with the same recurrence, so margins always compare
+/// amounts over the same period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Recurrence {
+    /// Every month (the default).
+    Monthly,
+    /// Every year.
+    Yearly,
+}
+
+impl Recurrence {
+    const ALL: [(&'static str, Recurrence); 2] =
+        [("monthly", Recurrence::Monthly), ("yearly", Recurrence::Yearly)];
+
+    /// The name in JSON: `"monthly"` or `"yearly"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recurrence::Monthly => "monthly",
+            Recurrence::Yearly => "yearly",
+        }
+    }
+}
+
+/// An environment an instance runs in; a plan type is available for some of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Environment {
+    /// Production instances.
+    Production,
+    /// Staging instances.
+    Staging,
+    /// Development instances.
+    Dev,
+    /// Quality-assurance instances.
+    Qa,
+}
+
+impl Environment {
+    pub(crate) const ALL: [(&'static str, Environment); 4] = [
+        ("production", Environment::Production),
+        ("staging", Environment::Staging),
+        ("dev", Environment::Dev),
+        ("qa", Environment::Qa),
+    ];
+
+    /// The name in JSON: `"production"`, `"staging"`, `"dev"` or `"qa"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Staging => "staging",
+            Environment::Dev => "dev",
+            Environment::Qa => "qa",
+        }
+    }
+
+    fn decode(d: &mut Decoder, v: &Value, path: &str) -> Option<Environment> {
+        d.choice(v, path, &Environment::ALL)
+    }
+}
+
+/// A named fee of a plan type, charged per instance every period (e.g. "Hosting": 110.00).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageFee {
+    /// Name, unique within the plan type; a parent's fee of the same name is its cost.
+    pub name: String,
+    /// Price per instance and period, exact in the currency's minor unit, never negative.
+    pub price: Decimal,
+}
+
+/// A plan type ("Instance Billing Plan Type"): what a partner charges per instance, built on a
+/// parent plan type whose fees the partner pays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanType {
+    /// Identifier.
+    pub id: String,
+    /// Display name, e.g. "Production 110".
+    pub name: String,
+    /// The partner who owns it (`None` only in a catalog without partners, like the public view).
+    pub owner: Option<String>,
+    /// The plan type it is built on; `None` for the platform's root plan types.
+    pub parent: Option<String>,
+    /// Its usage fees, at least one.
+    pub fees: Vec<UsageFee>,
+    /// The currency of its fees (the parent's currency).
+    pub currency: String,
+    /// How often its fees are charged (the parent's recurrence).
+    pub recurring: Recurrence,
+    /// Environments of the instances it may be assigned to.
+    pub environments: Vec<Environment>,
+    /// Direct sub-partners of the owner that may use it (for their instances, or as a parent).
+    pub granted_to: Vec<String>,
+}
+
+impl PlanType {
+    /// The sum of its fees: the price per instance and period.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the sum exceeds the exact decimal range.
+    pub fn price(&self) -> Result<Decimal, Error> {
+        self.fees.iter().try_fold(Decimal::ZERO, |sum, fee| checked::add(sum, fee.price))
+    }
+
+    /// Whether `partner` may use this plan type: it owns it or was granted it.
+    pub fn usable_by(&self, partner: &str) -> bool {
+        self.owner.as_deref() == Some(partner) || self.granted_to.iter().any(|p| p == partner)
+    }
+}
+
+/// The partner section of a catalog: `partners` and `planTypes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Partners {
+    /// The partner tree, as a list with parents.
+    pub partners: Vec<Partner>,
+    /// Plan types.
+    pub plan_types: Vec<PlanType>,
+}
+
+impl Partners {
+    /// The partner with this id.
+    pub fn partner(&self, id: &str) -> Option<&Partner> {
+        self.partners.iter().find(|p| p.id == id)
+    }
+
+    /// The plan type with this id.
+    pub fn plan_type(&self, id: &str) -> Option<&PlanType> {
+        self.plan_types.iter().find(|p| p.id == id)
+    }
+
+    /// The chain of plan types from the root down to `plan_type` (which is last).
+    fn chain<'a>(&'a self, plan_type: &'a PlanType) -> Vec<&'a PlanType> {
+        let mut chain = vec![plan_type];
+        // Validation rejected cycles; the bound keeps even a broken value from looping.
+        while let Some(parent) = chain.last().and_then(|p| p.parent.as_deref()) {
+            match self.plan_type(parent) {
+                Some(p) if chain.len() <= self.plan_types.len() => chain.push(p),
+                _ => break,
+            }
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Whether some plan type is built on `id` (then its fees are a wholesale price).
+    fn is_parent(&self, id: &str) -> bool {
+        self.plan_types.iter().any(|p| p.parent.as_deref() == Some(id))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading and validation.
+
+const PARTNER_FIELDS: &[&str] = &["id", "name", "parent"];
+const PLAN_TYPE_FIELDS: &[&str] =
+    &["id", "name", "owner", "parent", "fees", "currency", "recurring", "environments", "grantedTo"];
+
+/// Decodes and checks the catalog's `partners` and `planTypes`; adds `NEGATIVE_PROFIT` warnings.
+///
+/// Cross-references are checked among the entries that decode, so one broken entry does not
+/// hide the problems of the others; references to a broken entry are not reported again.
+pub(crate) fn decode(
+    d: &mut Decoder,
+    o: &Obj<'_>,
+    currencies: Option<&[Currency]>,
+    warnings: &mut Vec<Problem>,
+) -> Option<Partners> {
+    let partners = entries(d, o, "partners", decode_partner);
+    check_unique(d, o, "partners");
+    let plan_types = entries(d, o, "planTypes", |d, v, p| decode_plan_type(d, v, p, currencies));
+    check_unique(d, o, "planTypes");
+    let (partners, plan_types) = (partners?, plan_types?);
+    let book = Book {
+        partners: &partners.items,
+        partner_ids: raw_ids(o, "partners"),
+        types: &plan_types.items,
+        type_ids: raw_ids(o, "planTypes"),
+    };
+    check_partner_tree(d, &book);
+    check_plan_types(d, &book, warnings);
+    (partners.complete && plan_types.complete).then(|| Partners {
+        partners: partners.items.into_iter().map(|(_, p)| p).collect(),
+        plan_types: plan_types.items.into_iter().map(|(_, t)| t).collect(),
+    })
+}
+
+/// The entries of a list that decode, each with its index in the list.
+struct Entries<T> {
+    items: Vec<(usize, T)>,
+    /// Whether every entry decoded (the others' problems are recorded).
+    complete: bool,
+}
+
+/// Decodes list `key` entry by entry; `None` only when the list itself is not a valid list.
+fn entries<'a, T>(
+    d: &mut Decoder,
+    o: &Obj<'a>,
+    key: &str,
+    mut f: impl FnMut(&mut Decoder, &'a Value, &str) -> Option<T>,
+) -> Option<Entries<T>> {
+    let all = d.opt(o, key, |d, v, p| list(d, v, p, |d, v, p| Some(f(d, v, p))))?.unwrap_or_default();
+    let complete = all.iter().all(Option::is_some);
+    let items = all.into_iter().enumerate().filter_map(|(i, t)| Some((i, t?))).collect();
+    Some(Entries { items, complete })
+}
+
+/// The ids of every entry of list `key` in the raw JSON, decoded or not.
+fn raw_ids<'a>(o: &Obj<'a>, key: &str) -> BTreeSet<&'a str> {
+    match o.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item.get("id") {
+                Some(Value::String(id)) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// What the cross-reference checks look at.
+struct Book<'a> {
+    partners: &'a [(usize, Partner)],
+    partner_ids: BTreeSet<&'a str>,
+    types: &'a [(usize, PlanType)],
+    type_ids: BTreeSet<&'a str>,
+}
+
+impl Book<'_> {
+    fn partner(&self, id: &str) -> Option<&Partner> {
+        self.partners.iter().map(|(_, p)| p).find(|p| p.id == id)
+    }
+
+    fn plan_type(&self, id: &str) -> Option<usize> {
+        self.types.iter().position(|(_, t)| t.id == id)
+    }
+}
+
+fn decode_partner(d: &mut Decoder, v: &Value, path: &str) -> Option<Partner> {
+    let o = d.object(v, path, PARTNER_FIELDS)?;
+    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
+    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let parent = d.opt(&o, "parent", |d, v, p| d.id(v, p));
+    Some(Partner { id: id?, name: name?, parent: parent? })
+}
+
+fn decode_plan_type(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    currencies: Option<&[Currency]>,
+) -> Option<PlanType> {
+    let o = d.object(v, path, PLAN_TYPE_FIELDS)?;
+    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
+    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let owner = d.opt(&o, "owner", |d, v, p| d.id(v, p));
+    let parent = d.opt(&o, "parent", |d, v, p| d.id(v, p));
+    let currency = d.req(&o, "currency", |d, v, p| {
+        let code = d.string(v, p)?;
+        let found = currencies?.iter().find(|c| c.code() == code).cloned();
+        if found.is_none() {
+            d.problem(Code::UnknownCurrency, p, format!("\"{code}\" is not in the catalog's currencies"));
+        }
+        found
+    });
+    let fees = d.req(&o, "fees", |d, v, p| {
+        let fees = list(d, v, p, |d, v, p| decode_fee(d, v, p, currency.as_ref()));
+        check_unique_fee_names(d, v, p);
+        let fees = fees?;
+        if fees.is_empty() {
+            d.problem(
+                Code::NoUsageFees,
+                p,
+                "a plan type has at least one usage fee, e.g. {\"name\": \"Hosting\", \"price\": \"110.00\"}",
+            );
+            return None;
+        }
+        Some(fees)
+    });
+    let recurring = d.opt(&o, "recurring", |d, v, p| d.choice(v, p, &Recurrence::ALL));
+    let environments = d.req(&o, "environments", |d, v, p| {
+        let envs = d.array(v, p, Environment::decode)?;
+        if envs.is_empty() {
+            d.problem(Code::InvalidValue, p, "a plan type available in no environment can never be assigned");
+            return None;
+        }
+        report_repeats(d, p, envs.iter().map(|e| e.as_str()), "environment");
+        Some(envs)
+    });
+    let granted_to = d.opt(&o, "grantedTo", |d, v, p| {
+        let ids = d.array(v, p, |d, v, p| d.id(v, p))?;
+        report_repeats(d, p, ids.iter().map(String::as_str), "partner");
+        Some(ids)
+    });
+    Some(PlanType {
+        id: id?,
+        name: name?,
+        owner: owner?,
+        parent: parent?,
+        fees: fees?,
+        currency: currency?.code().to_string(),
+        recurring: recurring?.unwrap_or(Recurrence::Monthly),
+        environments: environments?,
+        granted_to: granted_to?.unwrap_or_default(),
+    })
+}
+
+/// `DUPLICATE_ID` for a fee name used before in the same list (read from the raw JSON, so
+/// fees with other problems count too).
+fn check_unique_fee_names(d: &mut Decoder, fees: &Value, path: &str) {
+    let Value::Array(items) = fees else { return };
+    let mut first_of = BTreeMap::new();
+    for (i, fee) in items.iter().enumerate() {
+        if let Some(Value::String(name)) = fee.get("name") {
+            match first_of.get(name.as_str()) {
+                Some(first) => d.problem(
+                    Code::DuplicateId,
+                    format!("{path}[{i}].name"),
+                    format!("the fee \"{name}\" is already {path}[{first}]"),
+                ),
+                None => {
+                    first_of.insert(name.as_str(), i);
+                }
+            }
+        }
+    }
+}
+
+fn decode_fee(d: &mut Decoder, v: &Value, path: &str, currency: Option<&Currency>) -> Option<UsageFee> {
+    let o = d.object(v, path, &["name", "price"])?;
+    let name = d.req(&o, "name", |d, v, p| d.id(v, p));
+    let price = d.req(&o, "price", |d, v, p| {
+        let price = d.decimal(v, p, Num::Money)?;
+        if price.is_sign_negative() && !price.is_zero() {
+            d.problem(Code::NegativePrice, p, format!("a usage fee cannot be negative, found {price}"));
+            return None;
+        }
+        if let Some(c) = currency {
+            if price.normalize().scale() > c.exponent() {
+                d.problem(
+                    Code::AmountPrecision,
+                    p,
+                    format!(
+                        "{price} has more decimal places than {} has ({}): a fee is charged as it is written",
+                        c.code(),
+                        c.exponent()
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(price)
+    });
+    Some(UsageFee { name: name?, price: price? })
+}
+
+/// `DUPLICATE_ID` for every item of a list that repeats an earlier one.
+fn report_repeats<'a>(d: &mut Decoder, path: &str, items: impl Iterator<Item = &'a str>, what: &str) {
+    let mut seen = BTreeSet::new();
+    for (i, item) in items.enumerate() {
+        if !seen.insert(item) {
+            d.problem(
+                Code::DuplicateId,
+                format!("{path}[{i}]"),
+                format!("the {what} \"{item}\" is listed twice"),
+            );
+        }
+    }
+}
+
+/// Each cycle in a parent relation, as the indexes of its members starting at the smallest.
+fn cycles(parents: &[Option<usize>]) -> Vec<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Seen {
+        No,
+        OnWalk,
+        Done,
+    }
+    let mut seen = vec![Seen::No; parents.len()];
+    let mut found = Vec::new();
+    for start in 0..parents.len() {
+        let mut walk = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at {
+            match seen[i] {
+                Seen::Done => break,
+                Seen::OnWalk => {
+                    let from = walk.iter().position(|&w| w == i).unwrap_or(0);
+                    let mut cycle = walk[from..].to_vec();
+                    let min = cycle.iter().enumerate().min_by_key(|(_, &m)| m).map_or(0, |(k, _)| k);
+                    cycle.rotate_left(min);
+                    found.push(cycle);
+                    break;
+                }
+                Seen::No => {
+                    seen[i] = Seen::OnWalk;
+                    walk.push(i);
+                    at = parents[i];
+                }
+            }
+        }
+        for i in walk {
+            seen[i] = Seen::Done;
+        }
+    }
+    found
+}
+
+/// `PARENT_CYCLE` once per cycle, at the parent of its first member, naming every member.
+/// `entries` are (index in the list, id); `parents` index into `entries`.
+fn report_cycles(d: &mut Decoder, list: &str, entries: &[(usize, &str)], parents: &[Option<usize>]) {
+    for cycle in cycles(parents) {
+        let names: Vec<String> =
+            cycle.iter().chain(cycle.first()).map(|&i| format!("\"{}\"", entries[i].1)).collect();
+        d.problem(
+            Code::ParentCycle,
+            format!("{list}[{}].parent", entries[cycle[0]].0),
+            format!("parents go round in a cycle: {}", names.join(" -> ")),
+        );
+    }
+}
+
+fn check_partner_tree(d: &mut Decoder, book: &Book<'_>) {
+    let mut parents = Vec::with_capacity(book.partners.len());
+    let mut platform: Option<&Partner> = None;
+    for (i, p) in book.partners {
+        parents.push(p.parent.as_deref().and_then(|id| book.partners.iter().position(|(_, q)| q.id == id)));
+        match p.parent.as_deref() {
+            Some(id) if !book.partner_ids.contains(id) => d.problem(
+                Code::UnknownPartner,
+                format!("partners[{i}].parent"),
+                format!("the catalog has no partner \"{id}\""),
+            ),
+            Some(_) => {}
+            None => match platform {
+                None => platform = Some(p),
+                Some(first) => d.problem(
+                    Code::MultiplePlatforms,
+                    format!("partners[{i}].parent"),
+                    format!(
+                        "\"{}\" already has no parent and is the platform; every other partner has a parent",
+                        first.id
+                    ),
+                ),
+            },
+        }
+    }
+    let entries: Vec<(usize, &str)> = book.partners.iter().map(|(i, p)| (*i, p.id.as_str())).collect();
+    report_cycles(d, "partners", &entries, &parents);
+}
+
+fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem>) {
+    let mut parents = Vec::with_capacity(book.types.len());
+    for (i, t) in book.types {
+        let at = |field: &str| format!("planTypes[{i}].{field}");
+        let owner = t.owner.as_deref();
+        if let Some(o) = owner.filter(|o| !book.partner_ids.contains(o)) {
+            d.problem(Code::UnknownPartner, at("owner"), format!("the catalog has no partner \"{o}\""));
+        }
+        if !book.partner_ids.is_empty() && owner.is_none() {
+            d.problem(
+                Code::MissingField,
+                at("owner"),
+                "\"owner\" is required when the catalog lists partners",
+            );
+        }
+        for (g, grantee) in t.granted_to.iter().enumerate() {
+            let path = format!("{}[{g}]", at("grantedTo"));
+            if !book.partner_ids.contains(grantee.as_str()) {
+                d.problem(Code::UnknownPartner, path, format!("the catalog has no partner \"{grantee}\""));
+            } else if let (Some(owner), Some(p)) = (owner, book.partner(grantee)) {
+                if p.parent.as_deref() != Some(owner) {
+                    d.problem(
+                        Code::GrantNotSubPartner,
+                        path,
+                        format!("\"{grantee}\" is not a sub-partner of the owner \"{owner}\": a plan type is granted to its owner's own sub-partners"),
+                    );
+                }
+            }
+        }
+        let parent = t.parent.as_deref();
+        let parent_at = parent.and_then(|id| book.plan_type(id));
+        parents.push(parent_at);
+        match (parent, parent_at) {
+            (None, _) => {
+                if owner.and_then(|o| book.partner(o)).is_some_and(|p| p.parent.is_some()) {
+                    d.problem(
+                        Code::RootPlanTypeNotPlatform,
+                        at("parent"),
+                        "only the platform (the partner without a parent) owns plan types without a parent; choose a parent plan type",
+                    );
+                }
+            }
+            (Some(id), None) if !book.type_ids.contains(id) => d.problem(
+                Code::UnknownPlanType,
+                at("parent"),
+                format!("the catalog has no plan type \"{id}\""),
+            ),
+            (Some(_), None) => {}
+            (Some(_), Some(pi)) => check_against_parent(d, t, *i, &book.types[pi].1, warnings),
+        }
+    }
+    let entries: Vec<(usize, &str)> = book.types.iter().map(|(i, t)| (*i, t.id.as_str())).collect();
+    report_cycles(d, "planTypes", &entries, &parents);
+}
+
+fn check_against_parent(
+    d: &mut Decoder,
+    t: &PlanType,
+    i: usize,
+    parent: &PlanType,
+    warnings: &mut Vec<Problem>,
+) {
+    let at = |field: &str| format!("planTypes[{i}].{field}");
+    if let Some(owner) = t.owner.as_deref().filter(|o| !parent.usable_by(o)) {
+        d.problem(
+            Code::ParentNotGranted,
+            at("parent"),
+            format!(
+                "\"{owner}\" may not build on \"{}\": it neither owns it nor was granted it (owner \"{}\", granted to: {})",
+                parent.id,
+                parent.owner.as_deref().unwrap_or("none"),
+                names_or_none(&parent.granted_to)
+            ),
+        );
+    }
+    if t.currency != parent.currency {
+        d.problem(
+            Code::ParentCurrencyMismatch,
+            at("currency"),
+            format!(
+                "the parent \"{}\" is in {}; a plan type is in its parent's currency",
+                parent.id, parent.currency
+            ),
+        );
+    } else if t.recurring != parent.recurring {
+        d.problem(
+            Code::ParentRecurrenceMismatch,
+            at("recurring"),
+            format!(
+                "the parent \"{}\" recurs {}; a plan type recurs like its parent",
+                parent.id,
+                parent.recurring.as_str()
+            ),
+        );
+    } else if let (Ok(price), Ok(cost)) = (t.price(), parent.price()) {
+        if price < cost {
+            warnings.push(Problem::new(
+                Code::NegativeProfit,
+                at("fees"),
+                format!(
+                    "the fees add up to {price} {}, less than the parent's {cost}: every instance loses {}",
+                    t.currency,
+                    cost - price
+                ),
+            ));
+        }
+    }
+}
+
+fn names_or_none(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "nobody".to_string()
+    } else {
+        ids.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Margins.
+
+/// Price, cost and profit of a plan type per instance (or for several instances).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figures {
+    /// What the owner charges: the sum of its fees.
+    pub price: Decimal,
+    /// What the owner pays its parent's owner: the parent's fees (zero for a root plan type).
+    pub cost: Decimal,
+    /// Price minus cost (negative when the plan type sells below its cost).
+    pub profit: Decimal,
+}
+
+impl Figures {
+    fn new(price: Decimal, cost: Decimal) -> Result<Figures, Error> {
+        Ok(Figures { price, cost, profit: checked::sub(price, cost)? })
+    }
+
+    fn times(&self, n: u32) -> Result<Figures, Error> {
+        let n = Decimal::from(n);
+        Ok(Figures {
+            price: checked::mul(self.price, n)?,
+            cost: checked::mul(self.cost, n)?,
+            profit: checked::mul(self.profit, n)?,
+        })
+    }
+
+    fn put(self, b: ObjectBuilder, places: u32) -> ObjectBuilder {
+        b.put("price", exact_text(self.price, places))
+            .put("cost", exact_text(self.cost, places))
+            .put("profit", exact_text(self.profit, places))
+    }
+}
+
+/// One fee of a plan type against the parent's fee of the same name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeMargin {
+    /// The fee's name. A parent fee with no fee of that name in the plan type is listed too,
+    /// with a price of zero, so fee profits always add up to the plan type's profit.
+    pub name: String,
+    /// The fee, the parent's fee of the same name, and the difference, per instance.
+    pub figures: Figures,
+}
+
+/// One level of a reseller chain: who charges what, and who they pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLevel {
+    /// The plan type at this level.
+    pub plan_type: String,
+    /// Its name.
+    pub name: String,
+    /// Its owner, who receives its price.
+    pub owner: Option<String>,
+    /// The owner of its parent, whom the owner pays the cost (`None` at the root).
+    pub pays_to: Option<String>,
+    /// Per instance.
+    pub per_instance: Figures,
+}
+
+/// Margins of a plan type and of every level of its chain, from the platform down.
+///
+/// The profits of all levels add up to the end price: each level's cost is the price of the
+/// level above it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanMargins {
+    /// The plan type.
+    pub plan_type: String,
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// The period every amount covers.
+    pub recurring: Recurrence,
+    /// How many instances the totals are for.
+    pub instances: u32,
+    /// The plan type's own figures, per instance.
+    pub per_instance: Figures,
+    /// Fee by fee, per instance.
+    pub fees: Vec<FeeMargin>,
+    /// Every level from the root plan type down to this one (which is last).
+    pub chain: Vec<ChainLevel>,
+    /// `NEGATIVE_PROFIT` for each level that sells below its cost.
+    pub warnings: Vec<Problem>,
+}
+
+impl PlanMargins {
+    /// As JSON: amounts as strings with the currency's decimal places; totals for `instances`.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when a total for the instances exceeds the exact decimal range.
+    pub fn to_value(&self) -> Result<Value, Error> {
+        let places = self.currency.exponent();
+        let total = self.per_instance.times(self.instances)?;
+        let fees = self
+            .fees
+            .iter()
+            .map(|f| f.figures.put(ObjectBuilder::new().put("name", f.name.as_str()), places).build())
+            .collect::<Vec<_>>();
+        let chain = self
+            .chain
+            .iter()
+            .map(|l| {
+                let b = ObjectBuilder::new()
+                    .put("planType", l.plan_type.as_str())
+                    .put("name", l.name.as_str())
+                    .put("owner", l.owner.as_deref())
+                    .put("paysTo", l.pays_to.as_deref());
+                let total = l.per_instance.times(self.instances)?;
+                Ok(l.per_instance.put(b, places).put("totalProfit", exact_text(total.profit, places)).build())
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let b = ObjectBuilder::new()
+            .put("planType", self.plan_type.as_str())
+            .put("currency", self.currency.code())
+            .put("recurring", self.recurring.as_str())
+            .put("instances", self.instances as usize);
+        Ok(self
+            .per_instance
+            .put(b, places)
+            .put("total", total.put(ObjectBuilder::new(), places).build())
+            .put("fees", fees)
+            .put("chain", chain)
+            .put("warnings", self.warnings.iter().map(Problem::to_value).collect::<Vec<_>>())
+            .build())
+    }
+}
+
+/// What a partner earns per instance of one plan type (its own, or one built on its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earning {
+    /// The plan type instances are on.
+    pub plan_type: String,
+    /// Its owner (the partner itself, or a partner below it).
+    pub owner: Option<String>,
+    /// The partner's own plan types in its chain, through which it earns.
+    pub via: Vec<String>,
+    /// Currency of the amounts.
+    pub currency: Currency,
+    /// Period of the amounts.
+    pub recurring: Recurrence,
+    /// The partner's profit per instance: the sum of its levels' profits in the chain.
+    pub profit_per_instance: Decimal,
+    /// Instances counted.
+    pub instances: u32,
+}
+
+/// What a partner earns from its plan types and from every plan type built on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerMargins {
+    /// The partner.
+    pub partner: String,
+    /// One entry per plan type the partner earns on, in catalog order.
+    pub plans: Vec<Earning>,
+}
+
+impl PartnerMargins {
+    /// As JSON, with each plan's total and totals per currency and recurrence.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when a total exceeds the exact decimal range.
+    pub fn to_value(&self) -> Result<Value, Error> {
+        let mut totals: BTreeMap<(String, Recurrence), (u32, Decimal)> = BTreeMap::new();
+        let mut plans = Vec::with_capacity(self.plans.len());
+        for e in &self.plans {
+            let places = e.currency.exponent();
+            let profit = checked::mul(e.profit_per_instance, Decimal::from(e.instances))?;
+            let total =
+                totals.entry((e.currency.code().to_string(), e.recurring)).or_insert((places, Decimal::ZERO));
+            total.1 = checked::add(total.1, profit)?;
+            plans.push(
+                ObjectBuilder::new()
+                    .put("planType", e.plan_type.as_str())
+                    .put("owner", e.owner.as_deref())
+                    .put("via", e.via.iter().map(|v| Value::str(v.as_str())).collect::<Vec<_>>())
+                    .put("currency", e.currency.code())
+                    .put("recurring", e.recurring.as_str())
+                    .put("profitPerInstance", exact_text(e.profit_per_instance, places))
+                    .put("instances", e.instances as usize)
+                    .put("profit", exact_text(profit, places))
+                    .build(),
+            );
+        }
+        let totals = totals
+            .into_iter()
+            .map(|((currency, recurring), (places, profit))| {
+                ObjectBuilder::new()
+                    .put("currency", currency)
+                    .put("recurring", recurring.as_str())
+                    .put("profit", exact_text(profit, places))
+                    .build()
+            })
+            .collect::<Vec<_>>();
+        Ok(ObjectBuilder::new()
+            .put("partner", self.partner.as_str())
+            .put("plans", plans)
+            .put("totals", totals)
+            .build())
+    }
+}
+
+/// Fee by fee: each fee against the parent's fee of the same name, then parent-only fees.
+fn fee_margins(t: &PlanType, parent: Option<&PlanType>) -> Result<Vec<FeeMargin>, Error> {
+    let parent_fees = parent.map_or(&[][..], |p| &p.fees[..]);
+    let cost_of = |name: &str| parent_fees.iter().find(|f| f.name == name).map_or(Decimal::ZERO, |f| f.price);
+    let mut out = Vec::with_capacity(t.fees.len());
+    for fee in &t.fees {
+        out.push(FeeMargin { name: fee.name.clone(), figures: Figures::new(fee.price, cost_of(&fee.name))? });
+    }
+    for fee in parent_fees.iter().filter(|f| !t.fees.iter().any(|own| own.name == f.name)) {
+        out.push(FeeMargin { name: fee.name.clone(), figures: Figures::new(Decimal::ZERO, fee.price)? });
+    }
+    Ok(out)
+}
+
+impl Catalog {
+    /// The margins of a plan type for `instances` instances: its price, cost and profit per
+    /// instance, fee by fee, and through its whole chain up to the platform.
+    ///
+    /// # Errors
+    /// `UNKNOWN_PLAN_TYPE`; `OVERFLOW` when a sum exceeds the exact decimal range.
+    ///
+    /// # Example
+    /// ```
+    /// let c = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let m = c.plan_margins("acme-production-110", 1).unwrap();
+    /// let usd = |n: i64| ratecard::Decimal::from(n);
+    /// assert_eq!(m.per_instance.price, usd(110)); // its "Hosting" fee
+    /// assert_eq!(m.per_instance.cost, usd(74)); // the platform's "Production"
+    /// assert_eq!(m.per_instance.profit, usd(36));
+    /// assert_eq!(m.chain[0].owner.as_deref(), Some("platform"));
+    /// ```
+    pub fn plan_margins(&self, plan_type: &str, instances: u32) -> Result<PlanMargins, Error> {
+        let t = self.partners.plan_type(plan_type).ok_or_else(|| unknown_plan_type(plan_type))?;
+        let currency = self.currency(&t.currency).cloned().ok_or_else(|| unknown_plan_type(plan_type))?;
+        let chain_types = self.partners.chain(t);
+        let mut chain = Vec::with_capacity(chain_types.len());
+        let mut warnings = Vec::new();
+        let mut above: Option<&PlanType> = None;
+        for level in chain_types {
+            let cost = match above {
+                Some(p) => p.price()?,
+                None => Decimal::ZERO,
+            };
+            let figures = Figures::new(level.price()?, cost)?;
+            if figures.profit.is_sign_negative() && !figures.profit.is_zero() {
+                warnings.push(Problem::new(
+                    Code::NegativeProfit,
+                    format!("chain[{}].profit", chain.len()),
+                    format!(
+                        "\"{}\" sells below its cost: every instance loses {}",
+                        level.id, -figures.profit
+                    ),
+                ));
+            }
+            chain.push(ChainLevel {
+                plan_type: level.id.clone(),
+                name: level.name.clone(),
+                owner: level.owner.clone(),
+                pays_to: above.and_then(|p| p.owner.clone()),
+                per_instance: figures,
+            });
+            above = Some(level);
+        }
+        let parent = t.parent.as_deref().and_then(|id| self.partners.plan_type(id));
+        Ok(PlanMargins {
+            plan_type: t.id.clone(),
+            currency,
+            recurring: t.recurring,
+            instances,
+            per_instance: chain
+                .last()
+                .map_or(Figures::new(Decimal::ZERO, Decimal::ZERO)?, |l| l.per_instance),
+            fees: fee_margins(t, parent)?,
+            chain,
+            warnings,
+        })
+    }
+
+    /// What `partner` earns per instance on each plan type whose chain includes one of its own,
+    /// and in total for the instance counts given (`instances[plan type id]`; 0 when absent).
+    ///
+    /// # Errors
+    /// `UNKNOWN_PARTNER`, `UNKNOWN_PLAN_TYPE` (path `instances.<id>`), `OVERFLOW`.
+    ///
+    /// # Example
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// let c = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let counts = BTreeMap::from([("nordic-production".to_string(), 10)]);
+    /// let m = c.partner_margins("acme", &counts).unwrap();
+    /// let nordic = m.plans.iter().find(|e| e.plan_type == "nordic-production").unwrap();
+    /// assert_eq!(nordic.via, ["acme-production-110"]);
+    /// assert_eq!(nordic.profit_per_instance, ratecard::Decimal::from(36));
+    /// ```
+    pub fn partner_margins(
+        &self,
+        partner: &str,
+        instances: &BTreeMap<String, u32>,
+    ) -> Result<PartnerMargins, Error> {
+        if self.partners.partner(partner).is_none() {
+            return Err(Error::new(
+                Code::UnknownPartner,
+                "partner",
+                format!("the catalog has no partner \"{partner}\""),
+            ));
+        }
+        let unknown: Vec<Problem> = instances
+            .keys()
+            .filter(|id| self.partners.plan_type(id).is_none())
+            .map(|id| {
+                Problem::new(
+                    Code::UnknownPlanType,
+                    format!("instances.{id}"),
+                    format!("the catalog has no plan type \"{id}\""),
+                )
+            })
+            .collect();
+        if let Some(e) = Error::from_problems(unknown) {
+            return Err(e);
+        }
+        let mut plans = Vec::new();
+        for t in &self.partners.plan_types {
+            let margins = self.plan_margins(&t.id, 1)?;
+            let own: Vec<&ChainLevel> =
+                margins.chain.iter().filter(|l| l.owner.as_deref() == Some(partner)).collect();
+            if own.is_empty() {
+                continue;
+            }
+            let profit =
+                own.iter().try_fold(Decimal::ZERO, |sum, l| checked::add(sum, l.per_instance.profit))?;
+            plans.push(Earning {
+                plan_type: t.id.clone(),
+                owner: t.owner.clone(),
+                via: own.iter().map(|l| l.plan_type.clone()).collect(),
+                currency: margins.currency,
+                recurring: t.recurring,
+                profit_per_instance: profit,
+                instances: instances.get(&t.id).copied().unwrap_or(0),
+            });
+        }
+        Ok(PartnerMargins { partner: partner.to_string(), plans })
+    }
+
+    /// Whether plan type `plan_type` may be assigned to an instance of `owner` running in
+    /// `environment`: an empty list when it may, otherwise every reason why not (paths relative
+    /// to an assignment request `{planType, instance: {owner, environment}}`).
+    ///
+    /// # Errors
+    /// `UNKNOWN_PLAN_TYPE` (path `planType`) and `UNKNOWN_PARTNER` (path `instance.owner`).
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::{Catalog, Environment};
+    /// let c = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// assert!(c.check_assignment("acme-production-110", "nordic", Environment::Production).unwrap().is_empty());
+    /// let refused = c.check_assignment("acme-production-110", "platform", Environment::Dev).unwrap();
+    /// let codes: Vec<_> = refused.iter().map(|p| p.code.as_str()).collect();
+    /// assert_eq!(codes, ["PLAN_TYPE_NOT_GRANTED", "ENVIRONMENT_NOT_ALLOWED"]);
+    /// ```
+    pub fn check_assignment(
+        &self,
+        plan_type: &str,
+        owner: &str,
+        environment: Environment,
+    ) -> Result<Vec<Problem>, Error> {
+        let mut problems = Vec::new();
+        let t = self.partners.plan_type(plan_type);
+        if t.is_none() {
+            problems.push(Problem::new(
+                Code::UnknownPlanType,
+                "planType",
+                format!("the catalog has no plan type \"{plan_type}\""),
+            ));
+        }
+        if self.partners.partner(owner).is_none() {
+            problems.push(Problem::new(
+                Code::UnknownPartner,
+                "instance.owner",
+                format!("the catalog has no partner \"{owner}\""),
+            ));
+        }
+        if let Some(e) = Error::from_problems(problems) {
+            return Err(e);
+        }
+        let Some(t) = t else { return Ok(Vec::new()) };
+        let mut reasons = Vec::new();
+        if !t.usable_by(owner) {
+            reasons.push(Problem::new(
+                Code::PlanTypeNotGranted,
+                "instance.owner",
+                format!(
+                    "\"{owner}\" may not use \"{}\": it is owned by \"{}\" and granted to {}",
+                    t.id,
+                    t.owner.as_deref().unwrap_or("nobody"),
+                    names_or_none(&t.granted_to)
+                ),
+            ));
+        }
+        if !t.environments.contains(&environment) {
+            let allowed: Vec<&str> = t.environments.iter().map(|e| e.as_str()).collect();
+            reasons.push(Problem::new(
+                Code::EnvironmentNotAllowed,
+                "instance.environment",
+                format!(
+                    "\"{}\" is available for {} instances, not {}",
+                    t.id,
+                    allowed.join(", "),
+                    environment.as_str()
+                ),
+            ));
+        }
+        Ok(reasons)
+    }
+
+    /// The catalog for a customer-facing order form: the same JSON with every private amount
+    /// left out. `partners` goes; so do the plan types that other plan types are built on
+    /// (their fees are a partner's wholesale cost); the remaining plan types lose `owner`,
+    /// `parent` and `grantedTo`. The result is itself a valid catalog.
+    ///
+    /// # Example
+    /// ```
+    /// let c = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let public = c.public_view().to_json();
+    /// assert!(!public.contains("\"74.00\"")); // the platform's wholesale fee
+    /// assert!(ratecard::Catalog::from_json(&public).is_ok());
+    /// ```
+    pub fn public_view(&self) -> Value {
+        let Value::Object(members) = &self.source else { return self.source.clone() };
+        let public_type = |v: &Value| match v {
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .filter(|(k, _)| !["owner", "parent", "grantedTo"].contains(&k.as_str()))
+                    .cloned()
+                    .collect(),
+            ),
+            other => other.clone(),
+        };
+        let members = members
+            .iter()
+            .filter(|(k, _)| k != "partners")
+            .map(|(k, v)| match (k.as_str(), v) {
+                ("planTypes", Value::Array(types)) => {
+                    let retail = types.iter().filter(|t| match t.get("id") {
+                        Some(Value::String(id)) => !self.partners.is_parent(id),
+                        _ => false,
+                    });
+                    (k.clone(), Value::Array(retail.map(public_type).collect()))
+                }
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
+        Value::Object(members)
+    }
+}
+
+fn unknown_plan_type(id: &str) -> Error {
+    Error::new(Code::UnknownPlanType, "planType", format!("the catalog has no plan type \"{id}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cycles;
+
+    #[test]
+    fn cycles_are_found_once_from_their_smallest_member() {
+        assert_eq!(cycles(&[Some(0)]), [vec![0]]);
+        assert_eq!(cycles(&[None, Some(2), Some(3), Some(1), Some(1)]), [vec![1, 2, 3]]);
+        assert_eq!(cycles(&[Some(1), Some(0), Some(3), Some(2)]), [vec![0, 1], vec![2, 3]]);
+        assert!(cycles(&[None, Some(0), Some(1)]).is_empty());
+        let long: Vec<Option<usize>> = (0..50).map(|i| Some((i + 1) % 50)).collect();
+        assert_eq!(cycles(&long), [(0..50).collect::<Vec<_>>()]);
+    }
+}
