@@ -20,7 +20,7 @@ const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '
 
 export function build() {
   setupBuild();
-  run('cargo', ['build', '--lib', '--release', '--target', 'wasm32-unknown-unknown']);
+  run('cargo', ['build', '-p', 'ratecard', '--lib', '--release', '--target', 'wasm32-unknown-unknown']);
   rmSync(pkg, { recursive: true, force: true });
   run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', pkg, '--out-name', 'ratecard',
     join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')]);

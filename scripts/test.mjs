@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { build } from './build.mjs';
 import { chromedriver, root, setupTest } from './setup.mjs';
 
-const wasm = ['--target', 'wasm32-unknown-unknown'];
+// The library only: the CLI crate is native.
+const wasm = ['-p', 'ratecard', '--target', 'wasm32-unknown-unknown'];
 const browserEnv = {
   WASM_BINDGEN_USE_BROWSER: '1',
   CHROMEDRIVER: chromedriver,

@@ -1,0 +1,555 @@
+//! `ratecard`: the pricing engine on the command line, for operators and servers that are not
+//! Node. Every answer comes from `ratecard::api`, the same code the wasm build runs, so a quote
+//! printed here is byte for byte the quote a browser computes.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ratecard::api::{self, MAX_INPUT_BYTES};
+use ratecard::json::{self, Value};
+use ratecard::Catalog;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success: the catalog is valid, the quote matches, the answer is printed
+  1  invalid input (a file that cannot be read, bad JSON, an invalid catalog, order or table)
+     or a quote that does not match
+  2  usage error (unknown command or option, missing argument)
+
+Any FILE may be - for standard input. Inputs are limited to 16 MiB. Errors go to standard error
+as `FILE: PATH: CODE: message`, with the stable codes of the library (see its documentation).";
+
+/// Exact pricing for cloud-hosting billing plans: tiers, phases, quotes and partner margins.
+#[derive(Parser)]
+#[command(name = "ratecard", version = ratecard::VERSION, after_help = EXIT_CODES, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a catalog: every problem and warning with its code and JSON path (exit 1 when invalid).
+    Validate {
+        /// The catalog (JSON).
+        catalog: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Price an order: the quote as JSON, identical to what the wasm build returns.
+    Quote {
+        /// The catalog (JSON).
+        catalog: String,
+        /// The order (JSON): at, customer, lines.
+        order: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Recompute the quote of an order and compare it with a received quote (exit 1 when it differs).
+    Verify {
+        /// The catalog (JSON).
+        catalog: String,
+        /// The order (JSON) the quote is for.
+        order: String,
+        /// The quote to check (JSON), e.g. what a browser sent.
+        quote: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The price matrix of a plan: every product x region x currency x phase, hourly and monthly.
+    Matrix {
+        /// The catalog (JSON).
+        catalog: String,
+        /// The plan (default: the catalog's default plan).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Only this currency.
+        #[arg(long)]
+        currency: Option<String>,
+        /// Only this region.
+        #[arg(long)]
+        region: Option<String>,
+        /// Only this phase.
+        #[arg(long, value_parser = ["trial", "discount", "final"])]
+        phase: Option<String>,
+        #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+        format: MatrixFormat,
+    },
+    /// A plan type's margins: price, cost and profit per instance, per fee and through its chain.
+    Margins {
+        /// The catalog (JSON) with partners and plan types.
+        catalog: String,
+        /// The plan type's id.
+        plan_type: String,
+        /// Also give the totals for this many instances.
+        #[arg(long, default_value_t = 1)]
+        instances: u32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The catalog for customer-facing pages, without partners, costs or wholesale plan types (JSON).
+    Public {
+        /// The catalog (JSON).
+        catalog: String,
+    },
+    /// Price a quantity with a tier table, tier by tier.
+    Tiers {
+        /// The tier table (JSON): mode, tiers, blockSize, blockRounding.
+        table: String,
+        /// The quantity, a decimal such as 250 or 12.5.
+        #[arg(allow_hyphen_values = true)]
+        quantity: String,
+        /// Round the amount to this ISO 4217 currency.
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Output for people (aligned text) or for programs (JSON).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+/// Output of the price matrix.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MatrixFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Why a command failed: one line per problem, for standard error.
+struct Failure(Vec<String>);
+
+impl Failure {
+    fn new(source: &str, path: &str, code: &str, message: impl std::fmt::Display) -> Failure {
+        Failure(vec![problem_line(source, path, code, &message.to_string())])
+    }
+
+    /// Every problem of a library error, under the name of the input it came from.
+    fn from_error(source: &str, e: &ratecard::Error) -> Failure {
+        Failure(
+            e.problems().iter().map(|p| problem_line(source, &p.path, p.code.as_str(), &p.message)).collect(),
+        )
+    }
+}
+
+fn problem_line(source: &str, path: &str, code: &str, message: &str) -> String {
+    match path {
+        "" => format!("{source}: {code}: {message}"),
+        _ => format!("{source}: {path}: {code}: {message}"),
+    }
+}
+
+/// What a command prints, and whether it succeeded (exit 0) or reports a failure (exit 1).
+struct Output {
+    text: String,
+    ok: bool,
+}
+
+impl Output {
+    fn ok(text: String) -> Output {
+        Output { text, ok: true }
+    }
+}
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 and --help/--version exit 0, as clap does.
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(out) => {
+            if let Err(e) = write_stdout(&out.text) {
+                eprintln!("ratecard: cannot write the output: {e}");
+                return ExitCode::from(1);
+            }
+            ExitCode::from(if out.ok { 0 } else { 1 })
+        }
+        Err(Failure(lines)) => {
+            for line in lines {
+                eprintln!("ratecard: {line}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn run(command: Command) -> Result<Output, Failure> {
+    match command {
+        Command::Validate { catalog, format } => validate(&catalog, format),
+        Command::Quote { catalog, order, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let order_json = read_json(&order)?;
+            let quote = call_loaded(&loaded, "quote", &format!(r#"{{"order":{order_json}}}"#), &order)?;
+            Ok(Output::ok(match format {
+                Format::Json => quote + "\n",
+                Format::Table => quote_table(&parse(&quote)),
+            }))
+        }
+        Command::Verify { catalog, order, quote, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let (order_json, quote_json) = (read_json(&order)?, read_json(&quote)?);
+            let args = format!(r#"{{"order":{order_json},"quote":{quote_json}}}"#);
+            let result = call_loaded(&loaded, "verifyQuote", &args, &order)?;
+            let v = parse(&result);
+            let ok = v.get("ok") == Some(&Value::Bool(true));
+            Ok(Output {
+                text: match format {
+                    Format::Json => result + "\n",
+                    Format::Table => verification_table(&v),
+                },
+                ok,
+            })
+        }
+        Command::Matrix { catalog, plan, currency, region, phase, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let mut options = Vec::new();
+            for (key, value) in [("plan", plan), ("currency", currency), ("region", region), ("phase", phase)]
+            {
+                if let Some(v) = value {
+                    options.push(format!("{}:{}", Value::str(key).to_json(), Value::str(v).to_json()));
+                }
+            }
+            let args = format!(r#"{{"options":{{{}}}}}"#, options.join(","));
+            let matrix = call_loaded(&loaded, "priceMatrix", &args, "--options")?;
+            Ok(Output::ok(match format {
+                MatrixFormat::Json => matrix + "\n",
+                MatrixFormat::Table => table(&matrix_rows(&parse(&matrix), false)),
+                MatrixFormat::Csv => csv(&matrix_rows(&parse(&matrix), true)),
+            }))
+        }
+        Command::Margins { catalog, plan_type, instances, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let args =
+                format!(r#"{{"planType":{},"instances":{instances}}}"#, Value::str(plan_type).to_json());
+            let margins = call_loaded(&loaded, "planMargins", &args, "PLAN_TYPE")?;
+            Ok(Output::ok(match format {
+                Format::Json => margins + "\n",
+                Format::Table => margins_table(&parse(&margins)),
+            }))
+        }
+        Command::Public { catalog } => {
+            let loaded = load_catalog(&catalog)?;
+            Ok(Output::ok(call_loaded(&loaded, "publicCatalog", "{}", &catalog)? + "\n"))
+        }
+        Command::Tiers { table: file, quantity, currency, format } => {
+            let table_json = read_json(&file)?;
+            let currency =
+                currency.map(|c| format!(r#","currency":{}"#, Value::str(c).to_json())).unwrap_or_default();
+            let args = format!(
+                r#"{{"table":{table_json},"quantity":{}{currency}}}"#,
+                Value::str(quantity).to_json()
+            );
+            let price = api::call("priceTiers", &args).map_err(|e| Failure::from_error(&file, &e))?;
+            Ok(Output::ok(match format {
+                Format::Json => price + "\n",
+                Format::Table => tiers_table(&parse(&price)),
+            }))
+        }
+    }
+}
+
+/// Reads a file (or standard input for `-`) of at most [`MAX_INPUT_BYTES`] as UTF-8 text.
+fn read_input(name: &str) -> Result<String, Failure> {
+    let too_large = |size: u64| {
+        Failure::new(
+            name,
+            "",
+            "INPUT_TOO_LARGE",
+            format!("{size} bytes or more; the limit is {MAX_INPUT_BYTES}"),
+        )
+    };
+    let limit = MAX_INPUT_BYTES as u64 + 1;
+    let mut bytes = Vec::new();
+    if name == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::new("standard input", "", "IO_ERROR", e))?;
+    } else {
+        let path = Path::new(name);
+        let meta = std::fs::metadata(path).map_err(|e| Failure::new(name, "", "IO_ERROR", io_message(&e)))?;
+        if meta.is_dir() {
+            return Err(Failure::new(name, "", "IO_ERROR", "is a directory, not a JSON file"));
+        }
+        if meta.len() >= limit {
+            return Err(too_large(meta.len()));
+        }
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+            .map_err(|e| Failure::new(name, "", "IO_ERROR", io_message(&e)))?;
+    }
+    if bytes.len() as u64 >= limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Failure::new(name, "", "INVALID_JSON", format!("not UTF-8 text: invalid byte at offset {at}"))
+    })
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => format!("cannot be read: {e}"),
+    }
+}
+
+/// Reads an input and checks that it is JSON, reporting problems under its name; returns its text.
+fn read_json(name: &str) -> Result<String, Failure> {
+    let text = read_input(name)?;
+    json::parse(&text).map_err(|e| Failure::from_error(name, &e))?;
+    Ok(text)
+}
+
+fn load_catalog(name: &str) -> Result<Catalog, Failure> {
+    let text = read_input(name)?;
+    Catalog::from_json(&text).map_err(|e| Failure::from_error(name, &e))
+}
+
+fn call_loaded(catalog: &Catalog, op: &str, args: &str, source: &str) -> Result<String, Failure> {
+    api::call_loaded(catalog, op, args).map_err(|e| Failure::from_error(source, &e))
+}
+
+fn parse(text: &str) -> Value {
+    json::parse(text).unwrap_or(Value::Null)
+}
+
+fn validate(name: &str, format: Format) -> Result<Output, Failure> {
+    let text = read_input(name)?;
+    let validation = Catalog::validate(&text);
+    let ok = validation.is_valid();
+    let text = match format {
+        Format::Json => validation.to_value().to_json() + "\n",
+        Format::Table => {
+            let mut out = String::new();
+            for (kind, list) in [("error", &validation.errors), ("warning", &validation.warnings)] {
+                for p in list.iter() {
+                    out.push_str(&format!(
+                        "{kind}: {}\n",
+                        problem_line(name, &p.path, p.code.as_str(), &p.message)
+                    ));
+                }
+            }
+            let (e, w) = (validation.errors.len(), validation.warnings.len());
+            out.push_str(&match ok {
+                true => format!("{name}: valid ({w} warning{})\n", plural(w)),
+                false => format!("{name}: invalid: {e} error{}, {w} warning{}\n", plural(e), plural(w)),
+            });
+            out
+        }
+    };
+    Ok(Output { text, ok })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text output.
+
+/// A field of an output object as text: strings as they are, `null` and absent as `-`.
+fn text(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) | Some(Value::Number(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Null) | None => "-".to_string(),
+        Some(other) => other.to_json(),
+    }
+}
+
+/// A field as JSON (`"12.00"`, `null`), where the difference between a string and a number or
+/// null matters.
+fn json_text(v: &Value, key: &str) -> String {
+    v.get(key).map_or("-".to_string(), Value::to_json)
+}
+
+fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    match v.get(key) {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+/// Aligned columns; the first row is the header. Columns after the first two are right-aligned
+/// when they hold numbers.
+fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let width: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .collect();
+    let numeric: Vec<bool> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .skip(1)
+                .filter_map(|r| r.get(c))
+                .all(|s| s == "-" || s.parse::<ratecard::Decimal>().is_ok())
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, s)| match numeric[c] {
+                true => format!("{s:>w$}", w = width[c]),
+                false => format!("{s:<w$}", w = width[c]),
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn csv(rows: &[Vec<String>]) -> String {
+    let cell = |s: &String| match s.contains([',', '"', '\n']) {
+        true => format!("\"{}\"", s.replace('"', "\"\"")),
+        false => s.clone(),
+    };
+    rows.iter().map(|r| r.iter().map(cell).collect::<Vec<_>>().join(",") + "\n").collect()
+}
+
+fn matrix_rows(m: &Value, all_fields: bool) -> Vec<Vec<String>> {
+    let keys: &[&str] = match all_fields {
+        true => &[
+            "product",
+            "region",
+            "currency",
+            "phase",
+            "rule",
+            "tiered",
+            "unitPrice",
+            "hourly",
+            "monthly",
+            "amount",
+        ],
+        false => &["product", "region", "currency", "phase", "unitPrice", "hourly", "monthly", "amount"],
+    };
+    let mut rows = vec![keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()];
+    rows.extend(items(m, "rows").iter().map(|r| keys.iter().map(|k| text(r, k)).collect()));
+    rows
+}
+
+fn quote_table(q: &Value) -> String {
+    let mut rows =
+        vec![["line", "product", "region", "phase", "quantity", "unit price", "monthly", "amount"]
+            .map(String::from)
+            .to_vec()];
+    for l in items(q, "lines") {
+        rows.push(
+            ["line", "product", "region", "phase", "quantity", "unitPrice", "monthly", "amount"]
+                .map(|k| text(l, k))
+                .to_vec(),
+        );
+    }
+    let mut out =
+        format!("quote at {} for plan {} ({} phase)\n\n", text(q, "at"), text(q, "plan"), text(q, "phase"));
+    out += &table(&rows);
+    for t in items(q, "totals") {
+        out += &format!(
+            "\ntotal {} {} (monthly {})\n",
+            text(t, "amount"),
+            text(t, "currency"),
+            text(t, "monthly")
+        );
+    }
+    for t in items(q, "timeline") {
+        out += &format!(
+            "  {:<8} from {} until {}: {} a month\n",
+            text(t, "phase"),
+            text(t, "start"),
+            text(t, "end"),
+            text(t, "amount")
+        );
+    }
+    for w in items(q, "warnings") {
+        out += &format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message"));
+    }
+    out
+}
+
+fn verification_table(v: &Value) -> String {
+    let diffs = items(v, "differences");
+    if diffs.is_empty() {
+        return "ok: the quote matches\n".to_string();
+    }
+    let mut rows = vec![["path", "expected", "received"].map(String::from).to_vec()];
+    rows.extend(
+        diffs.iter().map(|d| vec![text(d, "path"), json_text(d, "expected"), json_text(d, "received")]),
+    );
+    format!("the quote differs in {} place{}:\n{}", diffs.len(), plural(diffs.len()), table(&rows))
+}
+
+fn margins_table(m: &Value) -> String {
+    let total = m.get("total").unwrap_or(&Value::Null);
+    let n = text(m, "instances");
+    let mut out = format!("{} in {}, {}\n\n", text(m, "planType"), text(m, "currency"), text(m, "recurring"));
+    out += &table(&[
+        vec![String::new(), "price".into(), "cost".into(), "profit".into()],
+        vec!["per instance".into(), text(m, "price"), text(m, "cost"), text(m, "profit")],
+        vec![
+            format!("{n} instance{}", if n == "1" { "" } else { "s" }),
+            text(total, "price"),
+            text(total, "cost"),
+            text(total, "profit"),
+        ],
+    ]);
+    let mut fees = vec![["fee", "price", "cost", "profit"].map(String::from).to_vec()];
+    fees.extend(
+        items(m, "fees").iter().map(|f| ["name", "price", "cost", "profit"].map(|k| text(f, k)).to_vec()),
+    );
+    out += "\n";
+    out += &table(&fees);
+    let mut chain = vec![["plan type", "owner", "pays to", "price", "cost", "profit", "total profit"]
+        .map(String::from)
+        .to_vec()];
+    chain.extend(items(m, "chain").iter().map(|l| {
+        ["planType", "owner", "paysTo", "price", "cost", "profit", "totalProfit"].map(|k| text(l, k)).to_vec()
+    }));
+    out += "\nchain, from the platform down (per instance; total profit for the instances):\n";
+    out += &table(&chain);
+    for w in items(m, "warnings") {
+        out += &format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message"));
+    }
+    out
+}
+
+fn tiers_table(p: &Value) -> String {
+    let mut rows = vec![["tier", "from", "up to", "quantity", "unit price", "flat price", "amount"]
+        .map(String::from)
+        .to_vec()];
+    rows.extend(items(p, "lines").iter().map(|l| {
+        ["tier", "from", "upTo", "quantity", "unitPrice", "flatPrice", "amount"].map(|k| text(l, k)).to_vec()
+    }));
+    let mut out = table(&rows);
+    let blocks = match p.get("blocks") {
+        Some(Value::String(b)) => format!(" ({b} blocks)"),
+        _ => String::new(),
+    };
+    let currency = p.get("currency").map(|_| format!(" {}", text(p, "currency"))).unwrap_or_default();
+    out +=
+        &format!("\n{} for a quantity of {}{blocks}\n", text(p, "amount") + &currency, text(p, "quantity"));
+    out
+}

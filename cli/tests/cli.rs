@@ -1,0 +1,222 @@
+//! The `ratecard` binary as an operator runs it: outputs, exit codes and hostile input.
+//! (`tests/js/cli.test.mjs` runs it on every shared fixture and compares with the wasm build.)
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../catalogs/demo.json");
+
+const ORDER: &str = r#"{"at":"2027-01-01T00:00:00Z","customer":{"region":"us-east","billingStart":"2026-11-01T00:00:00Z"},
+  "lines":[{"product":"medium","quantity":1},{"product":"storage","quantity":"250"}]}"#;
+
+fn ratecard(args: &[&str]) -> Output {
+    ratecard_with_stdin(args, b"")
+}
+
+fn ratecard_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ratecard"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // A command that does not read standard input may exit before it is written.
+    let _ = child.stdin.take().expect("stdin").write_all(stdin);
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// A scratch file under the target directory, unique per test.
+fn scratch(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// Exit 1 with a clear message on standard error, and no panic.
+fn assert_clean_failure(o: &Output, expect_in_stderr: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains(expect_in_stderr), "expected {expect_in_stderr:?} in {err:?}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn quote_prints_the_library_json_byte_for_byte() {
+    let order = scratch("order.json", ORDER.as_bytes());
+    let o = ratecard(&["quote", DEMO, order.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let catalog = std::fs::read_to_string(DEMO).unwrap();
+    let expected =
+        ratecard::api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{ORDER}}}"#)).unwrap();
+    assert_eq!(stdout(&o), expected + "\n");
+}
+
+#[test]
+fn standard_input_stands_in_for_any_file() {
+    let o = ratecard_with_stdin(&["quote", DEMO, "-"], ORDER.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#""amount":"32.00""#), "medium 12.00 + 225 GB storage 20.00");
+    let catalog = std::fs::read(DEMO).unwrap();
+    let o = ratecard_with_stdin(&["validate", "-"], &catalog);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn validate_lists_every_problem_and_exits_1() {
+    let bad = scratch(
+        "bad-catalog.json",
+        br#"{"defaultCurrency":"USD","currencies":["USD"],"plans":[{"id":"a","nme":"A"}],"planTypes":[{"id":"x"}]}"#,
+    );
+    let o = ratecard(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for expected in
+        ["plans[0].nme: UNKNOWN_FIELD", "plans[0].name: MISSING_FIELD", "planTypes[0].fees: MISSING_FIELD"]
+    {
+        assert!(out.contains(expected), "{expected} in {out}");
+    }
+    assert!(out.ends_with("invalid: 6 errors, 0 warnings\n"), "{out}");
+    let o = ratecard(&["validate", "--format", "json", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with(r#"{"valid":false,"errors":[{"code":"UNKNOWN_FIELD","path":"plans[0].nme""#)
+    );
+}
+
+#[test]
+fn verify_exits_1_and_lists_the_differences() {
+    let order = scratch("verify-order.json", ORDER.as_bytes());
+    let good = ratecard(&["quote", DEMO, order.to_str().unwrap()]);
+    let quote = scratch("good-quote.json", &good.stdout);
+    let o = ratecard(&["verify", DEMO, order.to_str().unwrap(), quote.to_str().unwrap()]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(0), "ok: the quote matches\n"));
+    let tampered = stdout(&good).replace(r#""amount":"32.00""#, r#""amount":"3.20""#);
+    let quote = scratch("tampered-quote.json", tampered.as_bytes());
+    let o = ratecard(&["verify", DEMO, order.to_str().unwrap(), quote.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("quote.totals[0].amount    \"32.00\"   \"3.20\""), "{}", stdout(&o));
+}
+
+#[test]
+fn matrix_formats() {
+    let csv = ratecard(&[
+        "matrix",
+        DEMO,
+        "--currency",
+        "JPY",
+        "--region",
+        "ap-tokyo",
+        "--phase",
+        "final",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("product,region,currency,phase,rule,tiered,unitPrice,hourly,monthly,amount")
+    );
+    let small = lines.next().unwrap();
+    assert!(small.starts_with("small,ap-tokyo,JPY,final,plans[0].prices[3],false,750,"), "{small}");
+    assert!(small.ends_with(",750,750"), "{small}");
+    assert_eq!(text.lines().count(), 1 + 9, "a header and one row per product");
+    let table = stdout(&ratecard(&["matrix", DEMO, "--plan", "pro", "--currency", "USD"]));
+    assert!(table.starts_with("product "), "{table}");
+    let e = ratecard(&["matrix", DEMO, "--plan", "gold"]);
+    assert_clean_failure(&e, "--options: options.plan: UNKNOWN_PLAN");
+}
+
+#[test]
+fn margins_public_and_tiers() {
+    let m = ratecard(&["margins", DEMO, "acme-production-110", "--format", "json"]);
+    assert!(stdout(&m).contains(r#""price":"110.00","cost":"74.00","profit":"36.00""#), "{}", stdout(&m));
+    let table = stdout(&ratecard(&["margins", DEMO, "nordic-production", "--instances", "12"]));
+    assert!(table.contains("12 instances  1770.00  1320.00  450.00"), "{table}");
+    assert_clean_failure(&ratecard(&["margins", DEMO, "gold"]), "PLAN_TYPE: planType: UNKNOWN_PLAN_TYPE");
+
+    let public = stdout(&ratecard(&["public", DEMO]));
+    assert!(!public.contains("\"74.00\"") && !public.contains("\"partners\""));
+    assert!(ratecard::Catalog::from_json(&public).is_ok());
+
+    let table = scratch("storage.json", br#"{"mode":"graduated","tiers":[{"upTo":"100","unitPrice":"0.10"},{"upTo":null,"unitPrice":"0.08"}]}"#);
+    let o = ratecard(&["tiers", table.to_str().unwrap(), "250", "--currency", "USD"]);
+    assert!(stdout(&o).ends_with("\n22.00 USD for a quantity of 250\n"), "{}", stdout(&o));
+    let o = ratecard(&["tiers", table.to_str().unwrap(), "-5"]);
+    assert_clean_failure(&o, "quantity: NEGATIVE_QUANTITY");
+}
+
+#[test]
+fn hostile_files_fail_cleanly() {
+    let missing = ratecard(&["validate", "/nonexistent/catalog.json"]);
+    assert_clean_failure(&missing, "/nonexistent/catalog.json: IO_ERROR: no such file");
+    let dir = ratecard(&["validate", env!("CARGO_MANIFEST_DIR")]);
+    assert_clean_failure(&dir, "IO_ERROR: is a directory");
+
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let path = scratch("garbage.bin", &garbage);
+    assert_clean_failure(&ratecard(&["validate", path.to_str().unwrap()]), "INVALID_JSON: not UTF-8 text");
+    let latin1 = scratch("latin1.json", b"{\"name\":\"caf\xe9\"}");
+    assert_clean_failure(&ratecard(&["public", latin1.to_str().unwrap()]), "invalid byte at offset 12");
+
+    let invalid = scratch("invalid.json", b"{\"defaultCurrency\": \"USD\",}");
+    assert_clean_failure(
+        &ratecard(&["public", invalid.to_str().unwrap()]),
+        "INVALID_JSON: invalid JSON at byte 26",
+    );
+
+    // 50 MB is refused from its size, before it is read.
+    let big = scratch("big.json", &vec![b' '; 50 << 20]);
+    assert_clean_failure(&ratecard(&["validate", big.to_str().unwrap()]), "INPUT_TOO_LARGE");
+    std::fs::remove_file(big).unwrap();
+    let o = ratecard_with_stdin(&["validate", "-"], &vec![b' '; (16 << 20) + 10]);
+    assert_clean_failure(&o, "INPUT_TOO_LARGE");
+
+    let deep = "[".repeat(10_000);
+    let o = ratecard_with_stdin(&["tiers", "-", "1"], deep.as_bytes());
+    assert_clean_failure(&o, "JSON_TOO_DEEP");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_is_complete() {
+    assert_eq!(ratecard(&[]).status.code(), Some(2));
+    assert_eq!(ratecard(&["quote", DEMO]).status.code(), Some(2));
+    assert_eq!(ratecard(&["matrix", DEMO, "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(ratecard(&["margins", DEMO, "x", "--instances", "-1"]).status.code(), Some(2));
+    let help = ratecard(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = stdout(&help);
+    for command in [
+        "validate",
+        "quote",
+        "verify",
+        "matrix",
+        "margins",
+        "public",
+        "tiers",
+        "Exit codes:",
+        "standard input",
+    ] {
+        assert!(text.contains(command), "--help mentions {command}");
+    }
+    let matrix = stdout(&ratecard(&["matrix", "--help"]));
+    for option in ["--plan", "--currency", "--region", "--phase", "--format", "csv"] {
+        assert!(matrix.contains(option), "matrix --help mentions {option}");
+    }
+    let version = stdout(&ratecard(&["--version"]));
+    assert_eq!(version.trim(), format!("ratecard {}", ratecard::VERSION));
+}

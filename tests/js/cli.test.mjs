@@ -1,0 +1,81 @@
+// The native `ratecard` binary against the wasm build: every shared fixture that a CLI command
+// can express runs through both, and the outputs must be the same bytes.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { call } from '../../pkg/ratecard.js';
+import '../../js/node.js'; // instantiates the module
+import { loadCases, runCase } from './fixtures.mjs';
+
+const binary = new URL('../../target/debug/ratecard', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'ratecard-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+function file(value) {
+  const path = join(dir, `${files++}.json`);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+
+/** The CLI arguments for a fixture case, and its --format json; null when no command expresses it. */
+function command(c) {
+  const a = JSON.parse(c.args);
+  const only = (...keys) => Object.keys(a).every((k) => keys.includes(k));
+  switch (c.call) {
+    case 'validateCatalog': return ['validate', '--format', 'json', file(a.catalog)];
+    case 'quote': return ['quote', file(a.catalog), file(a.order)];
+    case 'verifyQuote': return ['verify', '--format', 'json', file(a.catalog), file(a.order), file(a.quote)];
+    case 'publicCatalog': return ['public', file(a.catalog)];
+    case 'planMargins': {
+      if (!only('catalog', 'planType', 'instances') || !/^\d+$/.test(String(a.instances ?? 1))) return null;
+      return ['margins', '--format', 'json', '--instances', String(a.instances ?? 1), file(a.catalog), a.planType];
+    }
+    case 'priceMatrix': {
+      const o = a.options ?? {};
+      if (!only('catalog', 'options') || Object.keys(o).some((k) => !['plan', 'currency', 'region', 'phase'].includes(k))) return null;
+      return ['matrix', '--format', 'json', ...Object.entries(o).flatMap(([k, v]) => [`--${k}`, v]), file(a.catalog)];
+    }
+    case 'priceTiers': {
+      // The CLI passes the quantity as text; a JSON number would be checked differently.
+      if (typeof a.quantity !== 'string') return null;
+      return ['tiers', '--format', 'json', ...(a.currency ? ['--currency', a.currency] : []), file(a.table), '--', a.quantity];
+    }
+    default: return null;
+  }
+}
+
+test('the binary is built (cargo test builds it)', () => {
+  assert.ok(existsSync(binary), `${binary} is missing: run cargo build -p ratecard-cli`);
+});
+
+let compared = 0;
+for (const c of loadCases()) {
+  const args = command(c);
+  if (!args) continue;
+  compared++;
+  test(`cli ${c.name}`, () => {
+    const wasm = runCase(call, c);
+    const cli = spawnSync(binary, args, { encoding: 'utf8' });
+    assert.equal(cli.signal, null);
+    if (wasm.ok && c.call !== 'verifyQuote' && c.call !== 'validateCatalog') {
+      assert.equal(cli.status, 0, cli.stderr);
+    }
+    if (wasm.ok) {
+      assert.equal(cli.stdout, `${wasm.output}\n`);
+    } else {
+      // Errors go to stderr as lines; every code the wasm build reported is there.
+      assert.equal(cli.status, 1, cli.stderr);
+      for (const p of JSON.parse(wasm.output).problems.filter((p) => p.code !== 'INVALID_CATALOG')) {
+        assert.ok(cli.stderr.includes(p.code), `${p.code} missing from ${cli.stderr}`);
+      }
+    }
+  });
+}
+
+test('most fixtures have a CLI command', () => {
+  assert.ok(compared >= 25, `only ${compared} fixtures compared`);
+});
