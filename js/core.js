@@ -1,7 +1,7 @@
 // The JavaScript API of ratecard, shared by the Node and browser entries.
 // Arguments cross into WebAssembly as JSON text and results come back as JSON text: one parser
 // and one writer in Rust for every runtime, so a browser and a server get the same bytes.
-import { LoadedCatalog, call as rawCall } from '../pkg/ratecard.js';
+import { LoadedCatalog, LoadedTierTable, call as rawCall } from '../pkg/ratecard.js';
 import { state } from './state.js';
 
 /** An error from ratecard: a stable `code`, the JSON `path` of what was wrong, every `problems`. */
@@ -148,6 +148,16 @@ export class Catalog {
     return this.#call('publicCatalog', {});
   }
 
+  /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
+  quoteMany(orders) {
+    return this.#call('quoteMany', { orders });
+  }
+
+  /** Many verifications in one call (`checks`: `[{ order, quote }]`): each `{ ok, differences }` or `{ error }`. */
+  verifyMany(checks) {
+    return this.#call('verifyMany', { checks });
+  }
+
   /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */
   free() {
     this.#inner.free();
@@ -158,4 +168,50 @@ export class Catalog {
 export function loadCatalog(catalog) {
   const text = typeof catalog === 'string' ? catalog : encode(catalog);
   return new Catalog(guarded(() => new LoadedCatalog(text)));
+}
+
+/** A quantity as decimal text: strings pass, safe integers are written out, anything else is refused. */
+function quantityText(q, path) {
+  if (typeof q === 'string') return q;
+  if (Number.isSafeInteger(q)) return String(q);
+  const what = typeof q === 'number' ? `the number ${q} is not an exact integer: write it as a string` : `expected a decimal string, found ${typeof q}`;
+  throw new RatecardError(typeof q === 'number' ? 'INEXACT_NUMBER' : 'INVALID_TYPE', path, what);
+}
+
+/** A tier table parsed and validated once, for prices on every keystroke and in batches. */
+export class TierPricer {
+  #inner;
+
+  /** Use loadTierTable(). */
+  constructor(inner) {
+    this.#inner = inner;
+  }
+
+  /** The price of `quantity`, explained tier by tier (what priceTiers returns). */
+  price(quantity) {
+    return JSON.parse(guarded(() => this.#inner.price(quantityText(quantity, 'quantity'))));
+  }
+
+  /** Just the amount of `quantity`: a decimal string, rounded when the table has a currency. */
+  amount(quantity) {
+    return guarded(() => this.#inner.amount(quantityText(quantity, 'quantity')));
+  }
+
+  /** The amounts of many quantities in one call. */
+  amounts(quantities) {
+    if (quantities.length === 0) return [];
+    const text = quantities.map((q, i) => quantityText(q, `quantities[${i}]`)).join('\n');
+    return guarded(() => this.#inner.amounts(text)).split('\n');
+  }
+
+  /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */
+  free() {
+    this.#inner.free();
+  }
+}
+
+/** Loads a tier table once; `currency` (ISO 4217) rounds amounts to its minor unit. */
+export function loadTierTable(table, currency) {
+  const text = typeof table === 'string' ? table : encode(table);
+  return new TierPricer(guarded(() => new LoadedTierTable(text, currency ?? undefined)));
 }

@@ -283,9 +283,28 @@ export class Catalog {
   partnerMargins(partner: string, instances?: Record<string, number>): PartnerMargins;
   checkAssignment(request: AssignmentRequest): AssignmentCheck;
   publicCatalog(): CatalogDocument;
+  /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
+  quoteMany(orders: OrderDocument[]): (Quote | { error: Problem & { problems: Problem[] } })[];
+  /** Many verifications in one call. */
+  verifyMany(checks: { order: OrderDocument; quote: unknown }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
   /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }
 
 /** Parses and validates a catalog once (a document, or its JSON text); throws INVALID_CATALOG. */
 export function loadCatalog(catalog: CatalogDocument | string): Catalog;
+
+/** A tier table parsed and validated once (see loadTierTable). */
+export class TierPricer {
+  private constructor();
+  /** The price explained tier by tier. */
+  price(quantity: Quantity): TierPrice;
+  /** Just the amount: rounded when the table was loaded with a currency, exact otherwise. */
+  amount(quantity: Quantity): Decimal;
+  /** The amounts of many quantities in one call. */
+  amounts(quantities: Quantity[]): Decimal[];
+  free(): void;
+}
+
+/** Loads a tier table once for many prices; `currency` (ISO 4217) rounds amounts to its minor unit. */
+export function loadTierTable(table: TierTable | string, currency?: string): TierPricer;

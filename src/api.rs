@@ -13,10 +13,11 @@ use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num};
 use crate::error::{join_path, Code, Error, Problem};
 use crate::json::{self, ObjectBuilder, Value};
-use crate::money::{Currency, Rounding};
+use crate::money::{Currency, Money, Rounding};
 use crate::partners::Environment;
 use crate::quote::{differences_value, price_matrix, quote, verify_quote, MatrixOptions, Order};
 use crate::tiers::{TierTable, TABLE_FIELDS};
+use rust_decimal::Decimal;
 
 /// Largest JSON input accepted by [`call`], in bytes (16 MiB).
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
@@ -39,6 +40,8 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("partnerMargins", &["catalog", "partner", "instances?"]),
     ("checkAssignment", &["catalog", "request"]),
     ("publicCatalog", &["catalog"]),
+    ("quoteMany", &["catalog", "orders"]),
+    ("verifyMany", &["catalog", "checks"]),
 ];
 
 enum Run {
@@ -58,6 +61,18 @@ fn operation(op: &str) -> Option<Run> {
         "partnerMargins" => Run::WithCatalog(partner_margins),
         "checkAssignment" => Run::WithCatalog(check_assignment),
         "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view())),
+        "quoteMany" => {
+            Run::WithCatalog(|c, a| each(a.get("orders"), "orders", |order| quote_value(c, order)))
+        }
+        "verifyMany" => Run::WithCatalog(|c, a| {
+            each(a.get("checks"), "checks", |check| {
+                let mut d = Decoder::new();
+                d.object(check, "", &["order", "quote"]);
+                d.finish(Some(()))?;
+                let field = |k| check.get(k).unwrap_or(&Value::Null);
+                verify_with(c, field("order"), field("quote"))
+            })
+        }),
         _ => return None,
     })
 }
@@ -181,10 +196,14 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
     json::parse(text)
 }
 
-/// Prices an order with a loaded catalog: the quote as JSON.
+/// Prices an order with a loaded catalog: the quote as JSON (error paths start with `order`).
 pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<Value, Error> {
-    let order = Order::from_value(catalog, order).map_err(|e| e.within("order"))?;
-    quote(catalog, &order).map_err(|e| e.within("order"))?.to_value()
+    quote_value(catalog, order).map_err(|e| e.within("order"))
+}
+
+/// Prices an order: the quote as JSON, error paths relative to the order.
+fn quote_value(catalog: &Catalog, order: &Value) -> Result<Value, Error> {
+    quote(catalog, &Order::from_value(catalog, order)?)?.to_value()
 }
 
 /// The price matrix with a loaded catalog.
@@ -203,29 +222,136 @@ pub(crate) fn verify_with(catalog: &Catalog, order: &Value, received: &Value) ->
     Ok(differences_value(&diffs))
 }
 
+/// Runs `f` on every item of the array `list` (argument `name`): its result, or `{"error": ...}`
+/// with the item's problems, so that one bad item does not hide the answers for the others.
+fn each(list: &Value, name: &str, f: impl Fn(&Value) -> Result<Value, Error>) -> Result<Value, Error> {
+    let Value::Array(items) = list else {
+        return Err(Error::new(Code::InvalidType, name, format!("expected an array, found {}", list.kind())));
+    };
+    let answer = |(i, item)| {
+        f(item).unwrap_or_else(|e| {
+            ObjectBuilder::new().put("error", e.within(&format!("{name}[{i}]")).to_value()).build()
+        })
+    };
+    Ok(Value::Array(items.iter().enumerate().map(answer).collect()))
+}
+
 fn price_tiers(a: &Args<'_>) -> Result<Value, Error> {
     let mut d = Decoder::new();
-    let table =
-        d.object(a.get("table"), "table", &TABLE_FIELDS).and_then(|o| TierTable::decode(&mut d, &o, false));
+    let pricer = TablePricer::decode(&mut d, a.get("table"), a.get("currency"));
     let quantity = d.decimal(a.get("quantity"), "quantity", Num::Quantity);
-    let currency = match a.get("currency") {
-        Value::Null => Some(None),
-        v => d.string(v, "currency").and_then(|code| match Currency::iso(code) {
-            Some(c) => Some(Some(c)),
-            None => {
-                d.problem(
-                    Code::UnknownCurrency,
-                    "currency",
-                    format!("\"{code}\" is not an ISO 4217 currency code"),
-                );
-                None
+    let (pricer, quantity) = d.finish(pricer.zip(quantity))?;
+    pricer.price_value(quantity)
+}
+
+/// A tier table loaded once, with an optional currency, for many prices: what an order form
+/// uses on every keystroke, and what `priceTiers` runs once.
+///
+/// # Example
+/// ```
+/// let storage = ratecard::api::TablePricer::from_json(
+///     r#"{"mode":"graduated","tiers":[{"upTo":"100","unitPrice":"0.10"},{"upTo":null,"unitPrice":"0.08"}]}"#,
+///     Some("USD"),
+/// ).unwrap();
+/// assert_eq!(storage.amount("250").unwrap(), "22.00");
+/// assert_eq!(storage.amounts("0\n100\n250").unwrap(), "0.00\n10.00\n22.00");
+/// ```
+#[derive(Debug, Clone)]
+pub struct TablePricer {
+    table: TierTable,
+    currency: Option<Currency>,
+}
+
+impl TablePricer {
+    /// Loads a tier table (JSON text) and an optional ISO 4217 currency to round to.
+    ///
+    /// # Errors
+    /// Every problem of the table (paths start with `table`), `UNKNOWN_CURRENCY` at `currency`.
+    pub fn from_json(table: &str, currency: Option<&str>) -> Result<TablePricer, Error> {
+        let table = parse_input(table).map_err(|e| e.within("table"))?;
+        let currency = currency.map_or(Value::Null, Value::str);
+        let mut d = Decoder::new();
+        let pricer = TablePricer::decode(&mut d, &table, &currency);
+        d.finish(pricer)
+    }
+
+    fn decode(d: &mut Decoder, table: &Value, currency: &Value) -> Option<TablePricer> {
+        let table = d.object(table, "table", &TABLE_FIELDS).and_then(|o| TierTable::decode(d, &o, false));
+        let currency = match currency {
+            Value::Null => Some(None),
+            v => d.string(v, "currency").and_then(|code| match Currency::iso(code) {
+                Some(c) => Some(Some(c)),
+                None => {
+                    d.problem(
+                        Code::UnknownCurrency,
+                        "currency",
+                        format!("\"{code}\" is not an ISO 4217 currency code"),
+                    );
+                    None
+                }
+            }),
+        };
+        Some(TablePricer { table: table?, currency: currency? })
+    }
+
+    fn price_value(&self, quantity: Decimal) -> Result<Value, Error> {
+        let price = self.table.price(quantity).map_err(|e| e.within("quantity"))?;
+        price.to_value(self.currency.as_ref().map(|c| (c, Rounding::HalfUp)))
+    }
+
+    /// The price of `quantity` (decimal text) explained tier by tier, as JSON: what
+    /// `priceTiers` returns.
+    ///
+    /// # Errors
+    /// `INVALID_DECIMAL`, `NEGATIVE_QUANTITY`, `QUANTITY_ABOVE_LAST_TIER`, `OVERFLOW` at `quantity`.
+    pub fn price(&self, quantity: &str) -> Result<String, Error> {
+        Ok(self.price_value(quantity_text(quantity, "quantity")?)?.to_json())
+    }
+
+    /// Just the amount for `quantity` (decimal text): rounded to the currency when there is
+    /// one, exact otherwise.
+    ///
+    /// # Errors
+    /// As [`TablePricer::price`].
+    pub fn amount(&self, quantity: &str) -> Result<String, Error> {
+        self.amount_at(quantity, "quantity")
+    }
+
+    /// The amounts for many quantities in one call: quantities and amounts separated by `\n`.
+    ///
+    /// # Errors
+    /// As [`TablePricer::price`], at `quantities[i]`; `INPUT_TOO_LARGE` past [`MAX_INPUT_BYTES`].
+    pub fn amounts(&self, quantities: &str) -> Result<String, Error> {
+        if quantities.len() > MAX_INPUT_BYTES {
+            return Err(Error::new(
+                Code::InputTooLarge,
+                "quantities",
+                format!("more than {MAX_INPUT_BYTES} bytes"),
+            ));
+        }
+        let mut out = String::with_capacity(quantities.len() + quantities.len() / 2);
+        for (i, q) in quantities.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
             }
-        }),
-    };
-    let (table, quantity, currency) =
-        d.finish(table.zip(quantity).zip(currency).map(|((t, q), c)| (t, q, c)))?;
-    let price = table.price(quantity).map_err(|e| e.within("quantity"))?;
-    price.to_value(currency.as_ref().map(|c| (c, Rounding::HalfUp)))
+            out.push_str(&self.amount_at(q, &format!("quantities[{i}]"))?);
+        }
+        Ok(out)
+    }
+
+    fn amount_at(&self, quantity: &str, path: &str) -> Result<String, Error> {
+        let q = quantity_text(quantity, path)?;
+        let exact = self.table.price(q).map_err(|e| e.within(path))?.amount;
+        Ok(match &self.currency {
+            Some(c) => Money::round(exact, c, Rounding::HalfUp).map_err(|e| e.within(path))?.amount_text(),
+            None => crate::tiers::plain(exact),
+        })
+    }
+}
+
+/// A quantity written as decimal text.
+fn quantity_text(text: &str, path: &str) -> Result<Decimal, Error> {
+    crate::decode::parse_decimal(text).map_err(|(code, message)| Error::new(code, path, message))
 }
 
 fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
@@ -248,7 +374,7 @@ fn partner_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
             let mut counts = BTreeMap::new();
             for (id, n) in members {
                 if let Some(count) = d.whole(n, &join_path("instances", id)) {
-                    counts.insert(id.clone(), count);
+                    counts.insert(id.to_string(), count);
                 }
             }
             (counts.len() == members.len()).then_some(counts)
@@ -318,8 +444,8 @@ mod tests {
             got,
             [
                 (Code::InexactNumber, "table.tiers[0].unitPrice"),
-                (Code::InexactNumber, "quantity"),
-                (Code::UnknownCurrency, "currency")
+                (Code::UnknownCurrency, "currency"),
+                (Code::InexactNumber, "quantity")
             ]
         );
     }

@@ -20,7 +20,7 @@ pub(crate) struct Decoder {
 
 /// An object being decoded: its members and its path.
 pub(crate) struct Obj<'a> {
-    members: &'a [(String, Value)],
+    members: &'a [(crate::json::Key, Value)],
     path: String,
 }
 
@@ -80,7 +80,7 @@ impl Decoder {
             return None;
         };
         for (k, _) in members {
-            if !known.contains(&k.as_str()) {
+            if !known.contains(&k.as_ref()) {
                 let hint = known
                     .iter()
                     .find(|n| n.eq_ignore_ascii_case(k))

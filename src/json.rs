@@ -6,7 +6,12 @@
 //! every problem reported at once with its path, unknown and duplicated keys rejected, and
 //! numbers kept as their literal text so that no binary float ever touches a price.
 
+use std::borrow::Cow;
+
 use crate::error::{Code, Error};
+
+/// An object key: borrowed for the fixed keys of outputs (no allocation), owned when parsed.
+pub type Key = Cow<'static, str>;
 
 /// Deepest nesting of arrays and objects the parser accepts.
 pub const MAX_DEPTH: usize = 64;
@@ -25,7 +30,7 @@ pub enum Value {
     /// An array.
     Array(Vec<Value>),
     /// An object; members in document order, keys unique.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Key, Value)>),
 }
 
 impl Value {
@@ -56,7 +61,7 @@ impl Value {
 
     /// Serializes to compact JSON, byte for byte what `JSON.stringify` gives for the same value.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(256);
         write_value(self, &mut out);
         out
     }
@@ -68,7 +73,7 @@ impl Value {
 /// `INVALID_JSON` with the byte offset for malformed text, `JSON_TOO_DEEP` past
 /// [`MAX_DEPTH`] levels, `DUPLICATE_KEY` when an object names a key twice.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { bytes: text.as_bytes(), pos: 0, path: Vec::new() };
+    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -81,24 +86,21 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
-    /// Path of the value being parsed, for DUPLICATE_KEY and JSON_TOO_DEEP messages.
-    path: Vec<String>,
+}
+
+/// Puts the segment of the value being unwound in front of the path of a DUPLICATE_KEY or
+/// JSON_TOO_DEEP error. Paths are built only on the way out of an error, so parsing valid
+/// JSON allocates nothing for them. (INVALID_JSON errors give a byte offset instead.)
+fn within_segment(e: Error, segment: impl FnOnce() -> String) -> Error {
+    match e.code() {
+        Code::DuplicateKey | Code::JsonTooDeep => e.within(&segment()),
+        _ => e,
+    }
 }
 
 impl Parser<'_> {
     fn fail(&self, what: &str) -> Error {
         Error::new(Code::InvalidJson, "", format!("invalid JSON at byte {}: {what}", self.pos))
-    }
-
-    fn path_text(&self) -> String {
-        let mut s = String::new();
-        for seg in &self.path {
-            if !seg.starts_with('[') && !s.is_empty() {
-                s.push('.');
-            }
-            s.push_str(seg);
-        }
-        s
     }
 
     fn skip_ws(&mut self) {
@@ -133,11 +135,9 @@ impl Parser<'_> {
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'"') => Ok(Value::String(self.string()?)),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b'[' | b'{') if depth >= MAX_DEPTH => Err(Error::new(
-                Code::JsonTooDeep,
-                self.path_text(),
-                format!("JSON nested deeper than {MAX_DEPTH} levels"),
-            )),
+            Some(b'[' | b'{') if depth >= MAX_DEPTH => {
+                Err(Error::new(Code::JsonTooDeep, "", format!("JSON nested deeper than {MAX_DEPTH} levels")))
+            }
             Some(b'[') => self.array(depth),
             Some(b'{') => self.object(depth),
             Some(_) => Err(self.fail("expected a JSON value")),
@@ -152,10 +152,9 @@ impl Parser<'_> {
             return Ok(Value::Array(items));
         }
         loop {
-            self.path.push(format!("[{}]", items.len()));
             self.skip_ws();
-            let item = self.value(depth + 1)?;
-            self.path.pop();
+            let item =
+                self.value(depth + 1).map_err(|e| within_segment(e, || format!("[{}]", items.len())))?;
             items.push(item);
             self.skip_ws();
             if self.eat(b']') {
@@ -169,7 +168,7 @@ impl Parser<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Value, Error> {
         self.pos += 1;
-        let mut members: Vec<(String, Value)> = Vec::new();
+        let mut members: Vec<(Key, Value)> = Vec::new();
         self.skip_ws();
         if self.eat(b'}') {
             return Ok(Value::Object(members));
@@ -180,22 +179,17 @@ impl Parser<'_> {
                 return Err(self.fail("expected a string key"));
             }
             let key = self.string()?;
-            self.path.push(key.clone());
             if members.iter().any(|(k, _)| *k == key) {
-                return Err(Error::new(
-                    Code::DuplicateKey,
-                    self.path_text(),
-                    format!("the key \"{key}\" appears twice in one object"),
-                ));
+                let message = format!("the key \"{key}\" appears twice in one object");
+                return Err(Error::new(Code::DuplicateKey, key, message));
             }
             self.skip_ws();
             if !self.eat(b':') {
                 return Err(self.fail("expected ':'"));
             }
             self.skip_ws();
-            let value = self.value(depth + 1)?;
-            self.path.pop();
-            members.push((key, value));
+            let value = self.value(depth + 1).map_err(|e| within_segment(e, || key.clone()))?;
+            members.push((Cow::Owned(key), value));
             self.skip_ws();
             if self.eat(b'}') {
                 return Ok(Value::Object(members));
@@ -343,6 +337,12 @@ fn write_value(v: &Value, out: &mut String) {
 /// Escapes exactly as `JSON.stringify` does, so output is byte-identical across runtimes.
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
+    // Most strings need no escape: copy them whole.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -366,14 +366,14 @@ fn write_string(s: &str, out: &mut String) {
 
 /// Builds output objects in a fixed member order.
 #[derive(Default)]
-pub(crate) struct ObjectBuilder(Vec<(String, Value)>);
+pub(crate) struct ObjectBuilder(Vec<(Key, Value)>);
 
 impl ObjectBuilder {
     pub(crate) fn new() -> Self {
-        Self::default()
+        ObjectBuilder(Vec::with_capacity(8))
     }
-    pub(crate) fn put(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.0.push((key.to_string(), value.into()));
+    pub(crate) fn put(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.0.push((Cow::Borrowed(key), value.into()));
         self
     }
     pub(crate) fn build(self) -> Value {

@@ -197,6 +197,16 @@ impl Money {
     pub fn minor_units(&self) -> i128 {
         self.amount.mantissa()
     }
+
+    /// The amount as JSON text (`"12.50"`).
+    pub(crate) fn amount_text(&self) -> String {
+        decimal_text(self.amount)
+    }
+
+    /// The integer minor units as JSON text (`"1250"`).
+    pub(crate) fn minor_text(&self) -> String {
+        decimal_text(Decimal::from_i128_with_scale(self.amount.mantissa(), 0))
+    }
 }
 
 impl fmt::Display for Money {
@@ -212,7 +222,42 @@ pub(crate) fn exact_text(d: Decimal, places: u32) -> String {
     if n.scale() < places {
         n.rescale(places);
     }
-    n.to_string()
+    decimal_text(n)
+}
+
+/// `d` as text, exactly as its `Display` writes it (`-0.050`, `12`), without the formatting
+/// machinery: output is written a hundred times per quote, and this is several times faster.
+pub(crate) fn decimal_text(d: Decimal) -> String {
+    let mut digits = [0u8; 40];
+    let mut start = digits.len();
+    let mut rest = d.mantissa().unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let scale = d.scale() as usize;
+    // Leading zeros so that there is a digit before the point: 5 at scale 3 is 0.005.
+    while digits.len() - start <= scale {
+        start -= 1;
+        digits[start] = b'0';
+    }
+    let digits = &digits[start..];
+    let point = digits.len() - scale;
+    let mut out = String::with_capacity(digits.len() + 2);
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[..point]).unwrap_or_default());
+    if scale > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&digits[point..]).unwrap_or_default());
+    }
+    out
 }
 
 pub(crate) fn overflow(what: &str) -> Error {
@@ -256,6 +301,33 @@ pub(crate) mod checked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_text_writes_what_display_writes() {
+        let cases = [
+            "0",
+            "-0.00",
+            "0.005",
+            "-0.005",
+            "12",
+            "12.50",
+            "79228162514264337593543950335",
+            "-0.0000000000000000000000000001",
+            "1000000",
+        ];
+        for c in cases {
+            let v: Decimal = c.parse().unwrap();
+            assert_eq!(decimal_text(v), v.to_string(), "{c}");
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = Decimal::from_i128_with_scale(i128::from(x as i64) * i128::from(x >> 40), i % 29);
+            assert_eq!(decimal_text(v), v.to_string());
+        }
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()

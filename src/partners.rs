@@ -1026,7 +1026,7 @@ impl Catalog {
             Value::Object(fields) => Value::Object(
                 fields
                     .iter()
-                    .filter(|(k, _)| !["owner", "parent", "grantedTo"].contains(&k.as_str()))
+                    .filter(|(k, _)| !["owner", "parent", "grantedTo"].contains(&k.as_ref()))
                     .cloned()
                     .collect(),
             ),
@@ -1035,7 +1035,7 @@ impl Catalog {
         let members = members
             .iter()
             .filter(|(k, _)| k != "partners")
-            .map(|(k, v)| match (k.as_str(), v) {
+            .map(|(k, v)| match (k.as_ref(), v) {
                 ("planTypes", Value::Array(types)) => {
                     let retail = types.iter().filter(|t| match t.get("id") {
                         Some(Value::String(id)) => !self.partners.is_parent(id),

@@ -519,9 +519,8 @@ impl Quote {
     /// `OVERFLOW` when the total exceeds the decimal range.
     pub fn to_value(&self) -> Result<Value, Error> {
         let places = self.currency.exponent();
-        let money = |b: ObjectBuilder, m: &Money| {
-            b.put("amount", m.amount().to_string()).put("amountMinor", m.minor_units().to_string())
-        };
+        let money =
+            |b: ObjectBuilder, m: &Money| b.put("amount", m.amount_text()).put("amountMinor", m.minor_text());
         let lines: Vec<Value> =
             self.lines.iter().enumerate().map(|(i, l)| l.to_value(i, places, money)).collect();
         let mut hourly = Decimal::ZERO;
@@ -776,7 +775,7 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
                             .put("unitPrice", plain(line.unit_price))
                             .put("hourly", exact_text(line.hourly, places))
                             .put("monthly", exact_text(line.monthly, places))
-                            .put("amount", line.amount.amount().to_string())
+                            .put("amount", line.amount.amount_text())
                             .build(),
                     );
                 }

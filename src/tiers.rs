@@ -366,7 +366,7 @@ fn check_tiers(d: &mut Decoder, path: &str, tiers: &[Tier], check_prices: bool) 
 
 /// Formats an exact quantity or price: as given, trailing zeros removed.
 pub(crate) fn plain(d: Decimal) -> String {
-    d.normalize().to_string()
+    crate::money::decimal_text(d.normalize())
 }
 
 impl TierLine {
@@ -400,8 +400,8 @@ impl TierPrice {
             Some((c, rounding)) => {
                 let money = Money::round(self.amount, c, rounding)?;
                 out.put("currency", c.code())
-                    .put("amount", money.amount().to_string())
-                    .put("amountMinor", money.minor_units().to_string())
+                    .put("amount", money.amount_text())
+                    .put("amountMinor", money.minor_text())
                     .put("exactAmount", exact_text(self.amount, places))
                     .put("lines", lines)
                     .build()

@@ -47,3 +47,58 @@ impl LoadedCatalog {
         api::call_loaded(&self.catalog, op, args).map_err(thrown)
     }
 }
+
+/// A tier table loaded once for many prices (see [`crate::api::TablePricer`]).
+#[wasm_bindgen]
+pub struct LoadedTierTable {
+    pricer: api::TablePricer,
+}
+
+#[wasm_bindgen]
+impl LoadedTierTable {
+    /// Parses and validates a tier table's JSON text, with an optional currency to round to.
+    #[wasm_bindgen(constructor)]
+    pub fn new(table: &str, currency: Option<String>) -> Result<LoadedTierTable, String> {
+        let pricer = api::TablePricer::from_json(table, currency.as_deref()).map_err(thrown)?;
+        Ok(LoadedTierTable { pricer })
+    }
+
+    /// The explained price of a quantity (decimal text) as JSON text.
+    pub fn price(&self, quantity: &str) -> Result<String, String> {
+        self.pricer.price(quantity).map_err(thrown)
+    }
+
+    /// The amount of a quantity (decimal text).
+    pub fn amount(&self, quantity: &str) -> Result<String, String> {
+        self.pricer.amount(quantity).map_err(thrown)
+    }
+
+    /// The amounts of `\n`-separated quantities, `\n`-separated.
+    pub fn amounts(&self, quantities: &str) -> Result<String, String> {
+        self.pricer.amounts(quantities).map_err(thrown)
+    }
+}
+
+/// Compute-only loops for `npm run bench` (cargo feature `bench`): the same work as the API
+/// calls, repeated `n` times inside the module, so that engine cost and boundary cost can be
+/// told apart. Each returns the length of the last output, so the work cannot be skipped.
+#[cfg(feature = "bench")]
+#[wasm_bindgen]
+pub fn bench_quote(catalog: &LoadedCatalog, args: &str, n: u32) -> usize {
+    let mut len = 0;
+    for _ in 0..n {
+        len = api::call_loaded(&catalog.catalog, "quote", args).map_or(0, |s| s.len());
+    }
+    len
+}
+
+/// See [`bench_quote`]: `n` tier amounts of one quantity on a loaded table.
+#[cfg(feature = "bench")]
+#[wasm_bindgen]
+pub fn bench_amount(table: &LoadedTierTable, quantity: &str, n: u32) -> usize {
+    let mut len = 0;
+    for _ in 0..n {
+        len = table.pricer.amount(quantity).map_or(0, |s| s.len());
+    }
+    len
+}

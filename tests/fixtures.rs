@@ -121,7 +121,7 @@ fn write_native_outputs_for_the_js_runtimes() {
         for (name, (ok, out)) in run_suite(suite, text) {
             let entry =
                 Value::Object(vec![("ok".into(), Value::Bool(ok)), ("output".into(), Value::String(out))]);
-            all.push((name, entry));
+            all.push((name.into(), entry));
         }
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixture-out");

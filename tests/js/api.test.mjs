@@ -79,3 +79,45 @@ test('loading a broken catalog throws INVALID_CATALOG with every problem', async
   assert.equal(validateCatalog(broken).errors.length, 3);
   assert.throws(() => loadCatalog('{"defaultCurrency":'), { code: 'INVALID_JSON', path: 'catalog' });
 });
+
+test('a loaded tier table prices one quantity or many in one call, like priceTiers', async () => {
+  const { loadTierTable } = await import('../../js/node.js');
+  const t = loadTierTable(storage, 'USD');
+  try {
+    assert.equal(t.amount('250'), '22.00');
+    assert.equal(t.amount(100), '10.00');
+    assert.deepEqual(t.price('250'), priceTiers(storage, '250', 'USD'));
+    const qs = ['0', '99.995', '100', '100.5', '1000000'];
+    assert.deepEqual(t.amounts(qs), qs.map((q) => priceTiers(storage, q, 'USD').amount));
+    assert.deepEqual(t.amounts([]), []);
+    assert.throws(() => t.amounts(['1', '-2']), { code: 'NEGATIVE_QUANTITY', path: 'quantities[1]' });
+    assert.throws(() => t.amounts(['1', 0.5]), { code: 'INEXACT_NUMBER', path: 'quantities[1]' });
+    assert.throws(() => t.amount('1e3'), { code: 'INVALID_DECIMAL', path: 'quantity' });
+    assert.equal(loadTierTable(storage).amount('250'), '22', 'exact without a currency');
+  } finally {
+    t.free();
+  }
+  assert.throws(() => loadTierTable({ tiers: [] }, 'XXY'), (e) => {
+    assert.deepEqual(e.problems.map((p) => `${p.code} ${p.path}`), ['EMPTY_TIERS table.tiers', 'UNKNOWN_CURRENCY currency']);
+    return true;
+  });
+});
+
+test('batch quotes and verifications answer each item, errors included', async () => {
+  const { loadCatalog } = await import('../../js/node.js');
+  const demo = JSON.parse((await import('node:fs')).readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const c = loadCatalog(demo);
+  const order = { at: '2027-01-01T00:00:00Z', customer: { region: 'us-east', billingStart: '2026-11-01' }, lines: [{ product: 'medium', quantity: 1 }] };
+  const bad = { ...order, lines: [{ product: 'mediun', quantity: 1 }] };
+  const [q, e] = c.quoteMany([order, bad]);
+  assert.deepEqual(q, c.quote(order));
+  assert.equal(e.error.code, 'UNKNOWN_PRODUCT');
+  assert.equal(e.error.path, 'orders[1].lines[0].product');
+  const tampered = structuredClone(q);
+  tampered.totals[0].amount = '1.00';
+  const checks = c.verifyMany([{ order, quote: q }, { order, quote: tampered }, { order: bad, quote: q }, { order, qoute: q }]);
+  assert.deepEqual(checks.map((r) => r.ok ?? `${r.error.code} ${r.error.path}`),
+    [true, false, 'UNKNOWN_PRODUCT checks[2].order.lines[0].product', 'UNKNOWN_FIELD checks[3].qoute']);
+  assert.throws(() => c.quoteMany({}), { code: 'INVALID_TYPE', path: 'orders' });
+  c.free();
+});
