@@ -124,6 +124,12 @@ export class Catalog {
     return this.#call('quote', { order });
   }
 
+  /** Text in, text out, for servers that hold JSON already: `op` is any operation that takes a
+   *  catalog ("quote", "verifyQuote", ...) and `argsJson` its other arguments as JSON text. */
+  callJson(op, argsJson) {
+    return guarded(() => this.#inner.call(op, argsJson));
+  }
+
   priceMatrix(options) {
     return this.#call('priceMatrix', { options });
   }

@@ -284,6 +284,8 @@ export class Catalog {
   checkAssignment(request: AssignmentRequest): AssignmentCheck;
   publicCatalog(): CatalogDocument;
   /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
+  /** Text in, text out: any operation that takes a catalog, with its other arguments as JSON text. */
+  callJson(op: string, argsJson: string): string;
   quoteMany(orders: OrderDocument[]): (Quote | { error: Problem & { problems: Problem[] } })[];
   /** Many verifications in one call. */
   verifyMany(checks: { order: OrderDocument; quote: unknown }[]): (Verification | { error: Problem & { problems: Problem[] } })[];

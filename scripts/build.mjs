@@ -1,7 +1,7 @@
 // npm run build: Rust -> wasm32 -> wasm-bindgen -> wasm-opt -> load test -> size report.
 // Fails when the optimised module does not load or is over the size budget.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { root, run, setupBuild } from './setup.mjs';
@@ -18,17 +18,20 @@ const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 
+/** cargo -> wasm-bindgen -> wasm-opt into `outDir`; `extra` are more cargo arguments. */
+export function compileWasm(outDir, extra = []) {
+  run('cargo', ['build', '-p', 'ratecard', '--lib', '--release', '--target', 'wasm32-unknown-unknown', ...extra]);
+  rmSync(outDir, { recursive: true, force: true });
+  run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', outDir, '--out-name', 'ratecard',
+    join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')]);
+  const wasm = join(outDir, 'ratecard_bg.wasm');
+  run(wasmOpt, ['-O3', ...features, wasm, '-o', wasm]);
+}
+
 export function build() {
   setupBuild();
-  run('cargo', ['build', '-p', 'ratecard', '--lib', '--release', '--target', 'wasm32-unknown-unknown']);
-  rmSync(pkg, { recursive: true, force: true });
-  run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', pkg, '--out-name', 'ratecard',
-    join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')]);
-  const wasm = join(pkg, 'ratecard_bg.wasm');
-  copyFileSync(wasm, `${wasm}.unoptimized`);
-  run(wasmOpt, ['-O3', ...features, wasm, '-o', wasm]);
+  compileWasm(pkg);
   loadTest();
-  rmSync(`${wasm}.unoptimized`);
   // Types come from the hand-written js/ratecard.d.ts; the generated ones describe internals.
   for (const f of ['ratecard.d.ts', 'ratecard_bg.wasm.d.ts']) rmSync(join(pkg, f), { force: true });
   writeFileSync(join(pkg, '.gitignore'), '*\n');

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num};
 use crate::error::{join_path, Code, Error, Problem};
-use crate::json::{self, ObjectBuilder, Value};
+use crate::json::{self, ObjectBuilder, Value, Writer};
 use crate::money::{Currency, Money, Rounding};
 use crate::partners::Environment;
 use crate::quote::{differences_value, price_matrix, quote, verify_quote, MatrixOptions, Order};
@@ -22,10 +22,10 @@ use rust_decimal::Decimal;
 /// Largest JSON input accepted by [`call`], in bytes (16 MiB).
 pub const MAX_INPUT_BYTES: usize = 16 << 20;
 
-/// An operation that needs no catalog, or validates one without failing on it.
-type Operation = fn(&Args<'_>) -> Result<Value, Error>;
+/// An operation that needs no catalog, or validates one without failing on it: JSON text out.
+type Operation = fn(&Args<'_>) -> Result<String, Error>;
 /// An operation on a loaded catalog (its `catalog` argument, or a [`call_loaded`] catalog).
-type CatalogOperation = fn(&Catalog, &Args<'_>) -> Result<Value, Error>;
+type CatalogOperation = fn(&Catalog, &Args<'_>) -> Result<String, Error>;
 
 /// The operations [`call`] knows, with their arguments (`?` marks an optional one). Those with
 /// a `catalog` argument also run on a loaded catalog through [`call_loaded`].
@@ -51,16 +51,20 @@ enum Run {
 
 fn operation(op: &str) -> Option<Run> {
     Some(match op {
-        "version" => Run::Plain(|_| Ok(Value::str(crate::VERSION))),
+        "version" => Run::Plain(|_| Ok(Value::str(crate::VERSION).to_json())),
         "priceTiers" => Run::Plain(price_tiers),
-        "validateCatalog" => Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_value())),
+        "validateCatalog" => {
+            Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_value().to_json()))
+        }
         "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"))),
-        "priceMatrix" => Run::WithCatalog(|c, a| matrix_with(c, a.get("options"))),
-        "verifyQuote" => Run::WithCatalog(|c, a| verify_with(c, a.get("order"), a.get("quote"))),
+        "priceMatrix" => Run::WithCatalog(|c, a| Ok(matrix_with(c, a.get("options"))?.to_json())),
+        "verifyQuote" => {
+            Run::WithCatalog(|c, a| Ok(verify_with(c, a.get("order"), a.get("quote"))?.to_json()))
+        }
         "planMargins" => Run::WithCatalog(plan_margins),
         "partnerMargins" => Run::WithCatalog(partner_margins),
         "checkAssignment" => Run::WithCatalog(check_assignment),
-        "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view())),
+        "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view().to_json())),
         "quoteMany" => {
             Run::WithCatalog(|c, a| each(a.get("orders"), "orders", |order| quote_value(c, order)))
         }
@@ -70,7 +74,7 @@ fn operation(op: &str) -> Option<Run> {
                 d.object(check, "", &["order", "quote"]);
                 d.finish(Some(()))?;
                 let field = |k| check.get(k).unwrap_or(&Value::Null);
-                verify_with(c, field("order"), field("quote"))
+                Ok(verify_with(c, field("order"), field("quote"))?.to_json())
             })
         }),
         _ => return None,
@@ -118,14 +122,13 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
     let value = parse_input(args)?;
     check_args(&value, params, false)?;
     let args = Args(&value);
-    Ok(match run {
-        Run::Plain(f) => f(&args)?,
+    match run {
+        Run::Plain(f) => f(&args),
         Run::WithCatalog(f) => {
             let catalog = Catalog::from_value(args.get("catalog")).map_err(invalid_catalog)?;
-            f(&catalog, &args)?
+            f(&catalog, &args)
         }
     }
-    .to_json())
 }
 
 /// Runs one operation that takes a catalog on an already loaded `catalog`; `args` are its other
@@ -147,7 +150,7 @@ pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Er
     };
     let value = parse_input(args)?;
     check_args(&value, params, true)?;
-    Ok(f(catalog, &Args(&value))?.to_json())
+    f(catalog, &Args(&value))
 }
 
 fn find(op: &str) -> Result<(Run, &'static [&'static str]), Error> {
@@ -196,14 +199,14 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
     json::parse(text)
 }
 
-/// Prices an order with a loaded catalog: the quote as JSON (error paths start with `order`).
-pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<Value, Error> {
+/// Prices an order with a loaded catalog: the quote's JSON text (error paths start with `order`).
+pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<String, Error> {
     quote_value(catalog, order).map_err(|e| e.within("order"))
 }
 
-/// Prices an order: the quote as JSON, error paths relative to the order.
-fn quote_value(catalog: &Catalog, order: &Value) -> Result<Value, Error> {
-    quote(catalog, &Order::from_value(catalog, order)?)?.to_value()
+/// Prices an order: the quote's JSON text, error paths relative to the order.
+fn quote_value(catalog: &Catalog, order: &Value) -> Result<String, Error> {
+    quote(catalog, &Order::from_value(catalog, order)?)?.to_json()
 }
 
 /// The price matrix with a loaded catalog.
@@ -224,24 +227,28 @@ pub(crate) fn verify_with(catalog: &Catalog, order: &Value, received: &Value) ->
 
 /// Runs `f` on every item of the array `list` (argument `name`): its result, or `{"error": ...}`
 /// with the item's problems, so that one bad item does not hide the answers for the others.
-fn each(list: &Value, name: &str, f: impl Fn(&Value) -> Result<Value, Error>) -> Result<Value, Error> {
+fn each(list: &Value, name: &str, f: impl Fn(&Value) -> Result<String, Error>) -> Result<String, Error> {
     let Value::Array(items) = list else {
         return Err(Error::new(Code::InvalidType, name, format!("expected an array, found {}", list.kind())));
     };
-    let answer = |(i, item)| {
-        f(item).unwrap_or_else(|e| {
-            ObjectBuilder::new().put("error", e.within(&format!("{name}[{i}]")).to_value()).build()
-        })
-    };
-    Ok(Value::Array(items.iter().enumerate().map(answer).collect()))
+    let mut w = Writer::new();
+    w.open_array();
+    for (i, item) in items.iter().enumerate() {
+        match f(item) {
+            Ok(text) => w.json(&text),
+            Err(e) => w.open().key("error").value(&e.within(&format!("{name}[{i}]")).to_value()).close(),
+        };
+    }
+    w.close_array();
+    Ok(w.finish())
 }
 
-fn price_tiers(a: &Args<'_>) -> Result<Value, Error> {
+fn price_tiers(a: &Args<'_>) -> Result<String, Error> {
     let mut d = Decoder::new();
     let pricer = TablePricer::decode(&mut d, a.get("table"), a.get("currency"));
     let quantity = d.decimal(a.get("quantity"), "quantity", Num::Quantity);
     let (pricer, quantity) = d.finish(pricer.zip(quantity))?;
-    pricer.price_value(quantity)
+    pricer.price_json(quantity)
 }
 
 /// A tier table loaded once, with an optional currency, for many prices: what an order form
@@ -294,9 +301,9 @@ impl TablePricer {
         Some(TablePricer { table: table?, currency: currency? })
     }
 
-    fn price_value(&self, quantity: Decimal) -> Result<Value, Error> {
+    fn price_json(&self, quantity: Decimal) -> Result<String, Error> {
         let price = self.table.price(quantity).map_err(|e| e.within("quantity"))?;
-        price.to_value(self.currency.as_ref().map(|c| (c, Rounding::HalfUp)))
+        price.to_json(self.currency.as_ref().map(|c| (c, Rounding::HalfUp)))
     }
 
     /// The price of `quantity` (decimal text) explained tier by tier, as JSON: what
@@ -305,7 +312,7 @@ impl TablePricer {
     /// # Errors
     /// `INVALID_DECIMAL`, `NEGATIVE_QUANTITY`, `QUANTITY_ABOVE_LAST_TIER`, `OVERFLOW` at `quantity`.
     pub fn price(&self, quantity: &str) -> Result<String, Error> {
-        Ok(self.price_value(quantity_text(quantity, "quantity")?)?.to_json())
+        self.price_json(quantity_text(quantity, "quantity")?)
     }
 
     /// Just the amount for `quantity` (decimal text): rounded to the currency when there is
@@ -354,7 +361,7 @@ fn quantity_text(text: &str, path: &str) -> Result<Decimal, Error> {
     crate::decode::parse_decimal(text).map_err(|(code, message)| Error::new(code, path, message))
 }
 
-fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
+fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
     let mut d = Decoder::new();
     let plan_type = d.id(a.get("planType"), "planType");
     let instances = match a.get("instances") {
@@ -362,10 +369,10 @@ fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
         v => d.whole(v, "instances"),
     };
     let (plan_type, instances) = d.finish(plan_type.zip(instances))?;
-    catalog.plan_margins(&plan_type, instances)?.to_value()
+    Ok(catalog.plan_margins(&plan_type, instances)?.to_value()?.to_json())
 }
 
-fn partner_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
+fn partner_margins(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
     let mut d = Decoder::new();
     let partner = d.id(a.get("partner"), "partner");
     let instances = match a.get("instances") {
@@ -382,10 +389,10 @@ fn partner_margins(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
         v => d.object(v, "instances", &[]).and(None),
     };
     let (partner, instances) = d.finish(partner.zip(instances))?;
-    catalog.partner_margins(&partner, &instances)?.to_value()
+    Ok(catalog.partner_margins(&partner, &instances)?.to_value()?.to_json())
 }
 
-fn check_assignment(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
+fn check_assignment(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
     let mut d = Decoder::new();
     let request = d.object(a.get("request"), "request", &["planType", "instance"]).and_then(|o| {
         let plan_type = d.req(&o, "planType", |d, v, p| d.id(v, p));
@@ -404,7 +411,8 @@ fn check_assignment(catalog: &Catalog, a: &Args<'_>) -> Result<Value, Error> {
     Ok(ObjectBuilder::new()
         .put("allowed", reasons.is_empty())
         .put("reasons", reasons.iter().map(Problem::to_value).collect::<Vec<_>>())
-        .build())
+        .build()
+        .to_json())
 }
 
 #[cfg(test)]

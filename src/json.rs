@@ -88,6 +88,123 @@ struct Parser<'a> {
     pos: usize,
 }
 
+/// The keys of every input format, sorted: a parsed key equal to one of them borrows it instead
+/// of allocating (catalogs and orders repeat the same few keys thousands of times).
+const KNOWN_KEYS: &[&str] = &[
+    "aggregated",
+    "allowCredits",
+    "allowed",
+    "amount",
+    "amountMinor",
+    "at",
+    "backupGb",
+    "bandwidthGb",
+    "billingStart",
+    "blockRounding",
+    "blockSize",
+    "blocks",
+    "catalog",
+    "chain",
+    "checks",
+    "code",
+    "cost",
+    "cpu",
+    "currencies",
+    "currency",
+    "customCurrencies",
+    "customer",
+    "days",
+    "default",
+    "defaultCurrency",
+    "differences",
+    "discount",
+    "end",
+    "environment",
+    "environments",
+    "error",
+    "exactAmount",
+    "expected",
+    "exponent",
+    "externalId",
+    "fees",
+    "flatPrice",
+    "from",
+    "grantedTo",
+    "hourly",
+    "hours",
+    "hoursPerMonth",
+    "id",
+    "included",
+    "instance",
+    "instances",
+    "kind",
+    "line",
+    "lines",
+    "measured",
+    "memoryMb",
+    "message",
+    "mode",
+    "monthly",
+    "months",
+    "name",
+    "options",
+    "order",
+    "orders",
+    "owner",
+    "package",
+    "parent",
+    "partner",
+    "partners",
+    "path",
+    "paysTo",
+    "period",
+    "phase",
+    "phaseClock",
+    "phases",
+    "plan",
+    "planType",
+    "planTypes",
+    "plans",
+    "previousReading",
+    "price",
+    "prices",
+    "problems",
+    "product",
+    "products",
+    "profit",
+    "quantities",
+    "quantity",
+    "quote",
+    "reading",
+    "reasons",
+    "received",
+    "recurring",
+    "region",
+    "regions",
+    "request",
+    "resource",
+    "rounding",
+    "rows",
+    "rule",
+    "start",
+    "storageGb",
+    "strict",
+    "table",
+    "tier",
+    "tiered",
+    "tiers",
+    "timeline",
+    "total",
+    "totalProfit",
+    "totals",
+    "trial",
+    "unit",
+    "unitPrice",
+    "unitType",
+    "upTo",
+    "warnings",
+];
+
 /// Puts the segment of the value being unwound in front of the path of a DUPLICATE_KEY or
 /// JSON_TOO_DEEP error. Paths are built only on the way out of an error, so parsing valid
 /// JSON allocates nothing for them. (INVALID_JSON errors give a byte offset instead.)
@@ -178,18 +295,18 @@ impl Parser<'_> {
             if self.bytes.get(self.pos) != Some(&b'"') {
                 return Err(self.fail("expected a string key"));
             }
-            let key = self.string()?;
-            if members.iter().any(|(k, _)| *k == key) {
-                let message = format!("the key \"{key}\" appears twice in one object");
-                return Err(Error::new(Code::DuplicateKey, key, message));
+            let name = self.key()?;
+            if members.iter().any(|(k, _)| *k == name) {
+                let message = format!("the key \"{name}\" appears twice in one object");
+                return Err(Error::new(Code::DuplicateKey, name.into_owned(), message));
             }
             self.skip_ws();
             if !self.eat(b':') {
                 return Err(self.fail("expected ':'"));
             }
             self.skip_ws();
-            let value = self.value(depth + 1).map_err(|e| within_segment(e, || key.clone()))?;
-            members.push((Cow::Owned(key), value));
+            let value = self.value(depth + 1).map_err(|e| within_segment(e, || name.to_string()))?;
+            members.push((name, value));
             self.skip_ws();
             if self.eat(b'}') {
                 return Ok(Value::Object(members));
@@ -229,6 +346,21 @@ impl Parser<'_> {
         // The slice is ASCII by construction.
         let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
         Ok(Value::Number(text))
+    }
+
+    /// An object key: a known key without escapes is borrowed from [`KNOWN_KEYS`], unallocated.
+    fn key(&mut self) -> Result<Key, Error> {
+        let start = self.pos + 1;
+        let end =
+            self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|n| start + n);
+        if let Some(end) = end.filter(|&e| self.bytes[e] == b'"') {
+            let text = std::str::from_utf8(&self.bytes[start..end]).unwrap_or_default();
+            if let Ok(i) = KNOWN_KEYS.binary_search(&text) {
+                self.pos = end + 1;
+                return Ok(Cow::Borrowed(KNOWN_KEYS[i]));
+            }
+        }
+        Ok(Cow::Owned(self.string()?))
     }
 
     fn string(&mut self) -> Result<String, Error> {
@@ -364,6 +496,121 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes JSON straight into one buffer, for outputs written many times a second (quotes,
+/// prices): no tree of values, no string per member. Commas are placed automatically.
+pub(crate) struct Writer {
+    out: String,
+    /// Whether the next value needs a comma before it.
+    comma: bool,
+}
+
+impl Writer {
+    pub(crate) fn new() -> Writer {
+        Writer { out: String::with_capacity(1024), comma: false }
+    }
+
+    pub(crate) fn finish(self) -> String {
+        self.out
+    }
+
+    fn sep(&mut self) {
+        if self.comma {
+            self.out.push(',');
+        }
+        self.comma = true;
+    }
+
+    /// `{`; members follow as `key` + a value.
+    pub(crate) fn open(&mut self) -> &mut Self {
+        self.sep();
+        self.out.push('{');
+        self.comma = false;
+        self
+    }
+
+    pub(crate) fn close(&mut self) -> &mut Self {
+        self.out.push('}');
+        self.comma = true;
+        self
+    }
+
+    pub(crate) fn open_array(&mut self) -> &mut Self {
+        self.sep();
+        self.out.push('[');
+        self.comma = false;
+        self
+    }
+
+    pub(crate) fn close_array(&mut self) -> &mut Self {
+        self.out.push(']');
+        self.comma = true;
+        self
+    }
+
+    /// A member's key; its value comes next.
+    pub(crate) fn key(&mut self, key: &str) -> &mut Self {
+        self.sep();
+        write_string(key, &mut self.out);
+        self.out.push(':');
+        self.comma = false;
+        self
+    }
+
+    pub(crate) fn str(&mut self, s: &str) -> &mut Self {
+        self.sep();
+        write_string(s, &mut self.out);
+        self
+    }
+
+    /// A string, or `null`.
+    pub(crate) fn opt_str(&mut self, s: Option<&str>) -> &mut Self {
+        match s {
+            Some(s) => self.str(s),
+            None => self.literal("null"),
+        }
+    }
+
+    /// A number, `true`, `false` or `null`, written as given.
+    pub(crate) fn literal(&mut self, text: &str) -> &mut Self {
+        self.sep();
+        self.out.push_str(text);
+        self
+    }
+
+    pub(crate) fn number(&mut self, n: usize) -> &mut Self {
+        self.literal(&n.to_string())
+    }
+
+    /// A decimal as a JSON string, as `Display` writes it (`"0.05"`).
+    pub(crate) fn decimal(&mut self, d: rust_decimal::Decimal) -> &mut Self {
+        self.sep();
+        self.out.push('"');
+        crate::money::write_decimal(d, &mut self.out);
+        self.out.push('"');
+        self
+    }
+
+    /// A decimal, or `null`.
+    pub(crate) fn opt_decimal(&mut self, d: Option<rust_decimal::Decimal>) -> &mut Self {
+        match d {
+            Some(d) => self.decimal(d),
+            None => self.literal("null"),
+        }
+    }
+
+    /// A whole value.
+    pub(crate) fn value(&mut self, v: &Value) -> &mut Self {
+        self.sep();
+        write_value(v, &mut self.out);
+        self
+    }
+
+    /// JSON text that is already written (an item of a batch).
+    pub(crate) fn json(&mut self, text: &str) -> &mut Self {
+        self.literal(text)
+    }
+}
+
 /// Builds output objects in a fixed member order.
 #[derive(Default)]
 pub(crate) struct ObjectBuilder(Vec<(Key, Value)>);
@@ -436,6 +683,16 @@ mod tests {
         assert_eq!(parse(&deep).unwrap_err().code(), Code::JsonTooDeep);
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn known_keys_are_sorted_so_they_can_be_found() {
+        assert!(KNOWN_KEYS.windows(2).all(|w| w[0] < w[1]));
+        let v = parse(r#"{"amount":"1","amoun\u0074":"2"}"#).unwrap_err();
+        assert_eq!(v.code(), Code::DuplicateKey, "an escaped key is the same key");
+        assert!(
+            matches!(parse(r#"{"upTo":1}"#).unwrap(), Value::Object(m) if matches!(m[0].0, Cow::Borrowed("upTo")))
+        );
     }
 
     #[test]

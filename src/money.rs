@@ -203,9 +203,9 @@ impl Money {
         decimal_text(self.amount)
     }
 
-    /// The integer minor units as JSON text (`"1250"`).
-    pub(crate) fn minor_text(&self) -> String {
-        decimal_text(Decimal::from_i128_with_scale(self.amount.mantissa(), 0))
+    /// The integer minor units as a decimal (the amount's digits, without its point).
+    pub(crate) fn minor(&self) -> Decimal {
+        Decimal::from_i128_with_scale(self.amount.mantissa(), 0)
     }
 }
 
@@ -218,19 +218,29 @@ impl fmt::Display for Money {
 /// An exact (unrounded) amount as text: trailing zeros removed, but never fewer decimal places
 /// than the currency's (`5` in USD is `"5.00"`, `0.00685` stays `"0.00685"`).
 pub(crate) fn exact_text(d: Decimal, places: u32) -> String {
-    let mut n = d.normalize();
-    if n.scale() < places {
-        n.rescale(places);
-    }
-    decimal_text(n)
+    decimal_text(exact(d, places))
 }
 
 /// `d` as text, exactly as its `Display` writes it (`-0.050`, `12`), without the formatting
 /// machinery: output is written a hundred times per quote, and this is several times faster.
 pub(crate) fn decimal_text(d: Decimal) -> String {
+    let mut out = String::with_capacity(16);
+    write_decimal(d, &mut out);
+    out
+}
+
+/// Appends `d` as [`decimal_text`] writes it.
+pub(crate) fn write_decimal(d: Decimal, out: &mut String) {
     let mut digits = [0u8; 40];
     let mut start = digits.len();
     let mut rest = d.mantissa().unsigned_abs();
+    // 128-bit division is a library call: go down to 64 bits as soon as the rest fits.
+    while rest > u128::from(u64::MAX) {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let mut rest = rest as u64;
     loop {
         start -= 1;
         digits[start] = b'0' + (rest % 10) as u8;
@@ -247,7 +257,6 @@ pub(crate) fn decimal_text(d: Decimal) -> String {
     }
     let digits = &digits[start..];
     let point = digits.len() - scale;
-    let mut out = String::with_capacity(digits.len() + 2);
     if d.is_sign_negative() {
         out.push('-');
     }
@@ -257,7 +266,15 @@ pub(crate) fn decimal_text(d: Decimal) -> String {
         out.push('.');
         out.push_str(std::str::from_utf8(&digits[point..]).unwrap_or_default());
     }
-    out
+}
+
+/// `d` with its trailing zeros removed but at least `places` decimals: see [`exact_text`].
+pub(crate) fn exact(d: Decimal, places: u32) -> Decimal {
+    let mut n = d.normalize();
+    if n.scale() < places {
+        n.rescale(places);
+    }
+    n
 }
 
 pub(crate) fn overflow(what: &str) -> Error {

@@ -7,7 +7,6 @@
 use chrono::{DateTime, Datelike, Months, TimeDelta, Timelike, Utc};
 
 use crate::error::{Code, Error};
-use crate::json::{ObjectBuilder, Value};
 
 /// A billing phase. Phases only move forward: trial, then discount, then final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -183,15 +182,6 @@ pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
     }
     out.push('Z');
     out
-}
-
-impl PhaseWindow {
-    pub(crate) fn to_value(self) -> ObjectBuilder {
-        ObjectBuilder::new()
-            .put("phase", self.phase.as_str())
-            .put("start", instant_text(self.start))
-            .put("end", self.end.map(instant_text).map_or(Value::Null, Value::from))
-    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error, Problem};
-use crate::json::{ObjectBuilder, Value};
-use crate::money::{checked, exact_text, Currency, Money};
+use crate::json::{ObjectBuilder, Value, Writer};
+use crate::money::{checked, exact, exact_text, Currency, Money};
 use crate::phases::{instant_text, phase_windows, window_at, Phase, PhaseWindow};
 use crate::tiers::{plain, TierPrice};
 
@@ -513,16 +513,12 @@ impl Quote {
         Money::round(sum, &self.currency, crate::money::Rounding::HalfUp)
     }
 
-    /// The quote as JSON.
+    /// The quote as JSON text: what every runtime returns, byte for byte.
     ///
     /// # Errors
-    /// `OVERFLOW` when the total exceeds the decimal range.
-    pub fn to_value(&self) -> Result<Value, Error> {
+    /// `OVERFLOW` when a total exceeds the decimal range.
+    pub fn to_json(&self) -> Result<String, Error> {
         let places = self.currency.exponent();
-        let money =
-            |b: ObjectBuilder, m: &Money| b.put("amount", m.amount_text()).put("amountMinor", m.minor_text());
-        let lines: Vec<Value> =
-            self.lines.iter().enumerate().map(|(i, l)| l.to_value(i, places, money)).collect();
         let mut hourly = Decimal::ZERO;
         let mut monthly = Decimal::ZERO;
         for l in &self.lines {
@@ -532,60 +528,95 @@ impl Quote {
                 hourly.checked_add(l.hourly).ok_or_else(|| crate::money::overflow("the hourly total"))?;
             monthly = checked::add(monthly, l.monthly)?;
         }
-        let total = money(
-            ObjectBuilder::new()
-                .put("currency", self.currency.code())
-                .put("hourly", exact_text(hourly, places))
-                .put("monthly", exact_text(monthly, places)),
-            &self.total()?,
-        )
-        .build();
-        let timeline: Vec<Value> =
-            self.timeline.iter().map(|t| money(t.window.to_value(), &t.monthly).build()).collect();
-        Ok(ObjectBuilder::new()
-            .put("at", instant_text(self.at))
-            .put("plan", self.plan.as_str())
-            .put("currency", self.currency.code())
-            .put("billingStart", instant_text(self.billing_start))
-            .put("phase", self.phase.as_str())
-            .put("lines", lines)
-            .put("totals", vec![total])
-            .put("timeline", timeline)
-            .put("warnings", self.warnings.iter().map(Problem::to_value).collect::<Vec<_>>())
-            .build())
+        let total = self.total()?;
+        let mut w = Writer::new();
+        w.open();
+        w.key("at").str(&instant_text(self.at));
+        w.key("plan").str(&self.plan);
+        w.key("currency").str(self.currency.code());
+        w.key("billingStart").str(&instant_text(self.billing_start));
+        w.key("phase").str(self.phase.as_str());
+        w.key("lines").open_array();
+        for (i, line) in self.lines.iter().enumerate() {
+            line.write(&mut w, i, places);
+        }
+        w.close_array();
+        w.key("totals").open_array().open();
+        w.key("currency").str(self.currency.code());
+        w.key("hourly").decimal(exact(hourly, places));
+        w.key("monthly").decimal(exact(monthly, places));
+        write_money(&mut w, &total);
+        w.close().close_array();
+        w.key("timeline").open_array();
+        for t in &self.timeline {
+            w.open();
+            w.key("phase").str(t.window.phase.as_str());
+            w.key("start").str(&instant_text(t.window.start));
+            match t.window.end {
+                Some(end) => w.key("end").str(&instant_text(end)),
+                None => w.key("end").literal("null"),
+            };
+            write_money(&mut w, &t.monthly);
+            w.close();
+        }
+        w.close_array();
+        w.key("warnings").open_array();
+        for p in &self.warnings {
+            w.value(&p.to_value());
+        }
+        w.close_array().close();
+        Ok(w.finish())
+    }
+
+    /// The quote as a JSON value (parsed from [`Quote::to_json`], so both always agree).
+    ///
+    /// # Errors
+    /// As [`Quote::to_json`].
+    pub fn to_value(&self) -> Result<Value, Error> {
+        crate::json::parse(&self.to_json()?)
     }
 }
 
+/// `amount` and `amountMinor` of a rounded amount.
+fn write_money(w: &mut Writer, m: &Money) {
+    w.key("amount").decimal(m.amount());
+    w.key("amountMinor").decimal(m.minor());
+}
+
 impl QuoteLine {
-    fn to_value(
-        &self,
-        index: usize,
-        places: u32,
-        money: impl Fn(ObjectBuilder, &Money) -> ObjectBuilder,
-    ) -> Value {
-        let rule = self
-            .rule
-            .as_ref()
-            .map(|(path, id)| ObjectBuilder::new().put("path", path.as_str()).put("id", id.clone()).build());
-        let tiers =
-            self.tiers.as_ref().map(|t| Value::Array(t.lines.iter().map(|l| l.to_value(places)).collect()));
-        let b = ObjectBuilder::new()
-            .put("line", index)
-            .put("product", self.product.as_str())
-            .put("externalId", self.external_id.clone())
-            .put("kind", self.kind)
-            .put("region", self.region.clone())
-            .put("rule", rule)
-            .put("period", self.period.map(Period::as_str))
-            .put("measured", plain(self.measured))
-            .put("included", plain(self.included))
-            .put("quantity", plain(self.quantity))
-            .put("blocks", self.tiers.as_ref().and_then(|t| t.blocks).map(plain))
-            .put("unitPrice", plain(self.unit_price))
-            .put("tiers", tiers.unwrap_or(Value::Array(vec![])))
-            .put("hourly", exact_text(self.hourly, places))
-            .put("monthly", exact_text(self.monthly, places));
-        money(b, &self.amount).build()
+    fn write(&self, w: &mut Writer, index: usize, places: u32) {
+        w.open();
+        w.key("line").number(index);
+        w.key("product").str(&self.product);
+        w.key("externalId").opt_str(self.external_id.as_deref());
+        w.key("kind").str(self.kind);
+        w.key("region").opt_str(self.region.as_deref());
+        match &self.rule {
+            Some((path, id)) => {
+                w.key("rule").open();
+                w.key("path").str(path);
+                w.key("id").opt_str(id.as_deref());
+                w.close();
+            }
+            None => {
+                w.key("rule").literal("null");
+            }
+        }
+        w.key("period").opt_str(self.period.map(Period::as_str));
+        w.key("measured").decimal(self.measured.normalize());
+        w.key("included").decimal(self.included.normalize());
+        w.key("quantity").decimal(self.quantity.normalize());
+        w.key("blocks").opt_decimal(self.tiers.as_ref().and_then(|t| t.blocks).map(|b| b.normalize()));
+        w.key("unitPrice").decimal(self.unit_price.normalize());
+        w.key("tiers").open_array();
+        for line in self.tiers.iter().flat_map(|t| &t.lines) {
+            line.write(w, places);
+        }
+        w.close_array();
+        w.key("hourly").decimal(exact(self.hourly, places));
+        w.key("monthly").decimal(exact(self.monthly, places));
+        write_money(w, &self.amount);
+        w.close();
     }
 }
 

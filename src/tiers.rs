@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 
 use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error};
-use crate::json::{self, ObjectBuilder, Value};
-use crate::money::{checked, exact_text, Currency, Money, Rounding};
+use crate::json::{self, Value, Writer};
+use crate::money::{checked, exact, Currency, Money, Rounding};
 
 /// How a tier table turns a quantity into an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -370,43 +370,50 @@ pub(crate) fn plain(d: Decimal) -> String {
 }
 
 impl TierLine {
-    /// The line as JSON; `places` is the currency's exponent, when there is a currency.
-    pub(crate) fn to_value(&self, places: u32) -> Value {
-        ObjectBuilder::new()
-            .put("tier", self.tier)
-            .put("from", plain(self.from))
-            .put("upTo", self.up_to.map(plain))
-            .put("quantity", plain(self.quantity))
-            .put("unitPrice", plain(self.unit_price))
-            .put("flatPrice", exact_text(self.flat_price, places))
-            .put("amount", exact_text(self.amount, places))
-            .build()
+    /// Writes the line as JSON; `places` is the currency's exponent, when there is a currency.
+    pub(crate) fn write(&self, w: &mut Writer, places: u32) {
+        w.open();
+        w.key("tier").number(self.tier);
+        w.key("from").decimal(self.from.normalize());
+        w.key("upTo").opt_decimal(self.up_to.map(|d| d.normalize()));
+        w.key("quantity").decimal(self.quantity.normalize());
+        w.key("unitPrice").decimal(self.unit_price.normalize());
+        w.key("flatPrice").decimal(exact(self.flat_price, places));
+        w.key("amount").decimal(exact(self.amount, places));
+        w.close();
     }
 }
 
 impl TierPrice {
-    /// The result as JSON. With a currency, `amount` is rounded to its minor unit and the exact
-    /// amount is kept in `exactAmount`; without one, `amount` is exact.
+    /// The result as JSON text. With a currency, `amount` is rounded to its minor unit and the
+    /// exact amount is kept in `exactAmount`; without one, `amount` is exact.
     ///
     /// # Errors
     /// `OVERFLOW` when the amount cannot carry the currency's decimal places.
-    pub(crate) fn to_value(&self, currency: Option<(&Currency, Rounding)>) -> Result<Value, Error> {
+    pub(crate) fn to_json(&self, currency: Option<(&Currency, Rounding)>) -> Result<String, Error> {
         let places = currency.map_or(0, |(c, _)| c.exponent());
-        let lines: Vec<Value> = self.lines.iter().map(|l| l.to_value(places)).collect();
-        let out =
-            ObjectBuilder::new().put("quantity", plain(self.quantity)).put("blocks", self.blocks.map(plain));
-        Ok(match currency {
-            None => out.put("amount", plain(self.amount)).put("lines", lines).build(),
+        let mut w = Writer::new();
+        w.open();
+        w.key("quantity").decimal(self.quantity.normalize());
+        w.key("blocks").opt_decimal(self.blocks.map(|b| b.normalize()));
+        match currency {
+            None => {
+                w.key("amount").decimal(self.amount.normalize());
+            }
             Some((c, rounding)) => {
                 let money = Money::round(self.amount, c, rounding)?;
-                out.put("currency", c.code())
-                    .put("amount", money.amount_text())
-                    .put("amountMinor", money.minor_text())
-                    .put("exactAmount", exact_text(self.amount, places))
-                    .put("lines", lines)
-                    .build()
+                w.key("currency").str(c.code());
+                w.key("amount").decimal(money.amount());
+                w.key("amountMinor").decimal(money.minor());
+                w.key("exactAmount").decimal(exact(self.amount, places));
             }
-        })
+        }
+        w.key("lines").open_array();
+        for line in &self.lines {
+            line.write(&mut w, places);
+        }
+        w.close_array().close();
+        Ok(w.finish())
     }
 }
 
@@ -539,7 +546,9 @@ mod tests {
     fn rounded_output_keeps_the_exact_amount() {
         let t = table(r#"{"tiers":[{"upTo":null,"unitPrice":"0.0137"}]}"#);
         let usd = Currency::iso("USD").unwrap();
-        let v = t.price(d("5")).unwrap().to_value(Some((&usd, Rounding::HalfUp))).unwrap();
+        let v =
+            crate::json::parse(&t.price(d("5")).unwrap().to_json(Some((&usd, Rounding::HalfUp))).unwrap())
+                .unwrap();
         assert_eq!(v.get("amount"), Some(&Value::str("0.07")));
         assert_eq!(v.get("exactAmount"), Some(&Value::str("0.0685")));
         assert_eq!(v.get("amountMinor"), Some(&Value::str("7")));

@@ -160,6 +160,10 @@ struct RuleSet {
     any_region: Option<usize>,
 }
 
+/// Per plan (by index), per product: the rule sets of each (phase, currency). Looked up with
+/// borrowed strings, so pricing a line allocates nothing to find its rule.
+type RuleIndex = Vec<BTreeMap<String, Vec<(Phase, String, RuleSet)>>>;
+
 /// A loaded, validated catalog.
 ///
 /// # Example
@@ -198,7 +202,7 @@ pub struct Catalog {
     /// Warnings found while loading (e.g. a discount that is never reached).
     pub warnings: Vec<Problem>,
     /// (plan index, product, phase, currency) -> rules, built at load time.
-    index: BTreeMap<(usize, String, Phase, String), RuleSet>,
+    index: RuleIndex,
     /// The JSON it was loaded from, for the public view.
     pub(crate) source: Value,
 }
@@ -312,20 +316,27 @@ impl Catalog {
         region: Option<&str>,
     ) -> Option<&'a PriceRule> {
         let plan_index = self.plans.iter().position(|p| std::ptr::eq(p, plan))?;
-        let set = self.index.get(&(plan_index, product.to_string(), phase, currency.to_string()))?;
+        let sets = self.index.get(plan_index)?.get(product)?;
+        let (_, _, set) = sets.iter().find(|(ph, cur, _)| *ph == phase && cur == currency)?;
         let index = region.and_then(|r| set.by_region.get(r)).copied().or(set.any_region)?;
         plan.prices.get(index)
     }
 
-    fn index_rules(
-        plans: &[Plan],
-        problems: &mut Vec<Problem>,
-    ) -> BTreeMap<(usize, String, Phase, String), RuleSet> {
-        let mut index: BTreeMap<(usize, String, Phase, String), RuleSet> = BTreeMap::new();
-        for (pi, plan) in plans.iter().enumerate() {
+    fn index_rules(plans: &[Plan], problems: &mut Vec<Problem>) -> RuleIndex {
+        let mut index = RuleIndex::with_capacity(plans.len());
+        for plan in plans {
+            let mut by_product: BTreeMap<String, Vec<(Phase, String, RuleSet)>> = BTreeMap::new();
             for (ri, rule) in plan.prices.iter().enumerate() {
-                let set =
-                    index.entry((pi, rule.product.clone(), rule.phase, rule.currency.clone())).or_default();
+                let sets = by_product.entry(rule.product.clone()).or_default();
+                let at = match sets.iter().position(|(ph, cur, _)| *ph == rule.phase && *cur == rule.currency)
+                {
+                    Some(at) => at,
+                    None => {
+                        sets.push((rule.phase, rule.currency.clone(), RuleSet::default()));
+                        sets.len() - 1
+                    }
+                };
+                let set = &mut sets[at].2;
                 let clash = |other: usize, region: Option<&str>| {
                     let scope = region.map_or("every region".to_string(), |r| format!("region \"{r}\""));
                     Problem::new(
@@ -355,6 +366,7 @@ impl Catalog {
                     }
                 }
             }
+            index.push(by_product);
         }
         index
     }
