@@ -20,10 +20,10 @@ const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '
 
 /** cargo -> wasm-bindgen -> wasm-opt into `outDir`; `extra` are more cargo arguments. */
 export function compileWasm(outDir, extra = []) {
-  run('cargo', ['build', '-p', 'ratecard', '--lib', '--release', '--target', 'wasm32-unknown-unknown', ...extra]);
+  run('cargo', ['build', '-p', 'ratecard', '--lib', '--profile', 'wasm', '--target', 'wasm32-unknown-unknown', ...extra]);
   rmSync(outDir, { recursive: true, force: true });
   run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', outDir, '--out-name', 'ratecard',
-    join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')]);
+    join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm')]);
   const wasm = join(outDir, 'ratecard_bg.wasm');
   run(wasmOpt, ['-O3', ...features, wasm, '-o', wasm]);
 }
@@ -35,6 +35,7 @@ export function build() {
   // Types come from the hand-written js/ratecard.d.ts; the generated ones describe internals.
   for (const f of ['ratecard.d.ts', 'ratecard_bg.wasm.d.ts']) rmSync(join(pkg, f), { force: true });
   writeFileSync(join(pkg, '.gitignore'), '*\n');
+  writePublicCatalog();
   return report();
 }
 
@@ -52,6 +53,18 @@ function loadTest() {
   if (res.status !== 0) throw new Error('the optimised wasm module failed its load test');
 }
 
+/** The order form's catalog: the demo catalog's public view, computed by the package just built,
+ *  so that the customer page never loads a partner's costs (www/catalog.public.json). */
+function writePublicCatalog() {
+  const script = `
+    const { publicCatalog } = await import(${JSON.stringify(join(root, 'js', 'node.js'))});
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const demo = JSON.parse(readFileSync(${JSON.stringify(join(root, 'catalogs', 'demo.json'))}, 'utf8'));
+    writeFileSync(${JSON.stringify(join(root, 'www', 'catalog.public.json'))}, JSON.stringify(publicCatalog(demo)) + '\\n');`;
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('build: could not write www/catalog.public.json');
+}
+
 function sizes(file) {
   const bytes = readFileSync(file);
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
@@ -66,7 +79,7 @@ function report() {
   if (wasm.raw > BUDGET.wasmRaw) {
     throw new Error(`build: ratecard_bg.wasm is over the size budget of ${kb(BUDGET.wasmRaw)}`);
   }
-  return { wasm, glue, unoptimizedRaw: statSync(join(root, 'target', 'wasm32-unknown-unknown', 'release', 'ratecard.wasm')).size };
+  return { wasm, glue, unoptimizedRaw: statSync(join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm')).size };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

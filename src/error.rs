@@ -142,6 +142,9 @@ impl fmt::Display for Code {
     }
 }
 
+/// Longest message a [`Problem`] keeps, in bytes.
+pub const MAX_MESSAGE_LEN: usize = 300;
+
 /// One problem found in an input: what (code), where (JSON path) and why (message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -154,9 +157,19 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Creates a problem.
+    /// Creates a problem. A message longer than [`MAX_MESSAGE_LEN`] bytes (one quoting a
+    /// megabyte-long id, say) is cut, so that an error stays readable and small.
     pub fn new(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem { code, path: path.into(), message: message.into() }
+        let mut message = message.into();
+        if message.len() > MAX_MESSAGE_LEN {
+            let mut end = MAX_MESSAGE_LEN;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
+        }
+        Problem { code, path: path.into(), message }
     }
 
     /// The problem as a JSON object `{code, path, message}`.

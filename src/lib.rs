@@ -41,7 +41,7 @@ mod wasm;
 pub use catalog::{
     Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, Validation,
 };
-pub use error::{Code, Error, Problem};
+pub use error::{Code, Error, Problem, MAX_MESSAGE_LEN};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
 pub use partners::{
     ChainLevel, Earning, Environment, FeeMargin, Figures, Partner, PartnerMargins, Partners, PlanMargins,
@@ -53,7 +53,7 @@ pub use quote::{
     QuoteLine, TimelineEntry, MAX_DIFFERENCES, MAX_ORDER_LINES,
 };
 pub use rust_decimal::Decimal;
-pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
+pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable, MAX_TIERS};
 
 /// The demo catalog used by the docs, the tests, the order form and `npm start`: three regions,
 /// USD/EUR/JPY, four packages, tiered storage and bandwidth, block-priced backup, a default plan

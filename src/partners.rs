@@ -300,7 +300,7 @@ fn decode_plan_type(
             d.problem(
                 Code::NoUsageFees,
                 p,
-                "a plan type has at least one usage fee, e.g. {\"name\": \"Hosting\", \"price\": \"110.00\"}",
+                "a plan type has at least one usage fee, e.g. {\"name\": \"Hosting\", \"price\": \"9.90\"}",
             );
             return None;
         }
@@ -438,9 +438,14 @@ fn cycles(parents: &[Option<usize>]) -> Vec<Vec<usize>> {
 /// `PARENT_CYCLE` once per cycle, at the parent of its first member, naming every member.
 /// `entries` are (index in the list, id); `parents` index into `entries`.
 fn report_cycles(d: &mut Decoder, list: &str, entries: &[(usize, &str)], parents: &[Option<usize>]) {
+    const SHOWN: usize = 4;
     for cycle in cycles(parents) {
-        let names: Vec<String> =
-            cycle.iter().chain(cycle.first()).map(|&i| format!("\"{}\"", entries[i].1)).collect();
+        let name = |i: usize| format!("\"{}\"", entries[i].1);
+        let mut names: Vec<String> = cycle.iter().take(SHOWN).map(|&i| name(i)).collect();
+        if cycle.len() > SHOWN {
+            names.push(format!("... ({} in all)", cycle.len()));
+        }
+        names.push(name(cycle[0]));
         d.problem(
             Code::ParentCycle,
             format!("{list}[{}].parent", entries[cycle[0]].0),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
@@ -316,6 +316,18 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
         ));
     }
     let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock, billing_start)?;
+    // Instants are written as RFC 3339, whose years have four digits.
+    if windows.iter().filter_map(|w| w.end).any(|end| end.year() > 9999) {
+        return Err(Error::new(
+            Code::InvalidDate,
+            "customer.billingStart",
+            format!(
+                "the phases of plan \"{}\" starting at {} would end after the year 9999",
+                plan.id,
+                instant_text(billing_start)
+            ),
+        ));
+    }
     let current = *window_at(&windows, order.at);
     let measured = measure(catalog, order)?;
     let mut warnings = Vec::new();

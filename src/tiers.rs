@@ -100,6 +100,9 @@ pub struct TierPrice {
 }
 
 /// Keys of a tier table in JSON; price rules carry them among their own keys.
+/// Most tiers one table may have (a graduated price walks them all).
+pub const MAX_TIERS: usize = 1_000;
+
 pub(crate) const TABLE_FIELDS: [&str; 4] = ["mode", "tiers", "blockSize", "blockRounding"];
 
 impl TierTable {
@@ -162,7 +165,19 @@ impl TierTable {
             )
         });
         let tiers_path = o.at("tiers");
-        let tiers = d.req(o, "tiers", |d, v, p| d.array(v, p, |d, v, p| decode_tier(d, v, p, allow_credits)));
+        let tiers = d.req(o, "tiers", |d, v, p| {
+            if let Value::Array(items) = v {
+                if items.len() > MAX_TIERS {
+                    d.problem(
+                        Code::InputTooLarge,
+                        p,
+                        format!("{} tiers; a table has at most {MAX_TIERS}", items.len()),
+                    );
+                    return None;
+                }
+            }
+            d.array(v, p, |d, v, p| decode_tier(d, v, p, allow_credits))
+        });
         if let Some(tiers) = &tiers {
             check_tiers(d, &tiers_path, tiers, false);
         }
@@ -230,15 +245,34 @@ impl TierTable {
         };
         let mut amount = Decimal::ZERO;
         for line in &lines {
-            amount = checked::add(amount, line.amount)?;
+            amount = if self.fractional_blocks() {
+                amount.checked_add(line.amount).ok_or_else(|| crate::money::overflow("the tier amounts"))?
+            } else {
+                checked::add(amount, line.amount)?
+            };
         }
         Ok(TierPrice { quantity, blocks, amount, lines })
+    }
+
+    /// Whether quantities become fractional blocks (`blockRounding: "none"`): a block count is
+    /// then a quotient carried to 28 digits (250 / 87), so amounts computed from it are rounded
+    /// at the 28th digit too, instead of being refused as inexact. Only the line's final
+    /// rounding to the currency is visible in a quote.
+    fn fractional_blocks(&self) -> bool {
+        self.block_size.is_some() && self.block_rounding == BlockRounding::None
     }
 
     fn line(&self, i: usize, quantity: Decimal) -> Result<TierLine, Error> {
         let tier = &self.tiers[i];
         let from = if i == 0 { Decimal::ZERO } else { self.tiers[i - 1].up_to.unwrap_or_default() };
-        let amount = checked::add(checked::mul(quantity, tier.unit_price)?, tier.flat_price)?;
+        let amount = if self.fractional_blocks() {
+            quantity
+                .checked_mul(tier.unit_price)
+                .and_then(|a| a.checked_add(tier.flat_price))
+                .ok_or_else(|| crate::money::overflow(&format!("{quantity} x {}", tier.unit_price)))?
+        } else {
+            checked::add(checked::mul(quantity, tier.unit_price)?, tier.flat_price)?
+        };
         Ok(TierLine {
             tier: i,
             from,
@@ -552,5 +586,22 @@ mod tests {
         assert_eq!(v.get("amount"), Some(&Value::str("0.07")));
         assert_eq!(v.get("exactAmount"), Some(&Value::str("0.0685")));
         assert_eq!(v.get("amountMinor"), Some(&Value::str("7")));
+    }
+
+    #[test]
+    fn fractional_blocks_round_at_the_28th_digit_instead_of_failing() {
+        // 6447 / 87 = 74.1034... has no exact decimal form; its price is still a price.
+        let t = table(
+            r#"{"blockSize":"87","blockRounding":"none","mode":"graduated","tiers":[{"upTo":"10","unitPrice":"8.0378"},{"upTo":null,"unitPrice":"1.5"}]}"#,
+        );
+        let p = t.price(d("6447")).unwrap();
+        let usd = Currency::iso("USD").unwrap();
+        // 10 x 8.0378 + (6447 / 87 - 10) x 1.5 = 80.378 + 96.155172... = 176.533172...
+        assert_eq!(Money::round(p.amount, &usd, Rounding::HalfUp).unwrap().amount(), d("176.53"));
+        // Whole blocks stay exact, and exactness is still enforced there.
+        let whole = table(
+            r#"{"blockSize":"87","tiers":[{"upTo":null,"unitPrice":"79228162514264337593543950335"}]}"#,
+        );
+        assert_eq!(whole.price(d("100")).unwrap_err().code(), Code::Overflow);
     }
 }

@@ -14,10 +14,28 @@ const SUITES: &[(&str, &str)] = &[
     ("tiers", include_str!("fixtures/tiers.json")),
     ("quote", include_str!("fixtures/quote.json")),
     ("partners", include_str!("fixtures/partners.json")),
+    ("hostile", include_str!("fixtures/hostile.json")),
 ];
 
 /// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
+/// `"argsParts": [[text, times], ...]` builds text no JSON file could hold (10,000 levels of
+/// nesting, megabyte strings): each text repeated `times` times, in order, `"@demo"` replaced.
 fn args_text(case: &Value) -> String {
+    if let Some(Value::Array(parts)) = case.get("argsParts") {
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                Value::Array(pair) => match (&pair[0], &pair[1]) {
+                    (Value::String(s), Value::Number(n)) => {
+                        text.push_str(&s.repeat(n.parse().expect("a count")))
+                    }
+                    _ => panic!("argsParts items are [text, count]"),
+                },
+                _ => panic!("argsParts items are [text, count]"),
+            }
+        }
+        return text.replace("\"@demo\"", ratecard::DEMO_CATALOG);
+    }
     match case.get("args") {
         None => "{}".to_string(),
         Some(Value::Object(members)) => {
@@ -110,6 +128,12 @@ fn quote_fixtures() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn partners_fixtures() {
     run_suite("partners", SUITES[2].1);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn hostile_fixtures() {
+    run_suite("hostile", SUITES[3].1);
 }
 
 /// Writes every output for the cross-runtime comparison (native only: wasm has no files).

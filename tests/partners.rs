@@ -119,11 +119,10 @@ fn parent_cycles_are_reported_once_whatever_their_length() {
         }
         let e = catalog(TREE, &format!("[{}]", types.join(","))).unwrap_err();
         assert_eq!(codes(&e), [("PARENT_CYCLE", "planTypes[1].parent")], "cycle of {len}");
-        assert_eq!(
-            e.problems()[0].message.matches("\"t").count(),
-            len + 1,
-            "every member is named once, plus the way back"
-        );
+        let message = &e.problems()[0].message;
+        // Long cycles are named by their first members and their length, not all 50.
+        assert_eq!(message.matches("\"t").count(), len.min(4) + 1, "{message}");
+        assert_eq!(message.contains(&format!("({len} in all)")), len > 4, "{message}");
     }
     let partners =
         r#"[{"id":"p","name":"P"},{"id":"a","name":"A","parent":"b"},{"id":"b","name":"B","parent":"a"}]"#;

@@ -109,4 +109,47 @@ proptest! {
         let total = match v.get("total").and_then(|t| t.get("profit")) { Some(json::Value::String(s)) => s.parse::<Decimal>().unwrap(), _ => panic!() };
         prop_assert_eq!(total, m.per_instance.profit * Decimal::from(instances));
     }
+
+    #[test]
+    fn block_rounding_up_never_undercharges(bounds in prop::collection::vec(1u64..50, 2), prices in prop::collection::vec(0u64..100_000, 3),
+                                            graduated in any::<bool>(), block in 1u64..100, q in 0u64..100_000_000) {
+        // Whole-block tier bounds: a started block then never lands in a cheaper volume tier.
+        let tiers = format!(r#"[{{"upTo":"{}","unitPrice":"{}"}},{{"upTo":"{}","unitPrice":"{}"}},{{"upTo":null,"unitPrice":"{}"}}]"#,
+            bounds[0], dec(prices[0]), bounds[0] + bounds[1], dec(prices[1]), dec(prices[2]));
+        let mode = if graduated { "graduated" } else { "volume" };
+        let table = |rounding: &str| TierTable::from_json(&format!(
+            r#"{{"mode":"{mode}","blockSize":"{block}","blockRounding":"{rounding}","tiers":{tiers}}}"#)).unwrap();
+        let up = table("up").price(dec(q)).unwrap().amount;
+        let exact = table("none").price(dec(q)).unwrap().amount;
+        prop_assert!(up >= exact, "up {} < exact {}", up, exact);
+    }
+
+    #[test]
+    fn the_public_view_keeps_no_wholesale_fee(fees in prop::collection::vec(1u64..10_000_000, 2..6)) {
+        // A chain p0 -> p1 -> ... with one fee each; only the last plan type is retail.
+        let depth = fees.len();
+        let partners: Vec<String> = (0..depth).map(|i| match i {
+            0 => r#"{"id":"p0","name":"P0"}"#.to_string(),
+            _ => format!(r#"{{"id":"p{i}","name":"P{i}","parent":"p{}"}}"#, i - 1),
+        }).collect();
+        let types: Vec<String> = fees.iter().enumerate().map(|(i, cents)| {
+            let parent = if i == 0 { String::new() } else { format!(r#""parent":"t{}","#, i - 1) };
+            let grant = if i + 1 < depth { format!(r#""grantedTo":["p{}"],"#, i + 1) } else { String::new() };
+            format!(r#"{{"id":"t{i}","name":"T{i}","owner":"p{i}",{parent}{grant}"fees":[{{"name":"Hosting","price":"{}"}}],"currency":"USD","environments":["production"]}}"#,
+                Decimal::new(*cents as i64, 2))
+        }).collect();
+        let c = ratecard::Catalog::from_json(&format!(
+            r#"{{"defaultCurrency":"USD","currencies":["USD"],"partners":[{}],"planTypes":[{}]}}"#, partners.join(","), types.join(","))).unwrap();
+        let public = c.public_view().to_json();
+        let retail = Decimal::new(fees[depth - 1] as i64, 2);
+        for (i, cents) in fees[..depth - 1].iter().enumerate() {
+            let wholesale = Decimal::new(*cents as i64, 2);
+            if wholesale != retail {
+                prop_assert!(!public.contains(&format!("\"{wholesale}\"")), "t{} fee {} leaks: {}", i, wholesale, public);
+            }
+        }
+        let shown = format!("\"{retail}\"");
+        prop_assert!(public.contains(&shown));
+        prop_assert!(ratecard::Catalog::from_json(&public).is_ok());
+    }
 }

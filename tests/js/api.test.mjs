@@ -41,12 +41,29 @@ test('JavaScript values that JSON cannot carry exactly are refused clearly', () 
   assert.throws(() => priceTiers(null, '1'), { code: 'INVALID_TYPE', path: 'table' });
 });
 
-test('the module keeps working after thousands of errors', () => {
-  for (let i = 0; i < 2000; i++) {
-    if (i % 2) assert.equal(priceTiers(storage, String(i)).lines.length, i > 100 ? 2 : 1);
-    else assert.throws(() => priceTiers(storage, `-${i + 1}`), { code: 'NEGATIVE_QUANTITY' });
-  }
-  assert.equal(priceTiers(storage, '1', 'USD').amount, '0.10');
+test('10,000 calls alternating good and bad input: every answer right, memory bounded', async () => {
+  const { initSync } = await import('../../pkg/ratecard.js');
+  const { loadCatalog, validateCatalog } = await import('../../js/node.js');
+  const memory = initSync().memory; // the instance js/node.js created
+  const demo = JSON.parse((await import('node:fs')).readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const catalog = loadCatalog(demo);
+  const order = { at: '2027-01-01T00:00:00Z', customer: { billingStart: '2026-11-01' }, lines: [{ product: 'medium', quantity: 1 }] };
+  const round = (i) => {
+    if (i % 2) {
+      assert.equal(priceTiers(storage, String(i)).lines.length, i > 100 ? 2 : 1);
+      assert.equal(catalog.quote(order).totals[0].amount, '12.00');
+    } else {
+      assert.throws(() => priceTiers(storage, `-${i + 1}`), { code: 'NEGATIVE_QUANTITY' });
+      assert.throws(() => catalog.quote({ ...order, lines: [{ product: 'x'.repeat(i % 5000), quantity: 1 }] }), { name: 'RatecardError' });
+      assert.equal(validateCatalog({ plans: 'x'.repeat(i % 3000) }).valid, false);
+    }
+  };
+  for (let i = 0; i < 1000; i++) round(i); // warm-up: the allocator takes what it needs
+  const before = memory.buffer.byteLength;
+  for (let i = 0; i < 10_000; i++) round(i);
+  const grown = memory.buffer.byteLength - before;
+  assert.ok(grown <= 256 * 1024, `wasm memory grew by ${grown} bytes over 10,000 calls`);
+  catalog.free();
 });
 
 test('a loaded catalog quotes, matrices and verifies like the one-off functions', async () => {

@@ -11,8 +11,13 @@ export function loadCases() {
   const withDemo = (args) => (args?.catalog === '@demo' ? { ...args, catalog: demo } : args);
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().flatMap((file) => {
     const suite = file.replace(/\.json$/, '');
+    // argsParts: [[text, times], ...] builds text no JSON file could hold (see tests/fixtures.rs).
+    const demoText = JSON.stringify(demo);
+    const text = (c) => (c.argsParts
+      ? c.argsParts.map(([t, n]) => t.repeat(n)).join('').replaceAll('"@demo"', demoText)
+      : JSON.stringify(withDemo(c.args) ?? {}));
     return JSON.parse(readFileSync(new URL(file, dir), 'utf8')).map((c) => ({
-      name: `${suite}/${c.name}`, call: c.call, args: JSON.stringify(withDemo(c.args) ?? {}), expect: c.expect, expectError: c.expectError,
+      name: `${suite}/${c.name}`, call: c.call, args: text(c), raw: Boolean(c.argsParts), expect: c.expect, expectError: c.expectError,
     }));
   });
 }
