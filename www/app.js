@@ -1,55 +1,272 @@
-// The order form: loads the wasm engine once, then recomputes on every keystroke.
-import { init, loadCatalog, priceTiers, version } from '../js/browser.js';
-
-const storage = {
-  mode: 'graduated',
-  tiers: [
-    { upTo: '100', unitPrice: '0.10' },
-    { upTo: '1000', unitPrice: '0.08' },
-    { upTo: null, unitPrice: '0.05' },
-  ],
-};
+// The customer order form. It loads the engine once and the *public* catalog (no partner costs
+// or margins ever reach this page), then requotes on every change without a reload.
+import { init, loadCatalog, loadTierTable, version } from '../js/browser.js';
+import { day, el, money, options, problemItems, today } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
+const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
 
-function update() {
-  const error = $('storage-error');
+/** The catalog in use: its JSON document (names, packages, rules) and the loaded engine side. */
+let doc;
+let catalog;
+const quantities = new Map(); // metered product id -> the text typed in its input
+
+function plan() {
+  return doc.plans.find((p) => p.id === $('plan').value);
+}
+
+function phasesOf(p) {
+  return ['trial', 'discount', 'final'].filter((ph) => ph === 'final' || p?.phases?.[ph]);
+}
+
+function currencies() {
+  return [...doc.currencies, ...(doc.customCurrencies ?? []).map((c) => c.code)];
+}
+
+/** Puts a new catalog in place: selects, packages and resources follow it. */
+function useCatalog(document_, loaded) {
+  catalog?.free();
+  doc = document_;
+  catalog = loaded;
+  const regions = doc.regions ?? [];
+  options($('region'), regions.map((r) => [r.id, r.name ?? r.id]));
+  $('region').disabled = regions.length === 0;
+  options($('currency'), currencies().map((c) => [c, c]), doc.defaultCurrency);
+  options($('plan'), doc.plans.map((p) => [p.id, p.name]), doc.plans.find((p) => p.default)?.id);
+  const packages = doc.products.filter((p) => p.kind === 'package');
+  const first = packages.find((p) => p.id === 'medium') ?? packages[0];
+  $('packages').replaceChildren(...packages.map((p) => el('label', { class: 'package' },
+    el('input', { type: 'radio', name: 'package', value: p.id, checked: p === first }),
+    el('span', { class: 'package-name', text: p.name }),
+    el('span', { class: 'specs', text: `${p.package.cpu} CPU · ${p.package.memoryMb} MB memory` }),
+    el('span', { class: 'specs', text: `incl. ${p.package.storageGb ?? 0} GB storage · ${p.package.bandwidthGb ?? 0} GB traffic · ${p.package.backupGb ?? 0} GB backup` }),
+    el('span', { class: 'phase-prices', 'data-product': p.id }))));
+  const metered = doc.products.filter((p) => p.kind === 'metered');
+  $('metered').replaceChildren(...metered.map((p) => el('div', {},
+    el('label', { for: `q-${p.id}`, text: `${p.name} (${p.unitType}${p.aggregated ? ' this month' : ''})` }),
+    el('input', { id: `q-${p.id}`, 'data-product': p.id, inputmode: 'decimal', autocomplete: 'off', value: quantities.get(p.id) ?? '0' }))));
+  options($('tier-product'), metered.map((p) => [p.id, p.name]), 'storage');
+  refresh();
+}
+
+function refresh() {
+  options($('tier-phase'), phasesOf(plan()).map((ph) => [ph, PHASES[ph]]), 'final');
+  options($('matrix-phase'), phasesOf(plan()).map((ph) => [ph, PHASES[ph]]), 'final');
+  showPackagePrices();
+  showQuote();
+  showTiers();
+  showMatrix();
+}
+
+function showPackagePrices() {
+  const currency = $('currency').value;
+  let rows = [];
   try {
-    const p = priceTiers(storage, $('storage-gb').value.trim() || '0', 'USD');
-    $('storage-price').textContent = `$${p.amount}`;
-    $('storage-tiers').replaceChildren(...p.lines.map((l) => {
-      const li = document.createElement('li');
-      li.textContent = `${l.quantity} GB in tier ${l.tier + 1} at $${l.unitPrice} = $${l.amount}`;
-      return li;
-    }));
-    error.hidden = true;
-  } catch (e) {
-    $('storage-price').textContent = '—';
-    error.textContent = e.name === 'RatecardError' ? `${e.message}` : String(e);
-    error.hidden = false;
+    rows = catalog.priceMatrix({ plan: $('plan').value, currency, region: $('region').value || undefined }).rows;
+  } catch { /* shown by the quote */ }
+  for (const span of document.querySelectorAll('.phase-prices')) {
+    const mine = rows.filter((r) => r.product === span.dataset.product);
+    span.replaceChildren(...mine.map((r) => el('span', { class: 'phase-price' },
+      `${PHASES[r.phase]}: `, el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : `${money(r.amount, currency)}/month` }))));
   }
 }
 
-/** The package table: the price matrix of the demo catalog for one region, currency and phase. */
-function showPackages(catalog, document_) {
-  const rows = catalog.priceMatrix({ currency: 'USD', region: 'us-east', phase: 'final' }).rows;
-  const body = $('packages').tBodies[0];
-  body.replaceChildren(...document_.products.filter((p) => p.kind === 'package').map((p) => {
-    const tr = document.createElement('tr');
-    const price = rows.find((r) => r.product === p.id);
-    for (const text of [p.name, `${p.package.cpu} cores`, `${p.package.memoryMb} MB`, `${p.package.storageGb} GB`, `$${price.amount}`]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    tr.dataset.product = p.id;
-    return tr;
-  }));
+/** The order the form describes, as the engine takes it. */
+function order() {
+  const lines = [];
+  const pkg = document.querySelector('input[name="package"]:checked');
+  if (pkg) lines.push({ product: pkg.value, quantity: 1 });
+  for (const input of $('metered').querySelectorAll('input')) {
+    const q = input.value.trim();
+    if (q !== '' && q !== '0') lines.push({ product: input.dataset.product, quantity: q });
+  }
+  return {
+    at: `${$('order-date').value || today()}T00:00:00Z`,
+    customer: { plan: $('plan').value, currency: $('currency').value, region: $('region').value || undefined, billingStart: $('billing-start').value || undefined },
+    lines,
+  };
 }
 
-const [, demo] = await Promise.all([init(), fetch('../catalogs/demo.json').then((r) => r.json())]);
-showPackages(loadCatalog(demo), demo);
+function productName(id) {
+  return doc.products.find((p) => p.id === id)?.name ?? id;
+}
+
+function showQuote() {
+  const error = $('quote-error');
+  let q;
+  try {
+    q = catalog.quote(order());
+    error.hidden = true;
+  } catch (e) {
+    error.replaceChildren(el('span', { text: 'This order cannot be priced: ' }), el('ul', {}, ...problemItems(e)));
+    error.hidden = false;
+    $('quote-lines').tBodies[0].replaceChildren();
+    $('total').textContent = '—';
+    $('timeline').textContent = '';
+    $('timeline-list').replaceChildren();
+    return;
+  }
+  const cur = q.currency;
+  $('quote-lines').tBodies[0].replaceChildren(...q.lines.map((l) => {
+    const unit = doc.products.find((p) => p.id === l.product)?.unitType;
+    const billed = l.kind === 'package' ? `${l.quantity}` : `${l.quantity} ${unit ?? ''}${l.included !== '0' ? ` (${l.included} included)` : ''}`;
+    const item = el('td', {}, productName(l.product));
+    if (l.kind === 'metered' && l.tiers.length > 0) {
+      item.append(el('details', { class: 'breakdown' }, el('summary', { text: 'Tier breakdown' }),
+        el('ul', {}, ...l.tiers.map((t) => el('li', { 'data-tier': t.tier, text: `${t.quantity}${l.blocks !== null ? ' blocks' : ''} in tier ${t.tier + 1} (${t.from}–${t.upTo ?? '∞'}) at ${money(t.unitPrice, cur)} = ${money(t.amount, cur)}` })))));
+    }
+    return el('tr', { 'data-product': l.product }, item, el('td', { text: billed }), el('td', { text: money(l.amount, cur) }));
+  }));
+  $('total').textContent = money(q.totals[0].amount, cur);
+  $('timeline').textContent = timelineSentence(q);
+  $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
+    el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
+  for (const w of q.warnings) error.append(el('span', { class: 'warning', text: `${w.code}: ${w.message}` }));
+}
+
+/** "Free until 5 Dec 2026, then $6.00/month until 4 Jan 2027, then $12.00/month." */
+function timelineSentence(q) {
+  const parts = q.timeline.map((t) => {
+    const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : `${money(t.amount, q.currency)}/month`;
+    return t.end ? `${price} until ${day(t.end)}` : price;
+  });
+  const sentence = parts.map((p, i) => (i === 0 ? p : `then ${p}`)).join(', ');
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+}
+
+/** The rule that prices `product` in `phase` for the current plan, currency and region. */
+function ruleFor(product, phase) {
+  const rules = (plan()?.prices ?? []).filter((r) => r.product === product && r.phase === phase && r.currency === $('currency').value);
+  return rules.find((r) => r.regions?.includes($('region').value)) ?? rules.find((r) => !r.regions);
+}
+
+function showTiers() {
+  const product = $('tier-product').value;
+  const rule = ruleFor(product, $('tier-phase').value);
+  const cur = $('currency').value;
+  const svg = $('tier-chart');
+  svg.replaceChildren(svg.firstElementChild);
+  $('tier-caption').textContent = '';
+  if (!rule) {
+    $('tier-summary').textContent = `${productName(product)} costs nothing in this phase.`;
+    $('tier-table').tBodies[0].replaceChildren();
+    return;
+  }
+  const unit = doc.products.find((p) => p.id === product)?.unitType ?? '';
+  const per = rule.blockSize ? `block of ${rule.blockSize} ${unit}` : unit;
+  $('tier-summary').textContent = `${rule.mode === 'graduated' ? 'Graduated: each tier prices the part of the quantity inside it' : 'Volume: the whole quantity is priced at the tier it falls in'}; prices per ${per} and ${rule.period ?? 'hour'}.`;
+  let from = '0';
+  $('tier-table').tBodies[0].replaceChildren(...rule.tiers.map((t, i) => {
+    const row = el('tr', {}, el('td', { text: String(i + 1) }), el('td', { text: from }), el('td', { text: t.upTo ?? 'no limit' }),
+      el('td', { text: `${money(t.unitPrice, cur)}${t.flatPrice ? ` + ${money(t.flatPrice, cur)}` : ''}` }));
+    from = t.upTo ?? from;
+    return row;
+  }));
+  drawChart(rule, product, cur);
+}
+
+/** Price against quantity as an SVG polyline, the current quantity marked. Pixel positions are
+ *  the only numbers computed in JS here; every amount comes from the engine as a string. */
+function drawChart(rule, product, cur) {
+  const current = $(`q-${product}`)?.value.trim() || '0';
+  const lastBound = Number([...rule.tiers].reverse().find((t) => t.upTo !== null)?.upTo ?? 100) * Number(rule.blockSize ?? 1);
+  const top = Math.max(lastBound * 1.5, Number(current) * 1.2 || 0, 10);
+  const step = top / 60;
+  const samples = Array.from({ length: 61 }, (_, i) => String(Math.round(i * step)));
+  let table;
+  try {
+    table = loadTierTable({ mode: rule.mode, tiers: rule.tiers, blockSize: rule.blockSize, blockRounding: rule.blockRounding }, cur);
+    const amounts = table.amounts(samples);
+    const marker = Number.isFinite(Number(current)) && Number(current) >= 0 ? table.amount(current) : null;
+    const maxY = Math.max(...amounts.map(Number), Number(marker ?? 0), 0.01);
+    const x = (q) => 40 + (Number(q) / top) * 550;
+    const y = (a) => 220 - (Number(a) / maxY) * 200;
+    const ns = 'http://www.w3.org/2000/svg';
+    const svgEl = (tag, attrs) => {
+      const e = document.createElementNS(ns, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+      return e;
+    };
+    const svg = $('tier-chart');
+    svg.append(svgEl('line', { x1: 40, y1: 220, x2: 590, y2: 220, class: 'axis' }), svgEl('line', { x1: 40, y1: 20, x2: 40, y2: 220, class: 'axis' }));
+    svg.append(svgEl('polyline', { points: samples.map((q, i) => `${x(q)},${y(amounts[i])}`).join(' '), class: 'curve' }));
+    if (marker !== null && Number(current) <= top) {
+      svg.append(svgEl('circle', { cx: x(current), cy: y(marker), r: 6, class: 'marker', 'data-testid': 'tier-marker' }));
+    }
+    $('tier-caption').textContent = marker === null ? '' : `At ${current} ${doc.products.find((p) => p.id === product)?.unitType ?? ''}: ${money(marker, cur)} per ${rule.period ?? 'hour'} (before what a package includes).`;
+  } catch (e) {
+    $('tier-caption').textContent = `${e.code ?? 'ERROR'}: ${e.message}`;
+  } finally {
+    table?.free();
+  }
+}
+
+function showMatrix() {
+  const cur = $('currency').value;
+  const regions = doc.regions ?? [];
+  const packages = doc.products.filter((p) => p.kind === 'package');
+  let rows = [];
+  try {
+    rows = catalog.priceMatrix({ plan: $('plan').value, currency: cur, phase: $('matrix-phase').value }).rows;
+  } catch { /* an empty table */ }
+  $('matrix').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Package' }), ...regions.map((r) => el('th', { scope: 'col', text: r.name ?? r.id }))));
+  $('matrix').tBodies[0].replaceChildren(...packages.map((p) => el('tr', {}, el('th', { scope: 'row', text: p.name }),
+    ...regions.map((r) => {
+      const row = rows.find((x) => x.product === p.id && x.region === r.id);
+      return el('td', { text: row ? money(row.amount, cur) : '—' });
+    }))));
+}
+
+/** Loads a catalog from the text area: problems listed with their paths, or the new catalog in use. */
+function loadFromText() {
+  const text = $('catalog-text').value;
+  const status = $('catalog-status');
+  const list = $('catalog-problems');
+  try {
+    const loaded = loadCatalog(text);
+    const warnings = loaded.warnings;
+    useCatalog(JSON.parse(text), loaded);
+    status.textContent = `Catalog loaded${warnings.length ? ` with ${warnings.length} warning(s)` : ''}.`;
+    status.className = 'ok';
+    list.replaceChildren(...problemItems({ problems: warnings }));
+    if (!warnings.length) list.replaceChildren();
+  } catch (e) {
+    const problems = e.problems?.filter((p) => p.code !== 'INVALID_CATALOG') ?? [];
+    status.textContent = `This catalog has ${problems.length || 1} problem(s); the page keeps using the previous catalog.`;
+    status.className = 'error';
+    list.replaceChildren(...problemItems(problems.length ? { problems } : e));
+  }
+}
+
+const publicCatalog = await Promise.all([init(), fetch('catalog.public.json').then((r) => r.json())]).then(([, d]) => d);
+$('billing-start').value = today();
+$('order-date').value = today();
+useCatalog(publicCatalog, loadCatalog(publicCatalog));
 $('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
-$('storage-gb').addEventListener('input', update);
-update();
+
+$('order').addEventListener('input', (e) => {
+  if (e.target.dataset.product) quantities.set(e.target.dataset.product, e.target.value);
+  if (e.target.id === 'plan' || e.target.id === 'currency' || e.target.id === 'region') refresh();
+  else {
+    showQuote();
+    showTiers();
+  }
+});
+$('order').addEventListener('submit', (e) => e.preventDefault());
+$('tier-product').addEventListener('change', showTiers);
+$('tier-phase').addEventListener('change', showTiers);
+$('matrix-phase').addEventListener('change', showMatrix);
+$('catalog-load').addEventListener('click', loadFromText);
+$('catalog-file').addEventListener('change', async (e) => {
+  const file = e.target.files?.[0];
+  if (!file) return;
+  $('catalog-text').value = await file.text();
+  loadFromText();
+});
+$('catalog-reset').addEventListener('click', () => {
+  useCatalog(publicCatalog, loadCatalog(publicCatalog));
+  $('catalog-status').textContent = 'Back to the demo catalog.';
+  $('catalog-status').className = 'ok';
+  $('catalog-problems').replaceChildren();
+});
 document.body.dataset.ready = 'true';

@@ -1,30 +1,168 @@
-// End-to-end: the order form in headless Chromium, and the shared fixtures run in Chromium.
+// End-to-end: the order form and the partner view in headless Chromium (playwright-core with
+// Debian's Chromium), and the shared fixtures run in Chromium.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { check, loadCases, nativeOutputs } from '../js/fixtures.mjs';
 import { launch, openPage, shots } from './browser.mjs';
+
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
 
 let env;
 before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
 
-test('the page shows a price computed by the wasm module, and updates on input', async () => {
-  const { page, requests, errors } = await openPage(env);
-  await page.waitForSelector('body[data-ready="true"]');
-  // Package prices from the demo catalog's final phase in USD (small 5.00 ... xlarge 48.00).
-  const prices = await page.$$eval('#packages tbody tr td:last-child', (tds) => tds.map((td) => td.textContent));
-  assert.deepEqual(prices, ['$5.00', '$12.00', '$24.00', '$48.00']);
-  assert.equal(await page.textContent('[data-testid="storage-price"]'), '$22.00'); // 100 x 0.10 + 150 x 0.08
-  await page.fill('#storage-gb', '1200'); // 10 + 72 + 200 x 0.05
-  assert.equal(await page.textContent('[data-testid="storage-price"]'), '$92.00');
-  await page.fill('#storage-gb', '-5');
-  assert.match(await page.textContent('#storage-error'), /NEGATIVE_QUANTITY/);
-  await page.fill('#storage-gb', '100'); // still works after an error
-  assert.equal(await page.textContent('[data-testid="storage-price"]'), '$10.00');
-  await page.screenshot({ path: `${shots}first-page.png`, fullPage: true });
+/** The customer page, ready, with every response body kept for the privacy check. */
+async function customerPage(viewport = DESKTOP) {
+  const opened = await openPage(env, '', viewport);
+  const bodies = [];
+  opened.page.on('response', async (r) => {
+    try {
+      bodies.push({ url: r.url(), body: (await r.body()).toString('latin1') });
+    } catch { /* redirects have no body */ }
+  });
+  await opened.page.reload();
+  await opened.page.waitForSelector('body[data-ready="true"]');
+  return { ...opened, bodies };
+}
+
+/** Sets the order form to one order. */
+async function fillOrder(page, { region = 'us-east', currency = 'USD', plan = 'standard', billingStart, at, pkg = 'medium', metered = {} }) {
+  await page.selectOption('#region', region);
+  await page.selectOption('#currency', currency);
+  await page.selectOption('#plan', plan);
+  await page.fill('#billing-start', billingStart);
+  await page.fill('#order-date', at);
+  await page.check(`input[name="package"][value="${pkg}"]`);
+  for (const id of ['cpu', 'memory', 'storage', 'bandwidth', 'backup']) await page.fill(`#q-${id}`, metered[id] ?? '0');
+}
+
+test('the order form gives the native engine\'s totals for the same order', async () => {
+  const { page, errors } = await customerPage();
+  // tests/fixtures/quote.json "order form: medium in EU West with extra resources", answered natively.
+  await fillOrder(page, { region: 'eu-west', currency: 'EUR', billingStart: '2026-10-01', at: '2027-01-15', metered: { storage: '250', bandwidth: '1500', backup: '95', cpu: '1' } });
+  const native = JSON.parse(nativeOutputs()['quote/order form: medium in EU West with extra resources'].output);
+  assert.equal(await page.textContent('#total'), `€${native.totals[0].amount}`);
+  const lines = await page.$$eval('#quote-lines tbody tr td:last-child', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(lines, native.lines.map((l) => `€${l.amount}`));
   assert.deepEqual(errors, []);
+});
+
+test('the timeline dates follow a trial that started before the order', async () => {
+  const { page } = await customerPage();
+  // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
+  await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20' });
+  assert.equal(await page.textContent('[data-testid="timeline"]'), 'Free until 24 Nov 2026, then $6.00/month until 10 Dec 2026, then $12.00/month.');
+  await page.fill('#order-date', '2026-12-01'); // into the discount: the trial is gone from the timeline
+  assert.equal(await page.textContent('[data-testid="timeline"]'), '$6.00/month until 10 Dec 2026, then $12.00/month.');
+  await page.screenshot({ path: `${shots}customer-desktop.png`, fullPage: true });
+});
+
+test('crossing a tier boundary changes the tier breakdown', async () => {
+  const { page } = await customerPage();
+  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed
+  const tiers = () => page.$$eval('tr[data-product="storage"] .breakdown li', (lis) => lis.map((li) => li.textContent));
+  assert.equal((await page.$$('tr[data-product="storage"] .breakdown li')).length, 1);
+  await page.fill('#q-storage', '140'); // 115 billed: 100 in tier 1, 15 in tier 2
+  await page.click('tr[data-product="storage"] summary');
+  assert.deepEqual(await tiers(), ['100 in tier 1 (0–100) at $0.1 = $10.00', '15 in tier 2 (100–1000) at $0.08 = $1.20']);
+  // The tier view marks the current quantity on its chart.
+  await page.selectOption('#tier-product', 'storage');
+  assert.ok(await page.$('[data-testid="tier-marker"]'));
+  assert.match(await page.textContent('#tier-caption'), /At 140 GB: \$13\.20 per month/); // 100 x 0.10 + 40 x 0.08, before the 25 GB a medium includes
+});
+
+test('a broken catalog lists its problems and the page works again with a good one', async () => {
+  const { page, errors } = await customerPage();
+  await page.fill('#catalog-text', '{"defaultCurrency":"USD","currencies":["USD","XYZ"],"plans":[{"id":"a","nme":"A"}]}');
+  await page.click('#catalog-load');
+  const problems = await page.$$eval('#catalog-problems li', (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(problems.map((p) => p.split(':')[0]), ['UNKNOWN_CURRENCY currencies[1]', 'UNKNOWN_FIELD plans[0].nme', 'MISSING_FIELD plans[0].name']);
+  assert.match(await page.textContent('#catalog-status'), /keeps using the previous catalog/);
+  assert.ok((await page.textContent('#total')).startsWith('$'), 'the previous catalog still quotes');
+  await page.screenshot({ path: `${shots}error-desktop.png`, fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: `${shots}error-phone.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+  await page.fill('#catalog-text', 'not json');
+  await page.click('#catalog-load');
+  assert.match(await page.textContent('#catalog-problems'), /INVALID_JSON/);
+  const good = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  good.plans[0].name = 'Standard (my copy)';
+  await page.fill('#catalog-text', JSON.stringify(good));
+  await page.click('#catalog-load');
+  assert.equal(await page.textContent('#catalog-status'), 'Catalog loaded.');
+  assert.equal(await page.$$eval('#catalog-problems li', (lis) => lis.length), 0);
+  assert.ok(await page.$('#plan option:text("Standard (my copy)")'));
+  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01' });
+  assert.equal(await page.textContent('#total'), '$12.00');
+  assert.deepEqual(errors, []);
+});
+
+test('the customer page loads nothing private and nothing from elsewhere', async () => {
+  const { page, requests, bodies } = await customerPage();
+  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '300' } });
   const foreign = requests.filter((u) => !u.startsWith(env.url) && !u.startsWith('data:'));
-  assert.deepEqual(foreign, [], 'the page requests nothing but its own files');
+  assert.deepEqual(foreign, [], 'no request leaves the page\'s own server');
+  assert.ok(!requests.some((u) => u.includes('demo.json')), 'the full catalog is never requested');
+  // Every amount that is private to a partner: wholesale fees, costs and profits of the demo catalog.
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const retail = new Set(demo.planTypes.filter((t) => !demo.planTypes.some((u) => u.parent === t.id)).flatMap((t) => t.fees.map((f) => f.price)));
+  const wholesale = demo.planTypes.filter((t) => demo.planTypes.some((u) => u.parent === t.id)).flatMap((t) => t.fees.map((f) => f.price)).filter((p) => !/^0(\.0+)?$/.test(p) && !retail.has(p));
+  const secrets = [...wholesale, '36.00', '37.50', '"partners"', '"grantedTo"', 'platform-production', 'acme-production-110'];
+  assert.ok(wholesale.includes('74.00') && wholesale.includes('110.00'));
+  for (const { url, body } of bodies) {
+    for (const secret of secrets) assert.ok(!body.includes(secret), `${url} contains ${secret}`);
+  }
+  assert.ok(bodies.some((b) => b.url.endsWith('catalog.public.json')));
+});
+
+test('keyboard: a package can be chosen without a mouse, with a visible focus', async () => {
+  const { page } = await customerPage();
+  await page.focus('input[name="package"][value="medium"]');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.$eval('input[name="package"]:checked', (i) => i.value), 'large');
+  const outline = await page.$eval('input[name="package"]:checked', (i) => getComputedStyle(i.closest('.package')).outlineStyle);
+  assert.equal(outline, 'solid');
+  for (const id of ['region', 'currency', 'plan', 'billing-start', 'order-date', 'q-storage', 'catalog-text']) {
+    assert.ok(await page.$(`label[for="${id}"]`), `#${id} has a label`);
+  }
+  await page.setViewportSize(PHONE);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+  await page.screenshot({ path: `${shots}customer-phone.png`, fullPage: true });
+});
+
+test('partner view: profit per instance and through the chain, live, with a loss warning', async () => {
+  const { page, errors } = await openPage(env, 'partner.html');
+  await page.waitForSelector('body[data-ready="true"]');
+  // acme builds "Production 110" on the platform's Production (74.00): 36.00 per instance.
+  assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$36.00');
+  const chain = await page.$$eval('#chain tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(chain, [
+    ['Production', 'ratecard demo cloud', '—', '$74.00', '$74.00', '$740.00'],
+    ['Production 110 (this plan)', 'Acme Hosting', '$74.00 to ratecard demo cloud', '$110.00', '$36.00', '$360.00'],
+  ]);
+  await page.click('#add-fee');
+  await page.fill('#fee-name-1', 'Support');
+  await page.fill('#fee-price-1', '15.00');
+  assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$51.00');
+  await page.screenshot({ path: `${shots}partner-desktop.png`, fullPage: true });
+  await page.fill('#fee-price-0', '50.00'); // 65.00 < 74.00
+  assert.equal(await page.textContent('[data-testid="profit-amount"]'), '-$9.00');
+  assert.match(await page.textContent('#margin-warning'), /sells below its cost; every instance loses \$9\.00/);
+  await page.fill('#fee-price-0', '-1');
+  assert.match(await page.textContent('#margin-problems'), /NEGATIVE_PRICE fees\[0\]\.price/);
+  // nordic resells acme's plan: a three-level chain.
+  await page.selectOption('#owner', 'nordic');
+  await page.selectOption('#parent', 'acme-production-110');
+  await page.fill('#fee-price-0', '131.00');
+  assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$36.00'); // 131 + 15 - 110
+  assert.equal(await page.$$eval('#chain tbody tr', (trs) => trs.length), 3);
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: `${shots}partner-phone.png`, fullPage: true });
+  assert.deepEqual(errors, []);
 });
 
 test('every shared fixture gives byte-identical output in Chromium', async () => {

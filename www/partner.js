@@ -1,0 +1,99 @@
+// The partner view: a draft plan type is added to the partner's catalog and the engine answers
+// its validation and margins on every keystroke. Amounts stay decimal strings throughout.
+import { init, planMargins, validateCatalog, version } from '../js/browser.js';
+import { el, money, options, problemItems } from './shared.js';
+
+const $ = (id) => document.getElementById(id);
+const DRAFT = 'draft-plan';
+const ENVIRONMENTS = ['production', 'staging', 'dev', 'qa'];
+
+const [, full] = await Promise.all([init(), fetch('../catalogs/demo.json').then((r) => r.json())]);
+const partners = full.partners ?? [];
+const types = full.planTypes ?? [];
+
+function owner() {
+  return $('owner').value;
+}
+
+/** Plan types the owner may build on: its own and those granted to it. */
+function usableParents() {
+  return types.filter((t) => t.owner === owner() || (t.grantedTo ?? []).includes(owner()));
+}
+
+function addFee(name = '', price = '') {
+  const i = $('fees').children.length;
+  $('fees').append(el('div', { class: 'fee' },
+    el('label', { for: `fee-name-${i}`, text: 'Usage fee name' }), el('input', { id: `fee-name-${i}`, class: 'fee-name', value: name, autocomplete: 'off' }),
+    el('label', { for: `fee-price-${i}`, text: 'Price' }), el('input', { id: `fee-price-${i}`, class: 'fee-price', value: price, inputmode: 'decimal', autocomplete: 'off' }),
+    el('button', { type: 'button', class: 'remove', 'aria-label': `Remove usage fee ${i + 1}`, text: 'Remove', onclick: (e) => { e.target.closest('.fee').remove(); update(); } })));
+}
+
+function onOwnerChange() {
+  const parents = usableParents();
+  options($('parent'), parents.map((t) => [t.id, `${t.name} (${t.owner})`]), 'platform-production');
+  const subs = partners.filter((p) => p.parent === owner());
+  $('grants').replaceChildren(...(subs.length ? subs.map((p) => el('label', { class: 'check' }, el('input', { type: 'checkbox', value: p.id }), ` ${p.name}`))
+    : [el('p', { class: 'hint', text: 'You have no sub-partners.' })]));
+  update();
+}
+
+/** The draft plan type the form describes. */
+function draft() {
+  const parent = types.find((t) => t.id === $('parent').value);
+  return {
+    id: DRAFT,
+    name: $('plan-name').value,
+    owner: owner(),
+    parent: parent?.id,
+    currency: parent?.currency ?? full.defaultCurrency,
+    recurring: parent?.recurring ?? 'monthly',
+    fees: [...document.querySelectorAll('#fees .fee')].map((f) => ({ name: f.querySelector('.fee-name').value, price: f.querySelector('.fee-price').value })),
+    environments: [...document.querySelectorAll('#environments input:checked')].map((i) => i.value),
+    grantedTo: [...document.querySelectorAll('#grants input:checked')].map((i) => i.value),
+  };
+}
+
+function update() {
+  const plan = draft();
+  $('fee-currency').textContent = plan.currency;
+  const catalog = { ...full, planTypes: [...types, plan] };
+  const index = types.length;
+  const problems = validateCatalog(catalog).errors.filter((p) => p.path.startsWith(`planTypes[${index}]`))
+    .map((p) => ({ ...p, path: p.path.replace(`planTypes[${index}].`, '') }));
+  $('margin-problems').replaceChildren(...(problems.length ? problemItems({ problems }) : []));
+  const fees = $('fee-table').tBodies[0];
+  const chain = $('chain').tBodies[0];
+  if (problems.length) {
+    $('profit').textContent = 'Fix the plan to see its margin.';
+    $('margin-warning').hidden = true;
+    fees.replaceChildren();
+    chain.replaceChildren();
+    return;
+  }
+  const n = /^\d+$/.test($('instances').value.trim()) ? Number($('instances').value.trim()) : 1;
+  const m = planMargins(catalog, DRAFT, n);
+  const cur = m.currency;
+  $('profit').replaceChildren('Profit per instance: ', el('output', { 'data-testid': 'profit-amount', text: money(m.profit, cur) }),
+    ` (${money(m.price, cur)} − ${money(m.cost, cur)}); for ${m.instances} instance${m.instances === 1 ? '' : 's'}: ${money(m.total.profit, cur)} a month`);
+  const loss = m.warnings.find((w) => w.code === 'NEGATIVE_PROFIT' && w.path === `chain[${m.chain.length - 1}].profit`);
+  $('margin-warning').hidden = !loss;
+  $('margin-warning').textContent = loss ? `Warning: this plan sells below its cost; every instance loses ${money(m.profit.replace('-', ''), cur)} a month.` : '';
+  fees.replaceChildren(...m.fees.map((f) => el('tr', {}, el('td', { text: f.name }), el('td', { text: money(f.price, cur) }), el('td', { text: money(f.cost, cur) }),
+    el('td', { class: f.profit.startsWith('-') ? 'loss' : '', text: money(f.profit, cur) }))));
+  const name = (id) => partners.find((p) => p.id === id)?.name ?? id ?? '—';
+  $('chain-total-head').textContent = `Profit for ${m.instances}`;
+  chain.replaceChildren(...m.chain.map((l) => el('tr', {}, el('td', { text: l.planType === DRAFT ? `${plan.name} (this plan)` : l.name }), el('td', { text: name(l.owner) }),
+    el('td', { text: l.paysTo ? `${money(l.cost, cur)} to ${name(l.paysTo)}` : '—' }), el('td', { text: money(l.price, cur) }),
+    el('td', { class: l.profit.startsWith('-') ? 'loss' : '', text: money(l.profit, cur) }), el('td', { text: money(l.totalProfit, cur) }))));
+}
+
+options($('owner'), partners.filter((p) => p.parent).map((p) => [p.id, p.name]), 'acme');
+$('environments').replaceChildren(...ENVIRONMENTS.map((e) => el('label', { class: 'check' }, el('input', { type: 'checkbox', value: e, checked: e === 'production' }), ` ${e}`)));
+addFee('Hosting', '110.00');
+$('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
+$('owner').addEventListener('change', onOwnerChange);
+$('plan-form').addEventListener('input', (e) => { if (e.target.id !== 'owner') update(); });
+$('plan-form').addEventListener('submit', (e) => e.preventDefault());
+$('add-fee').addEventListener('click', () => { addFee(); update(); });
+onOwnerChange();
+document.body.dataset.ready = 'true';
