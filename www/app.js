@@ -121,7 +121,9 @@ function showQuote() {
   $('timeline').textContent = timelineSentence(q);
   $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
-  for (const w of q.warnings) error.append(el('span', { class: 'warning', text: `${w.code}: ${w.message}` }));
+  // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
+  error.replaceChildren(...q.warnings.map((w) => el('span', { class: 'warning', text: `${w.code} ${w.path}: ${w.message}` })));
+  error.hidden = q.warnings.length === 0;
 }
 
 /** "Free until 5 Dec 2026, then $6.00/month until 4 Jan 2027, then $12.00/month." */
