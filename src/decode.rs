@@ -41,6 +41,27 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// `path[i]`, without the formatting machinery (called for every item of every list).
+fn index_path(path: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut n = i;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(path.len() + digits.len() - start + 2);
+    out.push_str(path);
+    out.push('[');
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    out.push(']');
+    out
+}
+
 /// Which JSON forms a decimal field accepts.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Num {
@@ -152,7 +173,7 @@ impl Decoder {
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            match f(self, item, &format!("{path}[{i}]")) {
+            match f(self, item, &index_path(path, i)) {
                 Some(x) => out.push(x),
                 None => ok = false,
             }

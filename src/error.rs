@@ -257,15 +257,14 @@ impl Error {
 
 /// Joins a path prefix and a relative path (`a` + `b` = `a.b`, `a` + `[0]` = `a[0]`).
 pub(crate) fn join_path(prefix: &str, rest: &str) -> String {
-    if prefix.is_empty() {
-        rest.to_string()
-    } else if rest.is_empty() {
-        prefix.to_string()
-    } else if rest.starts_with('[') {
-        format!("{prefix}{rest}")
-    } else {
-        format!("{prefix}.{rest}")
+    // Called for every field decoded, so written without the formatting machinery.
+    let mut path = String::with_capacity(prefix.len() + rest.len() + 1);
+    path.push_str(prefix);
+    if !prefix.is_empty() && !rest.is_empty() && !rest.starts_with('[') {
+        path.push('.');
     }
+    path.push_str(rest);
+    path
 }
 
 impl fmt::Display for Error {
