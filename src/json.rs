@@ -73,7 +73,7 @@ impl Value {
 /// `INVALID_JSON` with the byte offset for malformed text, `JSON_TOO_DEEP` past
 /// [`MAX_DEPTH`] levels, `DUPLICATE_KEY` when an object names a key twice.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -84,6 +84,8 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 }
 
 struct Parser<'a> {
+    /// The input; slices of it are taken at ASCII bytes, so they are valid UTF-8 without a check.
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -344,7 +346,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII by construction.
-        let text = String::from_utf8_lossy(&self.bytes[start..self.pos]).into_owned();
+        let text = self.text[start..self.pos].to_string();
         Ok(Value::Number(text))
     }
 
@@ -354,7 +356,7 @@ impl Parser<'_> {
         let end =
             self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|n| start + n);
         if let Some(end) = end.filter(|&e| self.bytes[e] == b'"') {
-            let text = std::str::from_utf8(&self.bytes[start..end]).unwrap_or_default();
+            let text = &self.text[start..end];
             if let Ok(i) = KNOWN_KEYS.binary_search(&text) {
                 self.pos = end + 1;
                 return Ok(Cow::Borrowed(KNOWN_KEYS[i]));
@@ -375,7 +377,7 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             // Input is a &str and the run stops only at ASCII bytes: a valid UTF-8 slice.
-            out.push_str(std::str::from_utf8(&self.bytes[run_start..self.pos]).unwrap_or(""));
+            out.push_str(&self.text[run_start..self.pos]);
             match self.bytes.get(self.pos) {
                 None => return Err(self.fail("unterminated string")),
                 Some(b'"') => {

@@ -335,6 +335,8 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
     let mut lines = Vec::new();
     let mut timeline = Vec::new();
     for window in windows.iter().filter(|w| w.phase >= current.phase) {
+        // The current phase's lines are kept in full; later phases only need their total.
+        let detailed = window.phase == current.phase;
         let priced = price_lines(
             catalog,
             plan,
@@ -344,17 +346,18 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
             &measured,
             &mut warnings,
             &mut errors,
+            detailed,
         )?;
         let mut total = Decimal::ZERO;
-        for line in &priced {
-            total = checked::add(total, line.amount.amount())?;
+        for (amount, _) in &priced {
+            total = checked::add(total, amount.amount())?;
         }
         timeline.push(TimelineEntry {
             window: *window,
             monthly: Money::round(total, currency, catalog.rounding)?,
         });
-        if window.phase == current.phase {
-            lines = priced;
+        if detailed {
+            lines = priced.into_iter().filter_map(|(_, line)| line).collect();
         }
     }
     if let Some(e) = Error::from_problems(errors) {
@@ -434,7 +437,8 @@ fn price_lines(
     measured: &[Measured<'_>],
     warnings: &mut Vec<Problem>,
     errors: &mut Vec<Problem>,
-) -> Result<Vec<QuoteLine>, Error> {
+    detailed: bool,
+) -> Result<Vec<(Money, Option<QuoteLine>)>, Error> {
     let mut lines = Vec::with_capacity(measured.len());
     for (i, m) in measured.iter().enumerate() {
         let rule = catalog.find_rule(plan, &m.product.id, phase, currency.code(), m.region);
@@ -457,17 +461,21 @@ fn price_lines(
                 list.push(problem);
             }
         }
-        lines.push(price_line(catalog, m, rule, currency).map_err(|e| e.within(&format!("lines[{i}]"))));
+        lines.push(
+            price_line(catalog, m, rule, currency, detailed).map_err(|e| e.within(&format!("lines[{i}]"))),
+        );
     }
     lines.into_iter().collect()
 }
 
+/// One line's rounded amount, and the whole line when `detailed` (the current phase's lines).
 fn price_line(
     catalog: &Catalog,
     m: &Measured<'_>,
     rule: Option<&PriceRule>,
     currency: &Currency,
-) -> Result<QuoteLine, Error> {
+    detailed: bool,
+) -> Result<(Money, Option<QuoteLine>), Error> {
     let (tiers, hourly, monthly, unit_price) = match rule {
         None => (None, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO),
         Some(rule) => {
@@ -477,7 +485,8 @@ fn price_line(
             (Some(price), hourly, monthly, unit_price)
         }
     };
-    Ok(QuoteLine {
+    let amount = Money::round(monthly, currency, catalog.rounding)?;
+    let line = detailed.then(|| QuoteLine {
         product: m.product.id.clone(),
         external_id: m.product.external_id.clone(),
         kind: match m.product.kind {
@@ -494,8 +503,9 @@ fn price_line(
         tiers,
         hourly,
         monthly,
-        amount: Money::round(monthly, currency, catalog.rounding)?,
-    })
+        amount: amount.clone(),
+    });
+    Ok((amount, line))
 }
 
 /// An amount for a period as (hourly, monthly). Only the derived hourly figure of a monthly
@@ -803,7 +813,8 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
                         included: Decimal::ZERO,
                         quantity: Decimal::ONE,
                     };
-                    let line = price_line(catalog, &m, rule, currency)?;
+                    // Detailed, so the line is always there.
+                    let (_, Some(line)) = price_line(catalog, &m, rule, currency, true)? else { continue };
                     let places = currency.exponent();
                     let tiered =
                         rule.is_some_and(|r| r.table.tiers().len() > 1 || r.table.block_size().is_some());
