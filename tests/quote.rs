@@ -284,6 +284,11 @@ fn verification_lists_each_difference_and_accepts_the_exact_quote() {
     assert_eq!(s(&v, &["differences", "1", "received"]), "2.20");
     let v = verify(r#"{"lines":[]}"#);
     assert_eq!(v.get("ok"), Some(&Value::Bool(false)));
+    // The same quote with its members in another order is the same quote (compared by value,
+    // not by text).
+    let Value::Object(mut members) = json::parse(&quote).unwrap() else { panic!() };
+    members.reverse();
+    assert_eq!(verify(&Value::Object(members).to_json()).to_json(), r#"{"ok":true,"differences":[]}"#);
 }
 
 #[test]
