@@ -265,7 +265,7 @@ impl Parser<'_> {
 
     fn array(&mut self, depth: usize) -> Result<Value, Error> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(4);
         self.skip_ws();
         if self.eat(b']') {
             return Ok(Value::Array(items));
@@ -287,7 +287,7 @@ impl Parser<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Value, Error> {
         self.pos += 1;
-        let mut members: Vec<(Key, Value)> = Vec::new();
+        let mut members: Vec<(Key, Value)> = Vec::with_capacity(8);
         self.skip_ws();
         if self.eat(b'}') {
             return Ok(Value::Object(members));
@@ -508,7 +508,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub(crate) fn new() -> Writer {
-        Writer { out: String::with_capacity(1024), comma: false }
+        Writer { out: String::with_capacity(4096), comma: false }
     }
 
     pub(crate) fn finish(self) -> String {
