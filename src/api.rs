@@ -119,14 +119,14 @@ pub(crate) fn invalid_catalog(e: Error) -> Error {
 /// ```
 pub fn call(op: &str, args: &str) -> Result<String, Error> {
     let (run, params) = find(op)?;
-    let value = parse_input(args)?;
+    let mut value = parse_input(args)?;
     check_args(&value, params, false)?;
-    let args = Args(&value);
     match run {
-        Run::Plain(f) => f(&args),
+        Run::Plain(f) => f(&Args(&value)),
         Run::WithCatalog(f) => {
-            let catalog = Catalog::from_value(args.get("catalog")).map_err(invalid_catalog)?;
-            f(&catalog, &args)
+            // The catalog moves out of the arguments into the loaded catalog: no copy.
+            let catalog = Catalog::from_value(value.take("catalog")).map_err(invalid_catalog)?;
+            f(&catalog, &Args(&value))
         }
     }
 }
@@ -312,7 +312,7 @@ impl TablePricer {
     /// # Errors
     /// `INVALID_DECIMAL`, `NEGATIVE_QUANTITY`, `QUANTITY_ABOVE_LAST_TIER`, `OVERFLOW` at `quantity`.
     pub fn price(&self, quantity: &str) -> Result<String, Error> {
-        self.price_json(quantity_text(quantity, "quantity")?)
+        self.price_json(quantity_text(quantity).map_err(|e| e.within("quantity"))?)
     }
 
     /// Just the amount for `quantity` (decimal text): rounded to the currency when there is
@@ -321,7 +321,7 @@ impl TablePricer {
     /// # Errors
     /// As [`TablePricer::price`].
     pub fn amount(&self, quantity: &str) -> Result<String, Error> {
-        self.amount_at(quantity, "quantity")
+        self.amount_of(quantity).map_err(|e| e.within("quantity"))
     }
 
     /// The amounts for many quantities in one call: quantities and amounts separated by `\n`.
@@ -341,24 +341,25 @@ impl TablePricer {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&self.amount_at(q, &format!("quantities[{i}]"))?);
+            // The path is only written when there is an error to report.
+            out.push_str(&self.amount_of(q).map_err(|e| e.within(&format!("quantities[{i}]")))?);
         }
         Ok(out)
     }
 
-    fn amount_at(&self, quantity: &str, path: &str) -> Result<String, Error> {
-        let q = quantity_text(quantity, path)?;
-        let exact = self.table.price(q).map_err(|e| e.within(path))?.amount;
+    /// The amount of one quantity; error paths are relative to it.
+    fn amount_of(&self, quantity: &str) -> Result<String, Error> {
+        let exact = self.table.price(quantity_text(quantity)?)?.amount;
         Ok(match &self.currency {
-            Some(c) => Money::round(exact, c, Rounding::HalfUp).map_err(|e| e.within(path))?.amount_text(),
+            Some(c) => Money::round(exact, c, Rounding::HalfUp)?.amount_text(),
             None => crate::tiers::plain(exact),
         })
     }
 }
 
 /// A quantity written as decimal text.
-fn quantity_text(text: &str, path: &str) -> Result<Decimal, Error> {
-    crate::decode::parse_decimal(text).map_err(|(code, message)| Error::new(code, path, message))
+fn quantity_text(text: &str) -> Result<Decimal, Error> {
+    crate::decode::parse_decimal(text).map_err(|(code, message)| Error::new(code, "", message))
 }
 
 fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {

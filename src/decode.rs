@@ -43,21 +43,10 @@ impl<'a> Obj<'a> {
 
 /// `path[i]`, without the formatting machinery (called for every item of every list).
 fn index_path(path: &str, i: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut n = i;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut out = String::with_capacity(path.len() + digits.len() - start + 2);
+    let mut out = String::with_capacity(path.len() + 8);
     out.push_str(path);
     out.push('[');
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    crate::money::push_integer(i, &mut out);
     out.push(']');
     out
 }
@@ -144,6 +133,20 @@ impl Decoder {
             path,
             "expected a value, found null (JavaScript's NaN, Infinity and undefined in arrays arrive as null)",
         );
+    }
+
+    /// `DUPLICATE_ID` at `path[i]` for every item that repeats an earlier one (`what`: "region").
+    pub(crate) fn repeats<'v>(&mut self, path: &str, items: impl Iterator<Item = &'v str>, what: &str) {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, item) in items.enumerate() {
+            if !seen.insert(item) {
+                self.problem(
+                    Code::DuplicateId,
+                    index_path(path, i),
+                    format!("the {what} \"{item}\" is listed twice"),
+                );
+            }
+        }
     }
 
     /// An optional member: `Some(None)` when absent or null, `None` when present but invalid.

@@ -17,9 +17,10 @@ pub type Key = Cow<'static, str>;
 pub const MAX_DEPTH: usize = 64;
 
 /// A parsed JSON value. Object members keep their order; numbers keep their literal text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Value {
     /// `null`
+    #[default]
     Null,
     /// `true` or `false`
     Bool(bool),
@@ -51,6 +52,16 @@ impl Value {
         match self {
             Value::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
+        }
+    }
+
+    /// Takes member `key` out of an object, leaving `null` in its place (`null` when absent).
+    pub(crate) fn take(&mut self, key: &str) -> Value {
+        match self {
+            Value::Object(members) => {
+                members.iter_mut().find(|(k, _)| k == key).map_or(Value::Null, |(_, v)| std::mem::take(v))
+            }
+            _ => Value::Null,
         }
     }
 
@@ -522,31 +533,36 @@ impl Writer {
         self.comma = true;
     }
 
-    /// `{`; members follow as `key` + a value.
-    pub(crate) fn open(&mut self) -> &mut Self {
+    /// Starts an object or an array with `bracket`.
+    fn begin(&mut self, bracket: char) -> &mut Self {
         self.sep();
-        self.out.push('{');
+        self.out.push(bracket);
         self.comma = false;
         self
+    }
+
+    /// Ends an object or an array with `bracket`.
+    fn end(&mut self, bracket: char) -> &mut Self {
+        self.out.push(bracket);
+        self.comma = true;
+        self
+    }
+
+    /// `{`; members follow as `key` + a value.
+    pub(crate) fn open(&mut self) -> &mut Self {
+        self.begin('{')
     }
 
     pub(crate) fn close(&mut self) -> &mut Self {
-        self.out.push('}');
-        self.comma = true;
-        self
+        self.end('}')
     }
 
     pub(crate) fn open_array(&mut self) -> &mut Self {
-        self.sep();
-        self.out.push('[');
-        self.comma = false;
-        self
+        self.begin('[')
     }
 
     pub(crate) fn close_array(&mut self) -> &mut Self {
-        self.out.push(']');
-        self.comma = true;
-        self
+        self.end(']')
     }
 
     /// A member's key; its value comes next.
@@ -580,7 +596,9 @@ impl Writer {
     }
 
     pub(crate) fn number(&mut self, n: usize) -> &mut Self {
-        self.literal(&n.to_string())
+        self.sep();
+        crate::money::push_integer(n, &mut self.out);
+        self
     }
 
     /// A decimal as a JSON string, as `Display` writes it (`"0.05"`).

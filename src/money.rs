@@ -232,23 +232,7 @@ pub(crate) fn decimal_text(d: Decimal) -> String {
 /// Appends `d` as [`decimal_text`] writes it.
 pub(crate) fn write_decimal(d: Decimal, out: &mut String) {
     let mut digits = [0u8; 40];
-    let mut start = digits.len();
-    let mut rest = d.mantissa().unsigned_abs();
-    // 128-bit division is a library call: go down to 64 bits as soon as the rest fits.
-    while rest > u128::from(u64::MAX) {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    let mut rest = rest as u64;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
+    let mut start = write_digits(d.mantissa().unsigned_abs(), &mut digits);
     let scale = d.scale() as usize;
     // Leading zeros so that there is a digit before the point: 5 at scale 3 is 0.005.
     while digits.len() - start <= scale {
@@ -266,6 +250,37 @@ pub(crate) fn write_decimal(d: Decimal, out: &mut String) {
         out.push('.');
         out.push_str(std::str::from_utf8(&digits[point..]).unwrap_or_default());
     }
+}
+
+/// Writes the decimal digits of `n` at the end of `buf` and returns where they start. Output
+/// formats numbers on every call, so this avoids the formatting machinery.
+fn write_digits(n: u128, buf: &mut [u8; 40]) -> usize {
+    let mut start = buf.len();
+    let mut rest = n;
+    // 128-bit division is a library call: go down to 64 bits as soon as the rest fits.
+    while rest > u128::from(u64::MAX) {
+        start -= 1;
+        buf[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let mut rest = rest as u64;
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    start
+}
+
+/// Appends `n` in decimal (an index, a count).
+pub(crate) fn push_integer(n: usize, out: &mut String) {
+    let mut digits = [0u8; 40];
+    let start = write_digits(n as u128, &mut digits);
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// `d` with its trailing zeros removed but at least `places` decimals: see [`exact_text`].

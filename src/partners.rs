@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use crate::catalog::load::{check_unique, list};
+use crate::catalog::load::{catalog_currency, check_unique, list};
 use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error, Problem};
@@ -113,7 +113,7 @@ pub struct PlanType {
     /// Its usage fees, at least one.
     pub fees: Vec<UsageFee>,
     /// The currency of its fees (the parent's currency).
-    pub currency: String,
+    pub currency: Currency,
     /// How often its fees are charged (the parent's recurrence).
     pub recurring: Recurrence,
     /// Environments of the instances it may be assigned to.
@@ -144,17 +144,41 @@ pub struct Partners {
     pub partners: Vec<Partner>,
     /// Plan types.
     pub plan_types: Vec<PlanType>,
+    /// Index by id of partners and plan types, and the ids that are some plan type's parent:
+    /// built once, so lookups stay cheap in catalogs of 100,000 entries.
+    partner_at: BTreeMap<String, usize>,
+    plan_type_at: BTreeMap<String, usize>,
+    parents: BTreeSet<String>,
+}
+
+/// Id -> index of the first entry with that id (later duplicates are reported by validation).
+fn index_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut at = BTreeMap::new();
+    for (i, id) in ids.enumerate() {
+        at.entry(id.to_string()).or_insert(i);
+    }
+    at
 }
 
 impl Partners {
+    fn new(partners: Vec<Partner>, plan_types: Vec<PlanType>) -> Partners {
+        Partners {
+            partner_at: index_by_id(partners.iter().map(|p| p.id.as_str())),
+            plan_type_at: index_by_id(plan_types.iter().map(|t| t.id.as_str())),
+            parents: plan_types.iter().filter_map(|t| t.parent.clone()).collect(),
+            partners,
+            plan_types,
+        }
+    }
+
     /// The partner with this id.
     pub fn partner(&self, id: &str) -> Option<&Partner> {
-        self.partners.iter().find(|p| p.id == id)
+        self.partner_at.get(id).map(|&i| &self.partners[i])
     }
 
     /// The plan type with this id.
     pub fn plan_type(&self, id: &str) -> Option<&PlanType> {
-        self.plan_types.iter().find(|p| p.id == id)
+        self.plan_type_at.get(id).map(|&i| &self.plan_types[i])
     }
 
     /// The chain of plan types from the root down to `plan_type` (which is last).
@@ -173,7 +197,7 @@ impl Partners {
 
     /// Whether some plan type is built on `id` (then its fees are a wholesale price).
     fn is_parent(&self, id: &str) -> bool {
-        self.plan_types.iter().any(|p| p.parent.as_deref() == Some(id))
+        self.parents.contains(id)
     }
 }
 
@@ -202,14 +226,18 @@ pub(crate) fn decode(
     let book = Book {
         partners: &partners.items,
         partner_ids: raw_ids(o, "partners"),
+        partner_at: index_by_id(partners.items.iter().map(|(_, p)| p.id.as_str())),
         types: &plan_types.items,
         type_ids: raw_ids(o, "planTypes"),
+        type_at: index_by_id(plan_types.items.iter().map(|(_, t)| t.id.as_str())),
     };
     check_partner_tree(d, &book);
     check_plan_types(d, &book, warnings);
-    (partners.complete && plan_types.complete).then(|| Partners {
-        partners: partners.items.into_iter().map(|(_, p)| p).collect(),
-        plan_types: plan_types.items.into_iter().map(|(_, t)| t).collect(),
+    (partners.complete && plan_types.complete).then(|| {
+        Partners::new(
+            partners.items.into_iter().map(|(_, p)| p).collect(),
+            plan_types.items.into_iter().map(|(_, t)| t).collect(),
+        )
     })
 }
 
@@ -247,21 +275,25 @@ fn raw_ids<'a>(o: &Obj<'a>, key: &str) -> BTreeSet<&'a str> {
     }
 }
 
-/// What the cross-reference checks look at.
+/// What the cross-reference checks look at: the entries that decoded (indexed by id) and the
+/// ids of every entry, decoded or not.
 struct Book<'a> {
     partners: &'a [(usize, Partner)],
     partner_ids: BTreeSet<&'a str>,
+    partner_at: BTreeMap<String, usize>,
     types: &'a [(usize, PlanType)],
     type_ids: BTreeSet<&'a str>,
+    type_at: BTreeMap<String, usize>,
 }
 
 impl Book<'_> {
     fn partner(&self, id: &str) -> Option<&Partner> {
-        self.partners.iter().map(|(_, p)| p).find(|p| p.id == id)
+        self.partner_at.get(id).map(|&i| &self.partners[i].1)
     }
 
+    /// The position of plan type `id` among the decoded ones.
     fn plan_type(&self, id: &str) -> Option<usize> {
-        self.types.iter().position(|(_, t)| t.id == id)
+        self.type_at.get(id).copied()
     }
 }
 
@@ -284,14 +316,7 @@ fn decode_plan_type(
     let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
     let owner = d.opt(&o, "owner", |d, v, p| d.id(v, p));
     let parent = d.opt(&o, "parent", |d, v, p| d.id(v, p));
-    let currency = d.req(&o, "currency", |d, v, p| {
-        let code = d.string(v, p)?;
-        let found = currencies?.iter().find(|c| c.code() == code).cloned();
-        if found.is_none() {
-            d.problem(Code::UnknownCurrency, p, format!("\"{code}\" is not in the catalog's currencies"));
-        }
-        found
-    });
+    let currency = d.req(&o, "currency", |d, v, p| catalog_currency(d, v, p, currencies));
     let fees = d.req(&o, "fees", |d, v, p| {
         let fees = list(d, v, p, |d, v, p| decode_fee(d, v, p, currency.as_ref()));
         check_unique_fee_names(d, v, p);
@@ -313,12 +338,12 @@ fn decode_plan_type(
             d.problem(Code::InvalidValue, p, "a plan type available in no environment can never be assigned");
             return None;
         }
-        report_repeats(d, p, envs.iter().map(|e| e.as_str()), "environment");
+        d.repeats(p, envs.iter().map(|e| e.as_str()), "environment");
         Some(envs)
     });
     let granted_to = d.opt(&o, "grantedTo", |d, v, p| {
         let ids = d.array(v, p, |d, v, p| d.id(v, p))?;
-        report_repeats(d, p, ids.iter().map(String::as_str), "partner");
+        d.repeats(p, ids.iter().map(String::as_str), "partner");
         Some(ids)
     });
     Some(PlanType {
@@ -327,7 +352,7 @@ fn decode_plan_type(
         owner: owner?,
         parent: parent?,
         fees: fees?,
-        currency: currency?.code().to_string(),
+        currency: currency?,
         recurring: recurring?.unwrap_or(Recurrence::Monthly),
         environments: environments?,
         granted_to: granted_to?.unwrap_or_default(),
@@ -381,20 +406,6 @@ fn decode_fee(d: &mut Decoder, v: &Value, path: &str, currency: Option<&Currency
         Some(price)
     });
     Some(UsageFee { name: name?, price: price? })
-}
-
-/// `DUPLICATE_ID` for every item of a list that repeats an earlier one.
-fn report_repeats<'a>(d: &mut Decoder, path: &str, items: impl Iterator<Item = &'a str>, what: &str) {
-    let mut seen = BTreeSet::new();
-    for (i, item) in items.enumerate() {
-        if !seen.insert(item) {
-            d.problem(
-                Code::DuplicateId,
-                format!("{path}[{i}]"),
-                format!("the {what} \"{item}\" is listed twice"),
-            );
-        }
-    }
 }
 
 /// Each cycle in a parent relation, as the indexes of its members starting at the smallest.
@@ -458,7 +469,7 @@ fn check_partner_tree(d: &mut Decoder, book: &Book<'_>) {
     let mut parents = Vec::with_capacity(book.partners.len());
     let mut platform: Option<&Partner> = None;
     for (i, p) in book.partners {
-        parents.push(p.parent.as_deref().and_then(|id| book.partners.iter().position(|(_, q)| q.id == id)));
+        parents.push(p.parent.as_deref().and_then(|id| book.partner_at.get(id).copied()));
         match p.parent.as_deref() {
             Some(id) if !book.partner_ids.contains(id) => d.problem(
                 Code::UnknownPartner,
@@ -564,7 +575,8 @@ fn check_against_parent(
             at("currency"),
             format!(
                 "the parent \"{}\" is in {}; a plan type is in its parent's currency",
-                parent.id, parent.currency
+                parent.id,
+                parent.currency.code()
             ),
         );
     } else if t.recurring != parent.recurring {
@@ -584,7 +596,7 @@ fn check_against_parent(
                 at("fees"),
                 format!(
                     "the fees add up to {price} {}, less than the parent's {cost}: every instance loses {}",
-                    t.currency,
+                    t.currency.code(),
                     cost - price
                 ),
             ));
@@ -832,7 +844,6 @@ impl Catalog {
     /// ```
     pub fn plan_margins(&self, plan_type: &str, instances: u32) -> Result<PlanMargins, Error> {
         let t = self.partners.plan_type(plan_type).ok_or_else(|| unknown_plan_type(plan_type))?;
-        let currency = self.currency(&t.currency).cloned().ok_or_else(|| unknown_plan_type(plan_type))?;
         let chain_types = self.partners.chain(t);
         let mut chain = Vec::with_capacity(chain_types.len());
         let mut warnings = Vec::new();
@@ -865,7 +876,7 @@ impl Catalog {
         let parent = t.parent.as_deref().and_then(|id| self.partners.plan_type(id));
         Ok(PlanMargins {
             plan_type: t.id.clone(),
-            currency,
+            currency: t.currency.clone(),
             recurring: t.recurring,
             instances,
             per_instance: chain

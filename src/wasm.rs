@@ -32,7 +32,7 @@ impl LoadedCatalog {
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Result<LoadedCatalog, String> {
         let value = api::parse_input(text).map_err(|e| thrown(e.within("catalog")))?;
-        let catalog = Catalog::from_value(&value).map_err(|e| thrown(api::invalid_catalog(e)))?;
+        let catalog = Catalog::from_value(value).map_err(|e| thrown(api::invalid_catalog(e)))?;
         Ok(LoadedCatalog { catalog })
     }
 

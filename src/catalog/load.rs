@@ -35,7 +35,16 @@ const CATALOG_FIELDS: &[&str] = &[
 /// Resources whose usage a package includes; their metered products must count GB.
 const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
 
-pub(super) fn load(value: &Value) -> Result<Catalog, Error> {
+/// Decodes and checks a catalog. The catalog keeps the value it was read from (for its public
+/// view): it is moved in, never copied.
+pub(super) fn load(value: Value) -> Result<Catalog, Error> {
+    let mut catalog = check(&value)?;
+    catalog.source = value;
+    Ok(catalog)
+}
+
+/// Decodes and checks a catalog without keeping its source (validation only).
+pub(super) fn check(value: &Value) -> Result<Catalog, Error> {
     let mut d = Decoder::new();
     let catalog = decode_catalog(&mut d, value);
     d.finish(catalog)
@@ -100,14 +109,8 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     let o = d.object(value, "", CATALOG_FIELDS)?;
     let _name = d.opt(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
     let currencies = decode_currencies(d, &o);
-    let default_currency = d.req(&o, "defaultCurrency", |d, v, p| {
-        let code = d.string(v, p)?;
-        let found = currencies.as_ref()?.iter().find(|c| c.code() == code).cloned();
-        if found.is_none() {
-            d.problem(Code::UnknownCurrency, p, format!("\"{code}\" is not in the catalog's currencies"));
-        }
-        found
-    });
+    let default_currency =
+        d.req(&o, "defaultCurrency", |d, v, p| catalog_currency(d, v, p, currencies.as_deref()));
     let rounding = d.opt(&o, "rounding", |d, v, p| {
         d.choice(v, p, &[("halfUp", Rounding::HalfUp), ("halfEven", Rounding::HalfEven)])
     });
@@ -152,8 +155,24 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         partners: partners?,
         warnings,
         index,
-        source: value.clone(),
+        source: Value::Null,
     })
+}
+
+/// A currency code that must be one of the catalog's `currencies` (`None` when those are
+/// broken: their problems are already reported).
+pub(crate) fn catalog_currency(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    currencies: Option<&[Currency]>,
+) -> Option<Currency> {
+    let code = d.string(v, path)?;
+    let found = currencies?.iter().find(|c| c.code() == code).cloned();
+    if found.is_none() {
+        d.problem(Code::UnknownCurrency, path, format!("\"{code}\" is not in the catalog's currencies"));
+    }
+    found
 }
 
 fn decode_currencies(d: &mut Decoder, o: &Obj<'_>) -> Option<Vec<Currency>> {
@@ -203,23 +222,8 @@ fn decode_currencies(d: &mut Decoder, o: &Obj<'_>) -> Option<Vec<Currency>> {
     });
     let mut all = iso?;
     all.extend(custom?.unwrap_or_default());
-    let dupes: Vec<(usize, String)> =
-        all.iter().enumerate().map(|(i, c)| (i, c.code().to_string())).collect();
-    check_unique_currencies(d, &dupes);
+    d.repeats("currencies", all.iter().map(Currency::code), "currency");
     Some(all)
-}
-
-fn check_unique_currencies(d: &mut Decoder, codes: &[(usize, String)]) {
-    let mut seen = BTreeSet::new();
-    for (i, code) in codes {
-        if !seen.insert(code) {
-            d.problem(
-                Code::DuplicateId,
-                format!("currencies[{i}]"),
-                format!("the currency \"{code}\" is listed twice"),
-            );
-        }
-    }
 }
 
 fn decode_region(d: &mut Decoder, v: &Value, path: &str) -> Option<Region> {
@@ -413,16 +417,7 @@ fn decode_rule(
     let regions = d.opt(&o, "regions", |d, v, p| {
         let regions =
             d.array(v, p, |d, v, p| reference(d, v, p, &known.regions, Code::UnknownRegion, "region"))?;
-        let mut seen = BTreeSet::new();
-        for (i, r) in regions.iter().enumerate() {
-            if !seen.insert(r) {
-                d.problem(
-                    Code::DuplicateId,
-                    format!("{p}[{i}]"),
-                    format!("the region \"{r}\" is listed twice"),
-                );
-            }
-        }
+        d.repeats(p, regions.iter().map(String::as_str), "region");
         if regions.is_empty() {
             d.problem(
                 Code::InvalidValue,

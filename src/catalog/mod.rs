@@ -240,7 +240,7 @@ impl Catalog {
     /// Every problem at once (see [`Error::problems`]), with paths relative to the catalog,
     /// such as `plans[1].prices[3].tiers[2].upTo`.
     pub fn from_json(text: &str) -> Result<Catalog, Error> {
-        load::load(&crate::json::parse(text)?)
+        load::load(crate::json::parse(text)?)
     }
 
     /// Validates a catalog without keeping it: every error and warning.
@@ -259,13 +259,13 @@ impl Catalog {
     }
 
     pub(crate) fn validate_value(value: &Value) -> Validation {
-        match load::load(value) {
+        match load::check(value) {
             Ok(c) => Validation { errors: vec![], warnings: c.warnings },
             Err(e) => Validation { errors: e.problems().to_vec(), warnings: vec![] },
         }
     }
 
-    pub(crate) fn from_value(value: &Value) -> Result<Catalog, Error> {
+    pub(crate) fn from_value(value: Value) -> Result<Catalog, Error> {
         load::load(value)
     }
 
