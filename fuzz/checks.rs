@@ -33,7 +33,7 @@ pub fn catalog(data: &[u8]) {
     let public = c.public_view().to_json();
     assert!(Catalog::from_json(&public).is_ok(), "the public view of a valid catalog is valid");
     let _ = api::call_loaded(&c, "priceMatrix", "{}");
-    for t in &c.partners.plan_types {
+    for t in &c.partners().plan_types {
         if let Ok(m) = c.plan_margins(&t.id, 1) {
             let sum =
                 m.chain.iter().try_fold(ratecard::Decimal::ZERO, |s, l| s.checked_add(l.per_instance.profit));

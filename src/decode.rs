@@ -6,16 +6,20 @@
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
 
-use crate::error::{join_path, Code, Error, Problem};
+use crate::error::{join_path, Code, Error, Problem, MAX_PROBLEMS};
 use crate::json::Value;
 
 /// Largest integer a JSON number may hold and still mean the same in JavaScript (2^53 - 1).
 const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 
-/// Collects problems while decoding one input.
+/// Collects problems while decoding one input, at most [`MAX_PROBLEMS`] of them: past that,
+/// decoding stops descending into the input and the error ends with one `TOO_MANY_PROBLEMS`,
+/// so a hostile input cannot make the answer (or the work) larger than its first problems.
 #[derive(Default)]
 pub(crate) struct Decoder {
     pub(crate) problems: Vec<Problem>,
+    /// Problems that were found past the cap and not kept.
+    dropped: usize,
 }
 
 /// An object being decoded: its members and its path.
@@ -66,11 +70,42 @@ impl Decoder {
     }
 
     pub(crate) fn problem(&mut self, code: Code, path: impl Into<String>, message: impl Into<String>) {
+        if self.full() {
+            self.dropped += 1;
+            return;
+        }
         self.problems.push(Problem::new(code, path, message));
     }
 
+    /// Adds problems found elsewhere (paths already complete), within the cap.
+    pub(crate) fn extend(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        for p in problems {
+            if self.full() {
+                self.dropped += 1;
+            } else {
+                self.problems.push(p);
+            }
+        }
+    }
+
+    /// Whether the cap is reached: decoders stop looking for more.
+    pub(crate) fn full(&self) -> bool {
+        self.problems.len() >= MAX_PROBLEMS
+    }
+
     /// Ends decoding: the value if no problem was recorded, otherwise every problem.
-    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, Error> {
+    pub(crate) fn finish<T>(mut self, value: Option<T>) -> Result<T, Error> {
+        if self.full() {
+            self.problems.push(Problem::new(
+                Code::TooManyProblems,
+                "",
+                format!(
+                    "the input has at least {MAX_PROBLEMS} problems: the first {MAX_PROBLEMS} are listed and the rest \
+                     of the input was not checked ({} more were found on the way)",
+                    self.dropped
+                ),
+            ));
+        }
         match (Error::from_problems(self.problems), value) {
             (None, Some(v)) => Ok(v),
             (Some(e), _) => Err(e),
@@ -89,7 +124,13 @@ impl Decoder {
             self.wrong_type(v, path, "an object");
             return None;
         };
+        if self.full() {
+            return None;
+        }
         for (k, _) in members {
+            if self.full() {
+                return None;
+            }
             if !known.contains(&k.as_ref()) {
                 let hint = known
                     .iter()
@@ -176,12 +217,37 @@ impl Decoder {
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
+            if self.full() {
+                return None;
+            }
             match f(self, item, &index_path(path, i)) {
                 Some(x) => out.push(x),
                 None => ok = false,
             }
         }
         ok.then_some(out)
+    }
+
+    /// Like [`Decoder::array`], but keeps the items that decode when others do not (their
+    /// problems are recorded), so that checks across items, such as ambiguous rules, still run.
+    pub(crate) fn each<'a, T>(
+        &mut self,
+        v: &'a Value,
+        path: &str,
+        mut f: impl FnMut(&mut Self, &'a Value, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Value::Array(items) = v else {
+            self.wrong_type(v, path, "an array");
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if self.full() {
+                return None;
+            }
+            out.extend(f(self, item, &index_path(path, i)));
+        }
+        Some(out)
     }
 
     pub(crate) fn string<'a>(&mut self, v: &'a Value, path: &str) -> Option<&'a str> {

@@ -37,6 +37,13 @@ codes! {
     DuplicateKey = "DUPLICATE_KEY",
     /// An input is larger than the documented limits.
     InputTooLarge = "INPUT_TOO_LARGE",
+    /// The answer would be larger than the documented limits (tier lines x order lines,
+    /// batch items, matrix rows, output bytes).
+    OutputTooLarge = "OUTPUT_TOO_LARGE",
+    /// More problems than [`MAX_PROBLEMS`]: the first ones are listed, then this one.
+    TooManyProblems = "TOO_MANY_PROBLEMS",
+    /// An id that is empty, too long, not in Unicode NFC, or holds control or format characters.
+    InvalidId = "INVALID_ID",
     /// An object has a key the format does not define (often a misspelling).
     UnknownField = "UNKNOWN_FIELD",
     /// A required key is missing.
@@ -141,6 +148,9 @@ impl fmt::Display for Code {
         f.write_str(self.as_str())
     }
 }
+
+/// Most problems one error lists; past that the list ends with one `TOO_MANY_PROBLEMS`.
+pub const MAX_PROBLEMS: usize = 1_000;
 
 /// Longest message a [`Problem`] keeps, in bytes.
 pub const MAX_MESSAGE_LEN: usize = 300;

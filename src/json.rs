@@ -299,6 +299,7 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<Value, Error> {
         self.pos += 1;
         let mut members: Vec<(Key, Value)> = Vec::with_capacity(8);
+        let mut seen = SeenKeys::default();
         self.skip_ws();
         if self.eat(b'}') {
             return Ok(Value::Object(members));
@@ -309,7 +310,7 @@ impl Parser<'_> {
                 return Err(self.fail("expected a string key"));
             }
             let name = self.key()?;
-            if members.iter().any(|(k, _)| *k == name) {
+            if seen.repeats(&members, &name) {
                 let message = format!("the key \"{name}\" appears twice in one object");
                 return Err(Error::new(Code::DuplicateKey, name.into_owned(), message));
             }
@@ -445,6 +446,28 @@ impl Parser<'_> {
             hi
         };
         char::from_u32(code).ok_or_else(|| self.fail("lone surrogate in \\u escape"))
+    }
+}
+
+/// Finds a repeated key in linear time: small objects (all of a catalog's and an order's) are
+/// scanned, larger ones get a hash set, so an object of 100,000 keys costs 100,000 look-ups,
+/// not 5 billion comparisons.
+#[derive(Default)]
+struct SeenKeys {
+    set: Option<std::collections::HashSet<Key>>,
+}
+
+impl SeenKeys {
+    /// Objects up to this many members are scanned.
+    const SCAN: usize = 16;
+
+    /// Whether `name` is among `members` (whose keys this has seen, in order); remembers it.
+    fn repeats(&mut self, members: &[(Key, Value)], name: &Key) -> bool {
+        if members.len() < Self::SCAN {
+            return members.iter().any(|(k, _)| k == name);
+        }
+        let set = self.set.get_or_insert_with(|| members.iter().map(|(k, _)| k.clone()).collect());
+        !set.insert(name.clone())
     }
 }
 
@@ -695,6 +718,14 @@ mod tests {
         let e = parse(r#"{"a":{"b":1,"b":2}}"#).unwrap_err();
         assert_eq!(e.code(), Code::DuplicateKey);
         assert_eq!(e.path(), "a.b");
+        // Past the scanned size, the hash set finds repeats of early and late keys alike.
+        for repeated in ["k0", "k15", "k16", "k4999"] {
+            let keys: Vec<String> = (0..5000).map(|i| format!("\"k{i}\":{i}")).collect();
+            let text = format!("{{\"a\":{{{},\"{repeated}\":0}}}}", keys.join(","));
+            let e = parse(&text).unwrap_err();
+            assert_eq!((e.code(), e.path()), (Code::DuplicateKey, format!("a.{repeated}").as_str()));
+            assert!(parse(&text.replace(&format!(",\"{repeated}\":0"), "")).is_ok());
+        }
     }
 
     #[test]

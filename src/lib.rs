@@ -41,7 +41,7 @@ mod wasm;
 pub use catalog::{
     Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, Validation,
 };
-pub use error::{Code, Error, Problem, MAX_MESSAGE_LEN};
+pub use error::{Code, Error, Problem, MAX_MESSAGE_LEN, MAX_PROBLEMS};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
 pub use partners::{
     ChainLevel, Earning, Environment, FeeMargin, Figures, Partner, PartnerMargins, Partners, PlanMargins,

@@ -590,14 +590,14 @@ fn check_against_parent(
             ),
         );
     } else if let (Ok(price), Ok(cost)) = (t.price(), parent.price()) {
-        if price < cost {
+        if let Some(loss) = cost.checked_sub(price).filter(|loss| *loss > Decimal::ZERO) {
             warnings.push(Problem::new(
                 Code::NegativeProfit,
                 at("fees"),
                 format!(
                     "the fees add up to {price} {}, less than the parent's {cost}: every instance loses {}",
                     t.currency.code(),
-                    cost - price
+                    loss
                 ),
             ));
         }
@@ -843,8 +843,8 @@ impl Catalog {
     /// assert_eq!(m.chain[0].owner.as_deref(), Some("platform"));
     /// ```
     pub fn plan_margins(&self, plan_type: &str, instances: u32) -> Result<PlanMargins, Error> {
-        let t = self.partners.plan_type(plan_type).ok_or_else(|| unknown_plan_type(plan_type))?;
-        let chain_types = self.partners.chain(t);
+        let t = self.partners().plan_type(plan_type).ok_or_else(|| unknown_plan_type(plan_type))?;
+        let chain_types = self.partners().chain(t);
         let mut chain = Vec::with_capacity(chain_types.len());
         let mut warnings = Vec::new();
         let mut above: Option<&PlanType> = None;
@@ -873,7 +873,7 @@ impl Catalog {
             });
             above = Some(level);
         }
-        let parent = t.parent.as_deref().and_then(|id| self.partners.plan_type(id));
+        let parent = t.parent.as_deref().and_then(|id| self.partners().plan_type(id));
         Ok(PlanMargins {
             plan_type: t.id.clone(),
             currency: t.currency.clone(),
@@ -909,7 +909,7 @@ impl Catalog {
         partner: &str,
         instances: &BTreeMap<String, u32>,
     ) -> Result<PartnerMargins, Error> {
-        if self.partners.partner(partner).is_none() {
+        if self.partners().partner(partner).is_none() {
             return Err(Error::new(
                 Code::UnknownPartner,
                 "partner",
@@ -918,7 +918,7 @@ impl Catalog {
         }
         let unknown: Vec<Problem> = instances
             .keys()
-            .filter(|id| self.partners.plan_type(id).is_none())
+            .filter(|id| self.partners().plan_type(id).is_none())
             .map(|id| {
                 Problem::new(
                     Code::UnknownPlanType,
@@ -931,7 +931,7 @@ impl Catalog {
             return Err(e);
         }
         let mut plans = Vec::new();
-        for t in &self.partners.plan_types {
+        for t in &self.partners().plan_types {
             let margins = self.plan_margins(&t.id, 1)?;
             let own: Vec<&ChainLevel> =
                 margins.chain.iter().filter(|l| l.owner.as_deref() == Some(partner)).collect();
@@ -976,7 +976,7 @@ impl Catalog {
         environment: Environment,
     ) -> Result<Vec<Problem>, Error> {
         let mut problems = Vec::new();
-        let t = self.partners.plan_type(plan_type);
+        let t = self.partners().plan_type(plan_type);
         if t.is_none() {
             problems.push(Problem::new(
                 Code::UnknownPlanType,
@@ -984,7 +984,7 @@ impl Catalog {
                 format!("the catalog has no plan type \"{plan_type}\""),
             ));
         }
-        if self.partners.partner(owner).is_none() {
+        if self.partners().partner(owner).is_none() {
             problems.push(Problem::new(
                 Code::UnknownPartner,
                 "instance.owner",
@@ -1054,7 +1054,7 @@ impl Catalog {
             .map(|(k, v)| match (k.as_ref(), v) {
                 ("planTypes", Value::Array(types)) => {
                     let retail = types.iter().filter(|t| match t.get("id") {
-                        Some(Value::String(id)) => !self.partners.is_parent(id),
+                        Some(Value::String(id)) => !self.partners().is_parent(id),
                         _ => false,
                     });
                     (k.clone(), Value::Array(retail.map(public_type).collect()))

@@ -78,7 +78,11 @@ impl PhaseDuration {
 
     /// Whether this duration always ends no later than `other` from the same start.
     pub(crate) fn never_longer_than(&self, other: &PhaseDuration) -> bool {
-        // Compare at the start that makes months shortest/longest: a month is 28 to 31 days.
+        // Same unit: calendar months added to one start keep their order, like hours and days.
+        if self.unit == other.unit {
+            return self.count <= other.count;
+        }
+        // Mixed units: compare at the start that makes months shortest/longest (28 to 31 days).
         let hours = |d: &PhaseDuration, month_days: i64| {
             let n = i64::from(d.count);
             match d.unit {

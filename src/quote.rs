@@ -300,8 +300,8 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
         )
     })?;
     let currency = match &order.customer.currency {
-        Some(code) => catalog.currency(code).unwrap_or(&catalog.default_currency),
-        None => &catalog.default_currency,
+        Some(code) => catalog.currency(code).unwrap_or(&catalog.default_currency()),
+        None => &catalog.default_currency(),
     };
     let billing_start = order.customer.billing_start.unwrap_or(order.at);
     if billing_start > order.at {
@@ -315,7 +315,7 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
             ),
         ));
     }
-    let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock, billing_start)?;
+    let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock(), billing_start)?;
     // Instants are written as RFC 3339, whose years have four digits.
     if windows.iter().filter_map(|w| w.end).any(|end| end.year() > 9999) {
         return Err(Error::new(
@@ -354,7 +354,7 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
         }
         timeline.push(TimelineEntry {
             window: *window,
-            monthly: Money::round(total, currency, catalog.rounding)?,
+            monthly: Money::round(total, currency, catalog.rounding())?,
         });
         if detailed {
             lines = priced.into_iter().filter_map(|(_, line)| line).collect();
@@ -485,7 +485,7 @@ fn price_line(
             (Some(price), hourly, monthly, unit_price)
         }
     };
-    let amount = Money::round(monthly, currency, catalog.rounding)?;
+    let amount = Money::round(monthly, currency, catalog.rounding())?;
     let line = detailed.then(|| QuoteLine {
         product: m.product.id.clone(),
         external_id: m.product.external_id.clone(),
@@ -516,8 +516,8 @@ fn per_hour_and_month(
     amount: Decimal,
 ) -> Result<(Decimal, Decimal), Error> {
     Ok(match period {
-        Period::Hour => (amount, checked::mul(amount, catalog.hours_per_month)?),
-        Period::Month => (checked::div(amount, catalog.hours_per_month)?, amount),
+        Period::Hour => (amount, checked::mul(amount, catalog.hours_per_month())?),
+        Period::Month => (checked::div(amount, catalog.hours_per_month())?, amount),
     })
 }
 
@@ -794,11 +794,11 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
     })?;
     let regions: Vec<Option<&str>> = match &options.region {
         Some(r) => vec![Some(r.as_str())],
-        None if catalog.regions.is_empty() => vec![None],
-        None => catalog.regions.iter().map(|r| Some(r.id.as_str())).collect(),
+        None if catalog.regions().is_empty() => vec![None],
+        None => catalog.regions().iter().map(|r| Some(r.id.as_str())).collect(),
     };
     let currencies: Vec<&Currency> = catalog
-        .currencies
+        .currencies()
         .iter()
         .filter(|c| options.currency.as_deref().is_none_or(|want| c.code() == want))
         .collect();
@@ -807,7 +807,7 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
         .filter(|p| plan.has_phase(*p) && options.phase.is_none_or(|want| want == *p))
         .collect();
     let mut rows = Vec::new();
-    for product in &catalog.products {
+    for product in catalog.products() {
         for region in &regions {
             for currency in &currencies {
                 for phase in &phases {

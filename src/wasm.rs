@@ -38,7 +38,7 @@ impl LoadedCatalog {
 
     /// The catalog's warnings as a JSON array.
     pub fn warnings(&self) -> String {
-        crate::json::Value::Array(self.catalog.warnings.iter().map(|p| p.to_value()).collect()).to_json()
+        crate::json::Value::Array(self.catalog.warnings().iter().map(|p| p.to_value()).collect()).to_json()
     }
 
     /// Runs an operation that takes a catalog (see [`crate::api::call_loaded`]) on this one;

@@ -218,14 +218,14 @@ fn assignment_checks_owner_and_environment() {
 /// the public price of a retail plan type (a fee with no parent fee is its own profit).
 fn private_amounts(c: &Catalog) -> Vec<Decimal> {
     let public: Vec<Decimal> = c
-        .partners
+        .partners()
         .plan_types
         .iter()
-        .filter(|t| !c.partners.plan_types.iter().any(|u| u.parent.as_deref() == Some(&t.id)))
+        .filter(|t| !c.partners().plan_types.iter().any(|u| u.parent.as_deref() == Some(&t.id)))
         .flat_map(|t| t.fees.iter().map(|f| f.price).chain([t.price().unwrap()]))
         .collect();
     let mut private = Vec::new();
-    for t in &c.partners.plan_types {
+    for t in &c.partners().plan_types {
         let m = c.plan_margins(&t.id, 1).unwrap();
         for l in &m.chain {
             private.extend([l.per_instance.price, l.per_instance.cost, l.per_instance.profit]);
@@ -278,7 +278,7 @@ fn the_public_view_contains_no_private_amount() {
     }
     // It is a catalog in its own right, and quotes the same.
     let reloaded = Catalog::from_json(&text).unwrap();
-    assert_eq!(reloaded.partners.plan_types.len(), 2);
+    assert_eq!(reloaded.partners().plan_types.len(), 2);
     let order = r#"{"at":"2027-01-01","customer":{"region":"eu-west","currency":"EUR"},"lines":[{"product":"large","quantity":2}]}"#;
     assert_eq!(
         api::call_loaded(&c, "quote", &format!(r#"{{"order":{order}}}"#)).unwrap(),

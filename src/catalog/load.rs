@@ -1,7 +1,7 @@
 //! Catalog JSON -> [`Catalog`], checking shapes, references and rules in one pass that records
 //! every problem with its path.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
@@ -92,17 +92,25 @@ pub(crate) fn list<'a, T>(
     path: &str,
     f: impl FnMut(&mut Decoder, &'a Value, &str) -> Option<T>,
 ) -> Option<Vec<T>> {
-    if let Value::Array(items) = v {
-        if items.len() > MAX_LIST_LEN {
+    if too_long(d, v, path) {
+        return None;
+    }
+    d.array(v, path, f)
+}
+
+/// `INPUT_TOO_LARGE` for an array longer than [`MAX_LIST_LEN`].
+fn too_long(d: &mut Decoder, v: &Value, path: &str) -> bool {
+    match v {
+        Value::Array(items) if items.len() > MAX_LIST_LEN => {
             d.problem(
                 Code::InputTooLarge,
                 path,
                 format!("{} entries; at most {MAX_LIST_LEN} are allowed", items.len()),
             );
-            return None;
+            true
         }
+        _ => false,
     }
-    d.array(v, path, f)
 }
 
 fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
@@ -124,39 +132,76 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     let products =
         d.opt(&o, "products", |d, v, p| list(d, v, p, decode_product)).map(Option::unwrap_or_default);
     check_unique(d, &o, "products");
+    // References are checked against every entry that names an id, decoded or not: a product
+    // with one bad field is reported once, not again by every rule that prices it.
     let known = Known {
-        currencies: currencies.iter().flatten().map(|c| c.code().to_string()).collect(),
-        regions: regions.iter().flatten().map(|r| r.id.clone()).collect(),
-        products: products.iter().flatten().map(|p| p.id.clone()).collect(),
+        currencies: raw_currency_codes(&o),
+        regions: raw_ids(&o, "regions"),
+        products: raw_ids(&o, "products"),
         allow_credits,
     };
-    let plans = d.opt(&o, "plans", |d, v, p| list(d, v, p, |d, v, p| decode_plan(d, v, p, &known)));
-    let plans = plans.map(Option::unwrap_or_default);
+    // Plans that decode are checked for ambiguous rules and phases even when others do not.
+    let plans = d.opt(&o, "plans", |d, v, p| {
+        if too_long(d, v, p) {
+            return None;
+        }
+        d.each(v, p, |d, v, p| decode_plan(d, v, p, &known))
+    });
     check_unique(d, &o, "plans");
     check_one_default(d, &o);
     let mut warnings = Vec::new();
     let phase_clock = phase_clock?.unwrap_or_default();
-    if let Some(plans) = &plans {
-        warnings.extend(discount_warnings(plans, phase_clock));
-    }
+    // Plans that failed to decode are left out here; their problems make the catalog fail.
+    let plans = plans?.unwrap_or_default();
+    warnings.extend(discount_warnings(&plans, phase_clock));
+    let mut ambiguous = Vec::new();
+    let rules = Catalog::index_rules(&plans, &mut ambiguous);
+    d.extend(ambiguous);
     let partners = crate::partners::decode(d, &o, currencies.as_deref(), &mut warnings);
-    let plans = plans?;
-    let index = Catalog::index_rules(&plans, &mut d.problems);
-    Some(Catalog {
-        default_currency: default_currency?,
-        currencies: currencies?,
-        rounding: rounding?.unwrap_or_default(),
-        hours_per_month: hours_per_month?.unwrap_or(Decimal::from(730)),
+    Some(Catalog::new(
+        default_currency?,
+        currencies?,
+        rounding?.unwrap_or_default(),
+        hours_per_month?.unwrap_or(Decimal::from(730)),
         phase_clock,
         allow_credits,
-        regions: regions?,
-        products: products?,
+        regions?,
+        products?,
         plans,
-        partners: partners?,
+        rules,
+        partners?,
         warnings,
-        index,
-        source: Value::Null,
-    })
+    ))
+}
+
+/// The ids named by the entries of the list `key` (raw JSON: entries with other problems too).
+fn raw_ids(o: &Obj<'_>, key: &str) -> HashSet<String> {
+    let Some(Value::Array(items)) = o.get(key) else { return HashSet::new() };
+    items
+        .iter()
+        .filter_map(|item| match item.get("id") {
+            Some(Value::String(id)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The codes of `currencies` and `customCurrencies` (raw JSON, like [`raw_ids`]).
+fn raw_currency_codes(o: &Obj<'_>) -> HashSet<String> {
+    let mut codes = HashSet::new();
+    if let Some(Value::Array(items)) = o.get("currencies") {
+        codes.extend(items.iter().filter_map(|v| match v {
+            Value::String(code) => Some(code.clone()),
+            _ => None,
+        }));
+    }
+    if let Some(Value::Array(items)) = o.get("customCurrencies") {
+        codes.extend(items.iter().filter_map(|v| match v.get("code") {
+            Some(Value::String(code)) => Some(code.clone()),
+            _ => None,
+        }));
+    }
+    codes
 }
 
 /// A currency code that must be one of the catalog's `currencies` (`None` when those are
@@ -214,7 +259,7 @@ fn decode_currencies(d: &mut Decoder, o: &Obj<'_>) -> Option<Vec<Currency>> {
             match Currency::custom(&code, exponent) {
                 Ok(cur) => Some(cur),
                 Err(e) => {
-                    d.problems.extend(e.within(p).problems().iter().cloned());
+                    d.extend(e.within(p).problems().iter().cloned());
                     None
                 }
             }
@@ -297,12 +342,14 @@ fn decode_package(d: &mut Decoder, v: &Value, path: &str) -> Option<PackageSpec>
     let o = d.object(v, path, &["cpu", "memoryMb", "storageGb", "bandwidthGb", "backupGb"])?;
     let cpu = d.req(&o, "cpu", |d, v, p| {
         let cpu = d.positive(v, p, Num::Quantity)?;
-        let quarters = cpu * Decimal::from(4);
-        if !quarters.fract().is_zero() {
-            d.problem(Code::InvalidCpu, p, format!("{cpu} cores is not a multiple of 0.25"));
-            return None;
-        }
-        Some(cpu)
+        // Checked: a 28-digit cpu would overflow when multiplied.
+        let message = match cpu.checked_mul(Decimal::from(4)) {
+            Some(quarters) if quarters.fract().is_zero() => return Some(cpu),
+            Some(_) => format!("{cpu} cores is not a multiple of 0.25"),
+            None => format!("{cpu} cores is more than can be counted in quarters"),
+        };
+        d.problem(Code::InvalidCpu, p, message);
+        None
     });
     let memory_mb = d.req(&o, "memoryMb", |d, v, p| d.positive(v, p, Num::Quantity));
     let mut included = |key: &str| {
@@ -322,9 +369,9 @@ fn decode_package(d: &mut Decoder, v: &Value, path: &str) -> Option<PackageSpec>
 
 /// What rules may refer to.
 struct Known {
-    currencies: BTreeSet<String>,
-    regions: BTreeSet<String>,
-    products: BTreeSet<String>,
+    currencies: HashSet<String>,
+    regions: HashSet<String>,
+    products: HashSet<String>,
     allow_credits: bool,
 }
 
@@ -345,7 +392,14 @@ fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known) -> Option<
         Phase::Discount => discount.is_some(),
         Phase::Final => true,
     };
-    let prices = d.opt(&o, "prices", |d, v, p| list(d, v, p, |d, v, p| decode_rule(d, v, p, known, &has)));
+    // The rules that decode are kept even when others do not, so that ambiguity among them is
+    // still reported; a plan with a broken rule never loads (its problem is recorded).
+    let prices = d.opt(&o, "prices", |d, v, p| {
+        if too_long(d, v, p) {
+            return None;
+        }
+        d.each(v, p, |d, v, p| decode_rule(d, v, p, known, &has))
+    });
     Some(Plan {
         id: id?,
         name: name?,
@@ -385,7 +439,7 @@ fn decode_rule(
     fields.extend(TABLE_FIELDS);
     let o = d.object(v, path, &fields)?;
     let id = d.opt(&o, "id", |d, v, p| d.id(v, p));
-    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<String>, code: Code, what: &str| {
+    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &HashSet<String>, code: Code, what: &str| {
         let s = d.string(v, p)?;
         if !set.contains(s) {
             d.problem(code, p, format!("the catalog has no {what} \"{s}\""));

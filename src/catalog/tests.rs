@@ -20,9 +20,9 @@ const BASE: &str = r#""defaultCurrency":"USD","currencies":["USD","JPY"],
 #[test]
 fn the_demo_catalog_is_valid_and_warning_free() {
     let c = Catalog::from_json(DEMO_CATALOG).unwrap();
-    assert!(c.warnings.is_empty());
-    assert_eq!(c.plans.len(), 2);
-    assert_eq!(c.hours_per_month, Decimal::from(730));
+    assert!(c.warnings().is_empty());
+    assert_eq!(c.plans().len(), 2);
+    assert_eq!(c.hours_per_month(), Decimal::from(730));
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn custom_currencies_carry_their_exponent() {
         r#"{"defaultCurrency":"CREDIT","currencies":[],"customCurrencies":[{"code":"CREDIT","exponent":4}]}"#,
     )
     .unwrap();
-    assert_eq!(c.default_currency.exponent(), 4);
+    assert_eq!(c.default_currency().exponent(), 4);
     assert_eq!(
         problems(
             r#"{"defaultCurrency":"USD","currencies":["USD"],"customCurrencies":[{"code":"USD","exponent":2}]}"#
@@ -148,6 +148,83 @@ fn a_discount_not_longer_than_the_trial_is_a_warning() {
     assert_eq!(v.warnings[0].code, Code::DiscountNeverReached);
     assert_eq!(v.warnings[0].path, "plans[0].phases.discount");
     assert!(Catalog::validate(&text("chained")).warnings.is_empty());
+    // Months against months: one calendar month is never longer than another from one start.
+    let months = |trial: u32, discount: u32| {
+        let text = format!(
+            r#"{{"defaultCurrency":"USD","currencies":["USD"],
+            "plans":[{{"id":"a","name":"A","phases":{{"trial":{{"months":{trial}}},"discount":{{"months":{discount}}}}}}}]}}"#
+        );
+        Catalog::validate(&text).warnings.iter().map(|w| w.code).collect::<Vec<_>>()
+    };
+    assert_eq!(months(1, 1), [Code::DiscountNeverReached]);
+    assert_eq!(months(2, 1), [Code::DiscountNeverReached]);
+    assert!(months(1, 2).is_empty());
+}
+
+#[test]
+fn a_broken_rule_does_not_hide_ambiguous_rules_elsewhere() {
+    let rule = |product: &str| {
+        format!(r#"{{"product":"{product}","phase":"final","currency":"USD","tiers":[{{"upTo":null,"unitPrice":"1"}}]}}"#)
+    };
+    let got = problems(&format!(
+        r#"{{{BASE},"plans":[{{"id":"a","name":"A","prices":[{},{},{}]}},{{"id":"b","name":"B","prices":[{},{}]}}]}}"#,
+        rule("nope"),
+        rule("disk"),
+        rule("disk"),
+        rule("pkg"),
+        rule("pkg"),
+    ));
+    assert_eq!(
+        got,
+        pairs(&[
+            ("UNKNOWN_PRODUCT", "plans[0].prices[0].product"),
+            ("AMBIGUOUS_PRICE_RULE", "plans[0].prices[2]"),
+            ("AMBIGUOUS_PRICE_RULE", "plans[1].prices[1]"),
+        ])
+    );
+}
+
+#[test]
+fn a_broken_product_is_reported_once_not_by_every_rule_naming_it() {
+    let rules: Vec<String> = (0..13)
+        .map(|i| {
+            format!(
+                r#"{{"product":"disk","phase":"final","currency":"USD","regions":["{}"],"tiers":[{{"upTo":null,"unitPrice":"{i}"}}]}}"#,
+                if i % 2 == 0 { "eu" } else { "us" }
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"defaultCurrency":"USD","currencies":["USD","EUX"],"regions":[{{"id":"eu"}},{{"id":"us"}}],
+        "products":[{{"id":"disk","name":"Disk","kind":"metered","resource":"storage","unitType":"GB","unit":"0"}}],
+        "plans":[{{"id":"a","name":"A","prices":[{}]}}]}}"#,
+        rules[..2].join(",")
+    );
+    assert_eq!(
+        problems(&text),
+        pairs(&[("UNKNOWN_CURRENCY", "currencies[1]"), ("INVALID_VALUE", "products[0].unit")])
+    );
+}
+
+#[test]
+fn a_cpu_too_large_to_count_in_quarters_is_an_error_not_a_panic() {
+    let text = format!(
+        r#"{{"defaultCurrency":"USD","currencies":["USD"],"products":[{{"id":"p","name":"P","kind":"package",
+        "package":{{"cpu":"{}","memoryMb":"1"}}}}]}}"#,
+        Decimal::MAX
+    );
+    assert_eq!(problems(&text), pairs(&[("INVALID_CPU", "products[0].package.cpu")]));
+}
+
+#[test]
+fn problems_stop_at_the_cap_with_one_last_problem_saying_so() {
+    let fields: Vec<String> = (0..5000).map(|i| format!(r#""x{i}":1"#)).collect();
+    let e = Catalog::from_json(&format!(r#"{{"defaultCurrency":"USD","currencies":["USD"],{}}}"#, fields.join(",")))
+        .unwrap_err();
+    assert_eq!(e.problems().len(), crate::MAX_PROBLEMS + 1);
+    assert_eq!(e.problems()[999].path, "x999");
+    let last = e.problems().last().unwrap();
+    assert_eq!((last.code, last.path.as_str()), (Code::TooManyProblems, ""));
 }
 
 #[test]
@@ -195,7 +272,7 @@ fn ten_thousand_rules_validate_quickly() {
     let started = std::time::Instant::now();
     let c = Catalog::from_json(&text).unwrap();
     let took = started.elapsed();
-    assert_eq!(c.plans[0].prices.len(), 10_000);
+    assert_eq!(c.plans()[0].prices.len(), 10_000);
     // Generous bound for debug builds on a loaded CI machine; the benchmark reports the real figure.
     assert!(took.as_secs_f64() < 5.0, "took {took:?}");
 }
