@@ -19,8 +19,7 @@ use crate::quote::{differences_value, price_matrix, quote, verify_quote, MatrixO
 use crate::tiers::{TierTable, TABLE_FIELDS};
 use rust_decimal::Decimal;
 
-/// Largest JSON input accepted by [`call`], in bytes (16 MiB).
-pub const MAX_INPUT_BYTES: usize = 16 << 20;
+pub use crate::limits::MAX_INPUT_BYTES;
 
 /// An operation that needs no catalog, or validates one without failing on it: JSON text out.
 type Operation = fn(&Args<'_>) -> Result<String, Error>;

@@ -6,8 +6,9 @@
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
 
-use crate::error::{join_path, Code, Error, Problem, MAX_PROBLEMS};
+use crate::error::{join_path, Code, Error, Problem};
 use crate::json::Value;
+use crate::limits::{MAX_ID_LEN, MAX_PROBLEMS};
 
 /// Largest integer a JSON number may hold and still mean the same in JavaScript (2^53 - 1).
 const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
@@ -263,7 +264,7 @@ impl Decoder {
     /// A non-empty identifier of at most 200 characters.
     pub(crate) fn id(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
-        if s.is_empty() || s.len() > 200 {
+        if s.is_empty() || s.len() > MAX_ID_LEN {
             self.problem(Code::InvalidValue, path, "an id must have 1 to 200 characters");
             return None;
         }

@@ -112,6 +112,8 @@ codes! {
     BillingStartAfterAt = "BILLING_START_AFTER_AT",
     /// A usage reading for a product that is not metered.
     NotMetered = "NOT_METERED",
+    /// A previous reading for a metered product that is not aggregated (only counters have one).
+    NotAggregated = "NOT_AGGREGATED",
     // Partners.
     /// A reference to a partner the catalog does not have.
     UnknownPartner = "UNKNOWN_PARTNER",
@@ -149,11 +151,7 @@ impl fmt::Display for Code {
     }
 }
 
-/// Most problems one error lists; past that the list ends with one `TOO_MANY_PROBLEMS`.
-pub const MAX_PROBLEMS: usize = 1_000;
-
-/// Longest message a [`Problem`] keeps, in bytes.
-pub const MAX_MESSAGE_LEN: usize = 300;
+use crate::limits::MAX_MESSAGE_LEN;
 
 /// One problem found in an input: what (code), where (JSON path) and why (message).
 #[derive(Debug, Clone, PartialEq, Eq)]

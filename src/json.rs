@@ -13,8 +13,7 @@ use crate::error::{Code, Error};
 /// An object key: borrowed for the fixed keys of outputs (no allocation), owned when parsed.
 pub type Key = Cow<'static, str>;
 
-/// Deepest nesting of arrays and objects the parser accepts.
-pub const MAX_DEPTH: usize = 64;
+pub use crate::limits::MAX_DEPTH;
 
 /// A parsed JSON value. Object members keep their order; numbers keep their literal text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -30,6 +30,7 @@ mod catalog;
 mod decode;
 mod error;
 pub mod json;
+pub mod limits;
 mod money;
 mod partners;
 mod phases;
@@ -41,7 +42,8 @@ mod wasm;
 pub use catalog::{
     Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, Validation,
 };
-pub use error::{Code, Error, Problem, MAX_MESSAGE_LEN, MAX_PROBLEMS};
+pub use error::{Code, Error, Problem};
+pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
 pub use partners::{
     ChainLevel, Earning, Environment, FeeMargin, Figures, Partner, PartnerMargins, Partners, PlanMargins,
@@ -50,10 +52,10 @@ pub use partners::{
 pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{
     price_matrix, quote, verify_quote, Amount, Customer, Difference, MatrixOptions, Order, OrderLine, Quote,
-    QuoteLine, TimelineEntry, MAX_DIFFERENCES, MAX_ORDER_LINES,
+    QuoteLine, TimelineEntry,
 };
 pub use rust_decimal::Decimal;
-pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable, MAX_TIERS};
+pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
 
 /// The demo catalog used by the docs, the tests, the order form and `npm start`: three regions,
 /// USD/EUR/JPY, four packages, tiered storage and bandwidth, block-priced backup, a default plan

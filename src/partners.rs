@@ -14,6 +14,7 @@ use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error, Problem};
 use crate::json::{ObjectBuilder, Value};
+use crate::limits::{output_too_large, MAX_OUTPUT_BYTES};
 use crate::money::{checked, exact_text, Currency};
 
 /// A partner (a reseller) in the partner tree. The one partner without a parent is the platform.
@@ -811,6 +812,14 @@ impl PartnerMargins {
     }
 }
 
+/// What a partner earns per instance on a plan type's chain down to it, and its nearest own
+/// level in that chain (`None` when it owns none).
+#[derive(Debug, Clone, Copy, Default)]
+struct Earned {
+    profit: Decimal,
+    own: Option<usize>,
+}
+
 /// Fee by fee: each fee against the parent's fee of the same name, then parent-only fees.
 fn fee_margins(t: &PlanType, parent: Option<&PlanType>) -> Result<Vec<FeeMargin>, Error> {
     let parent_fees = parent.map_or(&[][..], |p| &p.fees[..]);
@@ -930,21 +939,55 @@ impl Catalog {
         if let Some(e) = Error::from_problems(unknown) {
             return Err(e);
         }
-        let mut plans = Vec::new();
-        for t in &self.partners().plan_types {
-            let margins = self.plan_margins(&t.id, 1)?;
-            let own: Vec<&ChainLevel> =
-                margins.chain.iter().filter(|l| l.owner.as_deref() == Some(partner)).collect();
-            if own.is_empty() {
-                continue;
+        // Each plan type's chain is walked once: what the partner earns on a plan type is what
+        // it earns on the parent plus, when it owns the plan type, this level's profit.
+        let types = &self.partners().plan_types;
+        let parent_of =
+            |i: usize| types[i].parent.as_deref().and_then(|id| self.partners().plan_type_at.get(id));
+        let mut memo: Vec<Option<Earned>> = vec![None; types.len()];
+        for start in 0..types.len() {
+            let mut walk = Vec::new();
+            let mut at = Some(start);
+            // Validation rejected cycles; the bound keeps even a broken value from looping.
+            while let Some(i) = at.filter(|&i| memo[i].is_none() && walk.len() <= types.len()) {
+                walk.push(i);
+                at = parent_of(i).copied();
             }
-            let profit =
-                own.iter().try_fold(Decimal::ZERO, |sum, l| checked::add(sum, l.per_instance.profit))?;
+            let mut above = at.and_then(|i| memo[i]).unwrap_or_default();
+            for &i in walk.iter().rev() {
+                let t = &types[i];
+                if t.owner.as_deref() == Some(partner) {
+                    let cost = match parent_of(i) {
+                        Some(&p) => types[p].price()?,
+                        None => Decimal::ZERO,
+                    };
+                    let level = Figures::new(t.price()?, cost)?.profit;
+                    above = Earned { profit: checked::add(above.profit, level)?, own: Some(i) };
+                }
+                memo[i] = Some(above);
+            }
+        }
+        let mut plans = Vec::new();
+        let mut budget = MAX_OUTPUT_BYTES;
+        for (i, t) in types.iter().enumerate() {
+            let Some(Earned { profit, own: Some(own) }) = memo[i] else { continue };
+            // The partner's own levels, nearest first, through the links to the next one up.
+            let mut via = Vec::new();
+            let mut next = Some(own);
+            while let Some(k) = next {
+                let id = &types[k].id;
+                budget = budget.checked_sub(id.len() + 3).ok_or_else(|| {
+                    output_too_large("partner", "the chains of its plan types list more levels than fit")
+                })?;
+                via.push(id.clone());
+                next = parent_of(k).and_then(|&p| memo[p]).and_then(|e| e.own);
+            }
+            via.reverse();
             plans.push(Earning {
                 plan_type: t.id.clone(),
                 owner: t.owner.clone(),
-                via: own.iter().map(|l| l.plan_type.clone()).collect(),
-                currency: margins.currency,
+                via,
+                currency: t.currency.clone(),
                 recurring: t.recurring,
                 profit_per_instance: profit,
                 instances: instances.get(&t.id).copied().unwrap_or(0),

@@ -9,9 +9,11 @@ use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error, Problem};
 use crate::json::{ObjectBuilder, Value, Writer};
+use crate::limits::Budget;
+use crate::limits::{MAX_DIFFERENCES, MAX_ORDER_LINES};
 use crate::money::{checked, exact, exact_text, Currency, Money};
 use crate::phases::{instant_text, phase_windows, window_at, Phase, PhaseWindow};
-use crate::tiers::{plain, TierPrice};
+use crate::tiers::{plain, Reach, TierMode, TierPrice};
 
 /// The customer an order is for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -76,9 +78,6 @@ pub struct Order {
     /// Refuse to price anything at zero for lack of a rule (`NO_PRICE_RULE` becomes an error).
     pub strict: bool,
 }
-
-/// Largest number of lines an order may have.
-pub const MAX_ORDER_LINES: usize = 10_000;
 
 impl Order {
     /// Parses an order and checks it against the catalog.
@@ -174,13 +173,25 @@ fn decode_line(
     let amount = match (quantity?, reading?, previous?) {
         (Some(q), None, None) => Amount::Quantity(q),
         (None, Some(reading), previous) => {
-            if let Some(ProductKind::Package(_)) = product.map(|p| &p.kind) {
-                d.problem(
-                    Code::NotMetered,
-                    o.at("reading"),
-                    "readings are for metered products; give a package a quantity",
-                );
-                return None;
+            match product.map(|p| &p.kind) {
+                Some(ProductKind::Package(_)) => {
+                    d.problem(
+                        Code::NotMetered,
+                        o.at("reading"),
+                        "readings are for metered products; give a package a quantity",
+                    );
+                    return None;
+                }
+                Some(ProductKind::Metered(m)) if previous.is_some() && !m.aggregated => {
+                    d.problem(
+                        Code::NotAggregated,
+                        o.at("previousReading"),
+                        "a previous reading is for aggregated products (counters such as bandwidth); \
+                         this product bills its reading as it is",
+                    );
+                    return None;
+                }
+                _ => {}
             }
             Amount::Reading { reading, previous }
         }
@@ -266,6 +277,8 @@ struct Measured<'a> {
     measured: Decimal,
     included: Decimal,
     quantity: Decimal,
+    /// All of the usage is within a package allowance: the line costs nothing (SPEC 6).
+    covered: bool,
 }
 
 /// Prices an order.
@@ -288,6 +301,12 @@ struct Measured<'a> {
 /// assert_eq!(q.total().unwrap().to_string(), "22.00 USD");
 /// ```
 pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
+    quote_within(catalog, order, &mut Budget::default())
+}
+
+/// [`quote`] within what the call may still spend (batches share one budget).
+pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget) -> Result<Quote, Error> {
+    budget.take_lines(order.lines.len())?;
     let plan = match &order.customer.plan {
         Some(id) => catalog.plan(id),
         None => catalog.default_plan(),
@@ -337,17 +356,33 @@ pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
     for window in windows.iter().filter(|w| w.phase >= current.phase) {
         // The current phase's lines are kept in full; later phases only need their total.
         let detailed = window.phase == current.phase;
-        let priced = price_lines(
-            catalog,
-            plan,
-            window.phase,
-            currency,
-            order.strict,
-            &measured,
-            &mut warnings,
-            &mut errors,
-            detailed,
-        )?;
+        let pricings = measured
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                pricing(catalog, plan, window.phase, currency, m).map_err(|e| e.within(&line_path(i)))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        if detailed {
+            budget.take_tier_lines(pricings.iter().map(Pricing::tier_lines).sum())?;
+        }
+        let mut priced = Vec::with_capacity(measured.len());
+        for (i, (m, pricing)) in measured.iter().zip(pricings).enumerate() {
+            if let Pricing::Unpriced(why) = &pricing {
+                // A free trial (a trial without rules) prices everything at zero by design.
+                if window.phase != Phase::Trial || catalog.has_paid_trial(plan) {
+                    let problem = Problem::new(Code::NoPriceRule, line_path(i), why.clone());
+                    if order.strict {
+                        errors.push(problem)
+                    } else {
+                        warnings.push(problem)
+                    }
+                }
+            }
+            priced.push(
+                price_line(catalog, m, &pricing, currency, detailed).map_err(|e| e.within(&line_path(i)))?,
+            );
+        }
         let mut total = Decimal::ZERO;
         for (amount, _) in &priced {
             total = checked::add(total, amount.amount())?;
@@ -393,7 +428,7 @@ fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a
     }
     let mut out = Vec::with_capacity(order.lines.len());
     for (i, line) in order.lines.iter().enumerate() {
-        let at = |e: Error| e.within(&format!("lines[{i}]"));
+        let at = |e: Error| e.within(&line_path(i));
         // Validated when the order was decoded against this catalog.
         let Some(product) = catalog.product(&line.product) else {
             return Err(Error::new(Code::UnknownProduct, format!("lines[{i}].product"), "unknown product"));
@@ -408,85 +443,126 @@ fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a
                 _ => reading,
             },
         };
-        let (measured, included) = match &product.kind {
-            ProductKind::Package(_) => (raw, Decimal::ZERO),
+        let (measured, included, allowed) = match &product.kind {
+            ProductKind::Package(_) => (raw, Decimal::ZERO, false),
             ProductKind::Metered(m) => {
                 let units = checked::div(raw, m.unit).map_err(at)?;
                 let pool = allowance.get_mut(&(region_of(line), m.resource.as_str()));
+                let allowed = pool.as_ref().is_some_and(|left| **left > Decimal::ZERO);
                 let used = pool.map_or(Decimal::ZERO, |left| {
                     let used = units.min(*left);
                     *left -= used;
                     used
                 });
-                (units, used)
+                (units, used, allowed)
             }
         };
         let quantity = checked::sub(measured, included).map_err(at)?;
-        out.push(Measured { product, region: region_of(line), measured, included, quantity });
+        let covered = allowed && quantity.is_zero();
+        out.push(Measured { product, region: region_of(line), measured, included, quantity, covered });
     }
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn price_lines(
-    catalog: &Catalog,
-    plan: &Plan,
+/// `lines[i]`.
+fn line_path(i: usize) -> String {
+    let mut path = String::from("lines[");
+    crate::money::push_integer(i, &mut path);
+    path.push(']');
+    path
+}
+
+/// How one line is priced in one phase.
+enum Pricing<'a> {
+    /// No rule matches, or the rule has no price for the quantity (above its bounded last
+    /// tier): zero, and why, for `NO_PRICE_RULE`.
+    Unpriced(String),
+    /// All of the usage is within a package allowance: zero, flat prices included.
+    Covered(&'a PriceRule),
+    /// The rule and where the quantity lands in its table.
+    Priced(&'a PriceRule, Reach),
+}
+
+impl Pricing<'_> {
+    /// Tier lines the line's explanation lists.
+    fn tier_lines(&self) -> usize {
+        match self {
+            Pricing::Priced(rule, reach) => match rule.table.mode() {
+                TierMode::Volume => 1,
+                TierMode::Graduated => reach.tier + 1,
+            },
+            _ => 0,
+        }
+    }
+
+    fn rule(&self) -> Option<&PriceRule> {
+        match self {
+            Pricing::Unpriced(_) => None,
+            Pricing::Covered(rule) | Pricing::Priced(rule, _) => Some(rule),
+        }
+    }
+}
+
+/// Finds a line's rule in a phase and where its quantity lands (SPEC sections 2, 4 and 6).
+fn pricing<'a>(
+    catalog: &'a Catalog,
+    plan: &'a Plan,
     phase: Phase,
     currency: &Currency,
-    strict: bool,
-    measured: &[Measured<'_>],
-    warnings: &mut Vec<Problem>,
-    errors: &mut Vec<Problem>,
-    detailed: bool,
-) -> Result<Vec<(Money, Option<QuoteLine>)>, Error> {
-    let mut lines = Vec::with_capacity(measured.len());
-    for (i, m) in measured.iter().enumerate() {
-        let rule = catalog.find_rule(plan, &m.product.id, phase, currency.code(), m.region);
-        if rule.is_none() && phase != Phase::Trial {
-            // A trial without rules is a free trial by design; anywhere else, say so.
-            let problem = Problem::new(
-                Code::NoPriceRule,
-                format!("lines[{i}]"),
-                format!(
-                    "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {}: priced at zero",
-                    m.product.id,
-                    plan.id,
-                    phase.as_str(),
-                    currency.code(),
-                    m.region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
-                ),
-            );
-            let list = if strict { &mut *errors } else { &mut *warnings };
-            if !list.contains(&problem) {
-                list.push(problem);
-            }
-        }
-        lines.push(
-            price_line(catalog, m, rule, currency, detailed).map_err(|e| e.within(&format!("lines[{i}]"))),
-        );
+    m: &Measured<'_>,
+) -> Result<Pricing<'a>, Error> {
+    let Some(rule) = catalog.find_rule(plan, &m.product.id, phase, currency.code(), m.region) else {
+        return Ok(Pricing::Unpriced(format!(
+            "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {}: priced at zero",
+            m.product.id,
+            plan.id,
+            phase.as_str(),
+            currency.code(),
+            m.region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
+        )));
+    };
+    if m.covered {
+        return Ok(Pricing::Covered(rule));
     }
-    lines.into_iter().collect()
+    match rule.table.reach(m.quantity) {
+        Ok(reach) => Ok(Pricing::Priced(rule, reach)),
+        Err(e) if e.code() == Code::QuantityAboveLastTier => Ok(Pricing::Unpriced(format!(
+            "{} in {}, so \"{}\" has no price in the {} phase: priced at zero",
+            e.problems()[0].message,
+            rule.path,
+            m.product.id,
+            phase.as_str()
+        ))),
+        Err(e) => Err(e.within("quantity")),
+    }
 }
 
 /// One line's rounded amount, and the whole line when `detailed` (the current phase's lines).
 fn price_line(
     catalog: &Catalog,
     m: &Measured<'_>,
-    rule: Option<&PriceRule>,
+    pricing: &Pricing<'_>,
     currency: &Currency,
     detailed: bool,
 ) -> Result<(Money, Option<QuoteLine>), Error> {
-    let (tiers, hourly, monthly, unit_price) = match rule {
-        None => (None, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO),
-        Some(rule) => {
-            let price = rule.table.price(m.quantity).map_err(|e| e.within("quantity"))?;
-            let unit_price = price.lines.last().map_or(Decimal::ZERO, |l| l.unit_price);
-            let (hourly, monthly) = per_hour_and_month(catalog, rule.period, price.amount)?;
-            (Some(price), hourly, monthly, unit_price)
-        }
+    let (exact, unit_price) = match pricing {
+        Pricing::Priced(_, reach) => (reach.amount, reach.unit_price),
+        _ => (Decimal::ZERO, Decimal::ZERO),
+    };
+    let rule = pricing.rule();
+    let (hourly, monthly) = match rule {
+        Some(rule) => per_hour_and_month(catalog, rule.period, exact)?,
+        None => (Decimal::ZERO, Decimal::ZERO),
     };
     let amount = Money::round(monthly, currency, catalog.rounding())?;
-    let line = detailed.then(|| QuoteLine {
+    if !detailed {
+        return Ok((amount, None));
+    }
+    let tiers = match pricing {
+        Pricing::Priced(rule, _) => Some(rule.table.price(m.quantity).map_err(|e| e.within("quantity"))?),
+        _ => None,
+    };
+    let line = QuoteLine {
         product: m.product.id.clone(),
         external_id: m.product.external_id.clone(),
         kind: match m.product.kind {
@@ -504,8 +580,8 @@ fn price_line(
         hourly,
         monthly,
         amount: amount.clone(),
-    });
-    Ok((amount, line))
+    };
+    Ok((amount, Some(line)))
 }
 
 /// An amount for a period as (hourly, monthly). Only the derived hourly figure of a monthly
@@ -652,9 +728,6 @@ pub struct Difference {
     /// The received value (`None`: missing).
     pub received: Option<Value>,
 }
-
-/// Largest number of differences [`verify_quote`] lists.
-pub const MAX_DIFFERENCES: usize = 100;
 
 /// Recomputes the quote of `order` and lists how `received` differs from it, value by value.
 /// An empty list means the received quote is exactly what the engine computes.
@@ -811,16 +884,20 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
         for region in &regions {
             for currency in &currencies {
                 for phase in &phases {
-                    let rule = catalog.find_rule(plan, &product.id, *phase, currency.code(), *region);
                     let m = Measured {
                         product,
                         region: *region,
                         measured: Decimal::ONE,
                         included: Decimal::ZERO,
                         quantity: Decimal::ONE,
+                        covered: false,
                     };
+                    let pricing = pricing(catalog, plan, *phase, currency, &m)?;
+                    let rule = pricing.rule();
                     // Detailed, so the line is always there.
-                    let (_, Some(line)) = price_line(catalog, &m, rule, currency, true)? else { continue };
+                    let (_, Some(line)) = price_line(catalog, &m, &pricing, currency, true)? else {
+                        continue;
+                    };
                     let places = currency.exponent();
                     let tiered =
                         rule.is_some_and(|r| r.table.tiers().len() > 1 || r.table.block_size().is_some());

@@ -65,6 +65,10 @@ pub struct TierTable {
     tiers: Vec<Tier>,
     block_size: Option<Decimal>,
     block_rounding: BlockRounding,
+    /// Graduated tables: the exact amount of all the tiers below tier `i` when full, summed in
+    /// tier order as a price sums them (`None` from a sum that overflows on). Computed once at
+    /// load, so an amount costs a binary search and one tier, not a walk over every tier.
+    below: Vec<Option<Decimal>>,
 }
 
 /// The part of a price that one tier contributed.
@@ -99,10 +103,31 @@ pub struct TierPrice {
     pub lines: Vec<TierLine>,
 }
 
-/// Keys of a tier table in JSON; price rules carry them among their own keys.
-/// Most tiers one table may have (a graduated price walks them all).
-pub const MAX_TIERS: usize = 1_000;
+use crate::limits::MAX_TIERS;
 
+/// Where a quantity lands in a table: what a quote line needs when it does not explain tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reach {
+    /// The tier the quantity reaches.
+    pub(crate) tier: usize,
+    /// That tier's unit price.
+    pub(crate) unit_price: Decimal,
+    /// The exact amount.
+    pub(crate) amount: Decimal,
+}
+
+impl Reach {
+    fn of(p: &TierPrice) -> Reach {
+        let last = p.lines.last();
+        Reach {
+            tier: last.map_or(0, |l| l.tier),
+            unit_price: last.map_or(Decimal::ZERO, |l| l.unit_price),
+            amount: p.amount,
+        }
+    }
+}
+
+/// Keys of a tier table in JSON; price rules carry them among their own keys.
 pub(crate) const TABLE_FIELDS: [&str; 4] = ["mode", "tiers", "blockSize", "blockRounding"];
 
 impl TierTable {
@@ -135,7 +160,8 @@ impl TierTable {
             d.problem(Code::InvalidValue, "blockSize", "the block size must be greater than zero");
         }
         check_tiers(&mut d, "tiers", &tiers, !allow_credits);
-        d.finish(Some(TierTable { mode, tiers, block_size, block_rounding }))
+        d.finish(Some(()))?;
+        Ok(TierTable::build(mode, tiers, block_size, block_rounding))
     }
 
     /// Parses and validates a table from JSON:
@@ -181,12 +207,35 @@ impl TierTable {
         if let Some(tiers) = &tiers {
             check_tiers(d, &tiers_path, tiers, false);
         }
-        Some(TierTable {
-            mode: mode?.unwrap_or_default(),
-            tiers: tiers?,
-            block_size: block_size?,
-            block_rounding: block_rounding?.unwrap_or_default(),
-        })
+        Some(TierTable::build(
+            mode?.unwrap_or_default(),
+            tiers?,
+            block_size?,
+            block_rounding?.unwrap_or_default(),
+        ))
+    }
+
+    /// A table from checked tiers, with the sums of full tiers computed once.
+    fn build(
+        mode: TierMode,
+        tiers: Vec<Tier>,
+        block_size: Option<Decimal>,
+        block_rounding: BlockRounding,
+    ) -> TierTable {
+        let mut table = TierTable { mode, tiers, block_size, block_rounding, below: Vec::new() };
+        if mode == TierMode::Graduated {
+            let mut sum = Some(Decimal::ZERO);
+            let mut below = Vec::with_capacity(table.tiers.len());
+            for i in 0..table.tiers.len() {
+                below.push(sum);
+                sum = sum.zip(table.tiers[i].up_to).and_then(|(sum, up)| {
+                    let full = checked::sub(up, table.lower(i)).ok()?;
+                    table.add(sum, table.line(i, full).ok()?.amount).ok()
+                });
+            }
+            table.below = below;
+        }
+        table
     }
 
     /// The pricing mode.
@@ -227,17 +276,7 @@ impl TierTable {
                 format!("the quantity {quantity} is negative"),
             ));
         }
-        let blocks = match self.block_size {
-            None => None,
-            Some(size) => {
-                let raw = checked::div(quantity, size)?;
-                Some(match self.block_rounding {
-                    BlockRounding::Up => raw.ceil(),
-                    BlockRounding::Down => raw.floor(),
-                    BlockRounding::None => raw,
-                })
-            }
-        };
+        let blocks = self.blocks(quantity)?;
         let q = blocks.unwrap_or(quantity);
         let lines = match self.mode {
             TierMode::Volume => self.volume(q)?,
@@ -245,13 +284,80 @@ impl TierTable {
         };
         let mut amount = Decimal::ZERO;
         for line in &lines {
-            amount = if self.fractional_blocks() {
-                amount.checked_add(line.amount).ok_or_else(|| crate::money::overflow("the tier amounts"))?
-            } else {
-                checked::add(amount, line.amount)?
-            };
+            amount = self.add(amount, line.amount)?;
         }
         Ok(TierPrice { quantity, blocks, amount, lines })
+    }
+
+    /// The exact amount of a quantity, as [`TierTable::price`] computes it, without the
+    /// explanation: a binary search and one tier, however many tiers the table has.
+    ///
+    /// # Errors
+    /// As [`TierTable::price`].
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::TierTable;
+    /// let t = TierTable::from_json(r#"{"mode":"graduated","tiers":[{"upTo":"100","unitPrice":"0.10"},
+    ///     {"upTo":null,"unitPrice":"0.08","flatPrice":"1"}]}"#).unwrap();
+    /// let q = "250".parse().unwrap();
+    /// assert_eq!(t.amount(q).unwrap(), t.price(q).unwrap().amount);
+    /// ```
+    pub fn amount(&self, quantity: Decimal) -> Result<Decimal, Error> {
+        Ok(self.reach(quantity)?.amount)
+    }
+
+    /// The tier a quantity reaches, its unit price, and the exact amount.
+    pub(crate) fn reach(&self, quantity: Decimal) -> Result<Reach, Error> {
+        if quantity.is_sign_negative() && !quantity.is_zero() {
+            return self.price(quantity).map(|p| Reach::of(&p));
+        }
+        let q = self.blocks(quantity)?.unwrap_or(quantity);
+        let i = self.tier_of(q).ok_or_else(|| self.above_last(q))?;
+        let amount = match (self.mode, self.below.get(i)) {
+            (TierMode::Volume, _) => self.add(Decimal::ZERO, self.line(i, q)?.amount)?,
+            (TierMode::Graduated, Some(Some(below))) => {
+                self.add(*below, self.line(i, checked::sub(q, self.lower(i))?)?.amount)?
+            }
+            // A sum of full tiers that overflows: the walk reports it exactly as it happens.
+            (TierMode::Graduated, _) => return self.price(quantity).map(|p| Reach::of(&p)),
+        };
+        Ok(Reach { tier: i, unit_price: self.tiers[i].unit_price, amount })
+    }
+
+    /// The quantity in blocks, for a table with a block size.
+    fn blocks(&self, quantity: Decimal) -> Result<Option<Decimal>, Error> {
+        let Some(size) = self.block_size else { return Ok(None) };
+        let raw = checked::div(quantity, size)?;
+        Ok(Some(match self.block_rounding {
+            BlockRounding::Up => raw.ceil(),
+            BlockRounding::Down => raw.floor(),
+            BlockRounding::None => raw,
+        }))
+    }
+
+    /// The first tier whose bound `q` does not pass; `None` above a bounded last tier.
+    fn tier_of(&self, q: Decimal) -> Option<usize> {
+        let i = self.tiers.partition_point(|t| t.up_to.is_some_and(|up| up < q));
+        (i < self.tiers.len()).then_some(i)
+    }
+
+    /// Exclusive lower bound of tier `i`.
+    fn lower(&self, i: usize) -> Decimal {
+        if i == 0 {
+            Decimal::ZERO
+        } else {
+            self.tiers[i - 1].up_to.unwrap_or_default()
+        }
+    }
+
+    /// Adds tier amounts: exactly, or at 28 digits for fractional blocks (see below).
+    fn add(&self, a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+        if self.fractional_blocks() {
+            a.checked_add(b).ok_or_else(|| crate::money::overflow("the tier amounts"))
+        } else {
+            checked::add(a, b)
+        }
     }
 
     /// Whether quantities become fractional blocks (`blockRounding: "none"`): a block count is
@@ -264,7 +370,7 @@ impl TierTable {
 
     fn line(&self, i: usize, quantity: Decimal) -> Result<TierLine, Error> {
         let tier = &self.tiers[i];
-        let from = if i == 0 { Decimal::ZERO } else { self.tiers[i - 1].up_to.unwrap_or_default() };
+        let from = self.lower(i);
         let amount = if self.fractional_blocks() {
             quantity
                 .checked_mul(tier.unit_price)
@@ -294,11 +400,7 @@ impl TierTable {
     }
 
     fn volume(&self, q: Decimal) -> Result<Vec<TierLine>, Error> {
-        let i = self
-            .tiers
-            .iter()
-            .position(|t| t.up_to.is_none_or(|up| q <= up))
-            .ok_or_else(|| self.above_last(q))?;
+        let i = self.tier_of(q).ok_or_else(|| self.above_last(q))?;
         Ok(vec![self.line(i, q)?])
     }
 

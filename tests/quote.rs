@@ -156,20 +156,22 @@ fn jpy_quotes_round_to_whole_yen() {
 
 #[test]
 fn half_even_is_selectable_in_the_catalog() {
-    let catalog = DEMO_CATALOG.replace(r#""rounding": "halfUp""#, r#""rounding": "halfEven""#);
-    let order = format!(
-        r#"{{{},"lines":[{{"product":"cpu","quantity":3}}]}}"#,
-        FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
-    );
-    let v = json::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap())
-        .unwrap();
-    assert_eq!(s(&v, &["lines", "0", "amount"]), "4490"); // 4489.5 -> even 4490
-    let order = order.replace(r#""quantity":3"#, r#""quantity":"2.4""#); // 2.4 x 2.05 x 730 = 3591.6
-    let v = json::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap())
-        .unwrap();
-    assert_eq!(s(&v, &["lines", "0", "amount"]), "3592");
-    // A true tie that half-even sends down: 0.5 cores x 2.05 x 730 = 748.25 -> no tie; use memory:
-    // 1 MB x 0.001 JPY/h x 730 = 0.73 -> 1 either way. Ties are covered in money.rs unit tests.
+    // 1 core x 2.05 JPY/h x 730 h = 1496.5: a tie that half-up sends up and half-even down.
+    let amount = |rounding: &str| {
+        let catalog =
+            DEMO_CATALOG.replace(r#""rounding": "halfUp""#, &format!(r#""rounding": "{rounding}""#));
+        let order = format!(
+            r#"{{{},"lines":[{{"product":"cpu","quantity":1}}]}}"#,
+            FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
+        );
+        let v =
+            json::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap())
+                .unwrap();
+        assert_eq!(s(&v, &["lines", "0", "monthly"]), "1496.5");
+        s(&v, &["lines", "0", "amount"]).to_string()
+    };
+    assert_eq!(amount("halfUp"), "1497");
+    assert_eq!(amount("halfEven"), "1496");
 }
 
 #[test]
@@ -239,7 +241,7 @@ fn bad_orders_report_every_problem_with_its_path() {
 }
 
 #[test]
-fn a_quantity_above_the_last_tier_or_overflowing_is_an_error_on_the_line() {
+fn an_overflowing_quantity_is_an_error_on_the_line() {
     let e = err(&format!(
         r#"{{{FINAL},"lines":[{{"product":"storage","quantity":"79228162514264337593543950335"}}]}}"#
     ));
@@ -323,4 +325,169 @@ fn the_rust_api_matches_the_json_api() {
     let order = Order::from_json(&c, &text).unwrap();
     let rust = quote(&c, &order).unwrap().to_value().unwrap().to_json();
     assert_eq!(rust, api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{text}}}"#)).unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// SPEC rules on a small catalog whose every figure is worked out by hand.
+
+/// One package (`pkg`, 100 GB of storage included), storage with a 5.00 flat price on its
+/// first tier and no price above 1,000 GB, `cpu` priced per hour; plan `a` (the default) with
+/// a 14-day trial and plan `b` with another storage price. `extra` goes inside the catalog.
+fn small_catalog(extra: &str, plans: &str) -> String {
+    format!(
+        r#"{{"defaultCurrency":"USD","currencies":["USD"],{extra}
+        "products":[
+            {{"id":"pkg","name":"Pkg","kind":"package","package":{{"cpu":"1","memoryMb":"1024","storageGb":"100"}}}},
+            {{"id":"storage","name":"Storage","kind":"metered","resource":"storage","unitType":"GB"}},
+            {{"id":"cpu","name":"CPU","kind":"metered","resource":"cpu","unitType":"CORE"}}],
+        "plans":{plans}}}"#
+    )
+}
+
+const STORAGE_TIERS: &str = r#""period":"month","mode":"graduated","tiers":[{"upTo":"100","unitPrice":"0.10","flatPrice":"5"},{"upTo":"1000","unitPrice":"0.05"}]"#;
+
+fn plans(trial_rules: &str) -> String {
+    format!(
+        r#"[{{"id":"a","name":"A","default":true,"phases":{{"trial":{{"days":14}}}},"prices":[
+            {trial_rules}
+            {{"product":"pkg","phase":"final","currency":"USD","period":"month","tiers":[{{"upTo":null,"unitPrice":"10"}}]}},
+            {{"product":"storage","phase":"final","currency":"USD",{STORAGE_TIERS}}},
+            {{"product":"cpu","phase":"final","currency":"USD","period":"hour","tiers":[{{"upTo":null,"unitPrice":"0.01"}}]}}]}},
+          {{"id":"b","name":"B","prices":[
+            {{"product":"storage","phase":"final","currency":"USD","period":"month","tiers":[{{"upTo":null,"unitPrice":"0.50"}}]}}]}}]"#
+    )
+}
+
+fn quote_on(catalog: &str, order: &str) -> Result<Value, ratecard::Error> {
+    api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#))
+        .map(|t| json::parse(&t).unwrap())
+}
+
+const AFTER_TRIAL: &str = r#""at":"2027-01-01T00:00:00Z","customer":{"billingStart":"2026-11-01T00:00:00Z"}"#;
+const IN_TRIAL: &str = r#""at":"2026-11-02T00:00:00Z","customer":{"billingStart":"2026-11-01T00:00:00Z"}"#;
+
+#[test]
+fn a_quantity_above_a_bounded_last_tier_is_zero_with_no_price_rule() {
+    let catalog = small_catalog("", &plans(""));
+    let order = |strict: bool| {
+        format!(
+            r#"{{{AFTER_TRIAL},"strict":{strict},"lines":[{{"product":"storage","quantity":"1200"}},{{"product":"storage","quantity":"1000"}}]}}"#
+        )
+    };
+    let v = quote_on(&catalog, &order(false)).unwrap();
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "0.00");
+    assert_eq!(v.get("lines").unwrap().to_json().matches(r#""rule":null"#).count(), 1);
+    // 1,000 GB is the last tier's inclusive bound: 5 + 100 x 0.10 + 900 x 0.05 = 60.00.
+    assert_eq!(s(&v, &["lines", "1", "amount"]), "60.00");
+    assert_eq!(s(&v, &["warnings", "0", "code"]), "NO_PRICE_RULE");
+    assert_eq!(s(&v, &["warnings", "0", "path"]), "lines[0]");
+    assert!(s(&v, &["warnings", "0", "message"]).contains("plans[0].prices[1]"), "names the rule");
+    let e = quote_on(&catalog, &order(true)).unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::NoPriceRule, "order.lines[0]"));
+}
+
+#[test]
+fn usage_within_the_allowance_costs_nothing_flat_prices_included() {
+    let catalog = small_catalog("", &plans(""));
+    let amounts = |lines: &str| {
+        let v = quote_on(&catalog, &format!(r#"{{{AFTER_TRIAL},"lines":[{lines}]}}"#)).unwrap();
+        let Some(Value::Array(lines)) = v.get("lines") else { panic!() };
+        lines.iter().map(|l| s(l, &["amount"]).to_string()).collect::<Vec<_>>()
+    };
+    let pkg = r#"{"product":"pkg","quantity":1}"#;
+    // 80 GB within 100 GB included: nothing, not even the first tier's flat 5.00.
+    assert_eq!(amounts(&format!(r#"{pkg},{{"product":"storage","quantity":"80"}}"#)), ["10.00", "0.00"]);
+    assert_eq!(amounts(&format!(r#"{pkg},{{"product":"storage","quantity":"100"}}"#)), ["10.00", "0.00"]);
+    assert_eq!(amounts(&format!(r#"{pkg},{{"product":"storage","quantity":"0"}}"#)), ["10.00", "0.00"]);
+    // 130 GB: 30 GB over, priced from zero through the tiers: 5 + 30 x 0.10 = 8.00.
+    assert_eq!(amounts(&format!(r#"{pkg},{{"product":"storage","quantity":"130"}}"#)), ["10.00", "8.00"]);
+    // Without a package, zero usage is in the first tier and pays its flat price (SPEC 2).
+    assert_eq!(amounts(r#"{"product":"storage","quantity":"0"}"#), ["5.00"]);
+}
+
+#[test]
+fn overage_is_priced_by_the_customers_plan_not_the_default() {
+    let catalog = small_catalog("", &plans(""));
+    let order = r#"{"at":"2027-01-01T00:00:00Z","customer":{"plan":"b"},"lines":[{"product":"pkg","quantity":1},{"product":"storage","quantity":"130"}]}"#;
+    let v = quote_on(&catalog, order).unwrap();
+    // Plan b prices storage at 0.50 (no flat price): 30 GB over = 15.00; b has no pkg rule.
+    assert_eq!(s(&v, &["lines", "1", "amount"]), "15.00");
+    assert_eq!(s(&v, &["lines", "1", "rule", "path"]), "plans[1].prices[0]");
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "0.00");
+}
+
+#[test]
+fn a_paid_trial_warns_about_a_product_without_a_rule_and_a_free_one_does_not() {
+    let order = |strict: bool| {
+        format!(
+            r#"{{{IN_TRIAL},"strict":{strict},"lines":[{{"product":"pkg","quantity":1}},{{"product":"cpu","quantity":1}}]}}"#
+        )
+    };
+    let free = small_catalog("", &plans(""));
+    let v = quote_on(&free, &order(false)).unwrap();
+    assert_eq!(s(&v, &["phase"]), "trial");
+    assert_eq!(v.get("warnings").unwrap().to_json(), "[]");
+    assert!(quote_on(&free, &order(true)).is_ok(), "strict accepts a free trial");
+    let paid = small_catalog(
+        "",
+        &plans(
+            r#"{"product":"pkg","phase":"trial","currency":"USD","period":"month","tiers":[{"upTo":null,"unitPrice":"1"}]},"#,
+        ),
+    );
+    let v = quote_on(&paid, &order(false)).unwrap();
+    assert_eq!(s(&v, &["lines", "0", "amount"]), "1.00");
+    assert_eq!(s(&v, &["warnings", "0", "code"]), "NO_PRICE_RULE");
+    assert_eq!(s(&v, &["warnings", "0", "path"]), "lines[1]");
+    assert!(s(&v, &["warnings", "0", "message"]).contains("trial phase"));
+    let e = quote_on(&paid, &order(true)).unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::NoPriceRule, "order.lines[1]"));
+}
+
+#[test]
+fn hours_per_month_converts_both_ways() {
+    let catalog = small_catalog(r#""hoursPerMonth":"720","#, &plans(""));
+    let v = quote_on(
+        &catalog,
+        &format!(
+            r#"{{{AFTER_TRIAL},"lines":[{{"product":"cpu","quantity":1}},{{"product":"pkg","quantity":1}}]}}"#
+        ),
+    )
+    .unwrap();
+    // cpu: 0.01 an hour x 720 = 7.20 a month; pkg: 10 a month / 720 = 0.013888... an hour.
+    assert_eq!(s(&v, &["lines", "0", "monthly"]), "7.20");
+    assert_eq!(s(&v, &["lines", "1", "hourly"]), "0.0138888888888888888888888889");
+}
+
+#[test]
+fn the_chained_clock_starts_the_discount_when_the_trial_ends() {
+    let plans = r#"[{"id":"a","name":"A","default":true,"phases":{"trial":{"days":14},"discount":{"days":30}},"prices":[
+        {"product":"pkg","phase":"discount","currency":"USD","period":"month","tiers":[{"upTo":null,"unitPrice":"5"}]},
+        {"product":"pkg","phase":"final","currency":"USD","period":"month","tiers":[{"upTo":null,"unitPrice":"10"}]}]}]"#;
+    let at = |clock: &str, day: &str| {
+        let catalog = small_catalog(&format!(r#""phaseClock":"{clock}","#), plans);
+        let order = format!(
+            r#"{{"at":"2026-12-{day}T00:00:00Z","customer":{{"billingStart":"2026-11-01T00:00:00Z"}},"lines":[{{"product":"pkg","quantity":1}}]}}"#
+        );
+        quote_on(&catalog, &order).unwrap()
+    };
+    // 40 days in: the billingStart clock ended the discount on day 30; the chained one runs it
+    // from day 14 to day 44 (Dec 15).
+    assert_eq!(s(&at("billingStart", "11"), &["phase"]), "final");
+    let v = at("chained", "11");
+    assert_eq!(s(&v, &["phase"]), "discount");
+    assert_eq!(s(&v, &["totals", "0", "amount"]), "5.00");
+    assert_eq!(s(&v, &["timeline", "0", "end"]), "2026-12-15T00:00:00Z");
+    assert_eq!(s(&at("chained", "15"), &["phase"]), "final");
+}
+
+#[test]
+fn a_previous_reading_is_only_for_aggregated_products() {
+    let e = err(&format!(
+        r#"{{{FINAL},"lines":[{{"product":"storage","reading":"50","previousReading":"20"}}]}}"#
+    ));
+    assert_eq!((e.code(), e.path()), (Code::NotAggregated, "order.lines[0].previousReading"));
+    let v = q(&format!(
+        r#"{{{FINAL},"lines":[{{"product":"bandwidth","reading":"50","previousReading":"20"}}]}}"#
+    ));
+    assert_eq!(s(&v, &["lines", "0", "measured"]), "30");
 }

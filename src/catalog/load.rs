@@ -13,8 +13,7 @@ use crate::money::{Currency, Rounding};
 use crate::phases::{DurationUnit, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 
-/// Largest number of entries in any one list of a catalog (products, plans, rules of a plan...).
-pub const MAX_LIST_LEN: usize = 100_000;
+use crate::limits::MAX_LIST_LEN;
 
 const CATALOG_FIELDS: &[&str] = &[
     "name",

@@ -206,6 +206,8 @@ struct Index {
     regions: HashMap<String, usize>,
     currencies: HashMap<String, usize>,
     default_plan: Option<usize>,
+    /// Per plan: whether its trial has price rules (a paid trial; without any, a free one).
+    paid_trials: Vec<bool>,
     rules: RuleIndex,
 }
 
@@ -360,6 +362,18 @@ impl Catalog {
         self.index.regions.contains_key(id)
     }
 
+    /// Whether `plan`'s trial is paid: it has price rules (SPEC 5). A trial without any is
+    /// free, and pricing everything at zero in it is no cause for a `NO_PRICE_RULE` warning.
+    ///
+    /// # Example
+    /// ```
+    /// let c = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// assert!(!c.has_paid_trial(c.plan("standard").unwrap()));
+    /// ```
+    pub fn has_paid_trial(&self, plan: &Plan) -> bool {
+        self.index.plans.get(&plan.id).is_some_and(|&i| self.index.paid_trials[i])
+    }
+
     /// The rule that prices `product` for a customer on `plan` in `phase`, `currency` and
     /// `region`: the rule naming the region wins over the region-less one. `None` when no rule
     /// matches (the price is then zero).
@@ -410,6 +424,7 @@ impl Catalog {
             regions: positions(regions.iter().map(|r| r.id.as_str())),
             currencies: positions(currencies.iter().map(Currency::code)),
             default_plan: plans.iter().position(|p| p.default),
+            paid_trials: plans.iter().map(|p| p.prices.iter().any(|r| r.phase == Phase::Trial)).collect(),
             rules,
         };
         Catalog {

@@ -164,7 +164,9 @@ fn a_discount_not_longer_than_the_trial_is_a_warning() {
 #[test]
 fn a_broken_rule_does_not_hide_ambiguous_rules_elsewhere() {
     let rule = |product: &str| {
-        format!(r#"{{"product":"{product}","phase":"final","currency":"USD","tiers":[{{"upTo":null,"unitPrice":"1"}}]}}"#)
+        format!(
+            r#"{{"product":"{product}","phase":"final","currency":"USD","tiers":[{{"upTo":null,"unitPrice":"1"}}]}}"#
+        )
     };
     let got = problems(&format!(
         r#"{{{BASE},"plans":[{{"id":"a","name":"A","prices":[{},{},{}]}},{{"id":"b","name":"B","prices":[{},{}]}}]}}"#,
@@ -219,8 +221,11 @@ fn a_cpu_too_large_to_count_in_quarters_is_an_error_not_a_panic() {
 #[test]
 fn problems_stop_at_the_cap_with_one_last_problem_saying_so() {
     let fields: Vec<String> = (0..5000).map(|i| format!(r#""x{i}":1"#)).collect();
-    let e = Catalog::from_json(&format!(r#"{{"defaultCurrency":"USD","currencies":["USD"],{}}}"#, fields.join(",")))
-        .unwrap_err();
+    let e = Catalog::from_json(&format!(
+        r#"{{"defaultCurrency":"USD","currencies":["USD"],{}}}"#,
+        fields.join(",")
+    ))
+    .unwrap_err();
     assert_eq!(e.problems().len(), crate::MAX_PROBLEMS + 1);
     assert_eq!(e.problems()[999].path, "x999");
     let last = e.problems().last().unwrap();
