@@ -22,17 +22,90 @@ function toError(thrown) {
   return new RatecardError(e.code, e.path, e.message, e.problems);
 }
 
-/** JSON text for the wasm side; BigInt and cycles become RatecardErrors instead of TypeErrors. */
-function encode(args) {
-  try {
-    return JSON.stringify(args);
-  } catch (e) {
-    throw new RatecardError('INVALID_TYPE', '', `arguments cannot be sent as JSON: ${e.message}`);
-  }
+/** Largest text crossing into WebAssembly, in UTF-8 bytes: `ratecard::limits::MAX_INPUT_BYTES`. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** A JavaScript value's kind, as an error message names it. */
+function kind(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return t === 'object' ? 'an object' : t === 'undefined' ? 'undefined' : `a ${t}`;
 }
 
-/** Runs one operation of the Rust API (see `ratecard::api::call`) and returns its parsed result. */
+function invalidType(name, expected, v) {
+  return new RatecardError('INVALID_TYPE', name, `${name}: expected ${expected}, found ${kind(v)}`);
+}
+
+// Argument checks, run before anything crosses into WebAssembly: wasm-bindgen's string
+// conversion traps on a non-string (and under V8's optimiser, a trap can become a crash), and
+// a wrong type deserves a RatecardError naming the argument, not a TypeError from inside.
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+function object(v, name) {
+  if (!isObject(v)) throw invalidType(name, 'an object', v);
+  return v;
+}
+function optionalObject(v, name) {
+  return v === undefined || v === null ? undefined : object(v, name);
+}
+function string(v, name) {
+  if (typeof v !== 'string') throw invalidType(name, 'a string', v);
+  return v;
+}
+function optionalString(v, name) {
+  return v === undefined || v === null ? undefined : string(v, name);
+}
+function array(v, name) {
+  if (!Array.isArray(v)) throw invalidType(name, 'an array', v);
+  return v;
+}
+/** An object, or its JSON text. */
+function document(v, name) {
+  return typeof v === 'string' ? v : object(v, name);
+}
+/** A count: a safe integer or its decimal text (whole and in range: checked in Rust). */
+function optionalCount(v, name) {
+  return v === undefined || v === null ? undefined : quantityArg(v, name);
+}
+
+/** UTF-8 length of a string, counted without copying it. */
+function utf8Length(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) { n += 4; i++; } else n += 3;
+  }
+  return n;
+}
+
+/** Refuses text over MAX_INPUT_BYTES before it is copied into WebAssembly memory. */
+function sized(text, name) {
+  // A string's UTF-8 length is at least its length and at most three times it.
+  if (text.length > MAX_INPUT_BYTES || (text.length * 3 > MAX_INPUT_BYTES && utf8Length(text) > MAX_INPUT_BYTES)) {
+    throw new RatecardError('INPUT_TOO_LARGE', name, `${name}: more than ${MAX_INPUT_BYTES} bytes of text; the limit is ${MAX_INPUT_BYTES}`);
+  }
+  return text;
+}
+
+/** JSON text for the wasm side; BigInt and cycles become RatecardErrors instead of TypeErrors. */
+function encode(args, name = '') {
+  if (typeof args === 'string') return sized(args, name);
+  let text;
+  try {
+    text = JSON.stringify(args);
+  } catch (e) {
+    throw new RatecardError('INVALID_TYPE', name, `arguments cannot be sent as JSON: ${e.message}`);
+  }
+  if (typeof text !== 'string') throw invalidType(name || 'arguments', 'a JSON value', args);
+  return sized(text, name);
+}
+
+/** Runs one operation of the Rust API (see `ratecard::api::call`) on JSON text: JSON text out. */
 export function callJson(op, argsJson) {
+  string(op, 'op');
+  sized(string(argsJson, 'argsJson'), 'argsJson');
   return guarded(() => rawCall(op, argsJson));
 }
 
@@ -49,7 +122,8 @@ function guarded(f) {
 }
 
 function invoke(op, args) {
-  return JSON.parse(callJson(op, encode(args)));
+  const text = encode(args);
+  return JSON.parse(guarded(() => rawCall(op, text)));
 }
 
 /** The version of the engine. */
@@ -59,47 +133,59 @@ export function version() {
 
 /** Prices `quantity` with a tier table; rounds to `currency` when one is given. */
 export function priceTiers(table, quantity, currency) {
-  return invoke('priceTiers', { table, quantity, currency });
+  object(table, 'table');
+  return invoke('priceTiers', { table, quantity: quantityArg(quantity, 'quantity'), currency: optionalString(currency, 'currency') });
 }
 
 /** Validates a catalog: `{ valid, errors, warnings }`, every problem with its path. Never throws for a bad catalog. */
 export function validateCatalog(catalog) {
-  return invoke('validateCatalog', { catalog });
+  return invoke('validateCatalog', { catalog: object(catalog, 'catalog') });
 }
 
 /** Prices an order against a catalog (parses and validates the catalog on every call: see loadCatalog). */
 export function quote(catalog, order) {
-  return invoke('quote', { catalog, order });
+  return invoke('quote', { catalog: object(catalog, 'catalog'), order: object(order, 'order') });
 }
 
 /** The price matrix of an order form: every product x region x currency x phase of a plan. */
 export function priceMatrix(catalog, options) {
-  return invoke('priceMatrix', { catalog, options });
+  return invoke('priceMatrix', { catalog: object(catalog, 'catalog'), options: optionalObject(options, 'options') });
 }
 
-/** Recomputes the quote of `order` and lists every difference with the `received` quote. */
-export function verifyQuote(catalog, order, received) {
-  return invoke('verifyQuote', { catalog, order, quote: received });
+/**
+ * Recomputes the quote of `order` and lists every difference with the `received` quote.
+ * `trusted` ({ at?, customer?: { plan?, currency?, region?, billingStart? } }) is what the
+ * server knows better than the browser: it replaces the order's fields, and each one the order
+ * said otherwise is a difference too.
+ */
+export function verifyQuote(catalog, order, received, trusted) {
+  return invoke('verifyQuote', {
+    catalog: object(catalog, 'catalog'), order: object(order, 'order'), quote: received, trusted: optionalObject(trusted, 'trusted'),
+  });
 }
 
 /** Margins of a plan type per instance and for `instances` (default 1): fee by fee and through its chain up to the platform. */
 export function planMargins(catalog, planType, instances) {
-  return invoke('planMargins', { catalog, planType, instances });
+  return invoke('planMargins', {
+    catalog: object(catalog, 'catalog'), planType: string(planType, 'planType'), instances: optionalCount(instances, 'instances'),
+  });
 }
 
 /** What a partner earns per instance of each plan type built on its own, and in total for `instances` ({ planTypeId: count }). */
 export function partnerMargins(catalog, partner, instances) {
-  return invoke('partnerMargins', { catalog, partner, instances });
+  return invoke('partnerMargins', {
+    catalog: object(catalog, 'catalog'), partner: string(partner, 'partner'), instances: optionalObject(instances, 'instances'),
+  });
 }
 
 /** Whether a plan type may be assigned to an instance: `{ allowed, reasons }`, every reason when it may not. */
 export function checkAssignment(catalog, request) {
-  return invoke('checkAssignment', { catalog, request });
+  return invoke('checkAssignment', { catalog: object(catalog, 'catalog'), request: object(request, 'request') });
 }
 
 /** The catalog for customer-facing pages: partners, wholesale plan types, owners, parents and grants left out. */
 export function publicCatalog(catalog) {
-  return invoke('publicCatalog', { catalog });
+  return invoke('publicCatalog', { catalog: object(catalog, 'catalog') });
 }
 
 /** A catalog parsed and validated once, for many quotes (an order form, a backend checking quotes). */
@@ -117,37 +203,46 @@ export class Catalog {
   }
 
   #call(op, args) {
-    return JSON.parse(guarded(() => this.#inner.call(op, encode(args))));
+    const text = encode(args);
+    return JSON.parse(guarded(() => this.#inner.call(op, text)));
   }
 
+  /** Prices an order (see quote()). */
   quote(order) {
-    return this.#call('quote', { order });
+    return this.#call('quote', { order: object(order, 'order') });
   }
 
   /** Text in, text out, for servers that hold JSON already: `op` is any operation that takes a
    *  catalog ("quote", "verifyQuote", ...) and `argsJson` its other arguments as JSON text. */
   callJson(op, argsJson) {
+    string(op, 'op');
+    sized(string(argsJson, 'argsJson'), 'argsJson');
     return guarded(() => this.#inner.call(op, argsJson));
   }
 
+  /** The price matrix (see priceMatrix()). */
   priceMatrix(options) {
-    return this.#call('priceMatrix', { options });
+    return this.#call('priceMatrix', { options: optionalObject(options, 'options') });
   }
 
-  verifyQuote(order, received) {
-    return this.#call('verifyQuote', { order, quote: received });
+  /** Verifies a quote a browser sent (see verifyQuote()), with the fields the server trusts. */
+  verifyQuote(order, received, trusted) {
+    return this.#call('verifyQuote', { order: object(order, 'order'), quote: received, trusted: optionalObject(trusted, 'trusted') });
   }
 
+  /** Margins of a plan type (see planMargins()). */
   planMargins(planType, instances) {
-    return this.#call('planMargins', { planType, instances });
+    return this.#call('planMargins', { planType: string(planType, 'planType'), instances: optionalCount(instances, 'instances') });
   }
 
+  /** What a partner earns (see partnerMargins()). */
   partnerMargins(partner, instances) {
-    return this.#call('partnerMargins', { partner, instances });
+    return this.#call('partnerMargins', { partner: string(partner, 'partner'), instances: optionalObject(instances, 'instances') });
   }
 
+  /** Whether a plan type may be assigned to an instance (see checkAssignment()). */
   checkAssignment(request) {
-    return this.#call('checkAssignment', { request });
+    return this.#call('checkAssignment', { request: object(request, 'request') });
   }
 
   publicCatalog() {
@@ -156,12 +251,12 @@ export class Catalog {
 
   /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
   quoteMany(orders) {
-    return this.#call('quoteMany', { orders });
+    return this.#call('quoteMany', { orders: array(orders, 'orders') });
   }
 
   /** Many verifications in one call (`checks`: `[{ order, quote }]`): each `{ ok, differences }` or `{ error }`. */
   verifyMany(checks) {
-    return this.#call('verifyMany', { checks });
+    return this.#call('verifyMany', { checks: array(checks, 'checks') });
   }
 
   /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */
@@ -172,16 +267,24 @@ export class Catalog {
 
 /** Parses and validates a catalog once; throws INVALID_CATALOG with every problem when it is not valid. */
 export function loadCatalog(catalog) {
-  const text = typeof catalog === 'string' ? catalog : encode(catalog);
+  const text = encode(document(catalog, 'catalog'), 'catalog');
   return new Catalog(guarded(() => new LoadedCatalog(text)));
 }
 
-/** A quantity as decimal text: strings pass, safe integers are written out, anything else is refused. */
+/** A quantity argument: a decimal string or a safe integer; a fraction, NaN or anything else is refused. */
+function quantityArg(q, path) {
+  if (typeof q === 'string' || Number.isSafeInteger(q)) return q;
+  if (typeof q === 'number' && Number.isFinite(q)) {
+    throw new RatecardError('INEXACT_NUMBER', path, `the number ${q} is not an exact integer: write it as a string`);
+  }
+  throw invalidType(path, 'a decimal string', q);
+}
+
+/** A quantity as decimal text for the loaded-table calls, which take one quantity a line. */
 function quantityText(q, path) {
-  if (typeof q === 'string') return q;
-  if (Number.isSafeInteger(q)) return String(q);
-  const what = typeof q === 'number' ? `the number ${q} is not an exact integer: write it as a string` : `expected a decimal string, found ${typeof q}`;
-  throw new RatecardError(typeof q === 'number' ? 'INEXACT_NUMBER' : 'INVALID_TYPE', path, what);
+  const text = typeof quantityArg(q, path) === 'string' ? q : String(q);
+  if (text.includes('\n')) throw new RatecardError('INVALID_DECIMAL', path, `${path}: a quantity cannot contain a line break`);
+  return sized(text, path);
 }
 
 /** A tier table parsed and validated once, for prices on every keystroke and in batches. */
@@ -205,8 +308,8 @@ export class TierPricer {
 
   /** The amounts of many quantities in one call. */
   amounts(quantities) {
-    if (quantities.length === 0) return [];
-    const text = quantities.map((q, i) => quantityText(q, `quantities[${i}]`)).join('\n');
+    if (array(quantities, 'quantities').length === 0) return [];
+    const text = sized(quantities.map((q, i) => quantityText(q, `quantities[${i}]`)).join('\n'), 'quantities');
     return guarded(() => this.#inner.amounts(text)).split('\n');
   }
 
@@ -218,6 +321,7 @@ export class TierPricer {
 
 /** Loads a tier table once; `currency` (ISO 4217) rounds amounts to its minor unit. */
 export function loadTierTable(table, currency) {
-  const text = typeof table === 'string' ? table : encode(table);
-  return new TierPricer(guarded(() => new LoadedTierTable(text, currency ?? undefined)));
+  const text = encode(document(table, 'table'), 'table');
+  const code = optionalString(currency, 'currency');
+  return new TierPricer(guarded(() => new LoadedTierTable(text, code)));
 }

@@ -265,7 +265,25 @@ export interface AssignmentCheck {
 export function validateCatalog(catalog: CatalogDocument): Validation;
 export function quote(catalog: CatalogDocument, order: OrderDocument): Quote;
 export function priceMatrix(catalog: CatalogDocument, options?: MatrixOptions): PriceMatrix;
-export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown): Verification;
+/**
+ * What a server knows better than the browser that sent an order: set from the server's own
+ * records, these replace the order's fields before the quote is recomputed, and each field the
+ * order said otherwise is listed as a difference (path `order.…`).
+ */
+export interface Trusted {
+  /** The instant to price at: the server's clock. */
+  at?: string;
+  customer?: {
+    plan?: string;
+    currency?: string;
+    /** Also replaces the region of every line that names another one. */
+    region?: string;
+    billingStart?: string;
+  };
+}
+/** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
+export const MAX_INPUT_BYTES: number;
+export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
 export function planMargins(catalog: CatalogDocument, planType: string, instances?: number): PlanMargins;
 export function partnerMargins(catalog: CatalogDocument, partner: string, instances?: Record<string, number>): PartnerMargins;
 export function checkAssignment(catalog: CatalogDocument, request: AssignmentRequest): AssignmentCheck;
@@ -278,7 +296,7 @@ export class Catalog {
   readonly warnings: Problem[];
   quote(order: OrderDocument): Quote;
   priceMatrix(options?: MatrixOptions): PriceMatrix;
-  verifyQuote(order: OrderDocument, received: unknown): Verification;
+  verifyQuote(order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
   planMargins(planType: string, instances?: number): PlanMargins;
   partnerMargins(partner: string, instances?: Record<string, number>): PartnerMargins;
   checkAssignment(request: AssignmentRequest): AssignmentCheck;
@@ -288,7 +306,7 @@ export class Catalog {
   callJson(op: string, argsJson: string): string;
   quoteMany(orders: OrderDocument[]): (Quote | { error: Problem & { problems: Problem[] } })[];
   /** Many verifications in one call. */
-  verifyMany(checks: { order: OrderDocument; quote: unknown }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
+  verifyMany(checks: { order: OrderDocument; quote: unknown; trusted?: Trusted }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
   /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }

@@ -8,8 +8,10 @@ import { root, run, setupBuild } from './setup.mjs';
 
 /** The build fails above BUDGET (raw bytes); TARGET is where the module should get to (gzipped
  *  bytes; reported, and to become the budget once reached). */
-// Raised from 300 KB when partner plans landed (+84 KB raw); issue 7 works the size down.
-export const BUDGET = { wasmRaw: 340 * 1024 };
+// Raised from 300 KB when partner plans landed (+84 KB raw), and from 340 KB when the limits,
+// trusted verification and O(log tiers) prices landed (+36 KB raw, +16 KB gzipped, spread over
+// the hand-written decoders); the typed serde model (issue 13) works the size down.
+export const BUDGET = { wasmRaw: 380 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

@@ -13,9 +13,14 @@ use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num};
 use crate::error::{join_path, Code, Error, Problem};
 use crate::json::{self, ObjectBuilder, Value, Writer};
+use crate::limits::{
+    check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
+};
 use crate::money::{Currency, Money, Rounding};
 use crate::partners::Environment;
-use crate::quote::{differences_value, price_matrix, quote, verify_quote, MatrixOptions, Order};
+use crate::quote::{
+    differences_value, price_matrix, quote_within, verify_within, MatrixOptions, Order, Trusted,
+};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 use rust_decimal::Decimal;
 
@@ -34,7 +39,7 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("validateCatalog", &["catalog"]),
     ("quote", &["catalog", "order"]),
     ("priceMatrix", &["catalog", "options?"]),
-    ("verifyQuote", &["catalog", "order", "quote"]),
+    ("verifyQuote", &["catalog", "order", "quote", "trusted?"]),
     ("planMargins", &["catalog", "planType", "instances?"]),
     ("partnerMargins", &["catalog", "partner", "instances?"]),
     ("checkAssignment", &["catalog", "request"]),
@@ -57,23 +62,25 @@ fn operation(op: &str) -> Option<Run> {
         }
         "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"))),
         "priceMatrix" => Run::WithCatalog(|c, a| Ok(matrix_with(c, a.get("options"))?.to_json())),
-        "verifyQuote" => {
-            Run::WithCatalog(|c, a| Ok(verify_with(c, a.get("order"), a.get("quote"))?.to_json()))
-        }
+        "verifyQuote" => Run::WithCatalog(|c, a| {
+            let check = Check { order: a.get("order"), quote: a.get("quote"), trusted: a.get("trusted") };
+            Ok(verify_with(c, &check, &mut Budget::default())?.to_json())
+        }),
         "planMargins" => Run::WithCatalog(plan_margins),
         "partnerMargins" => Run::WithCatalog(partner_margins),
         "checkAssignment" => Run::WithCatalog(check_assignment),
         "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view().to_json())),
-        "quoteMany" => {
-            Run::WithCatalog(|c, a| each(a.get("orders"), "orders", |order| quote_value(c, order)))
-        }
+        "quoteMany" => Run::WithCatalog(|c, a| {
+            each(a.get("orders"), "orders", None, |order, budget| quote_value(c, order, budget))
+        }),
         "verifyMany" => Run::WithCatalog(|c, a| {
-            each(a.get("checks"), "checks", |check| {
+            each(a.get("checks"), "checks", Some("order"), |check, budget| {
                 let mut d = Decoder::new();
-                d.object(check, "", &["order", "quote"]);
+                d.object(check, "", &["order", "quote", "trusted"]);
                 d.finish(Some(()))?;
                 let field = |k| check.get(k).unwrap_or(&Value::Null);
-                Ok(verify_with(c, field("order"), field("quote"))?.to_json())
+                let check = Check { order: field("order"), quote: field("quote"), trusted: field("trusted") };
+                Ok(verify_with(c, &check, budget)?.to_json())
             })
         }),
         _ => return None,
@@ -120,14 +127,15 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
     let (run, params) = find(op)?;
     let mut value = parse_input(args)?;
     check_args(&value, params, false)?;
-    match run {
+    let out = match run {
         Run::Plain(f) => f(&Args(&value)),
         Run::WithCatalog(f) => {
             // The catalog moves out of the arguments into the loaded catalog: no copy.
             let catalog = Catalog::from_value(value.take("catalog")).map_err(invalid_catalog)?;
             f(&catalog, &Args(&value))
         }
-    }
+    };
+    check_output(out?)
 }
 
 /// Runs one operation that takes a catalog on an already loaded `catalog`; `args` are its other
@@ -149,7 +157,7 @@ pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Er
     };
     let value = parse_input(args)?;
     check_args(&value, params, true)?;
-    f(catalog, &Args(&value))
+    check_output(f(catalog, &Args(&value))?)
 }
 
 fn find(op: &str) -> Result<(Run, &'static [&'static str]), Error> {
@@ -200,12 +208,12 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
 
 /// Prices an order with a loaded catalog: the quote's JSON text (error paths start with `order`).
 pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<String, Error> {
-    quote_value(catalog, order).map_err(|e| e.within("order"))
+    quote_value(catalog, order, &mut Budget::default()).map_err(|e| e.within("order"))
 }
 
 /// Prices an order: the quote's JSON text, error paths relative to the order.
-fn quote_value(catalog: &Catalog, order: &Value) -> Result<String, Error> {
-    quote(catalog, &Order::from_value(catalog, order)?)?.to_json()
+fn quote_value(catalog: &Catalog, order: &Value, budget: &mut Budget) -> Result<String, Error> {
+    quote_within(catalog, &Order::from_value(catalog, order)?, budget)?.to_json()
 }
 
 /// The price matrix with a loaded catalog.
@@ -217,26 +225,71 @@ pub(crate) fn matrix_with(catalog: &Catalog, options: &Value) -> Result<Value, E
     price_matrix(catalog, &options).map_err(|e| e.within("options"))
 }
 
+/// One verification's arguments: the browser's order and quote, and what the server trusts.
+struct Check<'a> {
+    order: &'a Value,
+    quote: &'a Value,
+    trusted: &'a Value,
+}
+
 /// Verifies a received quote with a loaded catalog: `{ok, differences}`.
-pub(crate) fn verify_with(catalog: &Catalog, order: &Value, received: &Value) -> Result<Value, Error> {
-    let order = Order::from_value(catalog, order).map_err(|e| e.within("order"))?;
-    let diffs = verify_quote(catalog, &order, received).map_err(|e| e.within("order"))?;
-    Ok(differences_value(&diffs))
+fn verify_with(catalog: &Catalog, check: &Check<'_>, budget: &mut Budget) -> Result<Value, Error> {
+    let sent = Order::from_value(catalog, check.order).map_err(|e| e.within("order"))?;
+    let (order, trusted_differences) = match check.trusted {
+        Value::Null => (sent, Vec::new()),
+        v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&sent),
+    };
+    let diffs = verify_within(catalog, &order, check.quote, budget).map_err(|e| e.within("order"))?;
+    Ok(differences_value(&trusted_differences, &diffs))
 }
 
 /// Runs `f` on every item of the array `list` (argument `name`): its result, or `{"error": ...}`
 /// with the item's problems, so that one bad item does not hide the answers for the others.
-fn each(list: &Value, name: &str, f: impl Fn(&Value) -> Result<String, Error>) -> Result<String, Error> {
+/// The items share one [`Budget`]; past [`MAX_BATCH_ITEMS`] items, [`MAX_PRICED_LINES`] order
+/// lines in all (counted up front in each item, or in its member `order`), or an answer too
+/// large, the whole call is refused.
+fn each(
+    list: &Value,
+    name: &str,
+    order: Option<&str>,
+    mut f: impl FnMut(&Value, &mut Budget) -> Result<String, Error>,
+) -> Result<String, Error> {
     let Value::Array(items) = list else {
         return Err(Error::new(Code::InvalidType, name, format!("expected an array, found {}", list.kind())));
     };
+    if items.len() > MAX_BATCH_ITEMS {
+        return Err(Error::new(
+            Code::InputTooLarge,
+            name,
+            format!("{} items; one call takes at most {MAX_BATCH_ITEMS}", items.len()),
+        ));
+    }
+    let lines: usize = items
+        .iter()
+        .filter_map(|item| match order.map_or(Some(item), |key| item.get(key))?.get("lines")? {
+            Value::Array(lines) => Some(lines.len()),
+            _ => None,
+        })
+        .sum();
+    if lines > MAX_PRICED_LINES {
+        return Err(Error::new(
+            Code::InputTooLarge,
+            name,
+            format!("{lines} order lines in all; one call prices at most {MAX_PRICED_LINES}"),
+        ));
+    }
+    let mut budget = Budget::default();
     let mut w = Writer::new();
     w.open_array();
     for (i, item) in items.iter().enumerate() {
-        match f(item) {
+        match f(item, &mut budget) {
             Ok(text) => w.json(&text),
+            Err(e) if e.code() == Code::OutputTooLarge => return Err(e.within(name)),
             Err(e) => w.open().key("error").value(&e.within(&format!("{name}[{i}]")).to_value()).close(),
         };
+        if w.len() > MAX_OUTPUT_BYTES {
+            return Err(output_too_large(name, &format!("more than {MAX_OUTPUT_BYTES} bytes of answers")));
+        }
     }
     w.close_array();
     Ok(w.finish())
@@ -348,7 +401,7 @@ impl TablePricer {
 
     /// The amount of one quantity; error paths are relative to it.
     fn amount_of(&self, quantity: &str) -> Result<String, Error> {
-        let exact = self.table.price(quantity_text(quantity)?)?.amount;
+        let exact = self.table.amount(quantity_text(quantity)?)?;
         Ok(match &self.currency {
             Some(c) => Money::round(exact, c, Rounding::HalfUp)?.amount_text(),
             None => crate::tiers::plain(exact),

@@ -40,7 +40,7 @@ codes! {
     /// The answer would be larger than the documented limits (tier lines x order lines,
     /// batch items, matrix rows, output bytes).
     OutputTooLarge = "OUTPUT_TOO_LARGE",
-    /// More problems than [`MAX_PROBLEMS`]: the first ones are listed, then this one.
+    /// More problems than [`crate::limits::MAX_PROBLEMS`]: the first ones are listed, then this one.
     TooManyProblems = "TOO_MANY_PROBLEMS",
     /// An id that is empty, too long, not in Unicode NFC, or holds control or format characters.
     InvalidId = "INVALID_ID",

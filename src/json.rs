@@ -449,11 +449,11 @@ impl Parser<'_> {
 }
 
 /// Finds a repeated key in linear time: small objects (all of a catalog's and an order's) are
-/// scanned, larger ones get a hash set, so an object of 100,000 keys costs 100,000 look-ups,
+/// scanned, larger ones get a sorted set, so an object of 100,000 keys costs 100,000 look-ups,
 /// not 5 billion comparisons.
 #[derive(Default)]
 struct SeenKeys {
-    set: Option<std::collections::HashSet<Key>>,
+    set: Option<std::collections::BTreeSet<Key>>,
 }
 
 impl SeenKeys {
@@ -546,6 +546,11 @@ impl Writer {
 
     pub(crate) fn finish(self) -> String {
         self.out
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
     }
 
     fn sep(&mut self) {
@@ -717,7 +722,7 @@ mod tests {
         let e = parse(r#"{"a":{"b":1,"b":2}}"#).unwrap_err();
         assert_eq!(e.code(), Code::DuplicateKey);
         assert_eq!(e.path(), "a.b");
-        // Past the scanned size, the hash set finds repeats of early and late keys alike.
+        // Past the scanned size, the sorted set finds repeats of early and late keys alike.
         for repeated in ["k0", "k15", "k16", "k4999"] {
             let keys: Vec<String> = (0..5000).map(|i| format!("\"k{i}\":{i}")).collect();
             let text = format!("{{\"a\":{{{},\"{repeated}\":0}}}}", keys.join(","));

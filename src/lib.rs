@@ -52,7 +52,7 @@ pub use partners::{
 pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{
     price_matrix, quote, verify_quote, Amount, Customer, Difference, MatrixOptions, Order, OrderLine, Quote,
-    QuoteLine, TimelineEntry,
+    QuoteLine, TimelineEntry, Trusted,
 };
 pub use rust_decimal::Decimal;
 pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};

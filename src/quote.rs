@@ -10,7 +10,7 @@ use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error, Problem};
 use crate::json::{ObjectBuilder, Value, Writer};
 use crate::limits::Budget;
-use crate::limits::{MAX_DIFFERENCES, MAX_ORDER_LINES};
+use crate::limits::{output_too_large, MAX_DIFFERENCES, MAX_MATRIX_ROWS, MAX_ORDER_LINES};
 use crate::money::{checked, exact, exact_text, Currency, Money};
 use crate::phases::{instant_text, phase_windows, window_at, Phase, PhaseWindow};
 use crate::tiers::{plain, Reach, TierMode, TierPrice};
@@ -98,36 +98,8 @@ impl Order {
 fn decode_order(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<Order> {
     let o = d.object(value, "", &["at", "customer", "lines", "strict"])?;
     let at = d.req(&o, "at", |d, v, p| d.instant(v, p));
-    let region_ok = |d: &mut Decoder, v: &Value, p: &str| {
-        let r = d.string(v, p)?;
-        if !catalog.has_region(r) {
-            d.problem(Code::UnknownRegion, p, format!("the catalog has no region \"{r}\""));
-            return None;
-        }
-        Some(r.to_string())
-    };
-    let customer = d.opt(&o, "customer", |d, v, p| {
-        let c = d.object(v, p, &["plan", "currency", "region", "billingStart"])?;
-        let plan = d.opt(&c, "plan", |d, v, p| {
-            let id = d.string(v, p)?;
-            if catalog.plan(id).is_none() {
-                d.problem(Code::UnknownPlan, p, format!("the catalog has no plan \"{id}\""));
-                return None;
-            }
-            Some(id.to_string())
-        });
-        let currency = d.opt(&c, "currency", |d, v, p| {
-            let code = d.string(v, p)?;
-            if catalog.currency(code).is_none() {
-                d.problem(Code::UnknownCurrency, p, format!("the catalog has no currency \"{code}\""));
-                return None;
-            }
-            Some(code.to_string())
-        });
-        let region = d.opt(&c, "region", region_ok);
-        let billing_start = d.opt(&c, "billingStart", |d, v, p| d.instant(v, p));
-        Some(Customer { plan: plan?, currency: currency?, region: region?, billing_start: billing_start? })
-    });
+    let region_ok = |d: &mut Decoder, v: &Value, p: &str| known_region(d, v, p, catalog);
+    let customer = d.opt(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
     let lines = d.req(&o, "lines", |d, v, p| {
         if let Value::Array(items) = v {
             if items.len() > MAX_ORDER_LINES {
@@ -148,6 +120,123 @@ fn decode_order(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<Ord
         lines: lines?,
         strict: strict?.unwrap_or(false),
     })
+}
+
+/// A region id the catalog has.
+fn known_region(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<String> {
+    let r = d.string(v, path)?;
+    if !catalog.has_region(r) {
+        d.problem(Code::UnknownRegion, path, format!("the catalog has no region \"{r}\""));
+        return None;
+    }
+    Some(r.to_string())
+}
+
+/// `{plan?, currency?, region?, billingStart?}`, each checked against the catalog.
+fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<Customer> {
+    let c = d.object(v, path, &["plan", "currency", "region", "billingStart"])?;
+    let plan = d.opt(&c, "plan", |d, v, p| {
+        let id = d.string(v, p)?;
+        if catalog.plan(id).is_none() {
+            d.problem(Code::UnknownPlan, p, format!("the catalog has no plan \"{id}\""));
+            return None;
+        }
+        Some(id.to_string())
+    });
+    let currency = d.opt(&c, "currency", |d, v, p| {
+        let code = d.string(v, p)?;
+        if catalog.currency(code).is_none() {
+            d.problem(Code::UnknownCurrency, p, format!("the catalog has no currency \"{code}\""));
+            return None;
+        }
+        Some(code.to_string())
+    });
+    let region = d.opt(&c, "region", |d, v, p| known_region(d, v, p, catalog));
+    let billing_start = d.opt(&c, "billingStart", |d, v, p| d.instant(v, p));
+    Some(Customer { plan: plan?, currency: currency?, region: region?, billing_start: billing_start? })
+}
+
+/// What a server knows about an order better than the browser that sent it: the instant it
+/// prices at, and the customer's plan, currency, region and billing start, as its own records
+/// say. [`Trusted::apply`] puts them into the browser's order before a quote is recomputed, so
+/// a browser cannot move its billing start back into the trial and verify a free quote.
+///
+/// # Example
+/// ```
+/// use ratecard::{Catalog, Order, Trusted};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let sent = Order::from_json(&catalog, r#"{"at": "2027-01-01T00:00:00Z",
+///     "customer": {"billingStart": "2026-12-31T00:00:00Z"}, "lines": [{"product": "small", "quantity": 1}]}"#).unwrap();
+/// let trusted = Trusted::from_json(&catalog, r#"{"customer": {"billingStart": "2026-11-01T00:00:00Z"}}"#).unwrap();
+/// let (order, differences) = trusted.apply(&sent);
+/// assert_eq!(differences[0].path, "customer.billingStart");
+/// assert_eq!(order.customer.billing_start, trusted.customer.billing_start);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Trusted {
+    /// The instant to price at (the server's clock), when given.
+    pub at: Option<DateTime<Utc>>,
+    /// The customer's fields the server sets; those left `None` are taken from the order.
+    pub customer: Customer,
+}
+
+impl Trusted {
+    /// Parses `{at?, customer?: {plan?, currency?, region?, billingStart?}}` and checks it
+    /// against the catalog.
+    ///
+    /// # Errors
+    /// Every problem at once, with paths relative to it.
+    pub fn from_json(catalog: &Catalog, text: &str) -> Result<Trusted, Error> {
+        Trusted::from_value(catalog, &crate::json::parse(text)?)
+    }
+
+    pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<Trusted, Error> {
+        let mut d = Decoder::new();
+        let trusted = d.object(value, "", &["at", "customer"]).and_then(|o| {
+            let at = d.opt(&o, "at", |d, v, p| d.instant(v, p));
+            let customer = d.opt(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
+            Some(Trusted { at: at?, customer: customer?.unwrap_or_default() })
+        });
+        d.finish(trusted)
+    }
+
+    /// The order with the trusted fields in place, and each place where the order said
+    /// otherwise (paths relative to the order). A trusted region also replaces the region of
+    /// every line that names another one.
+    pub fn apply(&self, order: &Order) -> (Order, Vec<Difference>) {
+        let mut out = order.clone();
+        let mut differences = Vec::new();
+        let mut set = |path: &str, trusted: Option<Value>, sent: Option<Value>| {
+            if trusted.is_some() && trusted != sent {
+                differences.push(Difference { path: path.to_string(), expected: trusted, received: sent });
+            }
+        };
+        let instant = |t: Option<DateTime<Utc>>| t.map(|t| Value::str(instant_text(t)));
+        let text = |s: &Option<String>| s.as_deref().map(Value::str);
+        let (t, c) = (&self.customer, &order.customer);
+        set("at", instant(self.at), instant(Some(order.at)));
+        set("customer.plan", text(&t.plan), text(&c.plan));
+        set("customer.currency", text(&t.currency), text(&c.currency));
+        set("customer.region", text(&t.region), text(&c.region));
+        set("customer.billingStart", instant(t.billing_start), instant(c.billing_start));
+        if let Some(region) = &t.region {
+            for (i, line) in out.lines.iter_mut().enumerate() {
+                if line.region.as_ref().is_some_and(|r| r != region) {
+                    set(&format!("lines[{i}].region"), text(&t.region), text(&line.region));
+                    line.region = None;
+                }
+            }
+        }
+        out.at = self.at.unwrap_or(order.at);
+        let keep = |trusted: &Option<String>, sent: &Option<String>| trusted.clone().or_else(|| sent.clone());
+        out.customer = Customer {
+            plan: keep(&t.plan, &c.plan),
+            currency: keep(&t.currency, &c.currency),
+            region: keep(&t.region, &c.region),
+            billing_start: t.billing_start.or(c.billing_start),
+        };
+        (out, differences)
+    }
 }
 
 fn decode_line(
@@ -319,8 +408,8 @@ pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget
         )
     })?;
     let currency = match &order.customer.currency {
-        Some(code) => catalog.currency(code).unwrap_or(&catalog.default_currency()),
-        None => &catalog.default_currency(),
+        Some(code) => catalog.currency(code).unwrap_or(catalog.default_currency()),
+        None => catalog.default_currency(),
     };
     let billing_start = order.customer.billing_start.unwrap_or(order.at);
     if billing_start > order.at {
@@ -747,7 +836,17 @@ pub struct Difference {
 /// assert_eq!(diffs[0].path, "phase");
 /// ```
 pub fn verify_quote(catalog: &Catalog, order: &Order, received: &Value) -> Result<Vec<Difference>, Error> {
-    let expected = quote(catalog, order)?.to_json()?;
+    verify_within(catalog, order, received, &mut Budget::default())
+}
+
+/// [`verify_quote`] within what the call may still spend.
+pub(crate) fn verify_within(
+    catalog: &Catalog,
+    order: &Order,
+    received: &Value,
+    budget: &mut Budget,
+) -> Result<Vec<Difference>, Error> {
+    let expected = quote_within(catalog, order, budget)?.to_json()?;
     // Output is canonical, so an untouched quote writes back to the very same text: the
     // common case needs no tree and no walk. Anything else is compared value by value.
     if received.to_json() == expected {
@@ -879,7 +978,20 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
         .into_iter()
         .filter(|p| plan.has_phase(*p) && options.phase.is_none_or(|want| want == *p))
         .collect();
-    let mut rows = Vec::new();
+    let count = [regions.len(), currencies.len(), phases.len()]
+        .iter()
+        .try_fold(catalog.products().len(), |n, k| n.checked_mul(*k))
+        .unwrap_or(usize::MAX);
+    if count > MAX_MATRIX_ROWS {
+        return Err(output_too_large(
+            "",
+            &format!(
+                "{count} rows (products x regions x currencies x phases), and a matrix has at most \
+                 {MAX_MATRIX_ROWS}: choose a region, a currency or a phase in the options"
+            ),
+        ));
+    }
+    let mut rows = Vec::with_capacity(count);
     for product in catalog.products() {
         for region in &regions {
             for currency in &currencies {
@@ -922,17 +1034,25 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
     Ok(ObjectBuilder::new().put("plan", plan.id.as_str()).put("rows", rows).build())
 }
 
-/// Differences as JSON: `{ok, differences: [{path, expected, received}]}` with paths under `quote`.
-pub(crate) fn differences_value(diffs: &[Difference]) -> Value {
-    let list = diffs
+/// Differences as JSON: `{ok, differences: [{path, expected, received}]}`, those of the order
+/// with its trusted fields (paths under `order`) first, then those of the quote (under `quote`).
+pub(crate) fn differences_value(order: &[Difference], quote: &[Difference]) -> Value {
+    let under = |prefix: &'static str, diffs: &'_ [Difference]| -> Vec<(&'static str, Difference)> {
+        diffs.iter().map(|d| (prefix, d.clone())).collect()
+    };
+    let mut all = under("order", order);
+    all.extend(under("quote", quote));
+    all.truncate(MAX_DIFFERENCES);
+    let ok = all.is_empty();
+    let list = all
         .iter()
-        .map(|d| {
+        .map(|(prefix, d)| {
             ObjectBuilder::new()
-                .put("path", crate::error::join_path("quote", &d.path))
+                .put("path", crate::error::join_path(prefix, &d.path))
                 .put("expected", d.expected.clone().unwrap_or(Value::Null))
                 .put("received", d.received.clone().unwrap_or(Value::Null))
                 .build()
         })
         .collect::<Vec<_>>();
-    ObjectBuilder::new().put("ok", diffs.is_empty()).put("differences", list).build()
+    ObjectBuilder::new().put("ok", ok).put("differences", list).build()
 }

@@ -1,7 +1,7 @@
 //! Catalog JSON -> [`Catalog`], checking shapes, references and rules in one pass that records
 //! every problem with its path.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
@@ -174,8 +174,8 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
 }
 
 /// The ids named by the entries of the list `key` (raw JSON: entries with other problems too).
-fn raw_ids(o: &Obj<'_>, key: &str) -> HashSet<String> {
-    let Some(Value::Array(items)) = o.get(key) else { return HashSet::new() };
+fn raw_ids(o: &Obj<'_>, key: &str) -> BTreeSet<String> {
+    let Some(Value::Array(items)) = o.get(key) else { return BTreeSet::new() };
     items
         .iter()
         .filter_map(|item| match item.get("id") {
@@ -186,8 +186,8 @@ fn raw_ids(o: &Obj<'_>, key: &str) -> HashSet<String> {
 }
 
 /// The codes of `currencies` and `customCurrencies` (raw JSON, like [`raw_ids`]).
-fn raw_currency_codes(o: &Obj<'_>) -> HashSet<String> {
-    let mut codes = HashSet::new();
+fn raw_currency_codes(o: &Obj<'_>) -> BTreeSet<String> {
+    let mut codes = BTreeSet::new();
     if let Some(Value::Array(items)) = o.get("currencies") {
         codes.extend(items.iter().filter_map(|v| match v {
             Value::String(code) => Some(code.clone()),
@@ -368,9 +368,9 @@ fn decode_package(d: &mut Decoder, v: &Value, path: &str) -> Option<PackageSpec>
 
 /// What rules may refer to.
 struct Known {
-    currencies: HashSet<String>,
-    regions: HashSet<String>,
-    products: HashSet<String>,
+    currencies: BTreeSet<String>,
+    regions: BTreeSet<String>,
+    products: BTreeSet<String>,
     allow_credits: bool,
 }
 
@@ -438,7 +438,7 @@ fn decode_rule(
     fields.extend(TABLE_FIELDS);
     let o = d.object(v, path, &fields)?;
     let id = d.opt(&o, "id", |d, v, p| d.id(v, p));
-    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &HashSet<String>, code: Code, what: &str| {
+    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<String>, code: Code, what: &str| {
         let s = d.string(v, p)?;
         if !set.contains(s) {
             d.problem(code, p, format!("the catalog has no {what} \"{s}\""));

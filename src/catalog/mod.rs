@@ -3,7 +3,7 @@
 
 pub(crate) mod load;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
@@ -201,10 +201,10 @@ pub struct Catalog {
 /// lookup costs the same in a catalog of 10 products and of 100,000.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Index {
-    products: HashMap<String, usize>,
-    plans: HashMap<String, usize>,
-    regions: HashMap<String, usize>,
-    currencies: HashMap<String, usize>,
+    products: BTreeMap<String, usize>,
+    plans: BTreeMap<String, usize>,
+    regions: BTreeMap<String, usize>,
+    currencies: BTreeMap<String, usize>,
     default_plan: Option<usize>,
     /// Per plan: whether its trial has price rules (a paid trial; without any, a free one).
     paid_trials: Vec<bool>,
@@ -212,8 +212,8 @@ struct Index {
 }
 
 /// Id -> position of the first entry with that id (validation reports later duplicates).
-fn positions<'a>(ids: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
-    let mut at = HashMap::new();
+fn positions<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut at = BTreeMap::new();
     for (i, id) in ids.enumerate() {
         at.entry(id.to_string()).or_insert(i);
     }
