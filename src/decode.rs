@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{join_path, Code, Error, Problem};
 use crate::json::Value;
@@ -261,14 +262,25 @@ impl Decoder {
         }
     }
 
-    /// A non-empty identifier of at most 200 characters.
+    /// An identifier: 1 to [`MAX_ID_LEN`] bytes, in Unicode NFC, without control or format
+    /// characters, so that two ids that look the same are the same id (`café` composed or
+    /// decomposed, `small` with a zero-width space) and none can forge a line of output.
     pub(crate) fn id(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
-        if s.is_empty() || s.len() > MAX_ID_LEN {
-            self.problem(Code::InvalidValue, path, "an id must have 1 to 200 characters");
-            return None;
-        }
-        Some(s.to_string())
+        let why = if s.is_empty() || s.len() > MAX_ID_LEN {
+            "an id must have 1 to 200 bytes".to_string()
+        } else if let Some(c) = s.chars().find(|&c| is_control_or_format(c)) {
+            format!("an id cannot hold control or format characters such as U+{:04X}", c as u32)
+        } else if !unicode_normalization::is_nfc(s) {
+            format!(
+                "\"{s}\" is not in Unicode NFC: write it composed, as \"{}\"",
+                s.nfc().collect::<String>()
+            )
+        } else {
+            return Some(s.to_string());
+        };
+        self.problem(Code::InvalidId, path, why);
+        None
     }
 
     pub(crate) fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
@@ -396,6 +408,64 @@ impl Decoder {
         }
         parsed
     }
+}
+
+/// Whether `c` is a control character (Cc), a format character (Cf: zero-width spaces and
+/// joiners, bidirectional overrides, the byte order mark...) or a line or paragraph separator:
+/// characters that are invisible, or that a terminal or a text layout acts on.
+pub fn is_control_or_format(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
+        )
+}
+
+/// `text` with every control and format character (see [`is_control_or_format`]) and every
+/// backslash written as an escape (`\n`, `\u{202e}`, `\\`): safe to print on one terminal
+/// line whatever an input held.
+///
+/// # Example
+/// ```
+/// assert_eq!(ratecard::terminal_safe("a\nb\u{202e}c"), "a\\nb\\u{202e}c");
+/// assert_eq!(ratecard::terminal_safe("plain"), "plain");
+/// ```
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c == '\\' || is_control_or_format(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_control_or_format(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (a `t`, `z` or a space

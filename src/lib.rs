@@ -42,6 +42,7 @@ mod wasm;
 pub use catalog::{
     Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, Validation,
 };
+pub use decode::{is_control_or_format, terminal_safe};
 pub use error::{Code, Error, Problem};
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};

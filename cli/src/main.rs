@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use ratecard::api::{self, MAX_INPUT_BYTES};
 use ratecard::json::{self, Value};
-use ratecard::Catalog;
+use ratecard::{terminal_safe, Catalog};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -140,8 +140,11 @@ impl Failure {
     }
 }
 
+/// `FILE: PATH: CODE: message`, one line whatever the input held: the path and message quote
+/// input (an unknown key, an id), so their control and format characters are escaped.
 fn problem_line(source: &str, path: &str, code: &str, message: &str) -> String {
-    match path {
+    let (source, path, message) = (terminal_safe(source), terminal_safe(path), terminal_safe(message));
+    match path.as_ref() {
         "" => format!("{source}: {code}: {message}"),
         _ => format!("{source}: {path}: {code}: {message}"),
     }

@@ -220,3 +220,16 @@ fn usage_errors_exit_2_and_help_is_complete() {
     let version = stdout(&ratecard(&["--version"]));
     assert_eq!(version.trim(), format!("ratecard {}", ratecard::VERSION));
 }
+
+#[test]
+fn error_lines_escape_what_they_quote_so_input_cannot_forge_a_line() {
+    // An unknown key holding a newline, a fake error line and a terminal escape sequence.
+    let key = "x\\nratecard: catalog.json: OK: all fine\\u001b[2J\\u202e";
+    let order = format!(r#"{{"at":"2027-01-01","lines":[],"{key}":1}}"#);
+    let o = ratecard_with_stdin(&["quote", DEMO, "-"], order.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "one problem, one line: {err:?}");
+    assert!(!err.trim_end().chars().any(|c| c.is_control() || ratecard::is_control_or_format(c)));
+    assert!(err.contains(r"x\nratecard: catalog.json: OK: all fine\u{1b}[2J\u{202e}"), "{err}");
+}

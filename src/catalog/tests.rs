@@ -281,3 +281,63 @@ fn ten_thousand_rules_validate_quickly() {
     // Generous bound for debug builds on a loaded CI machine; the benchmark reports the real figure.
     assert!(took.as_secs_f64() < 5.0, "took {took:?}");
 }
+
+#[test]
+fn look_alike_ids_are_refused_so_one_id_means_one_thing() {
+    let product = |id: &str| {
+        format!(
+            r#"{{"id":{},"name":"P","kind":"metered","resource":"cpu","unitType":"CORE"}}"#,
+            crate::json::Value::str(id).to_json()
+        )
+    };
+    let ids = [
+        "caf\u{e9}",
+        "cafe\u{301}",
+        "small\u{200b}",
+        "a\nb",
+        "x\u{202e}y",
+        "nul\u{0}",
+        "\u{feff}bom",
+        "q\u{303}",
+    ];
+    let text = format!(
+        r#"{{"defaultCurrency":"USD","currencies":["USD"],"products":[{}]}}"#,
+        ids.iter().map(|id| product(id)).collect::<Vec<_>>().join(",")
+    );
+    let got = problems(&text);
+    let bad: Vec<&str> = got
+        .iter()
+        .map(|(code, path)| {
+            assert_eq!(code, "INVALID_ID");
+            path.as_str()
+        })
+        .collect();
+    // café composed is NFC; decomposed it is not; q + combining tilde has no composed form, so
+    // it is NFC as it is.
+    assert_eq!(
+        bad,
+        [
+            "products[1].id",
+            "products[2].id",
+            "products[3].id",
+            "products[4].id",
+            "products[5].id",
+            "products[6].id"
+        ]
+    );
+    let e = Catalog::from_json(&text).unwrap_err();
+    assert!(
+        e.problems()[0].message.contains("write it composed, as \"caf\u{e9}\""),
+        "{}",
+        e.problems()[0].message
+    );
+}
+
+#[test]
+fn terminal_safe_text_cannot_forge_a_line() {
+    let forged = "x\nratecard: catalog.json: plans[0]: OK: fine\u{1b}[2J\u{202e}";
+    let safe = crate::terminal_safe(forged);
+    assert!(!safe.chars().any(|c| c.is_control() || crate::is_control_or_format(c)));
+    assert_eq!(safe, "x\\nratecard: catalog.json: plans[0]: OK: fine\\u{1b}[2J\\u{202e}");
+    assert_eq!(crate::terminal_safe("a\\b"), "a\\\\b", "a backslash is escaped, so escapes are unambiguous");
+}
