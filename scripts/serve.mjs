@@ -1,5 +1,9 @@
-// A small static server for the order form: serves www/ at /, and the package files the page
-// imports (js/, pkg/, catalogs/) beside it. Loopback only; no directory listings.
+// A small static server for the order form, on loopback only, no directory listings. Two
+// origins, so that the customer page can never read what is private:
+// - the customer server serves the order form (www/ without the operator pages), the public
+//   catalog the build writes, and the package files the page imports (js/, pkg/);
+// - the operator server, on its own port, serves the partner view and the full demo catalog
+//   (catalogs/), with every partner's cost and margin. Never expose it to customers.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -10,40 +14,65 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8', '.json': 'application/json; charset=utf-8', '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
 };
-const SERVED = ['www', 'js', 'pkg', 'catalogs'];
+/** Files of www/ that only the operator server serves. */
+const OPERATOR_PAGES = ['partner.html', 'partner.js'];
 
-function resolve(urlPath) {
+/** The file a URL path names on one of the two servers, or null (404). */
+function resolve(urlPath, operator) {
   const clean = normalize(decodeURIComponent(urlPath.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   const [top] = clean.split('/').filter(Boolean);
-  const rel = SERVED.includes(top) ? clean : join('www', clean);
+  const served = operator ? ['www', 'js', 'pkg', 'catalogs'] : ['www', 'js', 'pkg'];
+  const rel = served.includes(top) ? clean : join('www', clean);
   const file = join(root, rel);
-  if (!file.startsWith(root + '/')) return null;
+  if (!file.startsWith(`${root}/`)) return null;
+  if (!operator && OPERATOR_PAGES.some((p) => file === join(root, 'www', p))) return null;
   try {
     const s = statSync(file);
-    if (s.isDirectory()) return resolve(join(clean, 'index.html'));
+    if (s.isDirectory()) return resolve(join(clean, 'index.html'), operator);
     return file;
   } catch {
     return null;
   }
 }
 
-/** Starts the server; resolves to { url, close }. Port 0 picks a free port. */
-export function serve({ port = 8080, host = '127.0.0.1' } = {}) {
-  const server = createServer((req, res) => {
-    const file = req.method === 'GET' || req.method === 'HEAD' ? resolve(req.url) : null;
+function handler(operator) {
+  return (req, res) => {
+    let file = null;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      try {
+        file = resolve(req.url, operator);
+      } catch {
+        // A malformed escape (`/%`): the request is wrong, the server goes on.
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+        return;
+      }
+    }
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
-  });
+    else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  };
+}
+
+function listen(server, port, host) {
   return new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(port, host, () => {
-      const { port: p } = server.address();
-      ok({ url: `http://${host}:${p}/`, close: () => new Promise((done) => server.close(done)) });
-    });
+    server.listen(port, host, () => ok(`http://${host}:${server.address().port}/`));
   });
+}
+
+/** Starts both servers; resolves to { url, operatorUrl, close }. Port 0 picks a free port. */
+export async function serve({ port = 8080, operatorPort = port === 0 ? 0 : port + 1, host = '127.0.0.1' } = {}) {
+  const customer = createServer(handler(false));
+  const operator = createServer(handler(true));
+  const url = await listen(customer, port, host);
+  const operatorUrl = await listen(operator, operatorPort, host).catch((e) => {
+    customer.close();
+    throw e;
+  });
+  const close = (s) => new Promise((done) => s.close(done));
+  return { url, operatorUrl, close: () => Promise.all([close(customer), close(operator)]) };
 }

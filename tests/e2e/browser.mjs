@@ -14,7 +14,7 @@ export async function launch() {
   });
   const server = await serve({ port: 0 });
   return {
-    browser, url: server.url,
+    browser, url: server.url, operatorUrl: server.operatorUrl,
     async close() {
       await browser.close();
       await server.close();
@@ -22,13 +22,14 @@ export async function launch() {
   };
 }
 
-/** A new page that records every request and fails on uncaught page errors. */
-export async function openPage(env, path = '', viewport = { width: 1280, height: 900 }) {
+/** A new page that records every request and fails on uncaught page errors; `base` is the
+ *  customer server's URL unless given (the operator server's for the partner view). */
+export async function openPage(env, path = '', viewport = { width: 1280, height: 900 }, base = env.url) {
   const page = await env.browser.newPage({ viewport });
   const requests = [];
   const errors = [];
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(env.url + path);
+  await page.goto(base + path);
   return { page, requests, errors };
 }

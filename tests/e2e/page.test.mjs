@@ -135,7 +135,7 @@ test('keyboard: a package can be chosen without a mouse, with a visible focus', 
 });
 
 test('partner view: profit per instance and through the chain, live, with a loss warning', async () => {
-  const { page, errors } = await openPage(env, 'partner.html');
+  const { page, errors } = await openPage(env, 'partner.html', undefined, env.operatorUrl);
   await page.waitForSelector('body[data-ready="true"]');
   // acme builds "Production 110" on the platform's Production (74.00): 36.00 per instance.
   assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$36.00');

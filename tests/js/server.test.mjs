@@ -1,0 +1,44 @@
+// The npm start server: malformed requests get an error, never a crash; the customer origin
+// serves nothing private, the operator origin serves the partner view and the full catalog.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, test } from 'node:test';
+import { serve } from '../../scripts/serve.mjs';
+
+let server;
+before(async () => { server = await serve({ port: 0 }); });
+after(() => server.close());
+
+/** GET with the path exactly as given (no URL normalisation by a client library). */
+function get(base, path) {
+  const { hostname, port } = new URL(base);
+  return new Promise((ok, fail) => {
+    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
+      res.resume();
+      res.on('end', () => ok(res.statusCode));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+test('malformed URLs are answered 400 or 404 and the server keeps serving', async () => {
+  for (const path of ['/%', '/%E0%A4%A', '/%ZZ', '/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', `/${'a'.repeat(8000)}`, '/\u00ff']) {
+    const status = await get(server.url, path);
+    assert.ok([400, 404].includes(status), `${path.slice(0, 40)}: ${status}`);
+  }
+  assert.equal(await get(server.url, '/'), 200);
+  assert.equal(await get(server.url, '/catalog.public.json'), 200);
+});
+
+test('the customer origin never serves the full catalog or the partner view', async () => {
+  for (const path of ['/catalogs/demo.json', '/partner.html', '/partner.js', '/www/partner.html', '/./partner.html', '/catalogs/']) {
+    assert.equal(await get(server.url, path), 404, path);
+  }
+});
+
+test('the operator origin serves them, on its own port', async () => {
+  assert.notEqual(new URL(server.operatorUrl).port, new URL(server.url).port);
+  assert.equal(await get(server.operatorUrl, '/partner.html'), 200);
+  assert.equal(await get(server.operatorUrl, '/catalogs/demo.json'), 200);
+});
