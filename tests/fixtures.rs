@@ -15,11 +15,14 @@ const SUITES: &[(&str, &str)] = &[
     ("quote", include_str!("fixtures/quote.json")),
     ("partners", include_str!("fixtures/partners.json")),
     ("hostile", include_str!("fixtures/hostile.json")),
+    ("worst", include_str!("fixtures/worst.json")),
 ];
 
 /// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
 /// `"argsParts": [[text, times], ...]` builds text no JSON file could hold (10,000 levels of
-/// nesting, megabyte strings): each text repeated `times` times, in order, `"@demo"` replaced.
+/// nesting, megabyte strings): each text repeated `times` times, in order, `"@demo"` replaced;
+/// in a repeated text, `{i}` stands for the repetition's index (0, 1, ...) and `{i+1}` for the
+/// next one, so that ids, tier bounds and parent chains can be generated.
 fn args_text(case: &Value) -> String {
     if let Some(Value::Array(parts)) = case.get("argsParts") {
         let mut text = String::new();
@@ -27,7 +30,16 @@ fn args_text(case: &Value) -> String {
             match part {
                 Value::Array(pair) => match (&pair[0], &pair[1]) {
                     (Value::String(s), Value::Number(n)) => {
-                        text.push_str(&s.repeat(n.parse().expect("a count")))
+                        let times: usize = n.parse().expect("a count");
+                        if s.contains("{i") {
+                            for i in 0..times {
+                                text.push_str(
+                                    &s.replace("{i}", &i.to_string()).replace("{i+1}", &(i + 1).to_string()),
+                                );
+                            }
+                        } else {
+                            text.push_str(&s.repeat(times));
+                        }
                     }
                     _ => panic!("argsParts items are [text, count]"),
                 },
@@ -104,7 +116,8 @@ fn run_suite(suite: &str, text: &str) -> Vec<(String, (bool, String))> {
             _ => false,
         };
         if !verdict {
-            failures.push(format!("{name}\n  got: {out}"));
+            let shown: String = out.chars().take(600).collect();
+            failures.push(format!("{name}\n  got: {shown}"));
         }
         outputs.push((name, (ok, out)));
     }
@@ -134,6 +147,18 @@ fn partners_fixtures() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn hostile_fixtures() {
     run_suite("hostile", SUITES[3].1);
+}
+
+/// The worst-case corpus: every documented limit at its maximum, alone and combined. Each case
+/// is answered or refused with its code, and (natively, in a debug build) well within a
+/// ceiling that only an algorithmic blow-up can reach; `npm run bench` times them in release.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn worst_fixtures() {
+    let started = std::time::Instant::now();
+    run_suite("worst", SUITES[4].1);
+    let took = started.elapsed();
+    assert!(took.as_secs() < 120, "the worst-case corpus took {took:?}");
 }
 
 /// Writes every output for the cross-runtime comparison (native only: wasm has no files).

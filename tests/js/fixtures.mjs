@@ -14,12 +14,20 @@ export function loadCases() {
     // argsParts: [[text, times], ...] builds text no JSON file could hold (see tests/fixtures.rs).
     const demoText = JSON.stringify(demo);
     const text = (c) => (c.argsParts
-      ? c.argsParts.map(([t, n]) => t.repeat(n)).join('').replaceAll('"@demo"', demoText)
+      ? c.argsParts.map(([t, n]) => repeat(t, n)).join('').replaceAll('"@demo"', demoText)
       : JSON.stringify(withDemo(c.args) ?? {}));
     return JSON.parse(readFileSync(new URL(file, dir), 'utf8')).map((c) => ({
       name: `${suite}/${c.name}`, call: c.call, args: text(c), raw: Boolean(c.argsParts), expect: c.expect, expectError: c.expectError,
     }));
   });
+}
+
+/** `text` `times` times; `{i}` is each repetition's index and `{i+1}` the next (see tests/fixtures.rs). */
+function repeat(text, times) {
+  if (!text.includes('{i')) return text.repeat(times);
+  const out = [];
+  for (let i = 0; i < times; i++) out.push(text.replaceAll('{i}', String(i)).replaceAll('{i+1}', String(i + 1)));
+  return out.join('');
 }
 
 /** The outputs of the native run (written by `cargo test --test fixtures`). */
