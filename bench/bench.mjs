@@ -2,6 +2,7 @@
 // JavaScript baselines, on the demo catalog, in one run. Prints a table and writes
 // bench/results.json. Every figure is the median of several samples; nothing here is asserted:
 // targets are reported as met or missed.
+import { printWorst, worstCases } from './worst.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -176,6 +177,7 @@ async function chromiumColdStart() {
 }
 
 const cold = { node: nodeColdStart(), chromium: await chromiumColdStart() };
+const worst = worstCases();
 
 // ----- report -----
 const us = (ns) => ns / 1000;
@@ -232,11 +234,13 @@ console.log(`\n.wasm ${kb(size.wasm.raw)} raw, ${kb(size.wasm.gzip)} gzipped aft
 console.log(`cold start: Node ${fmt(cold.node.instantiate)} to instantiate, ${fmt(cold.node.firstQuote)} to the first quote; Chromium ${fmt(cold.chromium.firstQuote)} from navigation to the first quote`);
 console.log(`verifyQuote throughput in Node: ${Math.round(1e9 / wasm.verify).toLocaleString('en')}/s (objects), ${Math.round(1e9 / wasm.verifyText).toLocaleString('en')}/s (JSON text), ${Math.round(1e9 / wasm.verifyBatch).toLocaleString('en')}/s (batch)\n`);
 for (const [what, met, value] of targets) console.log(`${met ? 'met   ' : 'MISSED'}  ${what}: ${value}`);
+printWorst(worst);
 
 const results = {
   version: api.version(), node: process.versions.node, cpu: cpus()[0]?.model, cores: cpus().length,
   nanoseconds: { native, wasm, 'decimal.js': d, BigInt: b }, size, coldStart: cold,
   targets: targets.map(([what, met, value]) => ({ what, met, value })),
+  worstCases: worst,
 };
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten: bench/results.json');
