@@ -167,7 +167,9 @@ test('partner view: profit per instance and through the chain, live, with a loss
 
 test('every shared fixture gives byte-identical output in Chromium', async () => {
   const { page } = await openPage(env);
-  const cases = loadCases();
+  // The worst-case corpus (inputs up to 16 MiB, answers up to 11 MB) runs natively and in Node;
+  // sent through page.evaluate it would measure the devtools protocol, not the engine.
+  const cases = loadCases().filter((c) => !c.name.startsWith('worst/'));
   const results = await page.evaluate(async (cases) => {
     const glue = await import('/pkg/ratecard.js');
     await glue.default();
