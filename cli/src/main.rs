@@ -55,6 +55,11 @@ enum Command {
         order: String,
         /// The quote to check (JSON), e.g. what a browser sent.
         quote: String,
+        /// What the server knows better than the browser (JSON: {at, customer: {plan, currency,
+        /// region, billingStart}}): replaces the order's fields; each one it contradicts is a
+        /// difference.
+        #[arg(long)]
+        trusted: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -203,10 +208,14 @@ fn run(command: Command) -> Result<Output, Failure> {
                 Format::Table => quote_table(&parse(&quote)),
             }))
         }
-        Command::Verify { catalog, order, quote, format } => {
+        Command::Verify { catalog, order, quote, trusted, format } => {
             let loaded = load_catalog(&catalog)?;
             let (order_json, quote_json) = (read_json(&order)?, read_json(&quote)?);
-            let args = format!(r#"{{"order":{order_json},"quote":{quote_json}}}"#);
+            let trusted_json = match &trusted {
+                Some(file) => read_json(file)?,
+                None => "null".to_string(),
+            };
+            let args = format!(r#"{{"order":{order_json},"quote":{quote_json},"trusted":{trusted_json}}}"#);
             let result = call_loaded(&loaded, "verifyQuote", &args, &order)?;
             let v = parse(&result);
             let ok = v.get("ok") == Some(&Value::Bool(true));

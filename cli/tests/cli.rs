@@ -108,6 +108,19 @@ fn verify_exits_1_and_lists_the_differences() {
     let o = ratecard(&["verify", DEMO, order.to_str().unwrap(), quote.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("quote.totals[0].amount    \"32.00\"   \"3.20\""), "{}", stdout(&o));
+    // The server's own billing start: the order (and its good quote) said another one.
+    let trusted = scratch("trusted.json", br#"{"customer":{"billingStart":"2026-12-31T00:00:00Z"}}"#);
+    let good = scratch("good-quote-2.json", &ratecard(&["quote", DEMO, order.to_str().unwrap()]).stdout);
+    let o = ratecard(&[
+        "verify",
+        DEMO,
+        order.to_str().unwrap(),
+        good.to_str().unwrap(),
+        "--trusted",
+        trusted.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("order.customer.billingStart"), "{}", stdout(&o));
 }
 
 #[test]
