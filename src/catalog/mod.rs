@@ -198,7 +198,7 @@ pub struct Catalog {
 }
 
 /// Where each id is, and the price rules by what they price: built once at load time, so a
-/// lookup costs the same in a catalog of 10 products and of 100,000.
+/// lookup is a few comparisons in a catalog of 100,000 products, not a scan of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Index {
     products: BTreeMap<String, usize>,
