@@ -209,24 +209,15 @@ impl Decoder {
         &mut self,
         v: &'a Value,
         path: &str,
-        mut f: impl FnMut(&mut Self, &'a Value, &str) -> Option<T>,
+        f: impl FnMut(&mut Self, &'a Value, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
         let Value::Array(items) = v else {
             self.wrong_type(v, path, "an array");
             return None;
         };
-        let mut out = Vec::with_capacity(items.len());
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            if self.full() {
-                return None;
-            }
-            match f(self, item, &index_path(path, i)) {
-                Some(x) => out.push(x),
-                None => ok = false,
-            }
-        }
-        ok.then_some(out)
+        // Every item is decoded (all problems are found); the list only if every one decoded.
+        let len = items.len();
+        self.each(v, path, f).filter(|out| out.len() == len)
     }
 
     /// Like [`Decoder::array`], but keeps the items that decode when others do not (their

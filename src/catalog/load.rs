@@ -157,20 +157,22 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     let rules = Catalog::index_rules(&plans, &mut ambiguous);
     d.extend(ambiguous);
     let partners = crate::partners::decode(d, &o, currencies.as_deref(), &mut warnings);
-    Some(Catalog::new(
-        default_currency?,
-        currencies?,
-        rounding?.unwrap_or_default(),
-        hours_per_month?.unwrap_or(Decimal::from(730)),
+    let catalog = Catalog {
+        default_currency: default_currency?,
+        currencies: currencies?,
+        rounding: rounding?.unwrap_or_default(),
+        hours_per_month: hours_per_month?.unwrap_or(Decimal::from(730)),
         phase_clock,
         allow_credits,
-        regions?,
-        products?,
+        regions: regions?,
+        products: products?,
         plans,
-        rules,
-        partners?,
+        partners: partners?,
         warnings,
-    ))
+        index: Default::default(),
+        source: Value::Null,
+    };
+    Some(catalog.indexed(rules))
 }
 
 /// The ids named by the entries of the list `key` (raw JSON: entries with other problems too).

@@ -402,46 +402,22 @@ impl Catalog {
         plan.prices.get(index)
     }
 
-    /// Builds the indexes of a decoded catalog.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        default_currency: Currency,
-        currencies: Vec<Currency>,
-        rounding: Rounding,
-        hours_per_month: Decimal,
-        phase_clock: PhaseClock,
-        allow_credits: bool,
-        regions: Vec<Region>,
-        products: Vec<Product>,
-        plans: Vec<Plan>,
-        rules: RuleIndex,
-        partners: Partners,
-        warnings: Vec<Problem>,
-    ) -> Catalog {
-        let index = Index {
-            products: positions(products.iter().map(|p| p.id.as_str())),
-            plans: positions(plans.iter().map(|p| p.id.as_str())),
-            regions: positions(regions.iter().map(|r| r.id.as_str())),
-            currencies: positions(currencies.iter().map(Currency::code)),
-            default_plan: plans.iter().position(|p| p.default),
-            paid_trials: plans.iter().map(|p| p.prices.iter().any(|r| r.phase == Phase::Trial)).collect(),
+    /// The catalog with its indexes built (`rules`: see [`Catalog::index_rules`]).
+    pub(crate) fn indexed(mut self, rules: RuleIndex) -> Catalog {
+        self.index = Index {
+            products: positions(self.products.iter().map(|p| p.id.as_str())),
+            plans: positions(self.plans.iter().map(|p| p.id.as_str())),
+            regions: positions(self.regions.iter().map(|r| r.id.as_str())),
+            currencies: positions(self.currencies.iter().map(Currency::code)),
+            default_plan: self.plans.iter().position(|p| p.default),
+            paid_trials: self
+                .plans
+                .iter()
+                .map(|p| p.prices.iter().any(|r| r.phase == Phase::Trial))
+                .collect(),
             rules,
         };
-        Catalog {
-            default_currency,
-            currencies,
-            rounding,
-            hours_per_month,
-            phase_clock,
-            allow_credits,
-            regions,
-            products,
-            plans,
-            partners,
-            warnings,
-            index,
-            source: Value::Null,
-        }
+        self
     }
 
     /// The rules of every plan by product, phase, currency and region; `AMBIGUOUS_PRICE_RULE`
