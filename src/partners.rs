@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use crate::catalog::load::{catalog_currency, check_unique, list};
+use crate::catalog::load::{catalog_currency, check_unique, index_by_id, list, raw_ids};
 use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error, Problem};
@@ -152,15 +152,6 @@ pub struct Partners {
     parents: BTreeSet<String>,
 }
 
-/// Id -> index of the first entry with that id (later duplicates are reported by validation).
-fn index_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
-    let mut at = BTreeMap::new();
-    for (i, id) in ids.enumerate() {
-        at.entry(id.to_string()).or_insert(i);
-    }
-    at
-}
-
 impl Partners {
     fn new(partners: Vec<Partner>, plan_types: Vec<PlanType>) -> Partners {
         Partners {
@@ -260,20 +251,6 @@ fn entries<'a, T>(
     let complete = all.iter().all(Option::is_some);
     let items = all.into_iter().enumerate().filter_map(|(i, t)| Some((i, t?))).collect();
     Some(Entries { items, complete })
-}
-
-/// The ids of every entry of list `key` in the raw JSON, decoded or not.
-fn raw_ids<'a>(o: &Obj<'a>, key: &str) -> BTreeSet<&'a str> {
-    match o.get(key) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|item| match item.get("id") {
-                Some(Value::String(id)) => Some(id.as_str()),
-                _ => None,
-            })
-            .collect(),
-        _ => BTreeSet::new(),
-    }
 }
 
 /// What the cross-reference checks look at: the entries that decoded (indexed by id) and the

@@ -457,10 +457,11 @@ pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget
         }
         let mut priced = Vec::with_capacity(measured.len());
         for (i, (m, pricing)) in measured.iter().zip(pricings).enumerate() {
-            if let Pricing::Unpriced(why) = &pricing {
+            if let Pricing::Unpriced(above_last) = &pricing {
                 // A free trial (a trial without rules) prices everything at zero by design.
                 if window.phase != Phase::Trial || catalog.has_paid_trial(plan) {
-                    let problem = Problem::new(Code::NoPriceRule, line_path(i), why.clone());
+                    let why = unpriced_message(above_last.as_ref(), plan, window.phase, currency, m);
+                    let problem = Problem::new(Code::NoPriceRule, line_path(i), why);
                     if order.strict {
                         errors.push(problem)
                     } else {
@@ -563,9 +564,9 @@ fn line_path(i: usize) -> String {
 
 /// How one line is priced in one phase.
 enum Pricing<'a> {
-    /// No rule matches, or the rule has no price for the quantity (above its bounded last
-    /// tier): zero, and why, for `NO_PRICE_RULE`.
-    Unpriced(String),
+    /// No rule matches (`None`), or the rule has no price for the quantity (above its bounded
+    /// last tier: the rule and that error): zero, with `NO_PRICE_RULE`.
+    Unpriced(Option<(&'a PriceRule, Error)>),
     /// All of the usage is within a package allowance: zero, flat prices included.
     Covered(&'a PriceRule),
     /// The rule and where the quantity lands in its table.
@@ -601,28 +602,42 @@ fn pricing<'a>(
     m: &Measured<'_>,
 ) -> Result<Pricing<'a>, Error> {
     let Some(rule) = catalog.find_rule(plan, &m.product.id, phase, currency.code(), m.region) else {
-        return Ok(Pricing::Unpriced(format!(
-            "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {}: priced at zero",
-            m.product.id,
-            plan.id,
-            phase.as_str(),
-            currency.code(),
-            m.region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
-        )));
+        return Ok(Pricing::Unpriced(None));
     };
     if m.covered {
         return Ok(Pricing::Covered(rule));
     }
     match rule.table.reach(m.quantity) {
         Ok(reach) => Ok(Pricing::Priced(rule, reach)),
-        Err(e) if e.code() == Code::QuantityAboveLastTier => Ok(Pricing::Unpriced(format!(
+        Err(e) if e.code() == Code::QuantityAboveLastTier => Ok(Pricing::Unpriced(Some((rule, e)))),
+        Err(e) => Err(e.within("quantity")),
+    }
+}
+
+/// The `NO_PRICE_RULE` message of an unpriced line; written only when it is reported.
+fn unpriced_message(
+    above_last: Option<&(&PriceRule, Error)>,
+    plan: &Plan,
+    phase: Phase,
+    currency: &Currency,
+    m: &Measured<'_>,
+) -> String {
+    match above_last {
+        None => format!(
+            "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {}: priced at zero",
+            m.product.id,
+            plan.id,
+            phase.as_str(),
+            currency.code(),
+            m.region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
+        ),
+        Some((rule, e)) => format!(
             "{} in {}, so \"{}\" has no price in the {} phase: priced at zero",
             e.problems()[0].message,
             rule.path,
             m.product.id,
             phase.as_str()
-        ))),
-        Err(e) => Err(e.within("quantity")),
+        ),
     }
 }
 
@@ -1037,15 +1052,9 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
 /// Differences as JSON: `{ok, differences: [{path, expected, received}]}`, those of the order
 /// with its trusted fields (paths under `order`) first, then those of the quote (under `quote`).
 pub(crate) fn differences_value(order: &[Difference], quote: &[Difference]) -> Value {
-    let under = |prefix: &'static str, diffs: &'_ [Difference]| -> Vec<(&'static str, Difference)> {
-        diffs.iter().map(|d| (prefix, d.clone())).collect()
-    };
-    let mut all = under("order", order);
-    all.extend(under("quote", quote));
-    all.truncate(MAX_DIFFERENCES);
-    let ok = all.is_empty();
+    let all = order.iter().map(|d| ("order", d)).chain(quote.iter().map(|d| ("quote", d)));
     let list = all
-        .iter()
+        .take(MAX_DIFFERENCES)
         .map(|(prefix, d)| {
             ObjectBuilder::new()
                 .put("path", crate::error::join_path(prefix, &d.path))
@@ -1054,5 +1063,5 @@ pub(crate) fn differences_value(order: &[Difference], quote: &[Difference]) -> V
                 .build()
         })
         .collect::<Vec<_>>();
-    ObjectBuilder::new().put("ok", ok).put("differences", list).build()
+    ObjectBuilder::new().put("ok", list.is_empty()).put("differences", list).build()
 }

@@ -1,7 +1,7 @@
 //! Catalog JSON -> [`Catalog`], checking shapes, references and rules in one pass that records
 //! every problem with its path.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
@@ -175,30 +175,40 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     Some(catalog.indexed(rules))
 }
 
-/// The ids named by the entries of the list `key` (raw JSON: entries with other problems too).
-fn raw_ids(o: &Obj<'_>, key: &str) -> BTreeSet<String> {
+/// The ids named by the entries of the list `key` (raw JSON, so entries with other problems
+/// count too: a reference to them is not reported again).
+pub(crate) fn raw_ids<'a>(o: &Obj<'a>, key: &str) -> BTreeSet<&'a str> {
     let Some(Value::Array(items)) = o.get(key) else { return BTreeSet::new() };
     items
         .iter()
         .filter_map(|item| match item.get("id") {
-            Some(Value::String(id)) => Some(id.clone()),
+            Some(Value::String(id)) => Some(id.as_str()),
             _ => None,
         })
         .collect()
 }
 
+/// Id -> index of the first entry with that id (validation reports later duplicates).
+pub(crate) fn index_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut at = BTreeMap::new();
+    for (i, id) in ids.enumerate() {
+        at.entry(id.to_string()).or_insert(i);
+    }
+    at
+}
+
 /// The codes of `currencies` and `customCurrencies` (raw JSON, like [`raw_ids`]).
-fn raw_currency_codes(o: &Obj<'_>) -> BTreeSet<String> {
+fn raw_currency_codes<'a>(o: &Obj<'a>) -> BTreeSet<&'a str> {
     let mut codes = BTreeSet::new();
     if let Some(Value::Array(items)) = o.get("currencies") {
         codes.extend(items.iter().filter_map(|v| match v {
-            Value::String(code) => Some(code.clone()),
+            Value::String(code) => Some(code.as_str()),
             _ => None,
         }));
     }
     if let Some(Value::Array(items)) = o.get("customCurrencies") {
         codes.extend(items.iter().filter_map(|v| match v.get("code") {
-            Some(Value::String(code)) => Some(code.clone()),
+            Some(Value::String(code)) => Some(code.as_str()),
             _ => None,
         }));
     }
@@ -369,14 +379,14 @@ fn decode_package(d: &mut Decoder, v: &Value, path: &str) -> Option<PackageSpec>
 }
 
 /// What rules may refer to.
-struct Known {
-    currencies: BTreeSet<String>,
-    regions: BTreeSet<String>,
-    products: BTreeSet<String>,
+struct Known<'a> {
+    currencies: BTreeSet<&'a str>,
+    regions: BTreeSet<&'a str>,
+    products: BTreeSet<&'a str>,
     allow_credits: bool,
 }
 
-fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known) -> Option<Plan> {
+fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known<'_>) -> Option<Plan> {
     let o = d.object(v, path, &["id", "name", "default", "phases", "prices"])?;
     let id = d.req(&o, "id", |d, v, p| d.id(v, p));
     let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
@@ -433,14 +443,14 @@ fn decode_rule(
     d: &mut Decoder,
     v: &Value,
     path: &str,
-    known: &Known,
+    known: &Known<'_>,
     plan_has: &dyn Fn(Phase) -> bool,
 ) -> Option<PriceRule> {
     let mut fields = vec!["id", "product", "phase", "currency", "regions", "period"];
     fields.extend(TABLE_FIELDS);
     let o = d.object(v, path, &fields)?;
     let id = d.opt(&o, "id", |d, v, p| d.id(v, p));
-    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<String>, code: Code, what: &str| {
+    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<&str>, code: Code, what: &str| {
         let s = d.string(v, p)?;
         if !set.contains(s) {
             d.problem(code, p, format!("the catalog has no {what} \"{s}\""));

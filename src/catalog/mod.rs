@@ -211,15 +211,6 @@ struct Index {
     rules: RuleIndex,
 }
 
-/// Id -> position of the first entry with that id (validation reports later duplicates).
-fn positions<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
-    let mut at = BTreeMap::new();
-    for (i, id) in ids.enumerate() {
-        at.entry(id.to_string()).or_insert(i);
-    }
-    at
-}
-
 /// The outcome of validating a catalog: every error and every warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
@@ -405,10 +396,10 @@ impl Catalog {
     /// The catalog with its indexes built (`rules`: see [`Catalog::index_rules`]).
     pub(crate) fn indexed(mut self, rules: RuleIndex) -> Catalog {
         self.index = Index {
-            products: positions(self.products.iter().map(|p| p.id.as_str())),
-            plans: positions(self.plans.iter().map(|p| p.id.as_str())),
-            regions: positions(self.regions.iter().map(|r| r.id.as_str())),
-            currencies: positions(self.currencies.iter().map(Currency::code)),
+            products: load::index_by_id(self.products.iter().map(|p| p.id.as_str())),
+            plans: load::index_by_id(self.plans.iter().map(|p| p.id.as_str())),
+            regions: load::index_by_id(self.regions.iter().map(|r| r.id.as_str())),
+            currencies: load::index_by_id(self.currencies.iter().map(Currency::code)),
             default_plan: self.plans.iter().position(|p| p.default),
             paid_trials: self
                 .plans
