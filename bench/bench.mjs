@@ -4,45 +4,20 @@
 // targets are reported as met or missed.
 import { printWorst, worstCases } from './worst.mjs';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { build, compileWasm } from '../scripts/build.mjs';
 import { root, run, setupTest } from '../scripts/setup.mjs';
 import * as baseline from './baselines.mjs';
+import { countInstructions } from './instructions.mjs';
+import { writeInputs } from './inputs.mjs';
 
 const out = join(root, 'target', 'bench');
 const inputs = join(out, 'inputs');
-mkdirSync(inputs, { recursive: true });
 
-// ----- inputs, shared with the native run -----
-const demo = JSON.parse(readFileSync(join(root, 'catalogs', 'demo.json'), 'utf8'));
-const storage = demo.plans[0].prices.find((r) => r.product === 'storage' && r.phase === 'final' && r.currency === 'USD');
-const table = { mode: storage.mode, tiers: storage.tiers };
-const quantity = '2500'; // reaches all three tiers
-const quantities = Array.from({ length: 10_000 }, (_, i) => String((i * 37) % 5000));
-// Four days into a 14-day trial: the timeline runs trial -> discount (30 days) -> final.
-const order = {
-  at: '2026-11-05T00:00:00Z',
-  customer: { region: 'us-east', currency: 'USD', billingStart: '2026-11-01T00:00:00Z' },
-  lines: [
-    { product: 'medium', quantity: 1 }, { product: 'storage', quantity: '250' },
-    { product: 'bandwidth', reading: '1800', previousReading: '300' }, { product: 'backup', quantity: '95' },
-    { product: 'cpu', quantity: '2' }, { product: 'memory', quantity: '1024' },
-  ],
-};
-const orders = Array.from({ length: 100 }, (_, i) => ({ ...order, lines: order.lines.map((l) => (l.product === 'storage' ? { ...l, quantity: String(100 + i * 10) } : l)) }));
-const bigCatalog = catalogWithRules(10_000);
-
-function catalogWithRules(n) {
-  const products = Array.from({ length: 500 }, (_, i) => ({ id: `p${i}`, name: `P${i}`, kind: 'metered', resource: 'cpu', unitType: 'CORE' }));
-  const regions = Array.from({ length: 20 }, (_, i) => ({ id: `r${i}` }));
-  const prices = Array.from({ length: n }, (_, i) => ({
-    product: `p${i % 500}`, phase: 'final', currency: 'USD', regions: [`r${Math.floor(i / 500)}`],
-    mode: 'graduated', tiers: [{ upTo: '10', unitPrice: `0.${i}` }, { upTo: null, unitPrice: '1' }],
-  }));
-  return { defaultCurrency: 'USD', currencies: ['USD'], regions, products, plans: [{ id: 'a', name: 'A', default: true, prices }] };
-}
+// ----- inputs, shared with the native run (bench/inputs.mjs) -----
+const { demo, table, quantity, quantities, order, orders, bigCatalog } = writeInputs(inputs);
 
 // ----- builds -----
 setupTest();
@@ -51,18 +26,11 @@ compileWasm(join(out, 'pkg'), ['--features', 'bench']);
 const api = await import('../js/node.js');
 const c = api.loadCatalog(demo);
 const goodQuote = c.quote(order);
-const write = (name, value) => writeFileSync(join(inputs, name), typeof value === 'string' ? value : JSON.stringify(value));
-write('table.json', table);
-write('quantity.txt', quantity);
-write('quantities.txt', quantities.join('\n'));
-write('order.json', order);
-write('orders.json', orders);
-write('verify-args.json', { order, quote: goodQuote });
-write('catalog-10k.json', bigCatalog);
 
 // ----- native -----
 run('cargo', ['bench', '-p', 'ratecard', '--bench', 'engine'], { env: { ...process.env, BENCH_INPUTS: inputs, BENCH_OUT: join(out, 'native.json') } });
 const native = JSON.parse(readFileSync(join(out, 'native.json'), 'utf8'));
+const instructions = countInstructions(inputs);
 
 // ----- timing -----
 /** Median nanoseconds per operation over 9 samples of `n` runs, after a warm-up. */
@@ -232,13 +200,22 @@ console.log(`\nratecard ${api.version()} on ${cpus().length} x ${cpus()[0]?.mode
 console.log(lines.join('\n'));
 console.log(`\n.wasm ${kb(size.wasm.raw)} raw, ${kb(size.wasm.gzip)} gzipped after wasm-opt -O3; JS glue ${kb(size.glue.raw)} raw, ${kb(size.glue.gzip)} gzipped`);
 console.log(`cold start: Node ${fmt(cold.node.instantiate)} to instantiate, ${fmt(cold.node.firstQuote)} to the first quote; Chromium ${fmt(cold.chromium.firstQuote)} from navigation to the first quote`);
+if (instructions) {
+  const want = { quote: 40_000, verify: 50_000, tierAmount: 1_500, loadDemo: 300_000, matrix: 500_000 };
+  console.log('native instructions per call (callgrind):');
+  for (const [op, n] of Object.entries(instructions)) {
+    console.log(`  ${op.padEnd(11)} ${n.toLocaleString('en').padStart(10)}  (target ${want[op].toLocaleString('en')}: ${n <= want[op] ? 'met' : 'MISSED'})`);
+  }
+} else {
+  console.log('native instructions per call: valgrind is not installed, not counted');
+}
 console.log(`verifyQuote throughput in Node: ${Math.round(1e9 / wasm.verify).toLocaleString('en')}/s (objects), ${Math.round(1e9 / wasm.verifyText).toLocaleString('en')}/s (JSON text), ${Math.round(1e9 / wasm.verifyBatch).toLocaleString('en')}/s (batch)\n`);
 for (const [what, met, value] of targets) console.log(`${met ? 'met   ' : 'MISSED'}  ${what}: ${value}`);
 printWorst(worst);
 
 const results = {
   version: api.version(), node: process.versions.node, cpu: cpus()[0]?.model, cores: cpus().length,
-  nanoseconds: { native, wasm, 'decimal.js': d, BigInt: b }, size, coldStart: cold,
+  nanoseconds: { native, wasm, 'decimal.js': d, BigInt: b }, instructions, size, coldStart: cold,
   targets: targets.map(([what, met, value]) => ({ what, met, value })),
   worstCases: worst,
 };

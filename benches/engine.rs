@@ -39,13 +39,34 @@ fn main() {
     let quantities = read(&dir, "quantities.txt");
     let order_args = format!(r#"{{"order":{}}}"#, read(&dir, "order.json"));
     let orders_args = format!(r#"{{"orders":{}}}"#, read(&dir, "orders.json"));
-    let verify_args = read(&dir, "verify-args.json");
     let big_catalog = read(&dir, "catalog-10k.json");
     let batch = quantities.lines().count() as f64;
     let orders = read(&dir, "orders.json").matches(r#""at""#).count() as f64;
 
     let pricer = TablePricer::from_json(&table, Some("USD")).expect("table");
     let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).expect("demo catalog");
+    // The quote a browser would send back: this engine's own answer for the order.
+    let good_quote = api::call_loaded(&catalog, "quote", &order_args).expect("the bench order prices");
+    let verify_args = format!(r#"{{"order":{},"quote":{good_quote}}}"#, read(&dir, "order.json"));
+
+    // `BENCH_REPEAT=op:n` runs only `op`, n times, for an instruction count under callgrind:
+    // bench/bench.mjs counts n = 1 and n = 11 and divides the difference by 10, so that start-up
+    // and the set-up above cancel out.
+    if let Ok(spec) = std::env::var("BENCH_REPEAT") {
+        let (op, n) = spec.split_once(':').expect("BENCH_REPEAT=op:n");
+        let n: u32 = n.parse().expect("a count");
+        for _ in 0..n {
+            match op {
+                "quote" => drop(black_box(api::call_loaded(&catalog, "quote", &order_args).unwrap())),
+                "verify" => drop(black_box(api::call_loaded(&catalog, "verifyQuote", &verify_args).unwrap())),
+                "tierAmount" => drop(black_box(pricer.amount(black_box(&quantity)).unwrap())),
+                "loadDemo" => drop(black_box(Catalog::from_json(ratecard::DEMO_CATALOG).unwrap())),
+                "matrix" => drop(black_box(api::call_loaded(&catalog, "priceMatrix", "{}").unwrap())),
+                other => panic!("BENCH_REPEAT: unknown operation {other}"),
+            }
+        }
+        return;
+    }
     let results = [
         ("tierAmount", median_ns(20_000, || drop(black_box(pricer.amount(black_box(&quantity)).unwrap())))),
         ("tierBatch", median_ns(5, || drop(black_box(pricer.amounts(&quantities).unwrap()))) / batch),
