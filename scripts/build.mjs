@@ -10,8 +10,10 @@ import { root, run, setupBuild } from './setup.mjs';
  *  bytes; reported, and to become the budget once reached). */
 // Raised from 300 KB when partner plans landed (+84 KB raw), and from 340 KB when the limits,
 // trusted verification and O(log tiers) prices landed (+36 KB raw, +16 KB gzipped, spread over
-// the hand-written decoders); the typed serde model (issue 13) works the size down.
-export const BUDGET = { wasmRaw: 380 * 1024 };
+// the hand-written decoders); and from 380 KB when serde_json replaced the hand-written JSON
+// parser and writer (+51 KB raw, +28 KB gzipped, 13 KB of it serde_json's float formatting,
+// used to echo a number that is not an integer). The typed serde model works the size down.
+export const BUDGET = { wasmRaw: 420 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

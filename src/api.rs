@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::catalog::Catalog;
 use crate::decode::{Decoder, Num};
 use crate::error::{join_path, Code, Error, Problem};
-use crate::json::{self, ObjectBuilder, Value, Writer};
+use crate::json::{self, ObjectBuilder, Value};
 use crate::limits::{
     check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
 };
@@ -57,9 +57,7 @@ fn operation(op: &str) -> Option<Run> {
     Some(match op {
         "version" => Run::Plain(|_| Ok(Value::str(crate::VERSION).to_json())),
         "priceTiers" => Run::Plain(price_tiers),
-        "validateCatalog" => {
-            Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_value().to_json()))
-        }
+        "validateCatalog" => Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_json())),
         "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"))),
         "priceMatrix" => Run::WithCatalog(|c, a| Ok(matrix_with(c, a.get("options"))?.to_json())),
         "verifyQuote" => Run::WithCatalog(|c, a| {
@@ -279,20 +277,28 @@ fn each(
         ));
     }
     let mut budget = Budget::default();
-    let mut w = Writer::new();
-    w.open_array();
+    // The answers are JSON text already: joined, not parsed and written again.
+    let mut out = String::with_capacity(4096);
+    out.push('[');
     for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
         match f(item, &mut budget) {
-            Ok(text) => w.json(&text),
+            Ok(text) => out.push_str(&text),
             Err(e) if e.code() == Code::OutputTooLarge => return Err(e.within(name)),
-            Err(e) => w.open().key("error").value(&e.within(&format!("{name}[{i}]")).to_value()).close(),
-        };
-        if w.len() > MAX_OUTPUT_BYTES {
+            Err(e) => {
+                out.push_str("{\"error\":");
+                out.push_str(&json::text(&e.within(&format!("{name}[{i}]")))?);
+                out.push('}');
+            }
+        }
+        if out.len() > MAX_OUTPUT_BYTES {
             return Err(output_too_large(name, &format!("more than {MAX_OUTPUT_BYTES} bytes of answers")));
         }
     }
-    w.close_array();
-    Ok(w.finish())
+    out.push(']');
+    Ok(out)
 }
 
 fn price_tiers(a: &Args<'_>) -> Result<String, Error> {

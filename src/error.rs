@@ -154,7 +154,8 @@ impl fmt::Display for Code {
 use crate::limits::MAX_MESSAGE_LEN;
 
 /// One problem found in an input: what (code), where (JSON path) and why (message).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as `{code, path, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
     /// The stable code.
     pub code: Code,
@@ -180,8 +181,8 @@ impl Problem {
         Problem { code, path: path.into(), message }
     }
 
-    /// The problem as a JSON object `{code, path, message}`.
-    pub fn to_value(&self) -> crate::json::Value {
+    /// The problem as a JSON object `{code, path, message}`, for outputs built as values.
+    pub(crate) fn to_value(&self) -> crate::json::Value {
         crate::json::ObjectBuilder::new()
             .put("code", self.code.as_str())
             .put("path", self.path.as_str())
@@ -252,14 +253,34 @@ impl Error {
         self
     }
 
-    /// The error as a JSON object `{code, path, message, problems}`.
-    pub fn to_value(&self) -> crate::json::Value {
-        crate::json::ObjectBuilder::new()
-            .put("code", self.code().as_str())
-            .put("path", self.path())
-            .put("message", self.to_string())
-            .put("problems", self.problems.iter().map(Problem::to_value).collect::<Vec<_>>())
-            .build()
+    /// The error as JSON text `{code, path, message, problems}`: what every runtime throws.
+    ///
+    /// ```
+    /// let e = ratecard::Catalog::from_json("{").unwrap_err();
+    /// assert!(e.to_json().starts_with(r#"{"code":"INVALID_JSON","path":"","message":"#));
+    /// ```
+    pub fn to_json(&self) -> String {
+        // Cannot fail: every field is a string or a list of problems.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// `{code, path, message, problems}`: the first problem's code and path, every problem.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Error", 4)?;
+        s.serialize_field("code", &self.code())?;
+        s.serialize_field("path", self.path())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.serialize_field("problems", &self.problems)?;
+        s.end()
     }
 }
 

@@ -1,14 +1,18 @@
-//! A small JSON document model with one parser and one writer.
+//! The JSON document model of inputs, read and written with `serde_json`.
 //!
 //! Every runtime (native, wasm in Node, wasm in a browser) reads its input and writes its
-//! output through this module, so the same input gives the same bytes everywhere. It exists
-//! instead of serde because pricing input needs things a generic deserializer does not give:
-//! every problem reported at once with its path, unknown and duplicated keys rejected, and
-//! numbers kept as their literal text so that no binary float ever touches a price.
+//! output through this module, so the same input gives the same bytes everywhere. Input is
+//! read into a [`Value`] tree first (not straight into typed structs) because pricing input
+//! needs what a derived deserializer stops at: every problem reported at once with its path
+//! (`crate::decode` walks the tree), and duplicate keys rejected in every object.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
-use crate::error::{Code, Error};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Serialize, Serializer};
+
+use crate::error::{join_path, Code, Error};
 
 /// An object key: borrowed for the fixed keys of outputs (no allocation), owned when parsed.
 pub type Key = Cow<'static, str>;
@@ -23,7 +27,8 @@ pub enum Value {
     Null,
     /// `true` or `false`
     Bool(bool),
-    /// A number, as written (`12`, `-0.5`, `1e3`).
+    /// A number: an integer as written (`12`), any other number as serde_json writes the
+    /// binary float it reads (`-0.5`, `1e3` as `1000.0`). Amounts are strings, never numbers.
     Number(String),
     /// A string.
     String(String),
@@ -71,33 +76,193 @@ impl Value {
 
     /// Serializes to compact JSON, byte for byte what `JSON.stringify` gives for the same value.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(256);
-        write_value(self, &mut out);
-        out
+        // Cannot fail: keys are strings, and a number that is not JSON is written as a string.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
-/// Parses JSON text. The whole text must be one value (surrounding white space allowed).
+/// Parses JSON text (with `serde_json`). The whole text must be one value (surrounding white
+/// space allowed).
 ///
 /// # Errors
-/// `INVALID_JSON` with the byte offset for malformed text, `JSON_TOO_DEEP` past
-/// [`MAX_DEPTH`] levels, `DUPLICATE_KEY` when an object names a key twice.
+/// `INVALID_JSON` for malformed text, with its line, column and path; `INEXACT_NUMBER` for a
+/// number past the range of a binary float; `JSON_TOO_DEEP` past [`MAX_DEPTH`] levels;
+/// `DUPLICATE_KEY` when an object names a key twice.
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
-    p.skip_ws();
-    let value = p.value(0)?;
-    p.skip_ws();
-    if p.pos != p.bytes.len() {
-        return Err(p.fail("unexpected text after the JSON value"));
-    }
-    Ok(value)
+    let state = ParseState::default();
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed =
+        ValueSeed { depth: 0, state: &state }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| {
+        let ParseState { refused, path } = state;
+        if let Some(own) = refused.into_inner() {
+            return own;
+        }
+        // The path was built from the innermost segment outwards.
+        let path = path.into_inner().iter().rev().fold(String::new(), |p, segment| join_path(&p, segment));
+        let message = e.to_string();
+        if message.starts_with("number out of range") {
+            // A literal past what a binary float holds (`1` and 400 zeros): valid JSON, and
+            // refused like any number that is not an exact integer.
+            let message = format!("the JSON {message} and is not an exact integer: write it as a string");
+            return Error::new(Code::InexactNumber, path, message);
+        }
+        Error::new(Code::InvalidJson, path, format!("invalid JSON: {message}"))
+    })
 }
 
-struct Parser<'a> {
-    /// The input; slices of it are taken at ASCII bytes, so they are valid UTF-8 without a check.
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
+/// What a parse found wrong: ratecard's own refusal (a duplicate key, too deep a value:
+/// serde's error type carries only a message), and the path of the value where parsing
+/// stopped, built segment by segment on the way out of the error.
+#[derive(Default)]
+struct ParseState {
+    refused: RefCell<Option<Error>>,
+    path: RefCell<Vec<String>>,
+}
+
+/// `value` as JSON text, with serde_json.
+///
+/// # Errors
+/// `INVALID_VALUE` if a `Serialize` impl fails: none of ratecard's outputs does.
+pub(crate) fn text<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::new(Code::InvalidValue, "", format!("cannot write JSON: {e}")))
+}
+
+/// Reads one value at nesting `depth`.
+#[derive(Clone, Copy)]
+struct ValueSeed<'s> {
+    depth: usize,
+    state: &'s ParseState,
+}
+
+impl ValueSeed<'_> {
+    fn refuse<E: serde::de::Error>(&self, e: Error) -> E {
+        let message = e.to_string();
+        *self.state.refused.borrow_mut() = Some(e);
+        E::custom(message)
+    }
+
+    /// The seed of a member or item, one level down; refused past [`MAX_DEPTH`].
+    fn nested<E: serde::de::Error>(&self) -> Result<Self, E> {
+        if self.depth >= MAX_DEPTH {
+            let e = Error::new(Code::JsonTooDeep, "", format!("JSON nested deeper than {MAX_DEPTH} levels"));
+            return Err(self.refuse(e));
+        }
+        Ok(ValueSeed { depth: self.depth + 1, state: self.state })
+    }
+
+    /// Records `segment` in the path of an error found inside it, on its way out.
+    fn within<E>(&self, e: E, segment: impl FnOnce() -> String) -> E {
+        let segment = segment();
+        let mut refused = self.state.refused.borrow_mut();
+        match refused.take() {
+            Some(own) => *refused = Some(own.within(&segment)),
+            None => self.state.path.borrow_mut().push(segment),
+        }
+        e
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n.to_string()))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n.to_string()))
+    }
+
+    /// A number with a fraction or an exponent, or past 64 bits: kept as serde_json writes it
+    /// back (`5.0`, `1e300`); never read as an amount (see `decode::exact_integer`).
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Number(serde_json::to_string(&n).unwrap_or_else(|_| "null".to_string())))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let item = self.nested()?;
+        let mut items = Vec::with_capacity(4);
+        loop {
+            match seq.next_element_seed(item) {
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => return Ok(Value::Array(items)),
+                Err(e) => return Err(self.within(e, || format!("[{}]", items.len()))),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let member = self.nested()?;
+        let mut members: Vec<(Key, Value)> = Vec::with_capacity(8);
+        let mut seen = SeenKeys::default();
+        while let Some(name) = map.next_key_seed(KeySeed)? {
+            if seen.repeats(&members, &name) {
+                let message = format!("the key \"{name}\" appears twice in one object");
+                return Err(self.refuse(Error::new(Code::DuplicateKey, name.into_owned(), message)));
+            }
+            match map.next_value_seed(member) {
+                Ok(v) => members.push((name, v)),
+                Err(e) => return Err(self.within(e, || name.to_string())),
+            }
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+/// An object key: a known key is borrowed from [`KNOWN_KEYS`], unallocated.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+        Ok(match KNOWN_KEYS.binary_search(&s) {
+            Ok(i) => Cow::Borrowed(KNOWN_KEYS[i]),
+            Err(_) => Cow::Owned(s.to_string()),
+        })
+    }
 }
 
 /// The keys of every input format, sorted: a parsed key equal to one of them borrows it instead
@@ -217,237 +382,6 @@ const KNOWN_KEYS: &[&str] = &[
     "warnings",
 ];
 
-/// Puts the segment of the value being unwound in front of the path of a DUPLICATE_KEY or
-/// JSON_TOO_DEEP error. Paths are built only on the way out of an error, so parsing valid
-/// JSON allocates nothing for them. (INVALID_JSON errors give a byte offset instead.)
-fn within_segment(e: Error, segment: impl FnOnce() -> String) -> Error {
-    match e.code() {
-        Code::DuplicateKey | Code::JsonTooDeep => e.within(&segment()),
-        _ => e,
-    }
-}
-
-impl Parser<'_> {
-    fn fail(&self, what: &str) -> Error {
-        Error::new(Code::InvalidJson, "", format!("invalid JSON at byte {}: {what}", self.pos))
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        if self.bytes.get(self.pos) == Some(&b) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn literal(&mut self, word: &str, value: Value) -> Result<Value, Error> {
-        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
-            self.pos += word.len();
-            Ok(value)
-        } else {
-            Err(self.fail("expected a JSON value"))
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, Error> {
-        match self.bytes.get(self.pos) {
-            None => Err(self.fail("unexpected end of input")),
-            Some(b'n') => self.literal("null", Value::Null),
-            Some(b't') => self.literal("true", Value::Bool(true)),
-            Some(b'f') => self.literal("false", Value::Bool(false)),
-            Some(b'"') => Ok(Value::String(self.string()?)),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b'[' | b'{') if depth >= MAX_DEPTH => {
-                Err(Error::new(Code::JsonTooDeep, "", format!("JSON nested deeper than {MAX_DEPTH} levels")))
-            }
-            Some(b'[') => self.array(depth),
-            Some(b'{') => self.object(depth),
-            Some(_) => Err(self.fail("expected a JSON value")),
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Value, Error> {
-        self.pos += 1;
-        let mut items = Vec::with_capacity(4);
-        self.skip_ws();
-        if self.eat(b']') {
-            return Ok(Value::Array(items));
-        }
-        loop {
-            self.skip_ws();
-            let item =
-                self.value(depth + 1).map_err(|e| within_segment(e, || format!("[{}]", items.len())))?;
-            items.push(item);
-            self.skip_ws();
-            if self.eat(b']') {
-                return Ok(Value::Array(items));
-            }
-            if !self.eat(b',') {
-                return Err(self.fail("expected ',' or ']'"));
-            }
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<Value, Error> {
-        self.pos += 1;
-        let mut members: Vec<(Key, Value)> = Vec::with_capacity(8);
-        let mut seen = SeenKeys::default();
-        self.skip_ws();
-        if self.eat(b'}') {
-            return Ok(Value::Object(members));
-        }
-        loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.fail("expected a string key"));
-            }
-            let name = self.key()?;
-            if seen.repeats(&members, &name) {
-                let message = format!("the key \"{name}\" appears twice in one object");
-                return Err(Error::new(Code::DuplicateKey, name.into_owned(), message));
-            }
-            self.skip_ws();
-            if !self.eat(b':') {
-                return Err(self.fail("expected ':'"));
-            }
-            self.skip_ws();
-            let value = self.value(depth + 1).map_err(|e| within_segment(e, || name.to_string()))?;
-            members.push((name, value));
-            self.skip_ws();
-            if self.eat(b'}') {
-                return Ok(Value::Object(members));
-            }
-            if !self.eat(b',') {
-                return Err(self.fail("expected ',' or '}'"));
-            }
-        }
-    }
-
-    fn number(&mut self) -> Result<Value, Error> {
-        let start = self.pos;
-        self.eat(b'-');
-        let int_start = self.pos;
-        let digits = |p: &mut Self| {
-            let s = p.pos;
-            while let Some(b'0'..=b'9') = p.bytes.get(p.pos) {
-                p.pos += 1;
-            }
-            p.pos - s
-        };
-        let n = digits(self);
-        if n == 0 || (n > 1 && self.bytes[int_start] == b'0') {
-            return Err(self.fail("malformed number"));
-        }
-        if self.eat(b'.') && digits(self) == 0 {
-            return Err(self.fail("malformed number"));
-        }
-        if self.eat(b'e') || self.eat(b'E') {
-            if !self.eat(b'+') {
-                self.eat(b'-');
-            }
-            if digits(self) == 0 {
-                return Err(self.fail("malformed number"));
-            }
-        }
-        // The slice is ASCII by construction.
-        let text = self.text[start..self.pos].to_string();
-        Ok(Value::Number(text))
-    }
-
-    /// An object key: a known key without escapes is borrowed from [`KNOWN_KEYS`], unallocated.
-    fn key(&mut self) -> Result<Key, Error> {
-        let start = self.pos + 1;
-        let end =
-            self.bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|n| start + n);
-        if let Some(end) = end.filter(|&e| self.bytes[e] == b'"') {
-            let text = &self.text[start..end];
-            if let Ok(i) = KNOWN_KEYS.binary_search(&text) {
-                self.pos = end + 1;
-                return Ok(Cow::Borrowed(KNOWN_KEYS[i]));
-            }
-        }
-        Ok(Cow::Owned(self.string()?))
-    }
-
-    fn string(&mut self) -> Result<String, Error> {
-        self.pos += 1; // opening quote
-        let mut out = String::new();
-        loop {
-            let run_start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            // Input is a &str and the run stops only at ASCII bytes: a valid UTF-8 slice.
-            out.push_str(&self.text[run_start..self.pos]);
-            match self.bytes.get(self.pos) {
-                None => return Err(self.fail("unterminated string")),
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    let esc = self.bytes.get(self.pos).copied();
-                    self.pos += 1;
-                    match esc {
-                        Some(b'"') => out.push('"'),
-                        Some(b'\\') => out.push('\\'),
-                        Some(b'/') => out.push('/'),
-                        Some(b'b') => out.push('\u{8}'),
-                        Some(b'f') => out.push('\u{c}'),
-                        Some(b'n') => out.push('\n'),
-                        Some(b'r') => out.push('\r'),
-                        Some(b't') => out.push('\t'),
-                        Some(b'u') => out.push(self.unicode_escape()?),
-                        _ => return Err(self.fail("invalid escape in string")),
-                    }
-                }
-                Some(_) => return Err(self.fail("control character in string")),
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, Error> {
-        let mut v = 0u32;
-        for _ in 0..4 {
-            let d = self.bytes.get(self.pos).and_then(|b| (*b as char).to_digit(16));
-            let Some(d) = d else {
-                return Err(self.fail("invalid \\u escape"));
-            };
-            v = v * 16 + d;
-            self.pos += 1;
-        }
-        Ok(v)
-    }
-
-    fn unicode_escape(&mut self) -> Result<char, Error> {
-        let hi = self.hex4()?;
-        let code = if (0xD800..0xDC00).contains(&hi) {
-            if !(self.eat(b'\\') && self.eat(b'u')) {
-                return Err(self.fail("lone surrogate in \\u escape"));
-            }
-            let lo = self.hex4()?;
-            if !(0xDC00..0xE000).contains(&lo) {
-                return Err(self.fail("lone surrogate in \\u escape"));
-            }
-            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-        } else {
-            hi
-        };
-        char::from_u32(code).ok_or_else(|| self.fail("lone surrogate in \\u escape"))
-    }
-}
-
 /// Finds a repeated key in linear time: small objects (all of a catalog's and an order's) are
 /// scanned, larger ones get a sorted set, so an object of 100,000 keys costs 100,000 look-ups,
 /// not 5 billion comparisons.
@@ -470,191 +404,20 @@ impl SeenKeys {
     }
 }
 
-fn write_value(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(n),
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_value(item, out);
-            }
-            out.push(']');
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            // Written back exactly as read (numbers are kept as their text).
+            Value::Number(n) => match serde_json::value::RawValue::from_string(n.clone()) {
+                Ok(raw) => raw.serialize(serializer),
+                Err(_) => serializer.serialize_str(n),
+            },
+            Value::String(s) => serializer.serialize_str(s),
+            Value::Array(items) => serializer.collect_seq(items),
+            Value::Object(members) => serializer.collect_map(members.iter().map(|(k, v)| (k.as_ref(), v))),
         }
-        Value::Object(members) => {
-            out.push('{');
-            for (i, (k, item)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(k, out);
-                out.push(':');
-                write_value(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// Escapes exactly as `JSON.stringify` does, so output is byte-identical across runtimes.
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    // Most strings need no escape: copy them whole.
-    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        out.push_str(s);
-        out.push('"');
-        return;
-    }
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Writes JSON straight into one buffer, for outputs written many times a second (quotes,
-/// prices): no tree of values, no string per member. Commas are placed automatically.
-pub(crate) struct Writer {
-    out: String,
-    /// Whether the next value needs a comma before it.
-    comma: bool,
-}
-
-impl Writer {
-    pub(crate) fn new() -> Writer {
-        Writer { out: String::with_capacity(4096), comma: false }
-    }
-
-    pub(crate) fn finish(self) -> String {
-        self.out
-    }
-
-    /// Bytes written so far.
-    pub(crate) fn len(&self) -> usize {
-        self.out.len()
-    }
-
-    fn sep(&mut self) {
-        if self.comma {
-            self.out.push(',');
-        }
-        self.comma = true;
-    }
-
-    /// Starts an object or an array with `bracket`.
-    fn begin(&mut self, bracket: char) -> &mut Self {
-        self.sep();
-        self.out.push(bracket);
-        self.comma = false;
-        self
-    }
-
-    /// Ends an object or an array with `bracket`.
-    fn end(&mut self, bracket: char) -> &mut Self {
-        self.out.push(bracket);
-        self.comma = true;
-        self
-    }
-
-    /// `{`; members follow as `key` + a value.
-    pub(crate) fn open(&mut self) -> &mut Self {
-        self.begin('{')
-    }
-
-    pub(crate) fn close(&mut self) -> &mut Self {
-        self.end('}')
-    }
-
-    pub(crate) fn open_array(&mut self) -> &mut Self {
-        self.begin('[')
-    }
-
-    pub(crate) fn close_array(&mut self) -> &mut Self {
-        self.end(']')
-    }
-
-    /// A member's key; its value comes next.
-    pub(crate) fn key(&mut self, key: &str) -> &mut Self {
-        self.sep();
-        write_string(key, &mut self.out);
-        self.out.push(':');
-        self.comma = false;
-        self
-    }
-
-    pub(crate) fn str(&mut self, s: &str) -> &mut Self {
-        self.sep();
-        write_string(s, &mut self.out);
-        self
-    }
-
-    /// A string, or `null`.
-    pub(crate) fn opt_str(&mut self, s: Option<&str>) -> &mut Self {
-        match s {
-            Some(s) => self.str(s),
-            None => self.literal("null"),
-        }
-    }
-
-    /// A number, `true`, `false` or `null`, written as given.
-    pub(crate) fn literal(&mut self, text: &str) -> &mut Self {
-        self.sep();
-        self.out.push_str(text);
-        self
-    }
-
-    pub(crate) fn number(&mut self, n: usize) -> &mut Self {
-        self.sep();
-        crate::money::push_integer(n, &mut self.out);
-        self
-    }
-
-    /// A decimal as a JSON string, as `Display` writes it (`"0.05"`).
-    pub(crate) fn decimal(&mut self, d: rust_decimal::Decimal) -> &mut Self {
-        self.sep();
-        self.out.push('"');
-        crate::money::write_decimal(d, &mut self.out);
-        self.out.push('"');
-        self
-    }
-
-    /// A decimal, or `null`.
-    pub(crate) fn opt_decimal(&mut self, d: Option<rust_decimal::Decimal>) -> &mut Self {
-        match d {
-            Some(d) => self.decimal(d),
-            None => self.literal("null"),
-        }
-    }
-
-    /// A whole value.
-    pub(crate) fn value(&mut self, v: &Value) -> &mut Self {
-        self.sep();
-        write_value(v, &mut self.out);
-        self
-    }
-
-    /// JSON text that is already written (an item of a batch).
-    pub(crate) fn json(&mut self, text: &str) -> &mut Self {
-        self.literal(text)
     }
 }
 
@@ -712,9 +475,14 @@ mod tests {
 
     #[test]
     fn round_trips_and_escapes_like_json_stringify() {
-        let text = r#"{"a":[1,-0.5,1e3,true,false,null],"b":"q\"\\\n\u0001é\ud83d\ude00/"}"#;
+        let text = r#"{"a":[1,-0,-0.5,1e3,true,false,null],"b":"q\"\\\n\u0001é\ud83d\ude00/"}"#;
         let v = parse(text).unwrap();
-        assert_eq!(v.to_json(), "{\"a\":[1,-0.5,1e3,true,false,null],\"b\":\"q\\\"\\\\\\n\\u0001é😀/\"}");
+        // Integers are kept as written; other numbers are binary floats, written back as such
+        // (and never read as an amount).
+        assert_eq!(
+            v.to_json(),
+            "{\"a\":[1,-0.0,-0.5,1000.0,true,false,null],\"b\":\"q\\\"\\\\\\n\\u0001é😀/\"}"
+        );
     }
 
     #[test]
@@ -748,6 +516,16 @@ mod tests {
         assert!(
             matches!(parse(r#"{"upTo":1}"#).unwrap(), Value::Object(m) if matches!(m[0].0, Cow::Borrowed("upTo")))
         );
+    }
+
+    #[test]
+    fn malformed_text_is_located_by_line_column_and_path() {
+        let e = parse("{\"order\": {\"lines\": [{},\n {\"quantity\": 1,}]}}").unwrap_err();
+        assert_eq!((e.code(), e.path()), (Code::InvalidJson, "order.lines[1]"));
+        assert!(e.problems()[0].message.contains("line 2 column"), "{e}");
+        let huge = format!("{{\"quantity\": 1{}}}", "0".repeat(400));
+        let e = parse(&huge).unwrap_err();
+        assert_eq!((e.code(), e.path()), (Code::InexactNumber, "quantity"));
     }
 
     #[test]

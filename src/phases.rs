@@ -166,26 +166,58 @@ pub(crate) fn window_at(windows: &[PhaseWindow], at: DateTime<Utc>) -> &PhaseWin
 }
 
 /// An instant as JSON text: RFC 3339 in UTC (`2026-11-21T10:00:00Z`), with a fraction of a
-/// second only when there is one. Written out: chrono's formatter is large in wasm.
+/// second only when there is one. Written digit by digit: a quote writes several of these, and
+/// chrono's formatter is large in wasm.
 pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
+    let mut buf = [0u8; 32];
+    let len = write_instant(t, &mut buf);
+    // Only ASCII was written.
+    String::from_utf8_lossy(&buf[..len]).into_owned()
+}
+
+/// Writes [`instant_text`] into `buf`; returns its length.
+fn write_instant(t: DateTime<Utc>, buf: &mut [u8; 32]) -> usize {
     let (d, s) = (t.date_naive(), t.time());
-    let mut out = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        d.year(),
-        d.month(),
-        d.day(),
-        s.hour(),
-        s.minute(),
-        s.second()
-    );
-    let nanos = s.nanosecond() % 1_000_000_000;
-    if nanos != 0 {
-        let frac = format!("{nanos:09}");
-        out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
+    // The fraction without its trailing zeros (250 ms: "25", 2 digits).
+    let (mut fraction, mut digits) = (s.nanosecond() % 1_000_000_000, 9);
+    while fraction != 0 && fraction % 10 == 0 {
+        fraction /= 10;
+        digits -= 1;
     }
-    out.push('Z');
-    out
+    let mut at = 0;
+    // `n` in `width` digits, then `after`.
+    let mut put = |n: u32, width: usize, after: u8| {
+        for i in 0..width {
+            buf[at + i] = b'0' + (n / 10u32.pow((width - 1 - i) as u32) % 10) as u8;
+        }
+        buf[at + width] = after;
+        at += width + 1;
+    };
+    // Years are 1 to 9999: chrono's range beyond that cannot come from a parsed input.
+    put(d.year().clamp(0, 9999) as u32, 4, b'-');
+    put(d.month(), 2, b'-');
+    put(d.day(), 2, b'T');
+    put(s.hour(), 2, b':');
+    put(s.minute(), 2, b':');
+    if fraction == 0 {
+        put(s.second(), 2, b'Z');
+    } else {
+        put(s.second(), 2, b'.');
+        put(fraction, digits, b'Z');
+    }
+    at
+}
+
+/// An instant written as [`instant_text`] writes it, without an allocation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Instant(pub(crate) DateTime<Utc>);
+
+impl serde::Serialize for Instant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 32];
+        let len = write_instant(self.0, &mut buf);
+        serializer.serialize_str(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +287,10 @@ mod tests {
         assert_eq!(instant_text(t("2026-11-21T10:00:00+02:00")), "2026-11-21T08:00:00Z");
         assert_eq!(instant_text(t("2026-11-21T10:00:00.250Z")), "2026-11-21T10:00:00.25Z");
         assert_eq!(instant_text(t("0001-01-01T00:00:00Z")), "0001-01-01T00:00:00Z");
+        assert_eq!(instant_text(t("9999-12-31T23:59:59.000000001Z")), "9999-12-31T23:59:59.000000001Z");
+        assert_eq!(instant_text(t("2026-02-03T04:05:06.1Z")), "2026-02-03T04:05:06.1Z");
+        let json = serde_json::to_string(&Instant(t("2026-11-21T10:00:00.250Z"))).unwrap();
+        assert_eq!(json, "\"2026-11-21T10:00:00.25Z\"");
     }
 
     #[test]

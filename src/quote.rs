@@ -8,12 +8,14 @@ use rust_decimal::Decimal;
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error, Problem};
-use crate::json::{ObjectBuilder, Value, Writer};
+use serde::Serialize;
+
+use crate::json::{ObjectBuilder, Value};
 use crate::limits::Budget;
 use crate::limits::{output_too_large, MAX_DIFFERENCES, MAX_MATRIX_ROWS, MAX_ORDER_LINES};
 use crate::money::{checked, exact, exact_text, Currency, Money};
-use crate::phases::{instant_text, phase_windows, window_at, Phase, PhaseWindow};
-use crate::tiers::{plain, Reach, TierMode, TierPrice};
+use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
+use crate::tiers::{plain, Reach, TierLineJson, TierMode, TierPrice};
 
 /// The customer an order is for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -731,43 +733,34 @@ impl Quote {
             monthly = checked::add(monthly, l.monthly)?;
         }
         let total = self.total()?;
-        let mut w = Writer::new();
-        w.open();
-        w.key("at").str(&instant_text(self.at));
-        w.key("plan").str(&self.plan);
-        w.key("currency").str(self.currency.code());
-        w.key("billingStart").str(&instant_text(self.billing_start));
-        w.key("phase").str(self.phase.as_str());
-        w.key("lines").open_array();
-        for (i, line) in self.lines.iter().enumerate() {
-            line.write(&mut w, i, places);
-        }
-        w.close_array();
-        w.key("totals").open_array().open();
-        w.key("currency").str(self.currency.code());
-        w.key("hourly").decimal(exact(hourly, places));
-        w.key("monthly").decimal(exact(monthly, places));
-        write_money(&mut w, &total);
-        w.close().close_array();
-        w.key("timeline").open_array();
-        for t in &self.timeline {
-            w.open();
-            w.key("phase").str(t.window.phase.as_str());
-            w.key("start").str(&instant_text(t.window.start));
-            match t.window.end {
-                Some(end) => w.key("end").str(&instant_text(end)),
-                None => w.key("end").literal("null"),
-            };
-            write_money(&mut w, &t.monthly);
-            w.close();
-        }
-        w.close_array();
-        w.key("warnings").open_array();
-        for p in &self.warnings {
-            w.value(&p.to_value());
-        }
-        w.close_array().close();
-        Ok(w.finish())
+        let currency = self.currency.code();
+        crate::json::text(&QuoteJson {
+            at: Instant(self.at),
+            plan: &self.plan,
+            currency,
+            billing_start: Instant(self.billing_start),
+            phase: self.phase.as_str(),
+            lines: self.lines.iter().enumerate().map(|(i, line)| line.json(i, places)).collect(),
+            totals: [TotalsJson {
+                currency,
+                hourly: exact(hourly, places),
+                monthly: exact(monthly, places),
+                amount: total.amount(),
+                amount_minor: total.minor(),
+            }],
+            timeline: self
+                .timeline
+                .iter()
+                .map(|t| TimelineJson {
+                    phase: t.window.phase.as_str(),
+                    start: Instant(t.window.start),
+                    end: t.window.end.map(Instant),
+                    amount: t.monthly.amount(),
+                    amount_minor: t.monthly.minor(),
+                })
+                .collect(),
+            warnings: &self.warnings,
+        })
     }
 
     /// The quote as a JSON value (parsed from [`Quote::to_json`], so both always agree).
@@ -779,46 +772,92 @@ impl Quote {
     }
 }
 
-/// `amount` and `amountMinor` of a rounded amount.
-fn write_money(w: &mut Writer, m: &Money) {
-    w.key("amount").decimal(m.amount());
-    w.key("amountMinor").decimal(m.minor());
+/// A quote as JSON: the shape the `.d.ts` declares as `Quote`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct QuoteJson<'a> {
+    at: Instant,
+    plan: &'a str,
+    currency: &'a str,
+    billing_start: Instant,
+    phase: &'static str,
+    lines: Vec<QuoteLineJson<'a>>,
+    totals: [TotalsJson<'a>; 1],
+    timeline: Vec<TimelineJson>,
+    warnings: &'a [Problem],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TotalsJson<'a> {
+    currency: &'a str,
+    hourly: Decimal,
+    monthly: Decimal,
+    amount: Decimal,
+    amount_minor: Decimal,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TimelineJson {
+    phase: &'static str,
+    start: Instant,
+    end: Option<Instant>,
+    amount: Decimal,
+    amount_minor: Decimal,
+}
+
+/// A quote line as JSON: quantities and prices normalised (`0.1`), amounts at no fewer than
+/// the currency's decimal places.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct QuoteLineJson<'a> {
+    line: usize,
+    product: &'a str,
+    external_id: Option<&'a str>,
+    kind: &'static str,
+    region: Option<&'a str>,
+    rule: Option<RuleJson<'a>>,
+    period: Option<&'static str>,
+    measured: Decimal,
+    included: Decimal,
+    quantity: Decimal,
+    blocks: Option<Decimal>,
+    unit_price: Decimal,
+    tiers: Vec<TierLineJson>,
+    hourly: Decimal,
+    monthly: Decimal,
+    amount: Decimal,
+    amount_minor: Decimal,
+}
+
+#[derive(Serialize)]
+struct RuleJson<'a> {
+    path: &'a str,
+    id: Option<&'a str>,
 }
 
 impl QuoteLine {
-    fn write(&self, w: &mut Writer, index: usize, places: u32) {
-        w.open();
-        w.key("line").number(index);
-        w.key("product").str(&self.product);
-        w.key("externalId").opt_str(self.external_id.as_deref());
-        w.key("kind").str(self.kind);
-        w.key("region").opt_str(self.region.as_deref());
-        match &self.rule {
-            Some((path, id)) => {
-                w.key("rule").open();
-                w.key("path").str(path);
-                w.key("id").opt_str(id.as_deref());
-                w.close();
-            }
-            None => {
-                w.key("rule").literal("null");
-            }
+    fn json(&self, index: usize, places: u32) -> QuoteLineJson<'_> {
+        QuoteLineJson {
+            line: index,
+            product: &self.product,
+            external_id: self.external_id.as_deref(),
+            kind: self.kind,
+            region: self.region.as_deref(),
+            rule: self.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
+            period: self.period.map(Period::as_str),
+            measured: self.measured.normalize(),
+            included: self.included.normalize(),
+            quantity: self.quantity.normalize(),
+            blocks: self.tiers.as_ref().and_then(|t| t.blocks).map(|b| b.normalize()),
+            unit_price: self.unit_price.normalize(),
+            tiers: self.tiers.iter().flat_map(|t| &t.lines).map(|l| l.json(places)).collect(),
+            hourly: exact(self.hourly, places),
+            monthly: exact(self.monthly, places),
+            amount: self.amount.amount(),
+            amount_minor: self.amount.minor(),
         }
-        w.key("period").opt_str(self.period.map(Period::as_str));
-        w.key("measured").decimal(self.measured.normalize());
-        w.key("included").decimal(self.included.normalize());
-        w.key("quantity").decimal(self.quantity.normalize());
-        w.key("blocks").opt_decimal(self.tiers.as_ref().and_then(|t| t.blocks).map(|b| b.normalize()));
-        w.key("unitPrice").decimal(self.unit_price.normalize());
-        w.key("tiers").open_array();
-        for line in self.tiers.iter().flat_map(|t| &t.lines) {
-            line.write(w, places);
-        }
-        w.close_array();
-        w.key("hourly").decimal(exact(self.hourly, places));
-        w.key("monthly").decimal(exact(self.monthly, places));
-        write_money(w, &self.amount);
-        w.close();
     }
 }
 

@@ -5,7 +5,9 @@ use rust_decimal::Decimal;
 
 use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error};
-use crate::json::{self, Value, Writer};
+use serde::Serialize;
+
+use crate::json::{self, Value};
 use crate::money::{checked, exact, Currency, Money, Rounding};
 
 /// How a tier table turns a quantity into an amount.
@@ -505,19 +507,55 @@ pub(crate) fn plain(d: Decimal) -> String {
     crate::money::decimal_text(d.normalize())
 }
 
+/// A tier line as JSON: bounds, quantity and prices normalised (`0.1`, not `0.10`); amounts
+/// at no fewer than the currency's decimal places.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TierLineJson {
+    tier: usize,
+    from: Decimal,
+    up_to: Option<Decimal>,
+    quantity: Decimal,
+    unit_price: Decimal,
+    flat_price: Decimal,
+    amount: Decimal,
+}
+
 impl TierLine {
-    /// Writes the line as JSON; `places` is the currency's exponent, when there is a currency.
-    pub(crate) fn write(&self, w: &mut Writer, places: u32) {
-        w.open();
-        w.key("tier").number(self.tier);
-        w.key("from").decimal(self.from.normalize());
-        w.key("upTo").opt_decimal(self.up_to.map(|d| d.normalize()));
-        w.key("quantity").decimal(self.quantity.normalize());
-        w.key("unitPrice").decimal(self.unit_price.normalize());
-        w.key("flatPrice").decimal(exact(self.flat_price, places));
-        w.key("amount").decimal(exact(self.amount, places));
-        w.close();
+    /// The line as JSON; `places` is the currency's exponent, when there is a currency.
+    pub(crate) fn json(&self, places: u32) -> TierLineJson {
+        TierLineJson {
+            tier: self.tier,
+            from: self.from.normalize(),
+            up_to: self.up_to.map(|d| d.normalize()),
+            quantity: self.quantity.normalize(),
+            unit_price: self.unit_price.normalize(),
+            flat_price: exact(self.flat_price, places),
+            amount: exact(self.amount, places),
+        }
     }
+}
+
+/// A tier price as JSON, without a currency: the exact amount.
+#[derive(Serialize)]
+struct ExactPriceJson {
+    quantity: Decimal,
+    blocks: Option<Decimal>,
+    amount: Decimal,
+    lines: Vec<TierLineJson>,
+}
+
+/// A tier price as JSON, rounded to a currency.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoundedPriceJson<'a> {
+    quantity: Decimal,
+    blocks: Option<Decimal>,
+    currency: &'a str,
+    amount: Decimal,
+    amount_minor: Decimal,
+    exact_amount: Decimal,
+    lines: Vec<TierLineJson>,
 }
 
 impl TierPrice {
@@ -528,28 +566,24 @@ impl TierPrice {
     /// `OVERFLOW` when the amount cannot carry the currency's decimal places.
     pub(crate) fn to_json(&self, currency: Option<(&Currency, Rounding)>) -> Result<String, Error> {
         let places = currency.map_or(0, |(c, _)| c.exponent());
-        let mut w = Writer::new();
-        w.open();
-        w.key("quantity").decimal(self.quantity.normalize());
-        w.key("blocks").opt_decimal(self.blocks.map(|b| b.normalize()));
+        let quantity = self.quantity.normalize();
+        let blocks = self.blocks.map(|b| b.normalize());
+        let lines = self.lines.iter().map(|l| l.json(places)).collect();
         match currency {
-            None => {
-                w.key("amount").decimal(self.amount.normalize());
-            }
+            None => json::text(&ExactPriceJson { quantity, blocks, amount: self.amount.normalize(), lines }),
             Some((c, rounding)) => {
                 let money = Money::round(self.amount, c, rounding)?;
-                w.key("currency").str(c.code());
-                w.key("amount").decimal(money.amount());
-                w.key("amountMinor").decimal(money.minor());
-                w.key("exactAmount").decimal(exact(self.amount, places));
+                json::text(&RoundedPriceJson {
+                    quantity,
+                    blocks,
+                    currency: c.code(),
+                    amount: money.amount(),
+                    amount_minor: money.minor(),
+                    exact_amount: exact(self.amount, places),
+                    lines,
+                })
             }
         }
-        w.key("lines").open_array();
-        for line in &self.lines {
-            line.write(&mut w, places);
-        }
-        w.close_array().close();
-        Ok(w.finish())
     }
 }
 

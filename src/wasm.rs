@@ -11,7 +11,7 @@ use crate::catalog::Catalog;
 use crate::error::Error;
 
 fn thrown(e: Error) -> String {
-    e.to_value().to_json()
+    e.to_json()
 }
 
 /// Runs one [`crate::api::call`] operation. On error, throws the error as JSON text.
@@ -38,7 +38,7 @@ impl LoadedCatalog {
 
     /// The catalog's warnings as a JSON array.
     pub fn warnings(&self) -> String {
-        crate::json::Value::Array(self.catalog.warnings().iter().map(|p| p.to_value()).collect()).to_json()
+        serde_json::to_string(self.catalog.warnings()).unwrap_or_default()
     }
 
     /// Runs an operation that takes a catalog (see [`crate::api::call_loaded`]) on this one;

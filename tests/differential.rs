@@ -126,7 +126,7 @@ fn generated_cases_answered_natively() {
             Ok(t) => (true, t),
             Err(e) => {
                 errors += 1;
-                (false, e.to_value().to_json())
+                (false, e.to_json())
             }
         };
         cases.push(Value::Object(vec![

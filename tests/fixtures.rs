@@ -75,7 +75,7 @@ fn run_case(case: &Value) -> (bool, String) {
     let args = args_text(case);
     match ratecard::api::call(op, &args) {
         Ok(text) => (true, text),
-        Err(e) => (false, e.to_value().to_json()),
+        Err(e) => (false, e.to_json()),
     }
 }
 

@@ -348,7 +348,7 @@ fn validate(name: &str, format: Format) -> Result<Output, Failure> {
     let validation = Catalog::validate(&text);
     let ok = validation.is_valid();
     let text = match format {
-        Format::Json => validation.to_value().to_json() + "\n",
+        Format::Json => validation.to_json() + "\n",
         Format::Table => {
             let mut out = String::new();
             for (kind, list) in [("error", &validation.errors), ("warning", &validation.warnings)] {

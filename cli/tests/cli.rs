@@ -189,7 +189,7 @@ fn hostile_files_fail_cleanly() {
     let invalid = scratch("invalid.json", b"{\"defaultCurrency\": \"USD\",}");
     assert_clean_failure(
         &ratecard(&["public", invalid.to_str().unwrap()]),
-        "INVALID_JSON: invalid JSON at byte 26",
+        "INVALID_JSON: invalid JSON: trailing comma at line 1 column 27",
     );
 
     // 50 MB is refused from its size, before it is read.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::error::{Code, Error, Problem};
-use crate::json::{ObjectBuilder, Value};
+use crate::json::Value;
 use crate::money::{Currency, Rounding};
 use crate::partners::Partners;
 use crate::phases::{Phase, PhaseClock, PhaseDuration};
@@ -220,20 +220,28 @@ pub struct Validation {
     pub warnings: Vec<Problem>,
 }
 
+/// `{valid, errors, warnings}`.
+impl serde::Serialize for Validation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Validation", 3)?;
+        s.serialize_field("valid", &self.is_valid())?;
+        s.serialize_field("errors", &self.errors)?;
+        s.serialize_field("warnings", &self.warnings)?;
+        s.end()
+    }
+}
+
 impl Validation {
     /// Whether the catalog has no errors.
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
     }
 
-    /// `{valid, errors, warnings}` as JSON.
-    pub fn to_value(&self) -> Value {
-        let list = |ps: &[Problem]| Value::Array(ps.iter().map(Problem::to_value).collect());
-        ObjectBuilder::new()
-            .put("valid", self.is_valid())
-            .put("errors", list(&self.errors))
-            .put("warnings", list(&self.warnings))
-            .build()
+    /// `{valid, errors, warnings}` as JSON text.
+    pub fn to_json(&self) -> String {
+        // Cannot fail: a boolean and lists of problems.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 

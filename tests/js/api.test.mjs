@@ -94,7 +94,7 @@ test('loading a broken catalog throws INVALID_CATALOG with every problem', async
     return true;
   });
   assert.equal(validateCatalog(broken).errors.length, 3);
-  assert.throws(() => loadCatalog('{"defaultCurrency":'), { code: 'INVALID_JSON', path: 'catalog' });
+  assert.throws(() => loadCatalog('{"defaultCurrency":'), { code: 'INVALID_JSON', path: 'catalog.defaultCurrency' });
 });
 
 test('a loaded tier table prices one quantity or many in one call, like priceTiers', async () => {
