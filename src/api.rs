@@ -10,14 +10,14 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::Catalog;
+use crate::catalog::Environment;
 use crate::decode::{Decoder, Num};
-use crate::error::{join_path, Code, Error, Problem};
+use crate::error::{join_path, Code, Error};
 use crate::json::{self, ObjectBuilder, Value};
 use crate::limits::{
     check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
 };
 use crate::money::{Currency, Money, Rounding};
-use crate::partners::Environment;
 use crate::quote::{
     differences_value, price_matrix, quote_within, verify_within, MatrixOptions, Order, Trusted,
 };
@@ -469,7 +469,7 @@ fn check_assignment(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
         catalog.check_assignment(&plan_type, &owner, environment).map_err(|e| e.within("request"))?;
     Ok(ObjectBuilder::new()
         .put("allowed", reasons.is_empty())
-        .put("reasons", reasons.iter().map(Problem::to_value).collect::<Vec<_>>())
+        .put("reasons", reasons.iter().map(Value::from).collect::<Vec<_>>())
         .build()
         .to_json())
 }

@@ -151,7 +151,8 @@ impl fmt::Display for Code {
     }
 }
 
-use crate::limits::MAX_MESSAGE_LEN;
+/// Longest message a problem keeps, in bytes.
+pub const MAX_MESSAGE_LEN: usize = 300;
 
 /// One problem found in an input: what (code), where (JSON path) and why (message).
 /// Serialized as `{code, path, message}`.
@@ -179,15 +180,6 @@ impl Problem {
             message.push('…');
         }
         Problem { code, path: path.into(), message }
-    }
-
-    /// The problem as a JSON object `{code, path, message}`, for outputs built as values.
-    pub(crate) fn to_value(&self) -> crate::json::Value {
-        crate::json::ObjectBuilder::new()
-            .put("code", self.code.as_str())
-            .put("path", self.path.as_str())
-            .put("message", self.message.as_str())
-            .build()
     }
 }
 

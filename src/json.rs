@@ -4,7 +4,7 @@
 //! output through this module, so the same input gives the same bytes everywhere. Input is
 //! read into a [`Value`] tree first (not straight into typed structs) because pricing input
 //! needs what a derived deserializer stops at: every problem reported at once with its path
-//! (`crate::decode` walks the tree), and duplicate keys rejected in every object.
+//! (the decoders walk the tree), and duplicate keys rejected in every object.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
 
-use crate::error::{join_path, Code, Error};
+use crate::error::{join_path, Code, Error, Problem};
 
 /// An object key: borrowed for the fixed keys of outputs (no allocation), owned when parsed.
 pub type Key = Cow<'static, str>;
@@ -435,6 +435,16 @@ impl ObjectBuilder {
     }
     pub(crate) fn build(self) -> Value {
         Value::Object(self.0)
+    }
+}
+
+impl From<&Problem> for Value {
+    fn from(p: &Problem) -> Value {
+        ObjectBuilder::new()
+            .put("code", p.code.as_str())
+            .put("path", p.path.as_str())
+            .put("message", p.message.as_str())
+            .build()
     }
 }
 

@@ -31,8 +31,8 @@ mod decode;
 mod error;
 pub mod json;
 pub mod limits;
+mod margins;
 mod money;
-mod partners;
 mod phases;
 mod quote;
 mod tiers;
@@ -40,16 +40,14 @@ mod tiers;
 mod wasm;
 
 pub use catalog::{
-    Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, Validation,
+    Catalog, Environment, Metered, PackageSpec, Partner, Partners, Period, Plan, PlanType, PriceRule,
+    Product, ProductKind, Recurrence, Region, UsageFee, Validation,
 };
 pub use decode::{is_control_or_format, terminal_safe};
 pub use error::{Code, Error, Problem};
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
+pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
-pub use partners::{
-    ChainLevel, Earning, Environment, FeeMargin, Figures, Partner, PartnerMargins, Partners, PlanMargins,
-    PlanType, Recurrence, UsageFee,
-};
 pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{
     price_matrix, quote, verify_quote, Amount, Customer, Difference, MatrixOptions, Order, OrderLine, Quote,

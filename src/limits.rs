@@ -67,8 +67,9 @@ pub const MAX_DIFFERENCES: usize = 100;
 /// Longest id (of a product, plan, region, partner, plan type or fee), in bytes.
 pub const MAX_ID_LEN: usize = 200;
 
-/// Longest message a problem keeps, in bytes.
-pub const MAX_MESSAGE_LEN: usize = 300;
+/// Longest message a problem keeps, in bytes (defined beside `Problem`, which cuts them:
+/// errors are the bottom layer, and depend on nothing else in the crate).
+pub use crate::error::MAX_MESSAGE_LEN;
 
 /// `OUTPUT_TOO_LARGE`: the answer about `what` would pass `limit`.
 pub(crate) fn output_too_large(path: &str, what: &str) -> Error {

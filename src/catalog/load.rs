@@ -156,7 +156,7 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     let mut ambiguous = Vec::new();
     let rules = Catalog::index_rules(&plans, &mut ambiguous);
     d.extend(ambiguous);
-    let partners = crate::partners::decode(d, &o, currencies.as_deref(), &mut warnings);
+    let partners = super::partners::decode(d, &o, currencies.as_deref(), &mut warnings);
     let catalog = Catalog {
         default_currency: default_currency?,
         currencies: currencies?,

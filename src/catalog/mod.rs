@@ -2,6 +2,7 @@
 //! and price rules. Loading a catalog validates it and reports every problem at once.
 
 pub(crate) mod load;
+mod partners;
 
 use std::collections::BTreeMap;
 
@@ -10,9 +11,10 @@ use rust_decimal::Decimal;
 use crate::error::{Code, Error, Problem};
 use crate::json::Value;
 use crate::money::{Currency, Rounding};
-use crate::partners::Partners;
 use crate::phases::{Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
+pub(crate) use partners::names_or_none;
+pub use partners::{Environment, Partner, Partners, PlanType, Recurrence, UsageFee};
 
 /// A region where products are sold.
 #[derive(Debug, Clone, PartialEq, Eq)]
