@@ -89,10 +89,19 @@ impl Value {
 /// number past the range of a binary float; `JSON_TOO_DEEP` past [`MAX_DEPTH`] levels;
 /// `DUPLICATE_KEY` when an object names a key twice.
 pub fn parse(text: &str) -> Result<Value, Error> {
+    parse_at(text, 0)
+}
+
+/// Parses the text of one member of a call's arguments (kept as text by the caller): nested
+/// one level down, so that depth is counted as if the whole arguments were parsed.
+pub(crate) fn parse_argument(text: &str) -> Result<Value, Error> {
+    parse_at(text, 1)
+}
+
+fn parse_at(text: &str, depth: usize) -> Result<Value, Error> {
     let state = ParseState::default();
     let mut de = serde_json::Deserializer::from_str(text);
-    let parsed =
-        ValueSeed { depth: 0, state: &state }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    let parsed = ValueSeed { depth, state: &state }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
     parsed.map_err(|e| {
         let ParseState { refused, path } = state;
         if let Some(own) = refused.into_inner() {

@@ -900,13 +900,17 @@ pub(crate) fn verify_within(
     received: &Value,
     budget: &mut Budget,
 ) -> Result<Vec<Difference>, Error> {
-    let expected = quote_within(catalog, order, budget)?.to_json()?;
+    differences(&quote_within(catalog, order, budget)?.to_json()?, received)
+}
+
+/// How `received` differs from the quote whose JSON text is `expected`.
+pub(crate) fn differences(expected: &str, received: &Value) -> Result<Vec<Difference>, Error> {
     // Output is canonical, so an untouched quote writes back to the very same text: the
     // common case needs no tree and no walk. Anything else is compared value by value.
     if received.to_json() == expected {
         return Ok(Vec::new());
     }
-    let expected = crate::json::parse(&expected)?;
+    let expected = crate::json::parse(expected)?;
     let mut out = Vec::new();
     diff("", &expected, received, &mut out);
     Ok(out)

@@ -21,7 +21,10 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 fn layer_of(module: &str) -> usize {
-    LAYERS.iter().position(|l| l.contains(&module)).unwrap_or_else(|| panic!("module {module} is in no layer"))
+    LAYERS
+        .iter()
+        .position(|l| l.contains(&module))
+        .unwrap_or_else(|| panic!("module {module} is in no layer"))
 }
 
 /// The crate modules a source file uses, outside comments.

@@ -491,3 +491,40 @@ fn a_previous_reading_is_only_for_aggregated_products() {
     ));
     assert_eq!(s(&v, &["lines", "0", "measured"]), "30");
 }
+
+/// A loaded catalog verifies an untouched quote from its text without parsing it; every other
+/// received quote (tampered, reformatted, malformed) and every malformed argument list gets the
+/// same answer, byte for byte, as the general path through `api::call`.
+#[test]
+fn verifying_on_a_loaded_catalog_answers_like_the_general_path() {
+    let catalog = demo();
+    let order = r#"{"at":"2026-11-05T00:00:00Z","customer":{"region":"us-east","billingStart":"2026-11-01T00:00:00Z"},"lines":[{"product":"medium","quantity":1},{"product":"storage","quantity":"250"}]}"#;
+    let quote = api::call_loaded(&catalog, "quote", &format!(r#"{{"order":{order}}}"#)).unwrap();
+    let pretty = quote.replace(",\"", ",\n  \"");
+    let tampered = quote.replacen(r#""phase":"trial""#, r#""phase":"final""#, 1);
+    let cases = [
+        format!(r#"{{"order":{order},"quote":{quote}}}"#),
+        format!(r#"{{"order":{order},"quote":{pretty}}}"#),
+        format!(r#"{{"order":{order},"quote":{tampered}}}"#),
+        format!(r#"{{"order":{order},"quote":{{"a":1,"a":2}}}}"#),
+        format!(r#"{{"order":{order},"quote":{}}}"#, "[".repeat(100) + &"]".repeat(100)),
+        format!(r#"{{"order":{order},"quote":null}}"#),
+        format!(r#"{{"order":{order},"quote":{quote},"quote":{quote}}}"#),
+        format!(r#"{{"order":{order},"quote":{quote},"extra":1}}"#),
+        format!(r#"{{"order":{order},"quote":{quote},"trusted":{{"at":"2026-12-30T00:00:00Z"}}}}"#),
+        format!(r#"{{"order":{order},"quote":{quote},"trusted":{{"at":"yesterday"}}}}"#),
+        format!(r#"{{"order":{{"lines":[]}},"quote":{quote}}}"#),
+        format!(r#"{{"quote":{quote}}}"#),
+    ];
+    let mut fast = 0;
+    for args in &cases {
+        let general_args = format!(r#"{{"catalog":{DEMO_CATALOG},{}"#, &args[1..]);
+        // The general path also knows the argument `catalog`, which a loaded catalog does not take.
+        let general = api::call("verifyQuote", &general_args)
+            .map_err(|e| e.to_json().replace("known fields: catalog, ", "known fields: "));
+        let loaded = api::call_loaded(&catalog, "verifyQuote", args).map_err(|e| e.to_json());
+        assert_eq!(loaded, general, "{args}");
+        fast += usize::from(loaded.as_ref().is_ok_and(|a| a == r#"{"ok":true,"differences":[]}"#));
+    }
+    assert_eq!(fast, 2, "the untouched and the reformatted quote verify");
+}
