@@ -12,8 +12,10 @@ import { root, run, setupBuild } from './setup.mjs';
 // trusted verification and O(log tiers) prices landed (+36 KB raw, +16 KB gzipped, spread over
 // the hand-written decoders); and from 380 KB when serde_json replaced the hand-written JSON
 // parser and writer (+51 KB raw, +28 KB gzipped, 13 KB of it serde_json's float formatting,
-// used to echo a number that is not an integer). The typed serde model works the size down.
-export const BUDGET = { wasmRaw: 420 * 1024 };
+// used to echo a number that is not an integer); and to 450 KB for verifyQuote's unparsed
+// path (+35 KB raw, +14 KB gzipped: a second serde_json deserializer, for RawValue arguments;
+// it halves the cost of a verification). The typed serde model works the size down.
+export const BUDGET = { wasmRaw: 450 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');
