@@ -160,8 +160,8 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 /// ```
 pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
     if op == "verifyQuote" && args.len() <= MAX_INPUT_BYTES {
-        if let Some(answer) = verify_unparsed(catalog, args) {
-            return check_output(answer?);
+        if let Some(check) = unparsed_check(args) {
+            return check_output(verify_unparsed(catalog, &check)?);
         }
     }
     let (run, params) = find(op)?;
@@ -283,24 +283,25 @@ struct UnparsedCheck<'a> {
     trusted: Option<&'a RawValue>,
 }
 
-/// verifyQuote without parsing the received quote when it is the very text the engine writes
-/// (what `JSON.stringify` of an untouched quote gives): a verification then costs a quote and
-/// a comparison. `None` when the arguments are not plainly well-formed (an unknown or repeated
-/// argument, a null quote): the general path then reports every problem.
-fn verify_unparsed(catalog: &Catalog, args: &str) -> Option<Result<String, Error>> {
-    let check: UnparsedCheck<'_> = serde_json::from_str(args).ok()?;
-    if check.quote.get() == "null" {
-        return None;
-    }
-    Some((|| {
-        let order = json::parse_argument(check.order.get()).map_err(|e| e.within("order"))?;
-        let trusted = match check.trusted {
-            Some(raw) => json::parse_argument(raw.get()).map_err(|e| e.within("trusted"))?,
-            None => Value::Null,
-        };
-        let check = Check { order: &order, quote: Received::Text(check.quote.get()), trusted: &trusted };
-        Ok(verify_with(catalog, &check, &mut Budget::default())?.to_json())
-    })())
+/// verifyQuote's arguments split without parsing the received quote, which is then compared
+/// as text (an untouched quote is the very text the engine writes, as `JSON.stringify` gives
+/// it): a verification costs a quote and a comparison. `None` when the arguments are not
+/// plainly well-formed (an unknown or repeated argument, a null quote): the general path then
+/// reports every problem.
+fn unparsed_check(args: &str) -> Option<UnparsedCheck<'_>> {
+    serde_json::from_str(args).ok().filter(|c: &UnparsedCheck<'_>| c.quote.get() != "null")
+}
+
+/// verifyQuote on arguments split by [`unparsed_check`]: the order and trusted fields are
+/// parsed, the received quote is compared as text first.
+fn verify_unparsed(catalog: &Catalog, check: &UnparsedCheck<'_>) -> Result<String, Error> {
+    let order = json::parse_argument(check.order.get()).map_err(|e| e.within("order"))?;
+    let trusted = match check.trusted {
+        Some(raw) => json::parse_argument(raw.get()).map_err(|e| e.within("trusted"))?,
+        None => Value::Null,
+    };
+    let check = Check { order: &order, quote: Received::Text(check.quote.get()), trusted: &trusted };
+    Ok(verify_with(catalog, &check, &mut Budget::default())?.to_json())
 }
 
 /// Runs `f` on every item of the array `list` (argument `name`): its result, or `{"error": ...}`
