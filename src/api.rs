@@ -20,9 +20,8 @@ use crate::limits::{
     check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
 };
 use crate::money::{Currency, Money, Rounding};
-use crate::quote::{
-    differences, differences_value, price_matrix, quote_within, MatrixOptions, Order, Trusted,
-};
+use crate::order::{Order, Trusted};
+use crate::quote::{differences, differences_value, price_matrix, quote_within, MatrixOptions};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 use rust_decimal::Decimal;
 

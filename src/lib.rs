@@ -33,6 +33,7 @@ pub mod json;
 pub mod limits;
 mod margins;
 mod money;
+mod order;
 mod phases;
 mod quote;
 mod tiers;
@@ -48,11 +49,9 @@ pub use error::{Code, Error, Problem};
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
+pub use order::{Amount, Customer, Difference, Order, OrderLine, Trusted};
 pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
-pub use quote::{
-    price_matrix, quote, verify_quote, Amount, Customer, Difference, MatrixOptions, Order, OrderLine, Quote,
-    QuoteLine, TimelineEntry, Trusted,
-};
+pub use quote::{price_matrix, quote, verify_quote, MatrixOptions, Quote, QuoteLine, TimelineEntry};
 pub use rust_decimal::Decimal;
 pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
 

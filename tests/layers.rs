@@ -13,6 +13,8 @@ const LAYERS: &[&[&str]] = &[
     // The model: tier tables, then the catalog (products, plans, rules, partners), validated.
     &["tiers"],
     &["catalog"],
+    // Orders, read and checked against a catalog.
+    &["order"],
     // Pricing on the model: quotes, the matrix and verification; partner margins.
     &["quote", "margins"],
     // The JSON API every runtime calls, then the wasm bindings.
