@@ -13,14 +13,14 @@ use crate::catalog::Catalog;
 use serde_json::value::RawValue;
 
 use crate::catalog::Environment;
-use crate::decode::{Decoder, Num};
+use crate::decode::{Decoder, Num, Object};
 use crate::error::{join_path, Code, Error};
 use crate::json::{self, ObjectBuilder, Value};
 use crate::limits::{
     check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
 };
 use crate::money::{Currency, Money, Rounding};
-use crate::order::{Order, Trusted};
+use crate::order::{Order, OrderText, Trusted};
 use crate::quote::{differences, differences_value, price_matrix, quote_within, MatrixOptions};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 use rust_decimal::Decimal;
@@ -63,11 +63,11 @@ fn operation(op: &str) -> Option<Run> {
         "priceMatrix" => Run::WithCatalog(|c, a| Ok(matrix_with(c, a.get("options"))?.to_json())),
         "verifyQuote" => Run::WithCatalog(|c, a| {
             let check = Check {
-                order: a.get("order"),
+                order: sent_order(c, a.get("order"))?,
                 quote: Received::Parsed(a.get("quote")),
                 trusted: a.get("trusted"),
             };
-            Ok(verify_with(c, &check, &mut Budget::default())?.to_json())
+            Ok(verify_with(c, check, &mut Budget::default())?.to_json())
         }),
         "planMargins" => Run::WithCatalog(plan_margins),
         "partnerMargins" => Run::WithCatalog(partner_margins),
@@ -83,11 +83,11 @@ fn operation(op: &str) -> Option<Run> {
                 d.finish(Some(()))?;
                 let field = |k| check.get(k).unwrap_or(&Value::Null);
                 let check = Check {
-                    order: field("order"),
+                    order: sent_order(c, field("order"))?,
                     quote: Received::Parsed(field("quote")),
                     trusted: field("trusted"),
                 };
-                Ok(verify_with(c, &check, budget)?.to_json())
+                Ok(verify_with(c, check, budget)?.to_json())
             })
         }),
         _ => return None,
@@ -158,9 +158,20 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 /// assert!(out.contains(r#""profit":"36.00""#));
 /// ```
 pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
+    // Fast paths for the calls a server makes most, on plainly valid arguments; anything else
+    // takes the general path below, which reports every problem.
+    if op == "quote" && args.len() <= MAX_INPUT_BYTES {
+        if let Some(order) = quote_args(catalog, args) {
+            return check_output(
+                priced(catalog, &order, &mut Budget::default()).map_err(|e| e.within("order"))?,
+            );
+        }
+    }
     if op == "verifyQuote" && args.len() <= MAX_INPUT_BYTES {
         if let Some(check) = unparsed_check(args) {
-            return check_output(verify_unparsed(catalog, &check)?);
+            if let Some(order) = check.order.0.checked(catalog) {
+                return check_output(verify_unparsed(catalog, order, check.quote, check.trusted)?);
+            }
         }
     }
     let (run, params) = find(op)?;
@@ -225,7 +236,25 @@ pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<String, Err
 
 /// Prices an order: the quote's JSON text, error paths relative to the order.
 fn quote_value(catalog: &Catalog, order: &Value, budget: &mut Budget) -> Result<String, Error> {
-    quote_within(catalog, &Order::from_value(catalog, order)?, budget)?.to_json()
+    priced(catalog, &Order::from_value(catalog, order)?, budget)
+}
+
+/// Prices a checked order: the quote's JSON text, error paths relative to the order.
+fn priced(catalog: &Catalog, order: &Order, budget: &mut Budget) -> Result<String, Error> {
+    quote_within(catalog, order, budget)?.to_json()
+}
+
+/// quote's arguments, read by serde straight into an [`Order`] when they are plainly valid
+/// (see [`crate::order::OrderText`]); `None` otherwise.
+fn quote_args(catalog: &Catalog, args: &str) -> Option<Order> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct QuoteArgs<'a> {
+        #[serde(borrow)]
+        order: Object<OrderText<'a>>,
+    }
+    let Object(QuoteArgs { order: Object(order) }) = serde_json::from_str(args).ok()?;
+    order.checked(catalog)
 }
 
 /// The price matrix with a loaded catalog.
@@ -239,7 +268,7 @@ pub(crate) fn matrix_with(catalog: &Catalog, options: &Value) -> Result<Value, E
 
 /// One verification's arguments: the browser's order and quote, and what the server trusts.
 struct Check<'a> {
-    order: &'a Value,
+    order: Order,
     quote: Received<'a>,
     trusted: &'a Value,
 }
@@ -251,11 +280,10 @@ enum Received<'a> {
 }
 
 /// Verifies a received quote with a loaded catalog: `{ok, differences}`.
-fn verify_with(catalog: &Catalog, check: &Check<'_>, budget: &mut Budget) -> Result<Value, Error> {
-    let sent = Order::from_value(catalog, check.order).map_err(|e| e.within("order"))?;
+fn verify_with(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Result<Value, Error> {
     let (order, trusted_differences) = match check.trusted {
-        Value::Null => (sent, Vec::new()),
-        v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&sent),
+        Value::Null => (check.order, Vec::new()),
+        v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&check.order),
     };
     let expected =
         quote_within(catalog, &order, budget).and_then(|q| q.to_json()).map_err(|e| e.within("order"))?;
@@ -270,12 +298,12 @@ fn verify_with(catalog: &Catalog, check: &Check<'_>, budget: &mut Budget) -> Res
     Ok(differences_value(&trusted_differences, &diffs))
 }
 
-/// verifyQuote's arguments with the received quote left as text.
+/// verifyQuote's arguments with the received quote left as text, and the order read typed.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UnparsedCheck<'a> {
     #[serde(borrow)]
-    order: &'a RawValue,
+    order: Object<OrderText<'a>>,
     #[serde(borrow)]
     quote: &'a RawValue,
     #[serde(borrow, default)]
@@ -288,19 +316,29 @@ struct UnparsedCheck<'a> {
 /// plainly well-formed (an unknown or repeated argument, a null quote): the general path then
 /// reports every problem.
 fn unparsed_check(args: &str) -> Option<UnparsedCheck<'_>> {
-    serde_json::from_str(args).ok().filter(|c: &UnparsedCheck<'_>| c.quote.get() != "null")
+    let Object(check) = serde_json::from_str::<Object<UnparsedCheck<'_>>>(args).ok()?;
+    Some(check).filter(|c| c.quote.get() != "null")
 }
 
-/// verifyQuote on arguments split by [`unparsed_check`]: the order and trusted fields are
-/// parsed, the received quote is compared as text first.
-fn verify_unparsed(catalog: &Catalog, check: &UnparsedCheck<'_>) -> Result<String, Error> {
-    let order = json::parse_argument(check.order.get()).map_err(|e| e.within("order"))?;
-    let trusted = match check.trusted {
+/// verifyQuote on arguments split by [`unparsed_check`], its order checked: the trusted fields
+/// are parsed, the received quote is compared as text first.
+fn verify_unparsed(
+    catalog: &Catalog,
+    order: Order,
+    quote: &RawValue,
+    trusted: Option<&RawValue>,
+) -> Result<String, Error> {
+    let trusted = match trusted {
         Some(raw) => json::parse_argument(raw.get()).map_err(|e| e.within("trusted"))?,
         None => Value::Null,
     };
-    let check = Check { order: &order, quote: Received::Text(check.quote.get()), trusted: &trusted };
-    Ok(verify_with(catalog, &check, &mut Budget::default())?.to_json())
+    let check = Check { order, quote: Received::Text(quote.get()), trusted: &trusted };
+    Ok(verify_with(catalog, check, &mut Budget::default())?.to_json())
+}
+
+/// The order a browser sent, checked against the catalog (error paths start with `order`).
+fn sent_order(catalog: &Catalog, order: &Value) -> Result<Order, Error> {
+    Order::from_value(catalog, order).map_err(|e| e.within("order"))
 }
 
 /// Runs `f` on every item of the array `list` (argument `name`): its result, or `{"error": ...}`

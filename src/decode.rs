@@ -3,8 +3,13 @@
 //! Decoders return `Option<T>`: `None` means "a problem was recorded here", so one pass over an
 //! input reports everything that is wrong with it, not just the first thing.
 
+use std::marker::PhantomData;
+
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 
 use crate::error::{join_path, Code, Error, Problem};
 use crate::json::Value;
@@ -547,8 +552,65 @@ fn exact_integer(literal: &str) -> Option<i64> {
     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) || body.len() > 16 {
         return None;
     }
-    let n: i64 = literal.parse().ok()?;
-    (n.abs() <= MAX_SAFE_INTEGER).then_some(if n == 0 { 0 } else { n })
+    safe_integer(literal.parse().ok()?)
+}
+
+/// `n`, if JavaScript holds it exactly (its magnitude is at most 2^53 - 1).
+fn safe_integer(n: i64) -> Option<i64> {
+    (n.abs() <= MAX_SAFE_INTEGER).then_some(n)
+}
+
+/// A JSON object, and only an object, read into `T` by its derived `Deserialize` (the typed
+/// fast paths of orders and arguments): a derived struct would also take an array of its
+/// fields in order, which no ratecard input is.
+pub(crate) struct Object<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Members<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(Members(PhantomData)).map(Object)
+    }
+}
+
+/// A quantity as a typed fast path reads it: what [`Decoder::non_negative`] accepts with
+/// [`Num::Quantity`] (a decimal string, or a JSON integer up to 2^53 - 1; not negative).
+/// Anything else fails the fast path, and the decoder then says what is wrong.
+pub(crate) struct Quantity(pub(crate) Decimal);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Amount;
+        impl Visitor<'_> for Amount {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quantity")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Quantity, E> {
+                parse_decimal(s)
+                    .ok()
+                    .filter(|d| !d.is_sign_negative())
+                    .map(Quantity)
+                    .ok_or_else(|| E::custom("not a quantity"))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Quantity, E> {
+                i64::try_from(n)
+                    .ok()
+                    .and_then(safe_integer)
+                    .map(|n| Quantity(Decimal::from(n)))
+                    .ok_or_else(|| E::custom("not an exact integer"))
+            }
+        }
+        deserializer.deserialize_any(Amount)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::catalog::{Catalog, ProductKind};
-use crate::decode::{Decoder, Num};
+use serde::Deserialize;
+
+use crate::decode::{parse_instant, Decoder, Num, Object, Quantity};
 use crate::error::{Code, Error};
 use crate::json::Value;
 use crate::limits::MAX_ORDER_LINES;
@@ -81,6 +83,9 @@ impl Order {
     /// # Errors
     /// Every problem at once, with paths relative to the order (`lines[2].quantity`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Order, Error> {
+        if let Some(order) = Order::read(catalog, text) {
+            return Ok(order);
+        }
         Order::from_value(catalog, &crate::json::parse(text)?)
     }
 
@@ -255,37 +260,11 @@ fn decode_line(
     let quantity = d.opt(&o, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
     let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
     let previous = d.opt(&o, "previousReading", |d, v, p| d.non_negative(v, p, Num::Quantity));
-    let amount = match (quantity?, reading?, previous?) {
-        (Some(q), None, None) => Amount::Quantity(q),
-        (None, Some(reading), previous) => {
-            match product.map(|p| &p.kind) {
-                Some(ProductKind::Package(_)) => {
-                    d.problem(
-                        Code::NotMetered,
-                        o.at("reading"),
-                        "readings are for metered products; give a package a quantity",
-                    );
-                    return None;
-                }
-                Some(ProductKind::Metered(m)) if previous.is_some() && !m.aggregated => {
-                    d.problem(
-                        Code::NotAggregated,
-                        o.at("previousReading"),
-                        "a previous reading is for aggregated products (counters such as bandwidth); \
-                         this product bills its reading as it is",
-                    );
-                    return None;
-                }
-                _ => {}
-            }
-            Amount::Reading { reading, previous }
-        }
-        _ => {
-            d.problem(
-                Code::MissingField,
-                path,
-                "give either \"quantity\", or \"reading\" (with an optional \"previousReading\")",
-            );
+    let (quantity, reading, previous) = (quantity?, reading?, previous?);
+    let amount = match line_amount(product.map(|p| &p.kind), quantity, reading, previous) {
+        Ok(amount) => amount,
+        Err((code, field, message)) => {
+            d.problem(code, field.map_or_else(|| path.to_string(), |f| o.at(f)), message);
             return None;
         }
     };
@@ -301,4 +280,318 @@ pub struct Difference {
     pub expected: Option<Value>,
     /// The received value (`None`: missing).
     pub received: Option<Value>,
+}
+
+/// What a line is for: a quantity, or a reading (with an optional previous one) of a metered
+/// product. Otherwise the code, the field at fault (`None`: the line) and why.
+fn line_amount(
+    kind: Option<&ProductKind>,
+    quantity: Option<Decimal>,
+    reading: Option<Decimal>,
+    previous: Option<Decimal>,
+) -> Result<Amount, (Code, Option<&'static str>, &'static str)> {
+    match (quantity, reading, previous) {
+        (Some(q), None, None) => Ok(Amount::Quantity(q)),
+        (None, Some(reading), previous) => match kind {
+            Some(ProductKind::Package(_)) => Err((
+                Code::NotMetered,
+                Some("reading"),
+                "readings are for metered products; give a package a quantity",
+            )),
+            Some(ProductKind::Metered(m)) if previous.is_some() && !m.aggregated => Err((
+                Code::NotAggregated,
+                Some("previousReading"),
+                "a previous reading is for aggregated products (counters such as bandwidth); \
+                 this product bills its reading as it is",
+            )),
+            _ => Ok(Amount::Reading { reading, previous }),
+        },
+        _ => Err((
+            Code::MissingField,
+            None,
+            "give either \"quantity\", or \"reading\" (with an optional \"previousReading\")",
+        )),
+    }
+}
+
+/// An order as its JSON text spells it, read by serde with strings borrowed from the text: the
+/// fast path for orders that are plainly valid. It is stricter than the decoder (a string
+/// with an escape, a repeated key, anything out of place fails it), never looser: whatever it
+/// accepts, the decoder accepts as the same [`Order`] (`tests/order.rs` holds the two to that),
+/// and whatever it refuses goes to the decoder, which reports every problem with its path.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderText<'a> {
+    #[serde(borrow)]
+    at: &'a str,
+    #[serde(borrow, default)]
+    customer: Option<Object<CustomerText<'a>>>,
+    #[serde(borrow)]
+    lines: Vec<Object<LineText<'a>>>,
+    #[serde(default)]
+    strict: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CustomerText<'a> {
+    #[serde(borrow, default)]
+    plan: Option<&'a str>,
+    #[serde(borrow, default)]
+    currency: Option<&'a str>,
+    #[serde(borrow, default)]
+    region: Option<&'a str>,
+    #[serde(borrow, default)]
+    billing_start: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LineText<'a> {
+    #[serde(borrow)]
+    product: &'a str,
+    #[serde(borrow, default)]
+    region: Option<&'a str>,
+    #[serde(default)]
+    quantity: Option<Quantity>,
+    #[serde(default)]
+    reading: Option<Quantity>,
+    #[serde(default)]
+    previous_reading: Option<Quantity>,
+}
+
+impl Order {
+    /// The typed fast path: the order, if `text` is one that is plainly valid for the catalog;
+    /// `None` at its first problem of any kind.
+    pub(crate) fn read(catalog: &Catalog, text: &str) -> Option<Order> {
+        let Object(order) = serde_json::from_str::<Object<OrderText<'_>>>(text).ok()?;
+        order.checked(catalog)
+    }
+}
+
+impl OrderText<'_> {
+    /// The order, if it is valid for the catalog; `None` at its first problem.
+    pub(crate) fn checked(self, catalog: &Catalog) -> Option<Order> {
+        if self.lines.len() > MAX_ORDER_LINES {
+            return None;
+        }
+        let region = |r: Option<&str>| match r {
+            Some(r) => catalog.has_region(r).then(|| Some(r.to_string())),
+            None => Some(None),
+        };
+        let instant = |t: Option<&str>| match t {
+            Some(t) => parse_instant(t).map(Some),
+            None => Some(None),
+        };
+        let customer = match self.customer {
+            Some(Object(c)) => Customer {
+                plan: match c.plan {
+                    Some(id) => Some(catalog.plan(id)?.id.clone()),
+                    None => None,
+                },
+                currency: match c.currency {
+                    Some(code) => Some(catalog.currency(code)?.code().to_string()),
+                    None => None,
+                },
+                region: region(c.region)?,
+                billing_start: instant(c.billing_start)?,
+            },
+            None => Customer::default(),
+        };
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for Object(line) in self.lines {
+            let product = catalog.product(line.product)?;
+            let amount = line_amount(
+                Some(&product.kind),
+                line.quantity.map(|q| q.0),
+                line.reading.map(|q| q.0),
+                line.previous_reading.map(|q| q.0),
+            )
+            .ok()?;
+            lines.push(OrderLine { product: product.id.clone(), region: region(line.region)?, amount });
+        }
+        Some(Order { at: parse_instant(self.at)?, customer, lines, strict: self.strict.unwrap_or(false) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn demo() -> Catalog {
+        Catalog::from_json(crate::DEMO_CATALOG).unwrap()
+    }
+
+    /// Both readers of `text`: the typed fast path, and the decoder over the parsed tree.
+    fn both(catalog: &Catalog, text: &str) -> (Option<Order>, Result<Order, Error>) {
+        let decoded = crate::json::parse(text).and_then(|v| Order::from_value(catalog, &v));
+        (Order::read(catalog, text), decoded)
+    }
+
+    /// A JSON value for an order's field: valid ones, and every kind of wrong one.
+    fn value() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            r#""2026-11-05T00:00:00Z""#,
+            r#""2026-11-05""#,
+            r#""2026-02-30""#,
+            r#""medium""#,
+            r#""storage""#,
+            r#""bandwidth""#,
+            r#""\u0073mall""#,
+            r#""huge""#,
+            r#""us-east""#,
+            r#""mars""#,
+            r#""USD""#,
+            r#""XXX""#,
+            r#""pro""#,
+            r#""10""#,
+            r#""0.5""#,
+            r#""-3""#,
+            r#""1e3""#,
+            r#""-0""#,
+            "1",
+            "0",
+            "-1",
+            "1.5",
+            "1e3",
+            "9007199254740991",
+            "9007199254740992",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            r#"["2026-11-05T00:00:00Z"]"#,
+        ])
+        .prop_map(str::to_string)
+    }
+
+    /// A member `"key":value` for each present field, and at times one out of place.
+    fn object(members: Vec<(&'static str, Option<String>)>, stray: Option<(&'static str, String)>) -> String {
+        let mut out: Vec<String> =
+            members.into_iter().filter_map(|(k, v)| Some(format!("\"{k}\":{}", v?))).collect();
+        if let Some((k, v)) = stray {
+            out.insert(out.len() / 2, format!("\"{k}\":{v}"));
+        }
+        format!("{{{}}}", out.join(","))
+    }
+
+    /// Mostly one of `valid`, at times any value at all.
+    fn field(valid: &'static [&'static str]) -> BoxedStrategy<String> {
+        prop_oneof![6 => prop::sample::select(valid).prop_map(str::to_string), 1 => value()].boxed()
+    }
+
+    fn maybe<T: Strategy>(s: T) -> impl Strategy<Value = Option<T::Value>> {
+        prop::option::weighted(0.5, s)
+    }
+
+    /// Now and then a member that should not be there (unknown, misspelled, repeated).
+    fn stray(keys: &'static [&'static str]) -> impl Strategy<Value = Option<(&'static str, String)>> {
+        prop::option::weighted(0.15, (prop::sample::select(keys), value()))
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        let products = &["\"medium\"", "\"storage\"", "\"bandwidth\"", "\"cpu\"", "\"backup\""];
+        let quantities = &["1", "\"250\"", "\"0.5\"", "0", "\"1800\""];
+        (
+            field(products),
+            maybe(field(&["\"us-east\"", "\"eu-west\""])),
+            maybe(field(quantities)),
+            maybe(field(quantities)),
+            maybe(field(quantities)),
+            stray(&["product", "quantity", "Quantity", "extra"]),
+        )
+            .prop_map(|(product, region, quantity, reading, previous, stray)| {
+                let members = vec![
+                    ("product", Some(product)),
+                    ("region", region),
+                    ("quantity", quantity),
+                    ("reading", reading),
+                    ("previousReading", previous),
+                ];
+                object(members, stray)
+            })
+    }
+
+    fn order() -> impl Strategy<Value = String> {
+        let customer = (
+            maybe(field(&["\"standard\"", "\"pro\""])),
+            maybe(field(&["\"USD\"", "\"JPY\""])),
+            maybe(field(&["\"us-east\"", "\"ap-tokyo\""])),
+            maybe(field(&["\"2026-11-01T00:00:00Z\"", "\"2026-11-01\""])),
+            stray(&["plan", "name"]),
+        )
+            .prop_map(|(plan, currency, region, start, stray)| {
+                let members =
+                    vec![("plan", plan), ("currency", currency), ("region", region), ("billingStart", start)];
+                object(members, stray)
+            });
+        let lines = prop::collection::vec(line(), 0..4).prop_map(|l| format!("[{}]", l.join(",")));
+        (
+            field(&["\"2026-11-05T00:00:00Z\"", "\"2026-12-20\""]),
+            maybe(prop_oneof![4 => customer, 1 => value()]),
+            prop_oneof![6 => lines, 1 => value()],
+            maybe(field(&["true", "false"])),
+            stray(&["at", "lines", "extra", "Lines"]),
+        )
+            .prop_map(|(at, customer, lines, strict, stray)| {
+                let members = vec![
+                    ("at", Some(at)),
+                    ("customer", customer),
+                    ("lines", Some(lines)),
+                    ("strict", strict),
+                ];
+                object(members, stray)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The fast path is never looser than the decoder: what it accepts, the decoder
+        /// accepts as the same order.
+        #[test]
+        fn the_fast_path_agrees_with_the_decoder(text in order()) {
+            let catalog = demo();
+            if let (Some(fast), decoded) = both(&catalog, &text) {
+                prop_assert_eq!(Ok(fast), decoded, "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_valid_orders_and_nothing_else() {
+        let catalog = demo();
+        let valid = [
+            r#"{"at":"2026-11-05T00:00:00Z","customer":{"region":"us-east","currency":"USD","billingStart":"2026-11-01T00:00:00Z"},"lines":[{"product":"medium","quantity":1},{"product":"storage","quantity":"250"},{"product":"bandwidth","reading":"1800","previousReading":"300"}]}"#,
+            r#"{"at":"2026-11-05","customer":{"plan":"pro"},"lines":[],"strict":true}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","customer":null,"lines":[{"product":"cpu","region":"eu-west","quantity":"0.5","reading":null}],"strict":null}"#,
+        ];
+        for text in valid {
+            let (fast, decoded) = both(&catalog, text);
+            assert_eq!(fast.as_ref(), Some(decoded.as_ref().unwrap()), "{text}");
+        }
+        // Valid, but spelled so that only the decoder reads it.
+        let escaped = r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"\u0073mall","quantity":1}]}"#;
+        assert_eq!(both(&catalog, escaped).0, None);
+        assert!(Order::from_json(&catalog, escaped).is_ok());
+        let invalid = [
+            r#"["2026-11-05T00:00:00Z", null, []]"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[["medium", null, 1]]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","at":"2026-11-06T00:00:00Z","lines":[]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"medium","quantity":1.0}]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"medium","quantity":9007199254740992}]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"medium","quantity":"-1"}]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"medium","reading":"1"}]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"cpu","reading":"2","previousReading":"1"}]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[{"product":"cpu"}]}"#,
+            r#"{"at":"2026-11-05T00:00:00Z","lines":[],"customer":{"plan":"gold"}}"#,
+        ];
+        for text in invalid {
+            let (fast, decoded) = both(&catalog, text);
+            assert_eq!(fast, None, "{text}");
+            assert!(decoded.is_err(), "{text}");
+        }
+    }
 }
