@@ -284,8 +284,8 @@ export interface Trusted {
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
 export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
-export function planMargins(catalog: CatalogDocument, planType: string, instances?: number): PlanMargins;
-export function partnerMargins(catalog: CatalogDocument, partner: string, instances?: Record<string, number>): PartnerMargins;
+export function planMargins(catalog: CatalogDocument, planType: string, instances?: Quantity): PlanMargins;
+export function partnerMargins(catalog: CatalogDocument, partner: string, instances?: Record<string, Quantity>): PartnerMargins;
 export function checkAssignment(catalog: CatalogDocument, request: AssignmentRequest): AssignmentCheck;
 /** The catalog without partners, wholesale plan types, owners, parents and grants: safe for customer pages. */
 export function publicCatalog(catalog: CatalogDocument): CatalogDocument;
@@ -297,13 +297,13 @@ export class Catalog {
   quote(order: OrderDocument): Quote;
   priceMatrix(options?: MatrixOptions): PriceMatrix;
   verifyQuote(order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
-  planMargins(planType: string, instances?: number): PlanMargins;
-  partnerMargins(partner: string, instances?: Record<string, number>): PartnerMargins;
+  planMargins(planType: string, instances?: Quantity): PlanMargins;
+  partnerMargins(partner: string, instances?: Record<string, Quantity>): PartnerMargins;
   checkAssignment(request: AssignmentRequest): AssignmentCheck;
   publicCatalog(): CatalogDocument;
-  /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
   /** Text in, text out: any operation that takes a catalog, with its other arguments as JSON text. */
   callJson(op: string, argsJson: string): string;
+  /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
   quoteMany(orders: OrderDocument[]): (Quote | { error: Problem & { problems: Problem[] } })[];
   /** Many verifications in one call. */
   verifyMany(checks: { order: OrderDocument; quote: unknown; trusted?: Trusted }[]): (Verification | { error: Problem & { problems: Problem[] } })[];

@@ -1,0 +1,134 @@
+// The hand-written js/ratecard.d.ts against what the engine really returns and accepts: every
+// shared fixture's output (and the inputs of the calls that succeed) is written into a
+// TypeScript file as `<value> satisfies <declared type>` and checked by tsc in its strictest
+// mode, so a field the Rust code adds, renames or drops fails here until the types say so.
+// Every property the output types declare must also appear in some fixture's output, so a
+// declared field cannot outlive the code that wrote it.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import ts from 'typescript';
+import { loadCases, nativeOutputs } from './fixtures.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const declarations = join(root, 'js', 'ratecard.d.ts');
+
+/** The declared type of each operation's answer. */
+const ANSWERS = {
+  version: 'string',
+  priceTiers: 'TierPrice',
+  validateCatalog: 'Validation',
+  quote: 'Quote',
+  priceMatrix: 'PriceMatrix',
+  verifyQuote: 'Verification',
+  planMargins: 'PlanMargins',
+  partnerMargins: 'PartnerMargins',
+  checkAssignment: 'AssignmentCheck',
+  publicCatalog: 'CatalogDocument',
+  quoteMany: "ReturnType<Catalog['quoteMany']>",
+  verifyMany: "ReturnType<Catalog['verifyMany']>",
+};
+
+/** The declared type of each argument, as the JS API takes it. */
+const ARGUMENTS = {
+  catalog: 'CatalogDocument',
+  order: 'OrderDocument',
+  orders: 'OrderDocument[]',
+  table: 'TierTable',
+  quantity: 'Quantity',
+  currency: 'string',
+  options: 'MatrixOptions',
+  trusted: 'Trusted',
+  request: 'AssignmentRequest',
+  planType: 'string',
+  partner: 'string',
+  quote: 'unknown',
+  checks: "Parameters<Catalog['verifyMany']>[0]",
+  instances: { planMargins: 'Quantity', partnerMargins: 'Record<string, Quantity>' },
+};
+
+/** TypeScript's own type helpers, used above. */
+const BUILT_IN = ['ReturnType', 'Parameters', 'Record'];
+
+/** What an error answer is: a problem, with every problem. */
+const ERROR = 'Problem & { problems: Problem[] }';
+
+/** Interfaces of answers, whose every property some fixture's answer must show. */
+const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'PriceMatrix',
+  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck'];
+/** Interfaces of inputs (checked by the `satisfies` lines above only). */
+const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
+  'PlanTypeDocument', 'AssignmentRequest', 'Trusted'];
+
+function cases() {
+  const outputs = nativeOutputs();
+  return loadCases().filter((c) => !c.raw && outputs[c.name]).map((c) => ({ ...c, ...outputs[c.name] }));
+}
+
+test('every fixture answer and accepted input satisfies the declared types (tsc --strict --exactOptionalPropertyTypes)', () => {
+  const lines = [`import type { ${[...new Set(['Catalog', 'Problem', 'Quantity',
+    ...Object.values(ANSWERS), ...Object.values(ARGUMENTS).flatMap((t) => (typeof t === 'object' ? Object.values(t) : [t]))].map((t) => t.match(/^[A-Z]\w*/)?.[0]).filter((t) => t && !BUILT_IN.includes(t)))].join(', ')} } from '../../js/ratecard.js';`];
+  let checked = 0;
+  for (const c of cases()) {
+    const answer = c.ok ? ANSWERS[c.call] : ERROR;
+    assert.ok(answer, `no declared answer type for the operation ${c.call} (${c.name})`);
+    lines.push(`// ${c.name.replace(/\s+/g, ' ')}`, `export const answer${checked} = ${c.output} satisfies ${answer};`);
+    // validateCatalog answers for any document, valid or not: its input is not a CatalogDocument.
+    if (c.ok && c.call !== 'validateCatalog') {
+      for (const [name, value] of Object.entries(JSON.parse(c.args))) {
+        const declared = typeof ARGUMENTS[name] === 'object' ? ARGUMENTS[name][c.call] : ARGUMENTS[name];
+        assert.ok(declared, `no declared type for the argument ${name} of ${c.call} (${c.name})`);
+        lines.push(`export const input${checked}_${name} = ${JSON.stringify(value)} satisfies ${declared};`);
+      }
+    }
+    checked += 1;
+  }
+  assert.ok(checked > 40, `only ${checked} fixture answers were found`);
+  const dir = join(root, 'target', 'types-check');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'answers.ts'), `${lines.join('\n')}\n`);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--exactOptionalPropertyTypes', '--noUncheckedIndexedAccess',
+      '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom',
+      join(dir, 'answers.ts')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    assert.fail(`the fixture answers disagree with js/ratecard.d.ts (see target/types-check/answers.ts):\n${e.stdout}${e.stderr}`);
+  }
+});
+
+/** Property names of each interface declared in the .d.ts. */
+function declaredProperties() {
+  const source = ts.createSourceFile(declarations, readFileSync(declarations, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const interfaces = {};
+  for (const node of source.statements) {
+    if (ts.isInterfaceDeclaration(node)) {
+      interfaces[node.name.text] = node.members.filter(ts.isPropertySignature).map((m) => m.name.getText(source));
+    }
+  }
+  return interfaces;
+}
+
+/** Every object key in a JSON value. */
+function keys(value, into = new Set()) {
+  if (Array.isArray(value)) value.forEach((v) => keys(v, into));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k);
+      keys(v, into);
+    }
+  }
+  return into;
+}
+
+test('every property an answer type declares is in some fixture answer', () => {
+  const interfaces = declaredProperties();
+  const unclassified = Object.keys(interfaces).filter((i) => !ANSWER_INTERFACES.includes(i) && !INPUT_INTERFACES.includes(i));
+  assert.deepEqual(unclassified, [], 'classify each new interface of js/ratecard.d.ts as an answer or an input in this test');
+  const seen = new Set();
+  for (const c of cases()) keys(JSON.parse(c.output), seen);
+  const missing = ANSWER_INTERFACES.flatMap((i) => (interfaces[i] ?? [`(interface ${i} is gone)`]).filter((p) => !seen.has(p)).map((p) => `${i}.${p}`));
+  assert.deepEqual(missing, [], 'declared, but in no fixture answer: a field the engine no longer writes, or a fixture to add');
+});
