@@ -79,6 +79,7 @@ const wasm = {
   tierComputeOnly: time(5, () => benchPkg.bench_amount(benchTable, quantity, 10_000)) / 10_000,
   quote: time(2_000, () => c.quote(order)),
   quoteText: time(2_000, () => c.callJson('quote', orderArgs)),
+  quoteSummary: time(2_000, () => c.quoteSummary(order)),
   quoteBatch: time(20, () => c.quoteMany(orders)) / orders.length,
   quoteComputeOnly: time(5, () => benchPkg.bench_quote(benchCatalog, orderArgs, 1_000)) / 1_000,
   quoteCatalogEachCall: time(50, () => api.quote(demo, order)),
@@ -159,6 +160,7 @@ const rows = [
   ['tier price, table as an object each call', null, wasm.tierObjectApi, null, null],
   ['6-line quote, loaded catalog, objects', native.quote, wasm.quote, d.quote, b.quote],
   ['6-line quote, loaded catalog, JSON text', native.quote, wasm.quoteText, null, null],
+  ['6-line quote summary, loaded catalog, objects', null, wasm.quoteSummary, null, null],
   ['6-line quote, batch of 100 (per quote)', native.quoteBatch, wasm.quoteBatch, d.quote, b.quote],
   ['6-line quote, compute only in wasm', native.quote, wasm.quoteComputeOnly, null, null],
   ['6-line quote, catalog passed each call', null, wasm.quoteCatalogEachCall, null, null],
@@ -185,6 +187,7 @@ const targets = [
   ['tier per call: 6x faster than decimal.js', ratio(d.tierAmount, wasm.tierAmount) >= 6, x(ratio(d.tierAmount, wasm.tierAmount))],
   ['tier batch: 10x faster than decimal.js', ratio(d.tierBatch, wasm.tierBatch) >= 10, x(ratio(d.tierBatch, wasm.tierBatch))],
   ['quote: at most 10 µs through the object API', us(wasm.quote) <= 10, fmt(wasm.quote)],
+  ['quote summary: at most 10 µs through the object API', us(wasm.quoteSummary) <= 10, fmt(wasm.quoteSummary)],
   ['quote: at most 3 µs through a compact or batch path', us(Math.min(wasm.quoteText, wasm.quoteBatch)) <= 3, fmt(Math.min(wasm.quoteText, wasm.quoteBatch))],
   ['quote: 5x faster than decimal.js per call', ratio(d.quote, wasm.quote) >= 5, x(ratio(d.quote, wasm.quote))],
   ['quote: 8x faster than decimal.js in batch', ratio(d.quote, wasm.quoteBatch) >= 8, x(ratio(d.quote, wasm.quoteBatch))],
@@ -204,7 +207,8 @@ if (instructions) {
   const want = { quote: 40_000, verify: 50_000, tierAmount: 1_500, loadDemo: 300_000, matrix: 500_000 };
   console.log('native instructions per call (callgrind):');
   for (const [op, n] of Object.entries(instructions)) {
-    console.log(`  ${op.padEnd(11)} ${n.toLocaleString('en').padStart(10)}  (target ${want[op].toLocaleString('en')}: ${n <= want[op] ? 'met' : 'MISSED'})`);
+    const target = want[op] === undefined ? '(no target)' : `(target ${want[op].toLocaleString('en')}: ${n <= want[op] ? 'met' : 'MISSED'})`;
+    console.log(`  ${op.padEnd(12)} ${n.toLocaleString('en').padStart(10)}  ${target}`);
   }
 } else {
   console.log('native instructions per call: valgrind is not installed, not counted');

@@ -58,6 +58,9 @@ fn main() {
         for _ in 0..n {
             match op {
                 "quote" => drop(black_box(api::call_loaded(&catalog, "quote", &order_args).unwrap())),
+                "quoteSummary" => {
+                    drop(black_box(api::call_loaded(&catalog, "quoteSummary", &order_args).unwrap()))
+                }
                 "verify" => drop(black_box(api::call_loaded(&catalog, "verifyQuote", &verify_args).unwrap())),
                 "tierAmount" => drop(black_box(pricer.amount(black_box(&quantity)).unwrap())),
                 "loadDemo" => drop(black_box(Catalog::from_json(ratecard::DEMO_CATALOG).unwrap())),

@@ -147,6 +147,15 @@ export function quote(catalog, order) {
   return invoke('quote', { catalog: object(catalog, 'catalog'), order: object(order, 'order') });
 }
 
+/**
+ * The summary of `order`'s quote: each line's amount, the totals, the phase and the timeline,
+ * without each line's explanation (rule, quantities, tiers). The same amounts as quote(), in a
+ * third of the text: for pages that quote on every keystroke.
+ */
+export function quoteSummary(catalog, order) {
+  return invoke('quoteSummary', { catalog: object(catalog, 'catalog'), order: object(order, 'order') });
+}
+
 /** The price matrix of an order form: every product x region x currency x phase of a plan. */
 export function priceMatrix(catalog, options) {
   return invoke('priceMatrix', { catalog: object(catalog, 'catalog'), options: optionalObject(options, 'options') });
@@ -210,6 +219,11 @@ export class Catalog {
   /** Prices an order (see quote()). */
   quote(order) {
     return this.#call('quote', { order: object(order, 'order') });
+  }
+
+  /** The summary of an order's quote (see quoteSummary()). */
+  quoteSummary(order) {
+    return this.#call('quoteSummary', { order: object(order, 'order') });
   }
 
   /** Text in, text out, for servers that hold JSON already: `op` is any operation that takes a

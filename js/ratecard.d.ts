@@ -167,6 +167,22 @@ export interface Quote {
   warnings: Problem[];
 }
 
+/** A line of a quote's summary: what it costs. */
+export interface SummaryLine {
+  /** Index of the order line. */
+  line: number;
+  product: string;
+  /** What the line costs per month, rounded to the currency. */
+  amount: Decimal;
+  /** The amount in the currency's minor unit (cents; yen for JPY). */
+  amountMinor: Decimal;
+}
+
+/** The summary of a quote: the full answer's amounts, totals, phase and timeline, without each line's explanation. */
+export interface QuoteSummary extends Omit<Quote, 'lines'> {
+  lines: SummaryLine[];
+}
+
 export interface MatrixOptions {
   plan?: string;
   currency?: string;
@@ -264,6 +280,8 @@ export interface AssignmentCheck {
 
 export function validateCatalog(catalog: CatalogDocument): Validation;
 export function quote(catalog: CatalogDocument, order: OrderDocument): Quote;
+/** The summary of an order's quote: the same amounts as quote(), without each line's explanation. */
+export function quoteSummary(catalog: CatalogDocument, order: OrderDocument): QuoteSummary;
 export function priceMatrix(catalog: CatalogDocument, options?: MatrixOptions): PriceMatrix;
 /**
  * What a server knows better than the browser that sent an order: set from the server's own
@@ -295,6 +313,7 @@ export class Catalog {
   private constructor();
   readonly warnings: Problem[];
   quote(order: OrderDocument): Quote;
+  quoteSummary(order: OrderDocument): QuoteSummary;
   priceMatrix(options?: MatrixOptions): PriceMatrix;
   verifyQuote(order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
   planMargins(planType: string, instances?: Quantity): PlanMargins;

@@ -21,7 +21,7 @@ use crate::limits::{
 };
 use crate::money::{Currency, Money, Rounding};
 use crate::order::{Order, OrderText, Trusted};
-use crate::quote::{differences, differences_value, price_matrix, quote_within, MatrixOptions};
+use crate::quote::{differences, differences_value, price_matrix, quote_within, Detail, MatrixOptions};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 use rust_decimal::Decimal;
 
@@ -39,6 +39,7 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("priceTiers", &["table", "quantity", "currency?"]),
     ("validateCatalog", &["catalog"]),
     ("quote", &["catalog", "order"]),
+    ("quoteSummary", &["catalog", "order"]),
     ("priceMatrix", &["catalog", "options?"]),
     ("verifyQuote", &["catalog", "order", "quote", "trusted?"]),
     ("planMargins", &["catalog", "planType", "instances?"]),
@@ -59,7 +60,8 @@ fn operation(op: &str) -> Option<Run> {
         "version" => Run::Plain(|_| Ok(Value::str(crate::VERSION).to_json())),
         "priceTiers" => Run::Plain(price_tiers),
         "validateCatalog" => Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_json())),
-        "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"))),
+        "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"), Detail::Full)),
+        "quoteSummary" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"), Detail::Summary)),
         "priceMatrix" => Run::WithCatalog(|c, a| Ok(matrix_with(c, a.get("options"))?.to_json())),
         "verifyQuote" => Run::WithCatalog(|c, a| {
             let check = Check {
@@ -74,7 +76,7 @@ fn operation(op: &str) -> Option<Run> {
         "checkAssignment" => Run::WithCatalog(check_assignment),
         "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view().to_json())),
         "quoteMany" => Run::WithCatalog(|c, a| {
-            each(a.get("orders"), "orders", None, |order, budget| quote_value(c, order, budget))
+            each(a.get("orders"), "orders", None, |order, budget| quote_value(c, order, Detail::Full, budget))
         }),
         "verifyMany" => Run::WithCatalog(|c, a| {
             each(a.get("checks"), "checks", Some("order"), |check, budget| {
@@ -160,11 +162,15 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
     // Fast paths for the calls a server makes most, on plainly valid arguments; anything else
     // takes the general path below, which reports every problem.
-    if op == "quote" && args.len() <= MAX_INPUT_BYTES {
+    let detail = match op {
+        "quote" => Some(Detail::Full),
+        "quoteSummary" => Some(Detail::Summary),
+        _ => None,
+    };
+    if let (Some(detail), true) = (detail, args.len() <= MAX_INPUT_BYTES) {
         if let Some(order) = quote_args(catalog, args) {
-            return check_output(
-                priced(catalog, &order, &mut Budget::default()).map_err(|e| e.within("order"))?,
-            );
+            let answer = priced(catalog, &order, detail, &mut Budget::default());
+            return check_output(answer.map_err(|e| e.within("order"))?);
         }
     }
     if op == "verifyQuote" && args.len() <= MAX_INPUT_BYTES {
@@ -230,18 +236,28 @@ pub fn parse_input(text: &str) -> Result<Value, Error> {
 }
 
 /// Prices an order with a loaded catalog: the quote's JSON text (error paths start with `order`).
-pub(crate) fn quote_with(catalog: &Catalog, order: &Value) -> Result<String, Error> {
-    quote_value(catalog, order, &mut Budget::default()).map_err(|e| e.within("order"))
+pub(crate) fn quote_with(catalog: &Catalog, order: &Value, detail: Detail) -> Result<String, Error> {
+    quote_value(catalog, order, detail, &mut Budget::default()).map_err(|e| e.within("order"))
 }
 
 /// Prices an order: the quote's JSON text, error paths relative to the order.
-fn quote_value(catalog: &Catalog, order: &Value, budget: &mut Budget) -> Result<String, Error> {
-    priced(catalog, &Order::from_value(catalog, order)?, budget)
+fn quote_value(
+    catalog: &Catalog,
+    order: &Value,
+    detail: Detail,
+    budget: &mut Budget,
+) -> Result<String, Error> {
+    priced(catalog, &Order::from_value(catalog, order)?, detail, budget)
 }
 
-/// Prices a checked order: the quote's JSON text, error paths relative to the order.
-fn priced(catalog: &Catalog, order: &Order, budget: &mut Budget) -> Result<String, Error> {
-    quote_within(catalog, order, budget)?.to_json()
+/// Prices a checked order: the quote's JSON text, in full or its summary (error paths
+/// relative to the order).
+fn priced(catalog: &Catalog, order: &Order, detail: Detail, budget: &mut Budget) -> Result<String, Error> {
+    let quote = quote_within(catalog, order, detail, budget)?;
+    match detail {
+        Detail::Full => quote.to_json(),
+        Detail::Summary => quote.summary_json(),
+    }
 }
 
 /// quote's arguments, read by serde straight into an [`Order`] when they are plainly valid
@@ -285,8 +301,7 @@ fn verify_with(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Resu
         Value::Null => (check.order, Vec::new()),
         v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&check.order),
     };
-    let expected =
-        quote_within(catalog, &order, budget).and_then(|q| q.to_json()).map_err(|e| e.within("order"))?;
+    let expected = priced(catalog, &order, Detail::Full, budget).map_err(|e| e.within("order"))?;
     let diffs = match check.quote {
         // An untouched quote is the very text the engine writes: equal without a parse.
         Received::Text(text) if text == expected => Vec::new(),

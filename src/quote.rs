@@ -112,11 +112,25 @@ struct Measured<'a> {
 /// assert_eq!(q.total().unwrap().to_string(), "22.00 USD");
 /// ```
 pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
-    quote_within(catalog, order, &mut Budget::default())
+    quote_within(catalog, order, Detail::Full, &mut Budget::default())
+}
+
+/// How much a quote explains of its current phase's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Everything, the tier breakdown included: the default answer.
+    Full,
+    /// No tier breakdown is computed: what [`Quote::summary_json`] writes needs none.
+    Summary,
 }
 
 /// [`quote`] within what the call may still spend (batches share one budget).
-pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget) -> Result<Quote, Error> {
+pub(crate) fn quote_within(
+    catalog: &Catalog,
+    order: &Order,
+    detail: Detail,
+    budget: &mut Budget,
+) -> Result<Quote, Error> {
     budget.take_lines(order.lines.len())?;
     let plan = match &order.customer.plan {
         Some(id) => catalog.plan(id),
@@ -166,7 +180,7 @@ pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget
     let mut timeline = Vec::new();
     for window in windows.iter().filter(|w| w.phase >= current.phase) {
         // The current phase's lines are kept in full; later phases only need their total.
-        let detailed = window.phase == current.phase;
+        let detailed = (window.phase == current.phase).then_some(detail);
         let pricings = measured
             .iter()
             .enumerate()
@@ -174,7 +188,7 @@ pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget
                 pricing(catalog, plan, window.phase, currency, m).map_err(|e| e.within(&line_path(i)))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        if detailed {
+        if detailed == Some(Detail::Full) {
             budget.take_tier_lines(pricings.iter().map(Pricing::tier_lines).sum())?;
         }
         let mut priced = Vec::with_capacity(measured.len());
@@ -203,7 +217,7 @@ pub(crate) fn quote_within(catalog: &Catalog, order: &Order, budget: &mut Budget
             window: *window,
             monthly: Money::round(total, currency, catalog.rounding())?,
         });
-        if detailed {
+        if detailed.is_some() {
             lines = priced.into_iter().filter_map(|(_, line)| line).collect();
         }
     }
@@ -363,13 +377,14 @@ fn unpriced_message(
     }
 }
 
-/// One line's rounded amount, and the whole line when `detailed` (the current phase's lines).
+/// One line's rounded amount, and the whole line when `detailed` (the current phase's lines),
+/// explained as far as it says.
 fn price_line(
     catalog: &Catalog,
     m: &Measured<'_>,
     pricing: &Pricing<'_>,
     currency: &Currency,
-    detailed: bool,
+    detailed: Option<Detail>,
 ) -> Result<(Money, Option<QuoteLine>), Error> {
     let (exact, unit_price) = match pricing {
         Pricing::Priced(_, reach) => (reach.amount, reach.unit_price),
@@ -381,11 +396,13 @@ fn price_line(
         None => (Decimal::ZERO, Decimal::ZERO),
     };
     let amount = Money::round(monthly, currency, catalog.rounding())?;
-    if !detailed {
+    let Some(detail) = detailed else {
         return Ok((amount, None));
-    }
-    let tiers = match pricing {
-        Pricing::Priced(rule, _) => Some(rule.table.price(m.quantity).map_err(|e| e.within("quantity"))?),
+    };
+    let tiers = match (pricing, detail) {
+        (Pricing::Priced(rule, _), Detail::Full) => {
+            Some(rule.table.price(m.quantity).map_err(|e| e.within("quantity"))?)
+        }
         _ => None,
     };
     let line = QuoteLine {
@@ -443,6 +460,38 @@ impl Quote {
     /// `OVERFLOW` when a total exceeds the decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
         let places = self.currency.exponent();
+        crate::json::text(&self.view(self.lines.iter().enumerate().map(|(i, line)| line.json(i, places)))?)
+    }
+
+    /// The quote's summary as JSON text: each line's amount, the totals, the phase and the
+    /// timeline, without the explanation of each line (its rule, quantities and tiers). It is
+    /// a third of the full answer's size, for pages that quote on every keystroke.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when a total exceeds the decimal range.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::{quote, Catalog, Order};
+    /// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let order = Order::from_json(&catalog, r#"{"at": "2026-12-20T00:00:00Z",
+    ///     "customer": {"billingStart": "2026-11-01T00:00:00Z"},
+    ///     "lines": [{"product": "medium", "quantity": 2}]}"#).unwrap();
+    /// let summary = quote(&catalog, &order).unwrap().summary_json().unwrap();
+    /// assert!(summary.contains(r#""lines":[{"line":0,"product":"medium","amount":"24.00","amountMinor":"2400"}]"#));
+    /// ```
+    pub fn summary_json(&self) -> Result<String, Error> {
+        crate::json::text(&self.view(self.lines.iter().enumerate().map(|(i, line)| SummaryLineJson {
+            line: i,
+            product: &line.product,
+            amount: line.amount.amount(),
+            amount_minor: line.amount.minor(),
+        }))?)
+    }
+
+    /// The quote's answer with these lines.
+    fn view<'a, L>(&'a self, lines: impl Iterator<Item = L>) -> Result<QuoteJson<'a, L>, Error> {
+        let places = self.currency.exponent();
         let mut hourly = Decimal::ZERO;
         let mut monthly = Decimal::ZERO;
         for l in &self.lines {
@@ -454,13 +503,13 @@ impl Quote {
         }
         let total = self.total()?;
         let currency = self.currency.code();
-        crate::json::text(&QuoteJson {
+        Ok(QuoteJson {
             at: Instant(self.at),
             plan: &self.plan,
             currency,
             billing_start: Instant(self.billing_start),
             phase: self.phase.as_str(),
-            lines: self.lines.iter().enumerate().map(|(i, line)| line.json(i, places)).collect(),
+            lines: lines.collect(),
             totals: [TotalsJson {
                 currency,
                 hourly: exact(hourly, places),
@@ -492,19 +541,30 @@ impl Quote {
     }
 }
 
-/// A quote as JSON: the shape the `.d.ts` declares as `Quote`.
+/// A quote as JSON: the shape the `.d.ts` declares as `Quote` (lines: [`QuoteLineJson`]) or
+/// as `QuoteSummary` (lines: [`SummaryLineJson`]).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct QuoteJson<'a> {
+struct QuoteJson<'a, L> {
     at: Instant,
     plan: &'a str,
     currency: &'a str,
     billing_start: Instant,
     phase: &'static str,
-    lines: Vec<QuoteLineJson<'a>>,
+    lines: Vec<L>,
     totals: [TotalsJson<'a>; 1],
     timeline: Vec<TimelineJson>,
     warnings: &'a [Problem],
+}
+
+/// A line of a quote's summary: its amount.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryLineJson<'a> {
+    line: usize,
+    product: &'a str,
+    amount: Decimal,
+    amount_minor: Decimal,
 }
 
 #[derive(Serialize)]
@@ -609,7 +669,7 @@ pub(crate) fn verify_within(
     received: &Value,
     budget: &mut Budget,
 ) -> Result<Vec<Difference>, Error> {
-    differences(&quote_within(catalog, order, budget)?.to_json()?, received)
+    differences(&quote_within(catalog, order, Detail::Full, budget)?.to_json()?, received)
 }
 
 /// How `received` differs from the quote whose JSON text is `expected`.
@@ -774,7 +834,8 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
                     let pricing = pricing(catalog, plan, *phase, currency, &m)?;
                     let rule = pricing.rule();
                     // Detailed, so the line is always there.
-                    let (_, Some(line)) = price_line(catalog, &m, &pricing, currency, true)? else {
+                    let (_, Some(line)) = price_line(catalog, &m, &pricing, currency, Some(Detail::Summary))?
+                    else {
                         continue;
                     };
                     let places = currency.exponent();

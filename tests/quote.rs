@@ -528,3 +528,53 @@ fn verifying_on_a_loaded_catalog_answers_like_the_general_path() {
     }
     assert_eq!(fast, 2, "the untouched and the reformatted quote verify");
 }
+
+/// The summary of a quote, as `quoteSummary` answers: the full answer without each line's
+/// explanation (lines keep `line`, `product`, `amount` and `amountMinor`).
+fn summary_of(full: &Value) -> Value {
+    let Value::Object(members) = full else { panic!("a quote is an object") };
+    let members = members.iter().map(|(k, v)| match (k.as_ref(), v) {
+        ("lines", Value::Array(lines)) => {
+            let kept = lines.iter().map(|line| {
+                let Value::Object(fields) = line else { panic!("a line is an object") };
+                let fields = fields
+                    .iter()
+                    .filter(|(k, _)| ["line", "product", "amount", "amountMinor"].contains(&k.as_ref()));
+                Value::Object(fields.cloned().collect())
+            });
+            (k.clone(), Value::Array(kept.collect()))
+        }
+        _ => (k.clone(), v.clone()),
+    });
+    Value::Object(members.collect())
+}
+
+#[test]
+fn a_summary_is_the_full_answer_without_the_explanation_for_every_quote_fixture() {
+    let Value::Array(cases) = json::parse(include_str!("fixtures/quote.json")).unwrap() else { panic!() };
+    let loaded = demo();
+    let mut compared = 0;
+    for case in cases.iter().filter(|c| c.get("call") == Some(&Value::str("quote"))) {
+        let args = case.get("args").unwrap();
+        let order = args.get("order").unwrap().to_json();
+        let catalog = match args.get("catalog").unwrap() {
+            Value::String(demo) if demo == "@demo" => DEMO_CATALOG.to_string(),
+            catalog => catalog.to_json(),
+        };
+        let args = format!(r#"{{"catalog":{catalog},"order":{order}}}"#);
+        match (api::call("quote", &args), api::call("quoteSummary", &args)) {
+            (Ok(full), Ok(summary)) => {
+                assert_eq!(summary, summary_of(&json::parse(&full).unwrap()).to_json(), "{order}");
+                // On a loaded catalog, through the typed fast path: the same bytes.
+                if catalog == DEMO_CATALOG {
+                    let fast = api::call_loaded(&loaded, "quoteSummary", &format!(r#"{{"order":{order}}}"#));
+                    assert_eq!(fast.unwrap(), summary);
+                }
+                compared += 1;
+            }
+            (Err(full), Err(summary)) => assert_eq!(full.to_json(), summary.to_json()),
+            (full, summary) => panic!("one failed and not the other: {full:?} / {summary:?}"),
+        }
+    }
+    assert!(compared >= 4, "only {compared} quotes compared");
+}

@@ -46,6 +46,10 @@ enum Command {
         order: String,
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Answer with the summary (JSON): each line's amount, the totals and the timeline,
+        /// without each line's rule, quantities and tiers.
+        #[arg(long, conflicts_with = "format")]
+        summary: bool,
     },
     /// Recompute the quote of an order and compare it with a received quote (exit 1 when it differs).
     Verify {
@@ -199,10 +203,11 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 fn run(command: Command) -> Result<Output, Failure> {
     match command {
         Command::Validate { catalog, format } => validate(&catalog, format),
-        Command::Quote { catalog, order, format } => {
+        Command::Quote { catalog, order, format, summary } => {
             let loaded = load_catalog(&catalog)?;
             let order_json = read_json(&order)?;
-            let quote = call_loaded(&loaded, "quote", &format!(r#"{{"order":{order_json}}}"#), &order)?;
+            let op = if summary { "quoteSummary" } else { "quote" };
+            let quote = call_loaded(&loaded, op, &format!(r#"{{"order":{order_json}}}"#), &order)?;
             Ok(Output::ok(match format {
                 Format::Json => quote + "\n",
                 Format::Table => quote_table(&parse(&quote)),

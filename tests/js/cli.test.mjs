@@ -30,6 +30,7 @@ function command(c) {
   switch (c.call) {
     case 'validateCatalog': return ['validate', '--format', 'json', file(a.catalog)];
     case 'quote': return ['quote', file(a.catalog), file(a.order)];
+    case 'quoteSummary': return ['quote', '--summary', file(a.catalog), file(a.order)];
     case 'verifyQuote': return ['verify', '--format', 'json', file(a.catalog), file(a.order), file(a.quote)];
     case 'publicCatalog': return ['public', file(a.catalog)];
     case 'planMargins': {

@@ -21,6 +21,7 @@ const ANSWERS = {
   priceTiers: 'TierPrice',
   validateCatalog: 'Validation',
   quote: 'Quote',
+  quoteSummary: 'QuoteSummary',
   priceMatrix: 'PriceMatrix',
   verifyQuote: 'Verification',
   planMargins: 'PlanMargins',
@@ -56,7 +57,7 @@ const BUILT_IN = ['ReturnType', 'Parameters', 'Record'];
 const ERROR = 'Problem & { problems: Problem[] }';
 
 /** Interfaces of answers, whose every property some fixture's answer must show. */
-const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'PriceMatrix',
+const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'SummaryLine', 'QuoteSummary', 'PriceMatrix',
   'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
