@@ -125,7 +125,8 @@ async function chromiumColdStart() {
   const page = `<!doctype html><script type="module">
     import { init, loadCatalog } from '/js/browser.js';
     await init();
-    const catalog = loadCatalog(await (await fetch('/catalogs/demo.json')).text());
+    // The customer server serves the public catalog only (the full one is on the operator port).
+    const catalog = loadCatalog(await (await fetch('catalog.public.json')).text());
     catalog.quote(${JSON.stringify(order)});
     window.firstQuote = performance.now();
   </script>`;
