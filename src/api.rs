@@ -162,21 +162,21 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
     // Fast paths for the calls a server makes most, on plainly valid arguments; anything else
     // takes the general path below, which reports every problem.
-    let detail = match op {
-        "quote" => Some(Detail::Full),
-        "quoteSummary" => Some(Detail::Summary),
-        _ => None,
-    };
-    if let (Some(detail), true) = (detail, args.len() <= MAX_INPUT_BYTES) {
-        if let Some(order) = quote_args(catalog, args) {
+    if args.len() <= MAX_INPUT_BYTES {
+        let detail = match op {
+            "quote" => Some(Detail::Full),
+            "quoteSummary" => Some(Detail::Summary),
+            _ => None,
+        };
+        if let Some((detail, order)) = detail.and_then(|d| Some((d, quote_args(catalog, args)?))) {
             let answer = priced(catalog, &order, detail, &mut Budget::default());
             return check_output(answer.map_err(|e| e.within("order"))?);
         }
-    }
-    if op == "verifyQuote" && args.len() <= MAX_INPUT_BYTES {
-        if let Some(check) = unparsed_check(args) {
-            if let Some(order) = check.order.0.checked(catalog) {
-                return check_output(verify_unparsed(catalog, order, check.quote, check.trusted)?);
+        if op == "verifyQuote" {
+            if let Some(check) = unparsed_check(args) {
+                if let Some(order) = check.order.0.checked(catalog) {
+                    return check_output(verify_unparsed(catalog, order, check.quote, check.trusted)?);
+                }
             }
         }
     }

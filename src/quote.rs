@@ -465,7 +465,7 @@ impl Quote {
 
     /// The quote's summary as JSON text: each line's amount, the totals, the phase and the
     /// timeline, without the explanation of each line (its rule, quantities and tiers). It is
-    /// a third of the full answer's size, for pages that quote on every keystroke.
+    /// less than half the full answer's size, for pages that quote on every keystroke.
     ///
     /// # Errors
     /// `OVERFLOW` when a total exceeds the decimal range.
@@ -833,7 +833,7 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
                     };
                     let pricing = pricing(catalog, plan, *phase, currency, &m)?;
                     let rule = pricing.rule();
-                    // Detailed, so the line is always there.
+                    // Detailed, so the line is always there; the matrix shows no tier breakdown.
                     let (_, Some(line)) = price_line(catalog, &m, &pricing, currency, Some(Detail::Summary))?
                     else {
                         continue;
