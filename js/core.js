@@ -197,6 +197,20 @@ export function publicCatalog(catalog) {
   return invoke('publicCatalog', { catalog: object(catalog, 'catalog') });
 }
 
+/**
+ * Bills a period: `request` is { period: { start, end }, customer (with billingStart), items,
+ * planChanges? }. One line per item, cut into segments at every phase boundary, plan change
+ * and level change; each line rounded once; the total is the sum of the rounded lines.
+ */
+export function invoice(catalog, request) {
+  return invoke('invoice', { catalog: object(catalog, 'catalog'), request: object(request, 'request') });
+}
+
+/** Recomputes the invoice of `request` and lists every difference with the `received` invoice. */
+export function verifyInvoice(catalog, request, received) {
+  return invoke('verifyInvoice', { catalog: object(catalog, 'catalog'), request: object(request, 'request'), invoice: received });
+}
+
 /** A catalog parsed and validated once, for many quotes (an order form, a backend checking quotes). */
 export class Catalog {
   #inner;
@@ -271,6 +285,21 @@ export class Catalog {
   /** Many verifications in one call (`checks`: `[{ order, quote }]`): each `{ ok, differences }` or `{ error }`. */
   verifyMany(checks) {
     return this.#call('verifyMany', { checks: array(checks, 'checks') });
+  }
+
+  /** Bills a period (see invoice()). */
+  invoice(request) {
+    return this.#call('invoice', { request: object(request, 'request') });
+  }
+
+  /** Verifies an invoice against the request it bills (see verifyInvoice()). */
+  verifyInvoice(request, received) {
+    return this.#call('verifyInvoice', { request: object(request, 'request'), invoice: received });
+  }
+
+  /** Many invoice verifications in one call (`checks`: `[{ request, invoice }]`): each `{ ok, differences }` or `{ error }`. */
+  verifyInvoiceMany(checks) {
+    return this.#call('verifyInvoiceMany', { checks: array(checks, 'checks') });
   }
 
   /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */

@@ -95,6 +95,8 @@ export interface CatalogDocument {
   rounding?: 'halfUp' | 'halfEven';
   hoursPerMonth?: Quantity;
   phaseClock?: 'billingStart' | 'chained';
+  /** How an invoice counts time: "exact" (default: seconds / 3600) or "up" (every started clock hour). */
+  hourRounding?: 'exact' | 'up';
   allowCredits?: boolean;
   regions?: { id: string; name?: string }[];
   products?: ProductDocument[];
@@ -299,6 +301,85 @@ export interface Trusted {
     billingStart?: string;
   };
 }
+/** What to bill: a period `[start, end)`, the customer, the subscription's items and its plan changes. */
+export interface InvoiceRequest {
+  period: { start: string; end: string };
+  /** billingStart is required: phases are measured from it. */
+  customer: { plan?: string; currency?: string; region?: string; billingStart: string };
+  /** One invoice line each, in order. */
+  items: InvoiceItem[];
+  /** From `at` on, the customer is on `plan`; in time order, inside the period. */
+  planChanges?: { at: string; plan: string }[];
+  /** Make NO_PRICE_RULE an error instead of a zero amount with a warning. */
+  strict?: boolean;
+}
+
+/**
+ * A product in a region for all or part of the period: a level (`quantity`, or `changes` over
+ * time, the first being when the item starts), or for a counter such as bandwidth its usage
+ * (`quantity`) or its readings at the item's end (`reading`) and start (`previousReading`).
+ */
+export type InvoiceItem = { product: string; region?: string; until?: string } & (
+  | { quantity: Quantity; from?: string }
+  | { changes: { at: string; quantity: Quantity }[] }
+  | { reading: Quantity; previousReading?: Quantity; from?: string }
+);
+
+/** A stretch of an item's time with one plan, phase, quantity and rule. */
+export interface InvoiceSegment {
+  start: string;
+  end: string;
+  /** Hours billed (exact, or whole started hours under hourRounding "up"). */
+  hours: Decimal;
+  plan: string;
+  phase: PhaseName;
+  measured: Decimal;
+  included: Decimal;
+  quantity: Decimal;
+  rule: { path: string; id: string | null } | null;
+  period: 'hour' | 'month' | null;
+  /** The rate per hour at the quantity; null for usage billed once. */
+  hourlyRate: Decimal | null;
+  /** Exact to 28 significant digits. */
+  amount: Decimal;
+}
+
+/** One invoice line: an item, its segments, and its amount rounded once. */
+export interface InvoiceLine {
+  line: number;
+  product: string;
+  externalId: string | null;
+  kind: 'package' | 'metered';
+  region: string | null;
+  start: string;
+  end: string;
+  /** "hours": levels billed by the hour; "usage": a counter billed once for its usage. */
+  billing: 'hours' | 'usage';
+  hours: Decimal;
+  segments: InvoiceSegment[];
+  /** The exact amount (every segment's, added before one division). */
+  exact: Decimal;
+  amount: Decimal;
+  amountMinor: string;
+}
+
+export interface Invoice {
+  period: { start: string; end: string };
+  currency: string;
+  billingStart: string;
+  /** The plan and phase in force over the period. */
+  plans: { plan: string; phase: PhaseName; start: string; end: string }[];
+  lines: InvoiceLine[];
+  /** The sum of the rounded lines; `exact` is the sum before rounding. */
+  totals: { currency: string; exact: Decimal; amount: Decimal; amountMinor: string }[];
+  warnings: Problem[];
+}
+
+/** Bills a period (SPEC section 9): one line per item, cut into segments, each line rounded once. */
+export function invoice(catalog: CatalogDocument, request: InvoiceRequest): Invoice;
+/** Recomputes the invoice of `request` and lists every difference with `received` (paths `invoice.…`). */
+export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown): Verification;
+
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
 export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
@@ -326,6 +407,12 @@ export class Catalog {
   quoteMany(orders: OrderDocument[]): (Quote | { error: Problem & { problems: Problem[] } })[];
   /** Many verifications in one call. */
   verifyMany(checks: { order: OrderDocument; quote: unknown; trusted?: Trusted }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
+  /** Bills a period (see invoice()). */
+  invoice(request: InvoiceRequest): Invoice;
+  /** Verifies an invoice against the request it bills. */
+  verifyInvoice(request: InvoiceRequest, received: unknown): Verification;
+  /** Many invoice verifications in one call. */
+  verifyInvoiceMany(checks: { request: InvoiceRequest; invoice: unknown }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
   /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }

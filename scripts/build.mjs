@@ -16,9 +16,11 @@ import { root, run, setupBuild } from './setup.mjs';
 // path (+35 KB raw, +14 KB gzipped: a second serde_json deserializer, for RawValue arguments;
 // it halves the cost of a verification); and to 475 KB for the typed order reader (derived
 // Deserialize of an order, with borrowed strings: -18% instructions a quote) and the summary
-// answer (+22 KB raw, +9 KB gzipped together). The way down to the target is the typed
+// answer (+22 KB raw, +9 KB gzipped together); and to 560 KB for invoices (SPEC section 9:
+// +82 KB raw, +32 KB gzipped, 62 KB of it the invoice module before wasm-opt, half of that
+// its request decoder and segment cutting inlined into two functions). The way down to the target is the typed
 // catalog, which retires the Value tree and its decoders, and partner code in its own module.
-export const BUDGET = { wasmRaw: 475 * 1024 };
+export const BUDGET = { wasmRaw: 560 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use crate::catalog::Environment;
 use crate::decode::{Decoder, Num, Object};
 use crate::error::{join_path, Code, Error};
+use crate::invoice::{invoice_within, verify_invoice_within, InvoiceRequest};
 use crate::json::{self, ObjectBuilder, Value};
 use crate::limits::{
     check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
@@ -48,6 +49,9 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("publicCatalog", &["catalog"]),
     ("quoteMany", &["catalog", "orders"]),
     ("verifyMany", &["catalog", "checks"]),
+    ("invoice", &["catalog", "request"]),
+    ("verifyInvoice", &["catalog", "request", "invoice"]),
+    ("verifyInvoiceMany", &["catalog", "checks"]),
 ];
 
 enum Run {
@@ -92,8 +96,38 @@ fn operation(op: &str) -> Option<Run> {
                 Ok(verify_with(c, check, budget)?.to_json())
             })
         }),
+        "invoice" => Run::WithCatalog(|c, a| {
+            let request = InvoiceRequest::from_value(c, a.get("request")).map_err(|e| e.within("request"))?;
+            invoice_within(c, &request, &mut Budget::default()).map_err(|e| e.within("request"))?.to_json()
+        }),
+        "verifyInvoice" => Run::WithCatalog(|c, a| {
+            Ok(check_invoice(c, a.get("request"), a.get("invoice"), &mut Budget::default())?.to_json())
+        }),
+        "verifyInvoiceMany" => Run::WithCatalog(|c, a| {
+            each(a.get("checks"), "checks", None, |check, budget| {
+                let mut d = Decoder::new();
+                d.object(check, "", &["request", "invoice"]);
+                d.finish(Some(()))?;
+                let field = |k| check.get(k).unwrap_or(&Value::Null);
+                Ok(check_invoice(c, field("request"), field("invoice"), budget)?.to_json())
+            })
+        }),
         _ => return None,
     })
+}
+
+/// Verifies a received invoice against the request it bills: `{ok, differences}` (paths under
+/// `invoice`; the request's errors under `request`).
+fn check_invoice(
+    catalog: &Catalog,
+    request: &Value,
+    received: &Value,
+    budget: &mut Budget,
+) -> Result<Value, Error> {
+    let request = InvoiceRequest::from_value(catalog, request).map_err(|e| e.within("request"))?;
+    let diffs =
+        verify_invoice_within(catalog, &request, received, budget).map_err(|e| e.within("request"))?;
+    Ok(differences_value(&[("invoice", &diffs)]))
 }
 
 /// Checked arguments of one call.
@@ -310,7 +344,7 @@ fn verify_with(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Resu
         }
         Received::Parsed(received) => differences(&expected, received)?,
     };
-    Ok(differences_value(&trusted_differences, &diffs))
+    Ok(differences_value(&[("order", &trusted_differences), ("quote", &diffs)]))
 }
 
 /// verifyQuote's arguments with the received quote left as text, and the order read typed.

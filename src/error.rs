@@ -114,6 +114,18 @@ codes! {
     NotMetered = "NOT_METERED",
     /// A previous reading for a metered product that is not aggregated (only counters have one).
     NotAggregated = "NOT_AGGREGATED",
+    // Invoices.
+    /// A billing period whose end is not after its start.
+    InvalidPeriod = "INVALID_PERIOD",
+    /// A billing period longer than [`crate::limits::MAX_PERIOD_MONTHS`] calendar months.
+    PeriodTooLong = "PERIOD_TOO_LONG",
+    /// An instant of an invoice (an item's start or end, a level change, a plan change)
+    /// outside the billing period.
+    OutsidePeriod = "OUTSIDE_PERIOD",
+    /// An item whose `until` is not after its start.
+    UntilBeforeFrom = "UNTIL_BEFORE_FROM",
+    /// Level changes or plan changes not in strictly increasing time order.
+    ChangesOutOfOrder = "CHANGES_OUT_OF_ORDER",
     // Partners.
     /// A reference to a partner the catalog does not have.
     UnknownPartner = "UNKNOWN_PARTNER",

@@ -29,6 +29,7 @@ pub mod api;
 mod catalog;
 mod decode;
 mod error;
+mod invoice;
 pub mod json;
 pub mod limits;
 mod margins;
@@ -46,11 +47,15 @@ pub use catalog::{
 };
 pub use decode::{is_control_or_format, terminal_safe};
 pub use error::{Code, Error, Problem};
+pub use invoice::{
+    invoice, verify_invoice, Invoice, InvoiceItem, InvoiceLine, InvoiceRequest, PlanChange, PlanSpan,
+    Segment, Usage,
+};
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
 pub use order::{Amount, Customer, Difference, Order, OrderLine, Trusted};
-pub use phases::{phase_windows, DurationUnit, Phase, PhaseClock, PhaseDuration, PhaseWindow};
+pub use phases::{phase_windows, DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{price_matrix, quote, verify_quote, MatrixOptions, Quote, QuoteLine, TimelineEntry};
 pub use rust_decimal::Decimal;
 pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};

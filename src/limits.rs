@@ -16,6 +16,11 @@
 //! | [`MAX_ORDER_LINES`] lines in one order | `INPUT_TOO_LARGE` |
 //! | [`MAX_BATCH_ITEMS`] orders or checks in one batch call | `INPUT_TOO_LARGE` |
 //! | [`MAX_PRICED_LINES`] order lines in one call, batches included | `INPUT_TOO_LARGE` |
+//! | [`MAX_PERIOD_MONTHS`] calendar months in one billing period | `PERIOD_TOO_LONG` |
+//! | [`MAX_INVOICE_ITEMS`] items in one invoice | `INPUT_TOO_LARGE` |
+//! | [`MAX_LEVEL_CHANGES`] level changes in one invoice, all items together | `INPUT_TOO_LARGE` |
+//! | [`MAX_PLAN_CHANGES`] plan changes in one invoice | `INPUT_TOO_LARGE` |
+//! | [`MAX_SEGMENTS`] invoice segments in one call, batches included | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_TIER_LINES`] tier lines explained in one call | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_MATRIX_ROWS`] rows in a price matrix | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_OUTPUT_BYTES`] of answer | `OUTPUT_TOO_LARGE` |
@@ -50,6 +55,23 @@ pub const MAX_BATCH_ITEMS: usize = 1_000;
 
 /// Most order lines priced by one call, all the orders of a batch together.
 pub const MAX_PRICED_LINES: usize = 10_000;
+
+/// Longest billing period of one invoice, in calendar months (a year and a month: an annual
+/// invoice with room for a late start).
+pub const MAX_PERIOD_MONTHS: u32 = 13;
+
+/// Most items one invoice may have.
+pub const MAX_INVOICE_ITEMS: usize = 1_000;
+
+/// Most level changes one invoice may list, all its items together.
+pub const MAX_LEVEL_CHANGES: usize = 10_000;
+
+/// Most plan changes one invoice may list.
+pub const MAX_PLAN_CHANGES: usize = 100;
+
+/// Most segments the invoices of one call may have (each item's time is cut at every phase
+/// boundary, plan change, level change and change of its package allowance).
+pub const MAX_SEGMENTS: usize = 100_000;
 
 /// Most tier lines one call explains: a quote lists, for each of its lines, every tier the
 /// quantity reaches (a graduated table of 1,000 tiers explains up to 1,000 per line).
@@ -93,11 +115,12 @@ pub(crate) fn check_output(text: String) -> Result<String, Error> {
 pub(crate) struct Budget {
     lines: usize,
     tier_lines: usize,
+    segments: usize,
 }
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget { lines: MAX_PRICED_LINES, tier_lines: MAX_TIER_LINES }
+        Budget { lines: MAX_PRICED_LINES, tier_lines: MAX_TIER_LINES, segments: MAX_SEGMENTS }
     }
 }
 
@@ -109,6 +132,17 @@ impl Budget {
                 Code::InputTooLarge,
                 "lines",
                 format!("one call prices at most {MAX_PRICED_LINES} order lines, batches included"),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Takes `n` invoice segments; `OUTPUT_TOO_LARGE` at `items` past [`MAX_SEGMENTS`].
+    pub(crate) fn take_segments(&mut self, n: usize) -> Result<(), Error> {
+        self.segments = self.segments.checked_sub(n).ok_or_else(|| {
+            output_too_large(
+                "items",
+                &format!("more than {MAX_SEGMENTS} invoice segments in one call, batches included"),
             )
         })?;
         Ok(())

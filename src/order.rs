@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::{Catalog, ProductKind};
+use crate::catalog::{Catalog, Product, ProductKind};
 use serde::Deserialize;
 
 use crate::decode::{parse_instant, Decoder, Num, Object, Quantity};
@@ -123,8 +123,23 @@ fn decode_order(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<Ord
     })
 }
 
+/// A product id the catalog has: the product.
+pub(crate) fn known_product<'c>(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    catalog: &'c Catalog,
+) -> Option<&'c Product> {
+    let id = d.string(v, path)?;
+    let found = catalog.product(id);
+    if found.is_none() {
+        d.problem(Code::UnknownProduct, path, format!("the catalog has no product \"{id}\""));
+    }
+    found
+}
+
 /// A region id the catalog has.
-fn known_region(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<String> {
+pub(crate) fn known_region(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<String> {
     let r = d.string(v, path)?;
     if !catalog.has_region(r) {
         d.problem(Code::UnknownRegion, path, format!("the catalog has no region \"{r}\""));
@@ -134,7 +149,7 @@ fn known_region(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Op
 }
 
 /// `{plan?, currency?, region?, billingStart?}`, each checked against the catalog.
-fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<Customer> {
+pub(crate) fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<Customer> {
     let c = d.object(v, path, &["plan", "currency", "region", "billingStart"])?;
     let plan = d.opt(&c, "plan", |d, v, p| {
         let id = d.string(v, p)?;
@@ -248,14 +263,7 @@ fn decode_line(
     region_ok: &dyn Fn(&mut Decoder, &Value, &str) -> Option<String>,
 ) -> Option<OrderLine> {
     let o = d.object(v, path, &["product", "region", "quantity", "reading", "previousReading"])?;
-    let product = d.req(&o, "product", |d, v, p| {
-        let id = d.string(v, p)?;
-        let found = catalog.product(id);
-        if found.is_none() {
-            d.problem(Code::UnknownProduct, p, format!("the catalog has no product \"{id}\""));
-        }
-        found
-    });
+    let product = d.req(&o, "product", |d, v, p| known_product(d, v, p, catalog));
     let region = d.opt(&o, "region", region_ok);
     let quantity = d.opt(&o, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
     let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));

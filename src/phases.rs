@@ -105,6 +105,17 @@ pub enum PhaseClock {
     Chained,
 }
 
+/// How an invoice counts the time of a segment (catalog setting `hourRounding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HourRounding {
+    /// Seconds / 3600, never rounded on its own (the default).
+    #[default]
+    Exact,
+    /// Every started clock hour (UTC) is billed, once, in the segment in force when it starts
+    /// (the item's first hour from the hour it started in), as an hourly billing job does.
+    Up,
+}
+
 /// The instants during which one phase applies: `start` inclusive, `end` exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PhaseWindow {

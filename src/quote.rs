@@ -862,10 +862,11 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
     Ok(ObjectBuilder::new().put("plan", plan.id.as_str()).put("rows", rows).build())
 }
 
-/// Differences as JSON: `{ok, differences: [{path, expected, received}]}`, those of the order
-/// with its trusted fields (paths under `order`) first, then those of the quote (under `quote`).
-pub(crate) fn differences_value(order: &[Difference], quote: &[Difference]) -> Value {
-    let all = order.iter().map(|d| ("order", d)).chain(quote.iter().map(|d| ("quote", d)));
+/// Differences as JSON: `{ok, differences: [{path, expected, received}]}`, each group's under
+/// its prefix, in order (a verified quote: the order's trusted fields under `order`, then the
+/// quote's differences under `quote`).
+pub(crate) fn differences_value(groups: &[(&str, &[Difference])]) -> Value {
+    let all = groups.iter().flat_map(|(prefix, list)| list.iter().map(move |d| (*prefix, d)));
     let list = all
         .take(MAX_DIFFERENCES)
         .map(|(prefix, d)| {

@@ -16,6 +16,7 @@ const SUITES: &[(&str, &str)] = &[
     ("partners", include_str!("fixtures/partners.json")),
     ("hostile", include_str!("fixtures/hostile.json")),
     ("worst", include_str!("fixtures/worst.json")),
+    ("invoice", include_str!("fixtures/invoice.json")),
 ];
 
 /// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
@@ -197,4 +198,10 @@ fn the_subset_matcher_can_fail() {
     assert!(!contains(&a, &json::parse(r#"{"a":"2"}"#).unwrap()));
     assert!(!contains(&a, &json::parse(r#"{"b":[]}"#).unwrap()));
     assert!(!contains(&a, &json::parse(r#"{"z":null}"#).unwrap()));
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn invoice_fixtures() {
+    run_suite("invoice", SUITES[5].1);
 }

@@ -17,6 +17,8 @@ const LAYERS: &[&[&str]] = &[
     &["order"],
     // Pricing on the model: quotes, the matrix and verification; partner margins.
     &["quote", "margins"],
+    // Billing a period: invoices, built on the quote's rules.
+    &["invoice"],
     // The JSON API every runtime calls, then the wasm bindings.
     &["api"],
     &["wasm"],

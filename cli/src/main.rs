@@ -67,6 +67,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Bill a period: one line per item, cut into segments at every phase boundary, plan change
+    /// and level change, each line rounded once (JSON by default, identical to the wasm build).
+    Invoice {
+        /// The catalog (JSON).
+        catalog: String,
+        /// The request (JSON): period {start, end}, customer (with billingStart), items,
+        /// planChanges.
+        request: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Recompute the invoice of a request and compare it with a received invoice (exit 1 when it differs).
+    VerifyInvoice {
+        /// The catalog (JSON).
+        catalog: String,
+        /// The request (JSON) the invoice bills.
+        request: String,
+        /// The invoice to check (JSON).
+        invoice: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// The price matrix of a plan: every product x region x currency x phase, hourly and monthly.
     Matrix {
         /// The catalog (JSON).
@@ -221,16 +243,23 @@ fn run(command: Command) -> Result<Output, Failure> {
                 None => "null".to_string(),
             };
             let args = format!(r#"{{"order":{order_json},"quote":{quote_json},"trusted":{trusted_json}}}"#);
-            let result = call_loaded(&loaded, "verifyQuote", &args, &order)?;
-            let v = parse(&result);
-            let ok = v.get("ok") == Some(&Value::Bool(true));
-            Ok(Output {
-                text: match format {
-                    Format::Json => result + "\n",
-                    Format::Table => verification_table(&v),
-                },
-                ok,
-            })
+            verification(call_loaded(&loaded, "verifyQuote", &args, &order)?, format, "quote")
+        }
+        Command::Invoice { catalog, request, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let request_json = read_json(&request)?;
+            let invoice =
+                call_loaded(&loaded, "invoice", &format!(r#"{{"request":{request_json}}}"#), &request)?;
+            Ok(Output::ok(match format {
+                Format::Json => invoice + "\n",
+                Format::Table => invoice_table(&parse(&invoice)),
+            }))
+        }
+        Command::VerifyInvoice { catalog, request, invoice, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let (request_json, invoice_json) = (read_json(&request)?, read_json(&invoice)?);
+            let args = format!(r#"{{"request":{request_json},"invoice":{invoice_json}}}"#);
+            verification(call_loaded(&loaded, "verifyInvoice", &args, &request)?, format, "invoice")
         }
         Command::Matrix { catalog, plan, currency, region, phase, format } => {
             let loaded = load_catalog(&catalog)?;
@@ -507,16 +536,73 @@ fn quote_table(q: &Value) -> String {
     out
 }
 
-fn verification_table(v: &Value) -> String {
+/// A verification's answer, printed; not ok (exit 1) when anything differs.
+fn verification(result: String, format: Format, what: &str) -> Result<Output, Failure> {
+    let v = parse(&result);
+    let ok = v.get("ok") == Some(&Value::Bool(true));
+    Ok(Output {
+        text: match format {
+            Format::Json => result + "\n",
+            Format::Table => verification_table(&v, what),
+        },
+        ok,
+    })
+}
+
+fn invoice_table(inv: &Value) -> String {
+    let mut rows = vec![["line", "product", "from", "until", "hours", "plan", "phase", "quantity", "amount"]
+        .map(String::from)
+        .to_vec()];
+    for l in items(inv, "lines") {
+        for (k, s) in items(l, "segments").iter().enumerate() {
+            let first = k == 0;
+            let line = |key: &str| if first { text(l, key) } else { String::new() };
+            rows.push(vec![
+                line("line"),
+                line("product"),
+                text(s, "start"),
+                text(s, "end"),
+                text(s, "hours"),
+                text(s, "plan"),
+                text(s, "phase"),
+                text(s, "quantity"),
+                text(s, "amount"),
+            ]);
+        }
+        rows.push(vec![
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            "line".into(),
+            text(l, "amount"),
+        ]);
+    }
+    let period = inv.get("period").cloned().unwrap_or_default();
+    let mut out = format!("invoice from {} to {}\n\n", text(&period, "start"), text(&period, "end"));
+    out += &table(&rows);
+    for t in items(inv, "totals") {
+        out += &format!("\ntotal {} {}\n", text(t, "amount"), text(t, "currency"));
+    }
+    for w in items(inv, "warnings") {
+        out += &format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message"));
+    }
+    out
+}
+
+fn verification_table(v: &Value, what: &str) -> String {
     let diffs = items(v, "differences");
     if diffs.is_empty() {
-        return "ok: the quote matches\n".to_string();
+        return format!("ok: the {what} matches\n");
     }
     let mut rows = vec![["path", "expected", "received"].map(String::from).to_vec()];
     rows.extend(
         diffs.iter().map(|d| vec![text(d, "path"), json_text(d, "expected"), json_text(d, "received")]),
     );
-    format!("the quote differs in {} place{}:\n{}", diffs.len(), plural(diffs.len()), table(&rows))
+    format!("the {what} differs in {} place{}:\n{}", diffs.len(), plural(diffs.len()), table(&rows))
 }
 
 fn margins_table(m: &Value) -> String {

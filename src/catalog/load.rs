@@ -10,7 +10,7 @@ use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error, Problem};
 use crate::json::Value;
 use crate::money::{Currency, Rounding};
-use crate::phases::{DurationUnit, Phase, PhaseClock, PhaseDuration};
+use crate::phases::{DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::{TierTable, TABLE_FIELDS};
 
 use crate::limits::MAX_LIST_LEN;
@@ -23,6 +23,7 @@ const CATALOG_FIELDS: &[&str] = &[
     "rounding",
     "hoursPerMonth",
     "phaseClock",
+    "hourRounding",
     "allowCredits",
     "regions",
     "products",
@@ -125,6 +126,9 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     let phase_clock = d.opt(&o, "phaseClock", |d, v, p| {
         d.choice(v, p, &[("billingStart", PhaseClock::BillingStart), ("chained", PhaseClock::Chained)])
     });
+    let hour_rounding = d.opt(&o, "hourRounding", |d, v, p| {
+        d.choice(v, p, &[("exact", HourRounding::Exact), ("up", HourRounding::Up)])
+    });
     let allow_credits = d.opt(&o, "allowCredits", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
     let regions = d.opt(&o, "regions", |d, v, p| list(d, v, p, decode_region)).map(Option::unwrap_or_default);
     check_unique(d, &o, "regions");
@@ -163,6 +167,7 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         rounding: rounding?.unwrap_or_default(),
         hours_per_month: hours_per_month?.unwrap_or(Decimal::from(730)),
         phase_clock,
+        hour_rounding: hour_rounding?.unwrap_or_default(),
         allow_credits,
         regions: regions?,
         products: products?,

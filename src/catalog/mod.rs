@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::error::{Code, Error, Problem};
 use crate::json::Value;
 use crate::money::{Currency, Rounding};
-use crate::phases::{Phase, PhaseClock, PhaseDuration};
+use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
 pub(crate) use partners::names_or_none;
 pub use partners::{Environment, Partner, Partners, PlanType, Recurrence, UsageFee};
@@ -188,6 +188,7 @@ pub struct Catalog {
     rounding: Rounding,
     hours_per_month: Decimal,
     phase_clock: PhaseClock,
+    hour_rounding: HourRounding,
     allow_credits: bool,
     regions: Vec<Region>,
     products: Vec<Product>,
@@ -306,6 +307,11 @@ impl Catalog {
     /// How phase windows are measured.
     pub fn phase_clock(&self) -> PhaseClock {
         self.phase_clock
+    }
+
+    /// How an invoice counts the hours of a segment (`hourRounding`; exact by default).
+    pub fn hour_rounding(&self) -> HourRounding {
+        self.hour_rounding
     }
 
     /// Whether negative prices (credits) are allowed.

@@ -13,6 +13,7 @@ const tiny = { defaultCurrency: 'USD', currencies: ['USD'], plans: [{ id: 'p', n
 const table = { tiers: [{ upTo: null, unitPrice: '1' }] };
 const order = { at: '2027-01-01', lines: [] };
 const request = { planType: 'acme-production-110', instance: { owner: 'nordic', environment: 'production' } };
+const bill = { period: { start: '2027-01-01', end: '2027-02-01' }, customer: { billingStart: '2027-01-01' }, items: [] };
 const catalog = ratecard.loadCatalog(demo);
 const pricer = ratecard.loadTierTable(table, 'USD');
 
@@ -30,6 +31,8 @@ const calls = {
   partnerMargins: [ratecard.partnerMargins, [demo, 'acme', {}], ['catalog', 'partner', 'instances']],
   checkAssignment: [ratecard.checkAssignment, [demo, request], ['catalog', 'request']],
   publicCatalog: [ratecard.publicCatalog, [tiny], ['catalog']],
+  invoice: [ratecard.invoice, [tiny, bill], ['catalog', 'request']],
+  verifyInvoice: [ratecard.verifyInvoice, [tiny, bill, {}], ['catalog', 'request', null]],
   loadCatalog: [ratecard.loadCatalog, [tiny], ['catalog']],
   loadTierTable: [ratecard.loadTierTable, [table, 'USD'], ['table', 'currency']],
   'Catalog.quote': [(o) => catalog.quote(o), [order], ['order']],
@@ -42,6 +45,9 @@ const calls = {
   'Catalog.checkAssignment': [(r) => catalog.checkAssignment(r), [request], ['request']],
   'Catalog.quoteMany': [(o) => catalog.quoteMany(o), [[order]], ['orders']],
   'Catalog.verifyMany': [(c) => catalog.verifyMany(c), [[{ order, quote: {} }]], ['checks']],
+  'Catalog.invoice': [(r) => catalog.invoice(r), [bill], ['request']],
+  'Catalog.verifyInvoice': [(r, i) => catalog.verifyInvoice(r, i), [bill, {}], ['request', null]],
+  'Catalog.verifyInvoiceMany': [(c) => catalog.verifyInvoiceMany(c), [[{ request: bill, invoice: {} }]], ['checks']],
   'TierPricer.price': [(q) => pricer.price(q), ['1'], ['quantity']],
   'TierPricer.amount': [(q) => pricer.amount(q), ['1'], ['quantity']],
   'TierPricer.amounts': [(q) => pricer.amounts(q), [['1', 2]], ['quantities']],

@@ -32,6 +32,8 @@ function command(c) {
     case 'quote': return ['quote', file(a.catalog), file(a.order)];
     case 'quoteSummary': return ['quote', '--summary', file(a.catalog), file(a.order)];
     case 'verifyQuote': return ['verify', '--format', 'json', file(a.catalog), file(a.order), file(a.quote)];
+    case 'invoice': return ['invoice', file(a.catalog), file(a.request)];
+    case 'verifyInvoice': return ['verify-invoice', '--format', 'json', file(a.catalog), file(a.request), file(a.invoice)];
     case 'publicCatalog': return ['public', file(a.catalog)];
     case 'planMargins': {
       if (!only('catalog', 'planType', 'instances') || !/^\d+$/.test(String(a.instances ?? 1))) return null;
@@ -64,7 +66,7 @@ for (const c of loadCases()) {
     const wasm = runCase(call, c);
     const cli = spawnSync(binary, args, { encoding: 'utf8' });
     assert.equal(cli.signal, null);
-    if (wasm.ok && c.call !== 'verifyQuote' && c.call !== 'validateCatalog') {
+    if (wasm.ok && !['verifyQuote', 'verifyInvoice', 'validateCatalog'].includes(c.call)) {
       assert.equal(cli.status, 0, cli.stderr);
     }
     if (wasm.ok) {

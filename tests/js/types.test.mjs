@@ -30,6 +30,9 @@ const ANSWERS = {
   publicCatalog: 'R.CatalogDocument',
   quoteMany: "ReturnType<R.Catalog['quoteMany']>",
   verifyMany: "ReturnType<R.Catalog['verifyMany']>",
+  invoice: 'R.Invoice',
+  verifyInvoice: 'R.Verification',
+  verifyInvoiceMany: "ReturnType<R.Catalog['verifyInvoiceMany']>",
 };
 
 /** The declared type of each argument, as the JS API takes it. */
@@ -42,11 +45,12 @@ const ARGUMENTS = {
   currency: 'string',
   options: 'R.MatrixOptions',
   trusted: 'R.Trusted',
-  request: 'R.AssignmentRequest',
+  request: { checkAssignment: 'R.AssignmentRequest', invoice: 'R.InvoiceRequest', verifyInvoice: 'R.InvoiceRequest' },
   planType: 'string',
   partner: 'string',
   quote: 'unknown',
-  checks: "Parameters<R.Catalog['verifyMany']>[0]",
+  invoice: 'unknown',
+  checks: { verifyMany: "Parameters<R.Catalog['verifyMany']>[0]", verifyInvoiceMany: "Parameters<R.Catalog['verifyInvoiceMany']>[0]" },
   instances: { planMargins: 'R.Quantity', partnerMargins: 'Record<string, R.Quantity>' },
 };
 
@@ -55,10 +59,10 @@ const ERROR = 'R.Problem & { problems: R.Problem[] }';
 
 /** Interfaces of answers, whose every property some fixture's answer must show. */
 const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'SummaryLine', 'QuoteSummary', 'PriceMatrix',
-  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck'];
+  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'InvoiceLine', 'Invoice'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
-  'PlanTypeDocument', 'AssignmentRequest', 'Trusted'];
+  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'InvoiceRequest'];
 
 function cases() {
   const outputs = nativeOutputs();

@@ -1,0 +1,1368 @@
+//! Billing a period (SPEC section 9): invoices with proration across phases, plan changes and
+//! level changes, and their verification.
+//!
+//! An item's time in the period is cut into segments; in each, one plan, one phase, one
+//! quantity and one price rule apply. A segment's amount is kept as a numerator over one
+//! denominator per catalog (3600 x hoursPerMonth): every segment's numerator is exact, and a
+//! line divides once. So a whole month of 730 hours is exactly the monthly price, and billing a
+//! period in two halves gives the very numerator of billing it whole.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Months, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
+use crate::decode::{Decoder, Num};
+use crate::error::{Code, Error, Problem};
+use crate::json::Value;
+use crate::limits::{Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS, MAX_PLAN_CHANGES};
+use crate::money::{checked, exact, Currency, Money};
+use crate::order::{decode_customer, known_product, known_region, Customer, Difference};
+use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
+use crate::quote::differences;
+
+type Time = DateTime<Utc>;
+
+/// What to bill: a period, a customer, the subscription's items and its plan changes.
+///
+/// # Example
+/// ```
+/// use ratecard::{Catalog, InvoiceRequest};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let err = InvoiceRequest::from_json(&catalog, r#"{
+///     "period": {"start": "2026-12-01", "end": "2026-11-01"},
+///     "customer": {"billingStart": "2026-01-01"},
+///     "items": [{"product": "medium", "quantity": 1, "from": "2026-10-01"}]}"#).unwrap_err();
+/// let codes: Vec<_> = err.problems().iter().map(|p| (p.path.as_str(), p.code.as_str())).collect();
+/// assert_eq!(codes, [("period.end", "INVALID_PERIOD")]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceRequest {
+    /// First instant billed.
+    pub start: Time,
+    /// First instant not billed (the period is `[start, end)`).
+    pub end: Time,
+    /// The customer; its `billing_start` is required.
+    pub customer: Customer,
+    /// What the subscription has, one invoice line each.
+    pub items: Vec<InvoiceItem>,
+    /// Plan changes inside the period, in time order: from `at` on, the customer is on `plan`.
+    pub plan_changes: Vec<PlanChange>,
+    /// Refuse to bill anything at zero for lack of a rule (`NO_PRICE_RULE` becomes an error).
+    pub strict: bool,
+}
+
+/// From `at` on, the customer is on `plan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChange {
+    /// When the change takes effect.
+    pub at: Time,
+    /// The new plan's id.
+    pub plan: String,
+}
+
+/// One item of a subscription: a product in a region, for part or all of the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceItem {
+    /// Product id.
+    pub product: String,
+    /// Region; the customer's when absent.
+    pub region: Option<String>,
+    /// When the item starts, if inside the period (an item with level changes starts at its first).
+    pub from: Option<Time>,
+    /// When the item stops, if inside the period.
+    pub until: Option<Time>,
+    /// How much of the product.
+    pub usage: Usage,
+}
+
+/// How much of a product an item has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Usage {
+    /// A level held through the item's time (packages, cpu, memory, storage, backup); for an
+    /// aggregated product (a counter such as bandwidth), its usage over the item's time.
+    Quantity(Decimal),
+    /// Levels over time: each holds from its instant until the next; the first is the item's start.
+    Changes(Vec<(Time, Decimal)>),
+    /// Readings of an aggregated product's counter at the item's end, and at its start.
+    Readings {
+        /// The reading at the item's end.
+        reading: Decimal,
+        /// The reading at the item's start; zero when absent.
+        previous: Option<Decimal>,
+    },
+}
+
+impl InvoiceItem {
+    /// The item's first instant in the period `[start, _)`.
+    fn starts(&self, period_start: Time) -> Time {
+        match &self.usage {
+            Usage::Changes(levels) => levels.first().map_or(period_start, |(at, _)| *at),
+            _ => self.from.unwrap_or(period_start),
+        }
+    }
+}
+
+impl InvoiceRequest {
+    /// Parses an invoice request and checks it against the catalog.
+    ///
+    /// # Errors
+    /// Every problem at once, with paths relative to the request (`items[2].changes[1].at`).
+    pub fn from_json(catalog: &Catalog, text: &str) -> Result<InvoiceRequest, Error> {
+        InvoiceRequest::from_value(catalog, &crate::json::parse(text)?)
+    }
+
+    pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<InvoiceRequest, Error> {
+        let mut d = Decoder::new();
+        let request = decode_request(&mut d, value, catalog);
+        d.finish(request)
+    }
+}
+
+fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<InvoiceRequest> {
+    let o = d.object(value, "", &["period", "customer", "items", "planChanges", "strict"])?;
+    let period = d.req(&o, "period", decode_period);
+    let customer = d.req(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
+    if let Some(c) = &customer {
+        if c.billing_start.is_none() {
+            d.problem(
+                Code::MissingField,
+                "customer.billingStart",
+                "an invoice needs the customer's billingStart",
+            );
+        }
+    }
+    let items = d.req(&o, "items", |d, v, p| {
+        if too_many(d, v, p, MAX_INVOICE_ITEMS, "items") {
+            return None;
+        }
+        let changes: usize = match v {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|item| match item.get("changes") {
+                    Some(Value::Array(c)) => Some(c.len()),
+                    _ => None,
+                })
+                .sum(),
+            _ => 0,
+        };
+        if changes > MAX_LEVEL_CHANGES {
+            d.problem(
+                Code::InputTooLarge,
+                p,
+                format!("{changes} level changes in all; one invoice takes at most {MAX_LEVEL_CHANGES}"),
+            );
+            return None;
+        }
+        d.array(v, p, |d, v, p| decode_item(d, v, p, catalog, period))
+    });
+    let plan_changes = d.opt(&o, "planChanges", |d, v, p| {
+        if too_many(d, v, p, MAX_PLAN_CHANGES, "plan changes") {
+            return None;
+        }
+        let changes = d.array(v, p, |d, v, p| {
+            let c = d.object(v, p, &["at", "plan"])?;
+            let at = d.req(&c, "at", |d, v, p| inside(d, v, p, period));
+            let plan = d.req(&c, "plan", |d, v, p| {
+                let id = d.string(v, p)?;
+                if catalog.plan(id).is_none() {
+                    d.problem(Code::UnknownPlan, p, format!("the catalog has no plan \"{id}\""));
+                    return None;
+                }
+                Some(id.to_string())
+            });
+            Some(PlanChange { at: at?, plan: plan? })
+        })?;
+        in_order(d, p, changes.iter().map(|c| c.at), "plan changes", |j| format!("{p}[{j}].at"));
+        Some(changes)
+    });
+    let strict = d.opt(&o, "strict", |d, v, p| d.boolean(v, p));
+    let (period, customer, items) = (period?, customer?, items?);
+    // No item is billed before billing starts: phases have no meaning there.
+    if let (Some(billing_start), Some((i, first))) = (
+        customer.billing_start,
+        items.iter().map(|item| item.starts(period.0)).enumerate().min_by_key(|(_, t)| *t),
+    ) {
+        if first < billing_start {
+            d.problem(
+                Code::BillingStartAfterAt,
+                "customer.billingStart",
+                format!(
+                    "billingStart {} is after the start of items[{i}] ({}): nothing is billed before billing starts",
+                    instant_text(billing_start),
+                    instant_text(first)
+                ),
+            );
+        }
+    }
+    Some(InvoiceRequest {
+        start: period.0,
+        end: period.1,
+        customer,
+        items,
+        plan_changes: plan_changes?.unwrap_or_default(),
+        strict: strict?.unwrap_or(false),
+    })
+}
+
+/// `INPUT_TOO_LARGE` for an array longer than `max`.
+fn too_many(d: &mut Decoder, v: &Value, path: &str, max: usize, what: &str) -> bool {
+    match v {
+        Value::Array(items) if items.len() > max => {
+            d.problem(
+                Code::InputTooLarge,
+                path,
+                format!("{} {what}; one invoice takes at most {max}", items.len()),
+            );
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `{start, end}`: a non-empty period of at most [`MAX_PERIOD_MONTHS`] months.
+fn decode_period(d: &mut Decoder, v: &Value, path: &str) -> Option<(Time, Time)> {
+    let o = d.object(v, path, &["start", "end"])?;
+    let start = d.req(&o, "start", |d, v, p| d.instant(v, p));
+    let end = d.req(&o, "end", |d, v, p| d.instant(v, p));
+    let (start, end) = (start?, end?);
+    if end <= start {
+        d.problem(
+            Code::InvalidPeriod,
+            o.at("end"),
+            format!("the period ends at {}, not after its start {}", instant_text(end), instant_text(start)),
+        );
+        return None;
+    }
+    if start.checked_add_months(Months::new(MAX_PERIOD_MONTHS)).is_some_and(|limit| end > limit) {
+        d.problem(
+            Code::PeriodTooLong,
+            o.at("end"),
+            format!(
+                "the period from {} to {} is longer than {MAX_PERIOD_MONTHS} months: bill it in parts",
+                instant_text(start),
+                instant_text(end)
+            ),
+        );
+        return None;
+    }
+    Some((start, end))
+}
+
+/// An instant inside the period `[start, end)`.
+fn inside(d: &mut Decoder, v: &Value, path: &str, period: Option<(Time, Time)>) -> Option<Time> {
+    let at = d.instant(v, path)?;
+    within(d, path, at, period, false)
+}
+
+/// `at` if it is in the period (`[start, end)`, or `(start, end]` for an end), else `OUTSIDE_PERIOD`.
+fn within(d: &mut Decoder, path: &str, at: Time, period: Option<(Time, Time)>, is_end: bool) -> Option<Time> {
+    let Some((start, end)) = period else { return Some(at) };
+    let ok = if is_end { start < at && at <= end } else { start <= at && at < end };
+    if !ok {
+        d.problem(
+            Code::OutsidePeriod,
+            path,
+            format!(
+                "{} is outside the period from {} to {}",
+                instant_text(at),
+                instant_text(start),
+                instant_text(end)
+            ),
+        );
+        return None;
+    }
+    Some(at)
+}
+
+/// `CHANGES_OUT_OF_ORDER` at each instant not after the one before it.
+fn in_order(
+    d: &mut Decoder,
+    path: &str,
+    times: impl Iterator<Item = Time>,
+    what: &str,
+    at: impl Fn(usize) -> String,
+) {
+    let mut last: Option<Time> = None;
+    for (j, t) in times.enumerate() {
+        if let Some(before) = last.filter(|before| t <= *before) {
+            d.problem(
+                Code::ChangesOutOfOrder,
+                at(j),
+                format!(
+                    "{what} of {path} must be in increasing time order: {} is not after {}",
+                    instant_text(t),
+                    instant_text(before)
+                ),
+            );
+        }
+        last = Some(t);
+    }
+}
+
+fn decode_item(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    catalog: &Catalog,
+    period: Option<(Time, Time)>,
+) -> Option<InvoiceItem> {
+    let o = d.object(
+        v,
+        path,
+        &["product", "region", "from", "until", "quantity", "changes", "reading", "previousReading"],
+    )?;
+    let product = d.req(&o, "product", |d, v, p| known_product(d, v, p, catalog));
+    let region = d.opt(&o, "region", |d, v, p| known_region(d, v, p, catalog));
+    let from = d.opt(&o, "from", |d, v, p| inside(d, v, p, period));
+    let until = d.opt(&o, "until", |d, v, p| {
+        let at = d.instant(v, p)?;
+        within(d, p, at, period, true)
+    });
+    let quantity = d.opt(&o, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
+    let changes = d.opt(&o, "changes", |d, v, p| {
+        let levels = d.array(v, p, |d, v, p| {
+            let c = d.object(v, p, &["at", "quantity"])?;
+            let at = d.req(&c, "at", |d, v, p| inside(d, v, p, period));
+            let q = d.req(&c, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
+            Some((at?, q?))
+        })?;
+        if levels.is_empty() {
+            d.problem(Code::InvalidValue, p, "give at least one change, or a quantity");
+            return None;
+        }
+        in_order(d, p, levels.iter().map(|(at, _)| *at), "the changes", |j| format!("{p}[{j}].at"));
+        Some(levels)
+    });
+    let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
+    let previous = d.opt(&o, "previousReading", |d, v, p| d.non_negative(v, p, Num::Quantity));
+    let (product, from, until) = (product?, from?, until?);
+    let aggregated = matches!(&product.kind, ProductKind::Metered(m) if m.aggregated);
+    let usage = match (quantity?, changes?, reading?, previous?) {
+        (Some(q), None, None, None) => Usage::Quantity(q),
+        (None, Some(levels), None, None) if aggregated => {
+            d.problem(
+                Code::InvalidValue,
+                o.at("changes"),
+                format!(
+                    "\"{}\" counts usage: give its readings (reading, previousReading), not levels",
+                    product.id
+                ),
+            );
+            let _ = levels;
+            return None;
+        }
+        (None, Some(levels), None, None) => {
+            if from.is_some() {
+                d.problem(
+                    Code::InvalidValue,
+                    o.at("from"),
+                    "an item with changes starts at its first change: give no \"from\"",
+                );
+                return None;
+            }
+            Usage::Changes(levels)
+        }
+        (None, None, Some(reading), previous) => match &product.kind {
+            ProductKind::Package(_) => {
+                d.problem(
+                    Code::NotMetered,
+                    o.at("reading"),
+                    "readings are for aggregated products; give a package a quantity or changes",
+                );
+                return None;
+            }
+            ProductKind::Metered(_) if !aggregated => {
+                d.problem(
+                    Code::NotAggregated,
+                    o.at("reading"),
+                    format!("\"{}\" is a level, not a counter: give a quantity or changes", product.id),
+                );
+                return None;
+            }
+            ProductKind::Metered(_) => Usage::Readings { reading, previous },
+        },
+        (None, None, None, None) | (None, None, None, Some(_)) => {
+            d.problem(
+                Code::MissingField,
+                path,
+                "give \"quantity\", \"changes\" ([{at, quantity}]), or for a counter \"reading\" (with an optional \"previousReading\")",
+            );
+            return None;
+        }
+        _ => {
+            d.problem(Code::InvalidValue, path, "give only one of \"quantity\", \"changes\" and \"reading\"");
+            return None;
+        }
+    };
+    let item = InvoiceItem { product: product.id.clone(), region: region?, from, until, usage };
+    if let (Some(until), Some((start, _))) = (item.until, period) {
+        let last = match &item.usage {
+            Usage::Changes(levels) => levels.last().map_or(start, |(at, _)| *at),
+            _ => item.starts(start),
+        };
+        if until <= last {
+            d.problem(
+                Code::UntilBeforeFrom,
+                o.at("until"),
+                format!(
+                    "the item stops at {}, not after it starts (or last changes) at {}",
+                    instant_text(until),
+                    instant_text(last)
+                ),
+            );
+            return None;
+        }
+    }
+    Some(item)
+}
+
+/// A computed invoice (see [`invoice`]): JSON via [`Invoice::to_json`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    /// First instant billed.
+    pub start: Time,
+    /// First instant not billed.
+    pub end: Time,
+    /// The customer's currency.
+    pub currency: Currency,
+    /// The customer's billing start.
+    pub billing_start: Time,
+    /// The plan and phase in force over the period, in time order.
+    pub plans: Vec<PlanSpan>,
+    /// One line per item, in order.
+    pub lines: Vec<InvoiceLine>,
+    /// Segments billed at zero for lack of a rule, and the like.
+    pub warnings: Vec<Problem>,
+    /// The sum of every line's numerator (see [`Segment`]).
+    numerator: Decimal,
+    /// The denominator of every numerator: 3600 x hoursPerMonth.
+    denominator: Decimal,
+}
+
+/// A stretch of the period with one plan and one phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSpan {
+    /// The plan's id.
+    pub plan: String,
+    /// The phase.
+    pub phase: Phase,
+    /// First instant.
+    pub start: Time,
+    /// First instant after it.
+    pub end: Time,
+}
+
+/// One invoice line: an item, its segments, and its amount rounded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    /// Product id.
+    pub product: String,
+    /// The product's external id.
+    pub external_id: Option<String>,
+    /// `"package"` or `"metered"`.
+    pub kind: &'static str,
+    /// The region billed.
+    pub region: Option<String>,
+    /// The item's first instant in the period.
+    pub start: Time,
+    /// The item's first instant after its time in the period.
+    pub end: Time,
+    /// Whether the line bills usage once (a counter) rather than levels by the hour.
+    pub usage: bool,
+    /// The item's time cut where anything that sets its price changes.
+    pub segments: Vec<Segment>,
+    /// The exact amount: the segments' numerators over the catalog's denominator, one division.
+    pub exact: Decimal,
+    /// The exact amount rounded to the currency: what the line costs.
+    pub amount: Money,
+}
+
+/// A stretch of an item's time with one plan, phase, quantity and rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// First instant.
+    pub start: Time,
+    /// First instant after it.
+    pub end: Time,
+    /// Seconds billed: the segment's length, or whole started hours under `hourRounding: "up"`.
+    pub seconds: Decimal,
+    /// The plan's id.
+    pub plan: String,
+    /// The phase.
+    pub phase: Phase,
+    /// Quantity measured (level or usage, after the unit divisor), before allowances.
+    pub measured: Decimal,
+    /// Part of it covered by the subscription's packages.
+    pub included: Decimal,
+    /// Quantity billed: measured - included.
+    pub quantity: Decimal,
+    /// The rule used (its path and id), or `None` when none matched (price zero).
+    pub rule: Option<(String, Option<String>)>,
+    /// Period of the rule's amounts.
+    pub period: Option<Period>,
+    /// The rate per hour at the quantity; `None` for usage billed once.
+    pub hourly_rate: Option<Decimal>,
+    /// The segment's amount, exact to 28 significant digits.
+    pub amount: Decimal,
+    /// The amount x 3600 x hoursPerMonth, exact: lines and totals add these.
+    numerator: Decimal,
+}
+
+impl Invoice {
+    /// The total: the sum of the rounded line amounts.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the sum exceeds the decimal range.
+    pub fn total(&self) -> Result<Money, Error> {
+        let mut sum = Decimal::ZERO;
+        for line in &self.lines {
+            sum = checked::add(sum, line.amount.amount())?;
+        }
+        Money::round(sum, &self.currency, crate::money::Rounding::HalfUp)
+    }
+
+    /// The exact total, before rounding: every segment's numerator over the denominator, one division.
+    ///
+    /// # Errors
+    /// `OVERFLOW` past the decimal range.
+    pub fn exact_total(&self) -> Result<Decimal, Error> {
+        checked::div(self.numerator, self.denominator)
+    }
+
+    /// The invoice as JSON text: what every runtime returns, byte for byte.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when a total exceeds the decimal range.
+    pub fn to_json(&self) -> Result<String, Error> {
+        let places = self.currency.exponent();
+        let total = self.total()?;
+        let currency = self.currency.code();
+        let hours = |seconds: Decimal| checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize());
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (i, l) in self.lines.iter().enumerate() {
+            let mut seconds = Decimal::ZERO;
+            let mut segments = Vec::with_capacity(l.segments.len());
+            for s in &l.segments {
+                seconds = checked::add(seconds, s.seconds)?;
+                segments.push(SegmentJson {
+                    start: Instant(s.start),
+                    end: Instant(s.end),
+                    hours: hours(s.seconds)?,
+                    plan: &s.plan,
+                    phase: s.phase.as_str(),
+                    measured: s.measured.normalize(),
+                    included: s.included.normalize(),
+                    quantity: s.quantity.normalize(),
+                    rule: s.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
+                    period: s.period.map(Period::as_str),
+                    hourly_rate: s.hourly_rate.map(|r| exact(r, places)),
+                    amount: exact(s.amount, places),
+                });
+            }
+            lines.push(LineJson {
+                line: i,
+                product: &l.product,
+                external_id: l.external_id.as_deref(),
+                kind: l.kind,
+                region: l.region.as_deref(),
+                start: Instant(l.start),
+                end: Instant(l.end),
+                billing: if l.usage { "usage" } else { "hours" },
+                hours: hours(seconds)?,
+                segments,
+                exact: exact(l.exact, places),
+                amount: l.amount.amount(),
+                amount_minor: l.amount.minor(),
+            });
+        }
+        crate::json::text(&InvoiceJson {
+            period: PeriodJson { start: Instant(self.start), end: Instant(self.end) },
+            currency,
+            billing_start: Instant(self.billing_start),
+            plans: self
+                .plans
+                .iter()
+                .map(|s| SpanJson {
+                    plan: &s.plan,
+                    phase: s.phase.as_str(),
+                    start: Instant(s.start),
+                    end: Instant(s.end),
+                })
+                .collect(),
+            lines,
+            totals: [TotalJson {
+                currency,
+                exact: exact(self.exact_total()?, places),
+                amount: total.amount(),
+                amount_minor: total.minor(),
+            }],
+            warnings: &self.warnings,
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InvoiceJson<'a> {
+    period: PeriodJson,
+    currency: &'a str,
+    billing_start: Instant,
+    plans: Vec<SpanJson<'a>>,
+    lines: Vec<LineJson<'a>>,
+    totals: [TotalJson<'a>; 1],
+    warnings: &'a [Problem],
+}
+
+#[derive(Serialize)]
+struct PeriodJson {
+    start: Instant,
+    end: Instant,
+}
+
+#[derive(Serialize)]
+struct SpanJson<'a> {
+    plan: &'a str,
+    phase: &'static str,
+    start: Instant,
+    end: Instant,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LineJson<'a> {
+    line: usize,
+    product: &'a str,
+    external_id: Option<&'a str>,
+    kind: &'static str,
+    region: Option<&'a str>,
+    start: Instant,
+    end: Instant,
+    billing: &'static str,
+    hours: Decimal,
+    segments: Vec<SegmentJson<'a>>,
+    exact: Decimal,
+    amount: Decimal,
+    amount_minor: Decimal,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SegmentJson<'a> {
+    start: Instant,
+    end: Instant,
+    hours: Decimal,
+    plan: &'a str,
+    phase: &'static str,
+    measured: Decimal,
+    included: Decimal,
+    quantity: Decimal,
+    rule: Option<RuleJson<'a>>,
+    period: Option<&'static str>,
+    hourly_rate: Option<Decimal>,
+    amount: Decimal,
+}
+
+#[derive(Serialize)]
+struct RuleJson<'a> {
+    path: &'a str,
+    id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TotalJson<'a> {
+    currency: &'a str,
+    exact: Decimal,
+    amount: Decimal,
+    amount_minor: Decimal,
+}
+
+/// A plan and phase from an instant on (the period's plan timeline, resolved to the catalog).
+struct Span<'a> {
+    start: Time,
+    end: Time,
+    plan: &'a Plan,
+    phase: Phase,
+}
+
+/// Bills a period.
+///
+/// # Errors
+/// `NO_DEFAULT_PLAN`, `MISSING_FIELD` without a billingStart, tier errors and `OVERFLOW` with
+/// the item's path, `OUTPUT_TOO_LARGE` past [`crate::limits::MAX_SEGMENTS`], and in strict
+/// mode every `NO_PRICE_RULE`.
+///
+/// # Example
+/// ```
+/// use ratecard::{invoice, Catalog, InvoiceRequest};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// // Ordered on Nov 15 at 12.00 a month: 16 days of 30 are 384 hours, 384/730 of 12.00.
+/// let request = InvoiceRequest::from_json(&catalog, r#"{
+///     "period": {"start": "2027-11-01", "end": "2027-12-01"},
+///     "customer": {"region": "us-east", "billingStart": "2026-01-01"},
+///     "items": [{"product": "medium", "quantity": 1, "from": "2027-11-15"}]}"#).unwrap();
+/// let bill = invoice(&catalog, &request).unwrap();
+/// assert_eq!(bill.lines[0].amount.to_string(), "6.31 USD");
+/// assert_eq!(bill.total().unwrap().to_string(), "6.31 USD");
+/// ```
+pub fn invoice(catalog: &Catalog, request: &InvoiceRequest) -> Result<Invoice, Error> {
+    invoice_within(catalog, request, &mut Budget::default())
+}
+
+/// [`invoice`] within what the call may still spend (batches share one budget).
+pub(crate) fn invoice_within(
+    catalog: &Catalog,
+    request: &InvoiceRequest,
+    budget: &mut Budget,
+) -> Result<Invoice, Error> {
+    budget.take_lines(request.items.len())?;
+    check_times(request)?;
+    let plan = match &request.customer.plan {
+        Some(id) => catalog.plan(id),
+        None => catalog.default_plan(),
+    }
+    .ok_or_else(|| {
+        Error::new(
+            Code::NoDefaultPlan,
+            "customer.plan",
+            "the customer has no plan and the catalog has no default plan",
+        )
+    })?;
+    let currency = match &request.customer.currency {
+        Some(code) => catalog.currency(code).unwrap_or(catalog.default_currency()),
+        None => catalog.default_currency(),
+    };
+    let billing_start = request.customer.billing_start.ok_or_else(|| {
+        Error::new(
+            Code::MissingField,
+            "customer.billingStart",
+            "an invoice needs the customer's billingStart",
+        )
+    })?;
+    let spans = plan_spans(catalog, request, plan, billing_start)?;
+    let mut biller = Biller {
+        catalog,
+        request,
+        currency,
+        spans: &spans,
+        denominator: checked::mul(Decimal::from(3600), catalog.hours_per_month())?,
+        warnings: Vec::new(),
+        errors: Vec::new(),
+    };
+    let level_steps = level_allowances(catalog, request)?;
+    let mut usage_pools = usage_allowances(&biller)?;
+    let mut lines = Vec::with_capacity(request.items.len());
+    for (i, item) in request.items.iter().enumerate() {
+        let at = |e: Error| e.within(&format!("items[{i}]"));
+        let product = catalog.product(&item.product).ok_or_else(|| {
+            Error::new(Code::UnknownProduct, format!("items[{i}].product"), "unknown product")
+        })?;
+        let line = match (&product.kind, &item.usage) {
+            (ProductKind::Metered(m), Usage::Quantity(_) | Usage::Readings { .. }) if m.aggregated => {
+                biller.usage_line(i, item, product, &mut usage_pools).map_err(at)?
+            }
+            _ => biller
+                .level_line(i, item, product, level_steps.get(&i).map_or(&[], Vec::as_slice))
+                .map_err(at)?,
+        };
+        budget.take_segments(line.segments.len())?;
+        lines.push(line);
+    }
+    if let Some(e) = Error::from_problems(std::mem::take(&mut biller.errors)) {
+        return Err(e);
+    }
+    let mut numerator = Decimal::ZERO;
+    for segment in lines.iter().flat_map(|l| &l.segments) {
+        numerator = checked::add(numerator, segment.numerator)?;
+    }
+    Ok(Invoice {
+        start: request.start,
+        end: request.end,
+        currency: currency.clone(),
+        billing_start,
+        plans: spans
+            .iter()
+            .map(|s| PlanSpan { plan: s.plan.id.clone(), phase: s.phase, start: s.start, end: s.end })
+            .collect(),
+        lines,
+        warnings: biller.warnings,
+        numerator,
+        denominator: biller.denominator,
+    })
+}
+
+/// What [`InvoiceRequest::from_json`] makes sure of and a request built in Rust may lack, so
+/// that billing never meets an empty item or a change out of order.
+fn check_times(request: &InvoiceRequest) -> Result<(), Error> {
+    if request.end <= request.start {
+        return Err(Error::new(Code::InvalidPeriod, "period.end", "the period ends before it starts"));
+    }
+    let changes = request.plan_changes.iter().map(|c| c.at);
+    if !changes.clone().is_sorted() || changes.clone().any(|t| t < request.start || t >= request.end) {
+        return Err(Error::new(
+            Code::ChangesOutOfOrder,
+            "planChanges",
+            "plan changes must be in time order, inside the period",
+        ));
+    }
+    for (i, item) in request.items.iter().enumerate() {
+        let (levels, start, end) = levels(request, item);
+        let in_order = levels.windows(2).all(|w| w[0].0 < w[1].0);
+        let empty = matches!(item.usage, Usage::Changes(_)) && levels.is_empty();
+        if empty || !in_order || start < request.start || end > request.end || end <= start {
+            return Err(Error::new(
+                Code::ChangesOutOfOrder,
+                format!("items[{i}]"),
+                "an item's start, level changes and end must be in time order, inside the period",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The plan and phase over the period: cut at every plan change and at every phase boundary
+/// of the plan in force. Phases only move forward, across plan changes too.
+fn plan_spans<'a>(
+    catalog: &'a Catalog,
+    request: &InvoiceRequest,
+    first: &'a Plan,
+    billing_start: Time,
+) -> Result<Vec<Span<'a>>, Error> {
+    let mut plans = vec![(request.start, first)];
+    for (j, change) in request.plan_changes.iter().enumerate() {
+        let plan = catalog
+            .plan(&change.plan)
+            .ok_or_else(|| Error::new(Code::UnknownPlan, format!("planChanges[{j}].plan"), "unknown plan"))?;
+        plans.push((change.at, plan));
+    }
+    let mut spans: Vec<Span<'a>> = Vec::new();
+    let mut reached = Phase::Trial;
+    for (k, (from, plan)) in plans.iter().enumerate() {
+        let to = plans.get(k + 1).map_or(request.end, |(at, _)| *at);
+        if *from >= to {
+            continue;
+        }
+        let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock(), billing_start)?;
+        let mut cuts = vec![*from];
+        cuts.extend(windows.iter().map(|w| w.start).filter(|t| t > from && *t < to));
+        for (c, start) in cuts.iter().enumerate() {
+            let end = cuts.get(c + 1).copied().unwrap_or(to);
+            let phase = window_at(&windows, *start).phase.max(reached);
+            reached = phase;
+            match spans.last_mut() {
+                Some(last) if last.plan.id == plan.id && last.phase == phase => last.end = end,
+                _ => spans.push(Span { start: *start, end, plan, phase }),
+            }
+        }
+    }
+    Ok(spans)
+}
+
+/// The region of an item: its own, or the customer's.
+fn region_of<'r>(request: &'r InvoiceRequest, item: &'r InvoiceItem) -> Option<&'r str> {
+    item.region.as_deref().or(request.customer.region.as_deref())
+}
+
+/// An item's levels (each from its instant on) and its time `[start, end)` in the period.
+fn levels(request: &InvoiceRequest, item: &InvoiceItem) -> (Vec<(Time, Decimal)>, Time, Time) {
+    let start = item.starts(request.start);
+    let end = item.until.unwrap_or(request.end);
+    let levels = match &item.usage {
+        Usage::Changes(levels) => levels.clone(),
+        Usage::Quantity(q) => vec![(start, *q)],
+        Usage::Readings { .. } => Vec::new(),
+    };
+    (levels, start, end)
+}
+
+/// Package allowance of a level (storage, backup) from an instant on: how much of the item's
+/// level is included, and whether any allowance was left for it (usage within it costs
+/// nothing, flat prices included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Allowance {
+    at: Time,
+    included: Decimal,
+    allowed: bool,
+}
+
+/// For every metered level item that a package allowance covers, its allowance over time.
+/// Per region and resource, the packages active at an instant include their allowance x
+/// their quantity; the items of that resource use it up in item order, as in a quote.
+fn level_allowances(
+    catalog: &Catalog,
+    request: &InvoiceRequest,
+) -> Result<BTreeMap<usize, Vec<Allowance>>, Error> {
+    // Per (region, resource): contributions (item, included per unit of level) and users (item, unit divisor).
+    type Pool = (Vec<(usize, Decimal)>, Vec<(usize, Decimal)>);
+    let mut pools: BTreeMap<(Option<&str>, &str), Pool> = BTreeMap::new();
+    for (i, item) in request.items.iter().enumerate() {
+        if let Some(ProductKind::Package(spec)) = catalog.product(&item.product).map(|p| &p.kind) {
+            for resource in ALLOWANCE_RESOURCES {
+                if let Some(inc) = spec.included(resource).filter(|inc| *inc > Decimal::ZERO) {
+                    pools.entry((region_of(request, item), resource)).or_default().0.push((i, inc));
+                }
+            }
+        }
+    }
+    for (i, item) in request.items.iter().enumerate() {
+        if let Some(ProductKind::Metered(m)) = catalog.product(&item.product).map(|p| &p.kind) {
+            if let (false, Some((_, users))) =
+                (m.aggregated, pools.get_mut(&(region_of(request, item), m.resource.as_str())))
+            {
+                users.push((i, m.unit));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (givers, users) in pools.values().filter(|(g, u)| !g.is_empty() && !u.is_empty()) {
+        // Every change of any member, in time order: (instant, member, new value).
+        let mut events: Vec<(Time, usize, Decimal)> = Vec::new();
+        let members = givers
+            .iter()
+            .map(|(i, inc)| (*i, *inc, true))
+            .chain(users.iter().map(|(i, unit)| (*i, *unit, false)));
+        for (m, (i, factor, gives)) in members.enumerate() {
+            let (levels, _, end) = levels(request, &request.items[i]);
+            for (at, level) in levels {
+                let value = if gives { checked::mul(level, factor)? } else { checked::div(level, factor)? };
+                events.push((at, m, value));
+            }
+            events.push((end, m, Decimal::ZERO));
+        }
+        events.sort_by_key(|(at, _, _)| *at);
+        let mut current = vec![Decimal::ZERO; givers.len() + users.len()];
+        let mut pool = Decimal::ZERO;
+        let mut k = 0;
+        while k < events.len() {
+            let at = events[k].0;
+            while k < events.len() && events[k].0 == at {
+                let (_, m, value) = events[k];
+                if m < givers.len() {
+                    pool = checked::add(checked::sub(pool, current[m])?, value)?;
+                }
+                current[m] = value;
+                k += 1;
+            }
+            if at >= request.end {
+                break;
+            }
+            let mut left = pool;
+            for (u, (i, _)) in users.iter().enumerate() {
+                let level = current[givers.len() + u];
+                let used = level.min(left.max(Decimal::ZERO));
+                let step = Allowance { at, included: used, allowed: left > Decimal::ZERO };
+                left = checked::sub(left, used)?;
+                let steps: &mut Vec<Allowance> = out.entry(*i).or_default();
+                if steps.last().is_none_or(|s| (s.included, s.allowed) != (step.included, step.allowed)) {
+                    steps.push(step);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What is left of each counter allowance, per region and resource.
+type UsagePools<'r> = BTreeMap<(Option<&'r str>, &'static str), Decimal>;
+
+/// Resources a package includes.
+const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
+
+/// What the packages include of each counter (bandwidth) over the period, per region and
+/// resource: allowance x quantity x hours billed / hoursPerMonth, rounded up to 9 decimal
+/// places (a byte, in GB), in the customer's favour.
+fn usage_allowances<'r>(biller: &Biller<'_, 'r>) -> Result<UsagePools<'r>, Error> {
+    let (catalog, request) = (biller.catalog, biller.request);
+    let mut pools = BTreeMap::new();
+    for item in &request.items {
+        let Some(ProductKind::Package(spec)) = catalog.product(&item.product).map(|p| &p.kind) else {
+            continue;
+        };
+        let (levels, start, end) = levels(request, item);
+        // Package-hours, in seconds: sum of quantity x seconds billed.
+        let mut held = Decimal::ZERO;
+        for (j, (at, level)) in levels.iter().enumerate() {
+            let until = levels.get(j + 1).map_or(end, |(next, _)| *next);
+            held = checked::add(held, checked::mul(*level, biller.seconds(*at, until, *at == start)?)?)?;
+        }
+        for resource in ALLOWANCE_RESOURCES {
+            if let Some(inc) = spec.included(resource).filter(|inc| *inc > Decimal::ZERO) {
+                let share = checked::div(checked::mul(inc, held)?, biller.denominator)?
+                    .round_dp_with_strategy(9, RoundingStrategy::AwayFromZero);
+                let slot: &mut Decimal = pools.entry((region_of(request, item), resource)).or_default();
+                *slot = checked::add(*slot, share)?;
+            }
+        }
+    }
+    Ok(pools)
+}
+
+/// How one segment is priced.
+enum Pricing<'a> {
+    /// No rule, or a quantity above the rule's last tier (the rule and that error): zero.
+    Unpriced(Option<(&'a PriceRule, Error)>),
+    /// All within a package allowance: zero, flat prices included.
+    Covered(&'a PriceRule),
+    /// The rule and its amount at the quantity (per its period).
+    Priced(&'a PriceRule, Decimal),
+}
+
+/// What one invoice is computed with.
+struct Biller<'c, 'r> {
+    catalog: &'c Catalog,
+    request: &'r InvoiceRequest,
+    currency: &'c Currency,
+    spans: &'r [Span<'c>],
+    /// 3600 x hoursPerMonth: an amount x this is a segment's numerator.
+    denominator: Decimal,
+    warnings: Vec<Problem>,
+    errors: Vec<Problem>,
+}
+
+impl<'c, 'r> Biller<'c, 'r> {
+    /// Seconds billed for `[a, b)`; `first`: `a` is the item's start (its first started hour
+    /// counts under `hourRounding: "up"`).
+    fn seconds(&self, a: Time, b: Time, first: bool) -> Result<Decimal, Error> {
+        match self.catalog.hour_rounding() {
+            HourRounding::Exact => {
+                let nanos = (b - a)
+                    .num_nanoseconds()
+                    .ok_or_else(|| crate::money::overflow("the segment's length"))?;
+                Ok(Decimal::new(nanos, 9).normalize())
+            }
+            HourRounding::Up => {
+                let hour = |t: Time, up: bool| {
+                    let s = t.timestamp();
+                    let floor = s - s.rem_euclid(3600);
+                    if up && (floor != s || t.timestamp_subsec_nanos() != 0) {
+                        floor + 3600
+                    } else {
+                        floor
+                    }
+                };
+                let from = hour(a, !first);
+                Ok(Decimal::from((hour(b, true) - from).max(0)))
+            }
+        }
+    }
+
+    /// The span in force at `t` (the last one starting at or before it).
+    fn span_at(&self, t: Time) -> &'r Span<'c> {
+        let i = self.spans.partition_point(|s| s.start <= t);
+        &self.spans[i.saturating_sub(1)]
+    }
+
+    /// The rule for `product` in a span and where `quantity` lands.
+    fn pricing(
+        &self,
+        span: &Span<'c>,
+        product: &Product,
+        region: Option<&str>,
+        quantity: Decimal,
+        covered: bool,
+    ) -> Result<Pricing<'c>, Error> {
+        let Some(rule) =
+            self.catalog.find_rule(span.plan, &product.id, span.phase, self.currency.code(), region)
+        else {
+            return Ok(Pricing::Unpriced(None));
+        };
+        if covered {
+            return Ok(Pricing::Covered(rule));
+        }
+        match rule.table.reach(quantity) {
+            Ok(reach) => Ok(Pricing::Priced(rule, reach.amount)),
+            Err(e) if e.code() == Code::QuantityAboveLastTier => Ok(Pricing::Unpriced(Some((rule, e)))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `NO_PRICE_RULE` for an unpriced segment, unless it is in a free trial.
+    fn unpriced(
+        &mut self,
+        i: usize,
+        span: &Span<'_>,
+        product: &Product,
+        region: Option<&str>,
+        segment: &Segment,
+        above_last: Option<&(&PriceRule, Error)>,
+    ) {
+        if span.phase == Phase::Trial && !self.catalog.has_paid_trial(span.plan) {
+            return;
+        }
+        let when = format!("from {} to {}", instant_text(segment.start), instant_text(segment.end));
+        let why = match above_last {
+            None => format!(
+                "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {} {when}: billed at zero",
+                product.id,
+                span.plan.id,
+                span.phase.as_str(),
+                self.currency.code(),
+                region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
+            ),
+            Some((rule, e)) => format!(
+                "{} in {}, so \"{}\" has no price in the {} phase {when}: billed at zero",
+                e.problems()[0].message,
+                rule.path,
+                product.id,
+                span.phase.as_str()
+            ),
+        };
+        let problem = Problem::new(Code::NoPriceRule, format!("items[{i}]"), why);
+        if self.request.strict {
+            self.errors.push(problem);
+        } else {
+            self.warnings.push(problem);
+        }
+    }
+
+    /// A segment priced: its amount as a numerator, and its hourly rate when it bills by the hour.
+    #[allow(clippy::too_many_arguments)]
+    fn segment(
+        &self,
+        span: &Span<'_>,
+        start: Time,
+        end: Time,
+        seconds: Decimal,
+        measured: Decimal,
+        included: Decimal,
+        quantity: Decimal,
+        pricing: &Pricing<'_>,
+        by_hour: bool,
+    ) -> Result<Segment, Error> {
+        let hpm = self.catalog.hours_per_month();
+        let rule = match pricing {
+            Pricing::Unpriced(_) => None,
+            Pricing::Covered(rule) | Pricing::Priced(rule, _) => Some(*rule),
+        };
+        let amount = match pricing {
+            Pricing::Priced(_, amount) => *amount,
+            _ => Decimal::ZERO,
+        };
+        let (numerator, hourly_rate) = match (rule.map(|r| r.period), by_hour) {
+            (None, by_hour) => (Decimal::ZERO, by_hour.then_some(Decimal::ZERO)),
+            // Usage billed once: its amount, whatever the rule's period.
+            (Some(_), false) => (checked::mul(amount, self.denominator)?, None),
+            (Some(Period::Hour), true) => (checked::mul(checked::mul(amount, seconds)?, hpm)?, Some(amount)),
+            // Multiplied before it divides: 730 hours of a monthly price are the monthly price.
+            (Some(Period::Month), true) => (checked::mul(amount, seconds)?, Some(checked::div(amount, hpm)?)),
+        };
+        Ok(Segment {
+            start,
+            end,
+            seconds,
+            plan: span.plan.id.clone(),
+            phase: span.phase,
+            measured,
+            included,
+            quantity,
+            rule: rule.map(|r| (r.path.clone(), r.id.clone())),
+            period: rule.map(|r| r.period),
+            hourly_rate,
+            amount: checked::div(numerator, self.denominator)?,
+            numerator,
+        })
+    }
+
+    /// A level item (a package, cpu, memory, storage, backup): billed by the hour, segment by segment.
+    fn level_line(
+        &mut self,
+        i: usize,
+        item: &'r InvoiceItem,
+        product: &Product,
+        allowances: &[Allowance],
+    ) -> Result<InvoiceLine, Error> {
+        let region: Option<&'r str> = region_of(self.request, item);
+        let (levels, start, end) = levels(self.request, item);
+        let mut cuts: Vec<Time> = levels.iter().map(|(at, _)| *at).collect();
+        cuts.extend(self.spans.iter().map(|s| s.start));
+        cuts.extend(allowances.iter().map(|a| a.at));
+        cuts.retain(|t| *t > start && *t < end);
+        cuts.push(start);
+        cuts.sort_unstable();
+        cuts.dedup();
+        let unit = match &product.kind {
+            ProductKind::Metered(m) => Some(m.unit),
+            ProductKind::Package(_) => None,
+        };
+        let mut segments: Vec<Segment> = Vec::new();
+        for (c, a) in cuts.iter().copied().enumerate() {
+            let b = cuts.get(c + 1).copied().unwrap_or(end);
+            let level = levels[levels.partition_point(|(at, _)| *at <= a).saturating_sub(1)].1;
+            let measured = match unit {
+                Some(unit) => checked::div(level, unit)?,
+                None => level,
+            };
+            let allowance = allowances.partition_point(|s| s.at <= a).checked_sub(1).map(|k| allowances[k]);
+            let included = allowance.map_or(Decimal::ZERO, |s| s.included.min(measured));
+            let quantity = checked::sub(measured, included)?;
+            let covered = allowance.is_some_and(|s| s.allowed) && quantity.is_zero();
+            let span = self.span_at(a);
+            let pricing = self.pricing(span, product, region, quantity, covered)?;
+            let segment = self.segment(
+                span,
+                a,
+                b,
+                self.seconds(a, b, a == start)?,
+                measured,
+                included,
+                quantity,
+                &pricing,
+                true,
+            )?;
+            if let Pricing::Unpriced(above_last) = &pricing {
+                self.unpriced(i, span, product, region, &segment, above_last.as_ref());
+            }
+            match segments.last_mut() {
+                Some(last) if same_price(last, &segment) => {
+                    last.end = segment.end;
+                    last.seconds = checked::add(last.seconds, segment.seconds)?;
+                    last.numerator = checked::add(last.numerator, segment.numerator)?;
+                    last.amount = checked::div(last.numerator, self.denominator)?;
+                }
+                _ => segments.push(segment),
+            }
+        }
+        self.line(item, product, region, start, end, false, segments)
+    }
+
+    /// A counter (bandwidth): its usage over the item's time, less what the packages include
+    /// over that time, priced once with the rule in force at the item's end.
+    fn usage_line(
+        &mut self,
+        i: usize,
+        item: &'r InvoiceItem,
+        product: &Product,
+        pools: &mut UsagePools<'r>,
+    ) -> Result<InvoiceLine, Error> {
+        let region: Option<&'r str> = region_of(self.request, item);
+        let (_, start, end) = levels(self.request, item);
+        let ProductKind::Metered(m) = &product.kind else {
+            return Err(Error::new(Code::NotMetered, "", "not a counter"));
+        };
+        let usage = match item.usage {
+            Usage::Quantity(q) => q,
+            // A reading below the previous one is a counter reset: the whole reading is new.
+            Usage::Readings { reading, previous: Some(previous) } if reading >= previous => {
+                checked::sub(reading, previous)?
+            }
+            Usage::Readings { reading, .. } => reading,
+            Usage::Changes(_) => {
+                return Err(Error::new(Code::InvalidValue, "changes", "a counter has no levels"))
+            }
+        };
+        let measured = checked::div(usage, m.unit)?;
+        let resource = ALLOWANCE_RESOURCES.into_iter().find(|r| *r == m.resource);
+        let pool = resource.and_then(|r| pools.get_mut(&(region, r)));
+        let allowed = pool.as_ref().is_some_and(|left| **left > Decimal::ZERO);
+        let included = pool.map_or(Decimal::ZERO, |left| {
+            let used = measured.min(*left);
+            *left -= used;
+            used
+        });
+        let quantity = checked::sub(measured, included)?;
+        // The span of the item's last instant.
+        let span = self.span_at(end - chrono::TimeDelta::nanoseconds(1));
+        let pricing = self.pricing(span, product, region, quantity, allowed && quantity.is_zero())?;
+        let nanos =
+            (end - start).num_nanoseconds().ok_or_else(|| crate::money::overflow("the item's length"))?;
+        let segment = self.segment(
+            span,
+            start,
+            end,
+            Decimal::new(nanos, 9).normalize(),
+            measured,
+            included,
+            quantity,
+            &pricing,
+            false,
+        )?;
+        if let Pricing::Unpriced(above_last) = &pricing {
+            self.unpriced(i, span, product, region, &segment, above_last.as_ref());
+        }
+        self.line(item, product, region, start, end, true, vec![segment])
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn line(
+        &self,
+        item: &InvoiceItem,
+        product: &Product,
+        region: Option<&str>,
+        start: Time,
+        end: Time,
+        usage: bool,
+        segments: Vec<Segment>,
+    ) -> Result<InvoiceLine, Error> {
+        let mut numerator = Decimal::ZERO;
+        for s in &segments {
+            numerator = checked::add(numerator, s.numerator)?;
+        }
+        let exact = checked::div(numerator, self.denominator)?;
+        Ok(InvoiceLine {
+            product: item.product.clone(),
+            external_id: product.external_id.clone(),
+            kind: match product.kind {
+                ProductKind::Package(_) => "package",
+                ProductKind::Metered(_) => "metered",
+            },
+            region: region.map(str::to_string),
+            start,
+            end,
+            usage,
+            segments,
+            exact,
+            amount: Money::round(exact, self.currency, self.catalog.rounding())?,
+        })
+    }
+}
+
+/// Whether two adjacent segments bill the same way (and so are one segment).
+fn same_price(a: &Segment, b: &Segment) -> bool {
+    a.plan == b.plan
+        && a.phase == b.phase
+        && a.measured == b.measured
+        && a.included == b.included
+        && a.quantity == b.quantity
+        && a.rule == b.rule
+        && a.hourly_rate == b.hourly_rate
+}
+
+/// Recomputes the invoice of `request` and lists how `received` differs from it, value by value.
+/// An empty list means the received invoice is exactly what the engine computes.
+///
+/// # Errors
+/// Whatever [`invoice`] reports for the request.
+///
+/// # Example
+/// ```
+/// use ratecard::{invoice, verify_invoice, Catalog, InvoiceRequest};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let request = InvoiceRequest::from_json(&catalog, r#"{
+///     "period": {"start": "2027-11-01", "end": "2027-12-01"},
+///     "customer": {"billingStart": "2026-01-01"}, "items": [{"product": "small", "quantity": 2}]}"#).unwrap();
+/// let sent = invoice(&catalog, &request).unwrap().to_json().unwrap();
+/// let parse = |t: &str| ratecard::json::parse(t).unwrap();
+/// assert!(verify_invoice(&catalog, &request, &parse(&sent)).unwrap().is_empty());
+/// let changed = sent.replacen(r#""amount":"9.86""#, r#""amount":"9.00""#, 1);
+/// assert_eq!(verify_invoice(&catalog, &request, &parse(&changed)).unwrap()[0].path, "lines[0].amount");
+/// ```
+pub fn verify_invoice(
+    catalog: &Catalog,
+    request: &InvoiceRequest,
+    received: &Value,
+) -> Result<Vec<Difference>, Error> {
+    verify_invoice_within(catalog, request, received, &mut Budget::default())
+}
+
+/// [`verify_invoice`] within what the call may still spend.
+pub(crate) fn verify_invoice_within(
+    catalog: &Catalog,
+    request: &InvoiceRequest,
+    received: &Value,
+    budget: &mut Budget,
+) -> Result<Vec<Difference>, Error> {
+    differences(&invoice_within(catalog, request, budget)?.to_json()?, received)
+}
