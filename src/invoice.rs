@@ -934,6 +934,7 @@ fn level_allowances(
         }
         events.sort_by_key(|(at, _, _)| *at);
         let mut current = vec![Decimal::ZERO; givers.len() + users.len()];
+        let mut steps: Vec<Vec<Allowance>> = vec![Vec::new(); users.len()];
         let mut pool = Decimal::ZERO;
         let mut k = 0;
         while k < events.len() {
@@ -950,17 +951,17 @@ fn level_allowances(
                 break;
             }
             let mut left = pool;
-            for (u, (i, _)) in users.iter().enumerate() {
+            for (u, steps) in steps.iter_mut().enumerate() {
                 let level = current[givers.len() + u];
                 let used = level.min(left.max(Decimal::ZERO));
                 let step = Allowance { at, included: used, allowed: left > Decimal::ZERO };
-                left = checked::sub(left, used)?;
-                let steps: &mut Vec<Allowance> = out.entry(*i).or_default();
+                left -= used;
                 if steps.last().is_none_or(|s| (s.included, s.allowed) != (step.included, step.allowed)) {
                     steps.push(step);
                 }
             }
         }
+        out.extend(users.iter().map(|(i, _)| *i).zip(steps));
     }
     Ok(out)
 }
@@ -1365,4 +1366,212 @@ pub(crate) fn verify_invoice_within(
     budget: &mut Budget,
 ) -> Result<Vec<Difference>, Error> {
     differences(&invoice_within(catalog, request, budget)?.to_json()?, received)
+}
+
+// proptest is a native dev-dependency only.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use chrono::TimeDelta;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn demo() -> Catalog {
+        Catalog::from_json(crate::DEMO_CATALOG).unwrap()
+    }
+
+    fn t0() -> Time {
+        "2026-11-01T00:00:00Z".parse().unwrap()
+    }
+
+    fn hours(h: i64) -> Time {
+        t0() + TimeDelta::hours(h)
+    }
+
+    /// One generated item: product, quantity or level changes (hour offsets into the period,
+    /// sorted), and optional start and end offsets.
+    type Spec = (usize, Vec<(i64, u32)>, Option<i64>, Option<i64>);
+
+    /// A request over `[0, len)` hours of the demo catalog's level products (counters bill
+    /// usage once, so they do not split), with plan changes when `billing_start` is far enough
+    /// back that every plan is in its final phase (phases only move forward within a period).
+    fn request(len: i64, billing_back: i64, specs: &[Spec], changes: &[(i64, bool)]) -> InvoiceRequest {
+        const PRODUCTS: [&str; 6] = ["small", "medium", "storage", "backup", "cpu", "memory"];
+        let mut items = Vec::new();
+        for (product, levels, from, until) in specs {
+            let mut levels: Vec<(i64, u32)> = levels.iter().map(|(at, q)| (at.rem_euclid(len), *q)).collect();
+            levels.sort_unstable();
+            levels.dedup_by_key(|(at, _)| *at);
+            let start = match (levels.len(), from) {
+                (1, Some(f)) => f.rem_euclid(len),
+                (1, None) => 0,
+                _ => levels[0].0,
+            };
+            let last = if levels.len() > 1 { levels[levels.len() - 1].0 } else { start };
+            let until = until.map(|u| last + 1 + u.rem_euclid(len - last)).filter(|u| *u < len);
+            let usage = if levels.len() == 1 {
+                Usage::Quantity(Decimal::from(levels[0].1))
+            } else {
+                Usage::Changes(levels.iter().map(|(at, q)| (hours(*at), Decimal::from(*q))).collect())
+            };
+            items.push(InvoiceItem {
+                product: PRODUCTS[product % PRODUCTS.len()].to_string(),
+                region: None,
+                from: (levels.len() == 1 && start > 0).then(|| hours(start)),
+                until: until.map(hours),
+                usage,
+            });
+        }
+        let far = billing_back > 24 * 200;
+        let mut plan_changes: Vec<PlanChange> = changes
+            .iter()
+            .filter(|_| far)
+            .map(|(at, pro)| PlanChange {
+                at: hours(1 + at.rem_euclid(len - 1)),
+                plan: if *pro { "pro" } else { "standard" }.to_string(),
+            })
+            .collect();
+        plan_changes.sort_by_key(|c| c.at);
+        plan_changes.dedup_by_key(|c| c.at);
+        InvoiceRequest {
+            start: t0(),
+            end: hours(len),
+            customer: Customer {
+                region: Some("us-east".to_string()),
+                billing_start: Some(t0() - TimeDelta::hours(billing_back)),
+                ..Customer::default()
+            },
+            items,
+            plan_changes,
+            strict: false,
+        }
+    }
+
+    /// `request` cut at `m`: the part before and the part from it on, each item and plan
+    /// change where it falls, an item that spans `m` in both with its level at `m`.
+    fn split(request: &InvoiceRequest, m: Time) -> (InvoiceRequest, InvoiceRequest) {
+        let mut first = InvoiceRequest { end: m, items: vec![], plan_changes: vec![], ..request.clone() };
+        let mut second = InvoiceRequest { start: m, items: vec![], plan_changes: vec![], ..request.clone() };
+        for item in &request.items {
+            let (levels, start, end) = levels(request, item);
+            if start < m {
+                let before: Vec<_> = levels.iter().copied().filter(|(at, _)| *at < m).collect();
+                let usage = match &item.usage {
+                    Usage::Changes(_) => Usage::Changes(before),
+                    other => other.clone(),
+                };
+                first.items.push(InvoiceItem { until: (end < m).then_some(end), usage, ..item.clone() });
+            }
+            if end > m {
+                let at_m = levels[levels.partition_point(|(at, _)| *at <= m).saturating_sub(1)];
+                let usage = match &item.usage {
+                    Usage::Changes(_) if start < m => {
+                        let mut after = vec![(m, at_m.1)];
+                        after.extend(levels.iter().copied().filter(|(at, _)| *at > m));
+                        Usage::Changes(after)
+                    }
+                    other => other.clone(),
+                };
+                let from = match usage {
+                    Usage::Changes(_) => None,
+                    _ => Some(start.max(m)),
+                };
+                second.items.push(InvoiceItem { from, usage, ..item.clone() });
+            }
+        }
+        for change in &request.plan_changes {
+            if change.at < m {
+                first.plan_changes.push(change.clone());
+            } else if change.at == m {
+                second.customer.plan = Some(change.plan.clone());
+            } else {
+                second.plan_changes.push(change.clone());
+            }
+        }
+        if let Some(last) = first.plan_changes.last() {
+            second.customer.plan.get_or_insert(last.plan.clone());
+        }
+        (first, second)
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            0usize..6,
+            prop::collection::vec((0i64..5000, 0u32..600), 1..4),
+            prop::option::of(0i64..5000),
+            prop::option::of(0i64..5000),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Billing a period in two halves gives the very numerator of billing it whole, and
+        /// an invoice's segments tile each item's time, its lines add up to its total, and it
+        /// verifies against itself.
+        #[test]
+        fn halves_add_up_to_the_whole_and_segments_tile_each_item(
+            len in 2i64..1500,
+            cut in 1i64..1500,
+            billing_back in 0i64..8000,
+            specs in prop::collection::vec(spec(), 0..6),
+            changes in prop::collection::vec((0i64..1500, any::<bool>()), 0..3),
+        ) {
+            let catalog = demo();
+            let whole_request = request(len, billing_back, &specs, &changes);
+            let whole = invoice(&catalog, &whole_request).unwrap();
+            let m = hours(1 + cut.rem_euclid(len - 1));
+            let (a, b) = split(&whole_request, m);
+            let (a, b) = (invoice(&catalog, &a).unwrap(), invoice(&catalog, &b).unwrap());
+            prop_assert_eq!(whole.numerator, a.numerator + b.numerator);
+
+            let mut sum = Decimal::ZERO;
+            for (line, item) in whole.lines.iter().zip(&whole_request.items) {
+                let (_, start, end) = levels(&whole_request, item);
+                prop_assert_eq!(line.segments[0].start, start);
+                prop_assert_eq!(line.segments[line.segments.len() - 1].end, end);
+                for pair in line.segments.windows(2) {
+                    prop_assert_eq!(pair[0].end, pair[1].start);
+                    prop_assert!(pair[0].start < pair[0].end);
+                }
+                let seconds: Decimal = line.segments.iter().map(|s| s.seconds).sum();
+                prop_assert_eq!(seconds, Decimal::from((end - start).num_seconds()));
+                sum += line.amount.amount();
+            }
+            prop_assert_eq!(sum, whole.total().unwrap().amount());
+            let text = whole.to_json().unwrap();
+            prop_assert!(verify_invoice(&catalog, &whole_request, &crate::json::parse(&text).unwrap()).unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn a_split_can_fail_when_a_half_loses_its_level() {
+        // The property above compares numerators exactly: a half that drops one hour of one
+        // item is seen.
+        let catalog = demo();
+        let whole = request(720, 9000, &[(1, vec![(0, 1)], None, None)], &[]);
+        let (mut a, b) = split(&whole, hours(360));
+        a.items[0].until = Some(hours(359));
+        let (w, a, b) = (
+            invoice(&catalog, &whole).unwrap(),
+            invoice(&catalog, &a).unwrap(),
+            invoice(&catalog, &b).unwrap(),
+        );
+        assert_ne!(w.numerator, a.numerator + b.numerator);
+    }
+
+    #[test]
+    fn more_segments_than_the_limit_are_refused() {
+        // 100 plan changes back and forth cut each of 1,000 items into 101 segments: 101,000.
+        let catalog = demo();
+        let specs: Vec<Spec> = (0..1_000).map(|_| (0, vec![(0, 1)], None, None)).collect();
+        let changes: Vec<(i64, bool)> = (0..100).map(|k| (1 + 5 * k, k % 2 == 0)).collect();
+        let request = request(720, 9000, &specs, &changes);
+        assert_eq!(request.plan_changes.len(), 100);
+        let err = invoice(&catalog, &request).unwrap_err();
+        assert_eq!((err.code(), err.path()), (Code::OutputTooLarge, "items"));
+        // One change fewer: 1,000 x 100 segments, within the limit.
+        let within = super::tests::request(720, 9000, &specs, &changes[..99]);
+        assert_eq!(invoice(&catalog, &within).unwrap().lines[0].segments.len(), 100);
+    }
 }

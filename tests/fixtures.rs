@@ -22,8 +22,9 @@ const SUITES: &[(&str, &str)] = &[
 /// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
 /// `"argsParts": [[text, times], ...]` builds text no JSON file could hold (10,000 levels of
 /// nesting, megabyte strings): each text repeated `times` times, in order, `"@demo"` replaced;
-/// in a repeated text, `{i}` stands for the repetition's index (0, 1, ...) and `{i+1}` for the
-/// next one, so that ids, tier bounds and parent chains can be generated.
+/// in a repeated text, `{i}` stands for the repetition's index (0, 1, ...), `{i+1}` for the
+/// next one and `{i9}` for the index in 9 digits (nanoseconds of increasing instants), so that
+/// ids, tier bounds, parent chains and level changes can be generated.
 fn args_text(case: &Value) -> String {
     if let Some(Value::Array(parts)) = case.get("argsParts") {
         let mut text = String::new();
@@ -35,7 +36,9 @@ fn args_text(case: &Value) -> String {
                         if s.contains("{i") {
                             for i in 0..times {
                                 text.push_str(
-                                    &s.replace("{i}", &i.to_string()).replace("{i+1}", &(i + 1).to_string()),
+                                    &s.replace("{i}", &i.to_string())
+                                        .replace("{i+1}", &(i + 1).to_string())
+                                        .replace("{i9}", &format!("{i:09}")),
                                 );
                             }
                         } else {

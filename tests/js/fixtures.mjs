@@ -22,11 +22,14 @@ export function loadCases() {
   });
 }
 
-/** `text` `times` times; `{i}` is each repetition's index and `{i+1}` the next (see tests/fixtures.rs). */
+/** `text` `times` times; `{i}` is each repetition's index, `{i+1}` the next, and `{i9}` the index
+ *  in 9 digits (see tests/fixtures.rs). */
 function repeat(text, times) {
   if (!text.includes('{i')) return text.repeat(times);
   const out = [];
-  for (let i = 0; i < times; i++) out.push(text.replaceAll('{i}', String(i)).replaceAll('{i+1}', String(i + 1)));
+  for (let i = 0; i < times; i++) {
+    out.push(text.replaceAll('{i}', String(i)).replaceAll('{i+1}', String(i + 1)).replaceAll('{i9}', String(i).padStart(9, '0')));
+  }
   return out.join('');
 }
 
