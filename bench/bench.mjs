@@ -17,7 +17,7 @@ const out = join(root, 'target', 'bench');
 const inputs = join(out, 'inputs');
 
 // ----- inputs, shared with the native run (bench/inputs.mjs) -----
-const { demo, table, quantity, quantities, order, orders, bigCatalog } = writeInputs(inputs);
+const { demo, table, quantity, quantities, order, orders, bigCatalog, invoiceRequest } = writeInputs(inputs);
 
 // ----- builds -----
 setupTest();
@@ -26,6 +26,7 @@ compileWasm(join(out, 'pkg'), ['--features', 'bench']);
 const api = await import('../js/node.js');
 const c = api.loadCatalog(demo);
 const goodQuote = c.quote(order);
+const goodInvoice = c.invoice(invoiceRequest);
 
 // ----- native -----
 run('cargo', ['bench', '-p', 'ratecard', '--bench', 'engine'], { env: { ...process.env, BENCH_INPUTS: inputs, BENCH_OUT: join(out, 'native.json') } });
@@ -86,6 +87,8 @@ const wasm = {
   verify: time(1_000, () => c.verifyQuote(order, goodQuote)),
   verifyText: time(1_000, () => c.callJson('verifyQuote', verifyArgs)),
   verifyBatch: time(10, () => c.verifyMany(checks)) / checks.length,
+  invoice: time(1_000, () => c.invoice(invoiceRequest)),
+  verifyInvoice: time(1_000, () => c.verifyInvoice(invoiceRequest, goodInvoice)),
   matrix: time(50, () => c.priceMatrix()),
   loadDemo: time(50, () => api.loadCatalog(demo).free()),
   load10k: time(3, () => api.loadCatalog(bigCatalog).free()),
@@ -168,6 +171,8 @@ const rows = [
   ['verifyQuote, objects', native.verify, wasm.verify, null, null],
   ['verifyQuote, JSON text', native.verify, wasm.verifyText, null, null],
   ['verifyQuote, batch of 100 (per quote)', native.verify, wasm.verifyBatch, null, null],
+  ['a month\'s invoice of the 6 items, one phase change, objects', native.invoice, wasm.invoice, null, null],
+  ['verifyInvoice of it, objects', native.verifyInvoice, wasm.verifyInvoice, null, null],
   ['price matrix, demo catalog', native.matrix, wasm.matrix, null, null],
   ['load + validate demo catalog', native.loadDemo, wasm.loadDemo, null, null],
   ['load + validate 10,000 price rules', native.load10k, wasm.load10k, null, null],
@@ -194,6 +199,8 @@ const targets = [
   ['quote: 8x faster than decimal.js in batch', ratio(d.quote, wasm.quoteBatch) >= 8, x(ratio(d.quote, wasm.quoteBatch))],
   ['price matrix under 1 ms in wasm', us(wasm.matrix) < 1000, fmt(wasm.matrix)],
   ['verifyQuote: 100,000 quotes/s in Node', 1e9 / Math.min(wasm.verify, wasm.verifyText, wasm.verifyBatch) >= 100_000, `${Math.round(1e9 / Math.min(wasm.verify, wasm.verifyText, wasm.verifyBatch)).toLocaleString('en')}/s`],
+  ['invoice: a month of the 6 items under 20 µs in wasm', us(wasm.invoice) < 20, fmt(wasm.invoice)],
+  ['verifyInvoice: 10,000 invoices/s per core in Node', 1e9 / wasm.verifyInvoice >= 10_000, `${Math.round(1e9 / wasm.verifyInvoice).toLocaleString('en')}/s`],
   ['.wasm at most 80 KB gzipped', size.wasm.gzip <= 80 * 1024, kb(size.wasm.gzip)],
   ['JS glue at most 6 KB gzipped', size.glue.gzip <= 6 * 1024, kb(size.glue.gzip)],
   ['cold start to first quote: 10 ms in Node', us(cold.node.firstQuote) <= 10_000, fmt(cold.node.firstQuote)],

@@ -25,6 +25,12 @@ export function writeInputs(dir) {
   const orders = Array.from({ length: 100 }, (_, i) => ({
     ...order, lines: order.lines.map((l) => (l.product === 'storage' ? { ...l, quantity: String(100 + i * 10) } : l)),
   }));
+  // November's invoice of the same six items: the trial ends on Nov 15, the discount starts.
+  const invoiceRequest = {
+    period: { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' },
+    customer: order.customer,
+    items: order.lines,
+  };
   const bigCatalog = catalogWithRules(10_000);
   const write = (name, value) => writeFileSync(join(dir, name), typeof value === 'string' ? value : JSON.stringify(value));
   write('table.json', table);
@@ -33,7 +39,8 @@ export function writeInputs(dir) {
   write('order.json', order);
   write('orders.json', orders);
   write('catalog-10k.json', bigCatalog);
-  return { demo, table, quantity, quantities, order, orders, bigCatalog };
+  write('invoice.json', invoiceRequest);
+  return { demo, table, quantity, quantities, order, orders, bigCatalog, invoiceRequest };
 }
 
 /** A catalog of `n` graduated price rules over 500 products and 20 regions. */

@@ -9,7 +9,7 @@ import { root } from '../scripts/setup.mjs';
 import { writeInputs } from './inputs.mjs';
 
 /** The operations counted, as named in bench/results.json under `instructions`. */
-export const OPERATIONS = ['quote', 'quoteSummary', 'verify', 'tierAmount', 'loadDemo', 'matrix'];
+export const OPERATIONS = ['quote', 'quoteSummary', 'verify', 'invoice', 'verifyInvoice', 'tierAmount', 'loadDemo', 'matrix'];
 
 /** The native bench executable (built by this call when needed). */
 function benchExecutable() {

@@ -48,6 +48,10 @@ fn main() {
     // The quote a browser would send back: this engine's own answer for the order.
     let good_quote = api::call_loaded(&catalog, "quote", &order_args).expect("the bench order prices");
     let verify_args = format!(r#"{{"order":{},"quote":{good_quote}}}"#, read(&dir, "order.json"));
+    let invoice_args = format!(r#"{{"request":{}}}"#, read(&dir, "invoice.json"));
+    let good_invoice = api::call_loaded(&catalog, "invoice", &invoice_args).expect("the bench request bills");
+    let verify_invoice_args =
+        format!(r#"{{"request":{},"invoice":{good_invoice}}}"#, read(&dir, "invoice.json"));
 
     // `BENCH_REPEAT=op:n` runs only `op`, n times, for an instruction count under callgrind:
     // bench/bench.mjs counts n = 1 and n = 11 and divides the difference by 10, so that start-up
@@ -62,6 +66,10 @@ fn main() {
                     drop(black_box(api::call_loaded(&catalog, "quoteSummary", &order_args).unwrap()))
                 }
                 "verify" => drop(black_box(api::call_loaded(&catalog, "verifyQuote", &verify_args).unwrap())),
+                "invoice" => drop(black_box(api::call_loaded(&catalog, "invoice", &invoice_args).unwrap())),
+                "verifyInvoice" => drop(black_box(
+                    api::call_loaded(&catalog, "verifyInvoice", &verify_invoice_args).unwrap(),
+                )),
                 "tierAmount" => drop(black_box(pricer.amount(black_box(&quantity)).unwrap())),
                 "loadDemo" => drop(black_box(Catalog::from_json(ratecard::DEMO_CATALOG).unwrap())),
                 "matrix" => drop(black_box(api::call_loaded(&catalog, "priceMatrix", "{}").unwrap())),
@@ -86,6 +94,18 @@ fn main() {
             "verify",
             median_ns(1_000, || {
                 drop(black_box(api::call_loaded(&catalog, "verifyQuote", &verify_args).unwrap()))
+            }),
+        ),
+        (
+            "invoice",
+            median_ns(1_000, || {
+                drop(black_box(api::call_loaded(&catalog, "invoice", &invoice_args).unwrap()))
+            }),
+        ),
+        (
+            "verifyInvoice",
+            median_ns(1_000, || {
+                drop(black_box(api::call_loaded(&catalog, "verifyInvoice", &verify_invoice_args).unwrap()))
             }),
         ),
         (

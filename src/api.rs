@@ -206,6 +206,11 @@ pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Er
             let answer = priced(catalog, &order, detail, &mut Budget::default());
             return check_output(answer.map_err(|e| e.within("order"))?);
         }
+        if op == "verifyInvoice" {
+            if let Some(answer) = verify_invoice_text(catalog, args) {
+                return check_output(answer?);
+            }
+        }
         if op == "verifyQuote" {
             if let Some(check) = unparsed_check(args) {
                 if let Some(order) = check.order.0.checked(catalog) {
@@ -383,6 +388,39 @@ fn verify_unparsed(
     };
     let check = Check { order, quote: Received::Text(quote.get()), trusted: &trusted };
     Ok(verify_with(catalog, check, &mut Budget::default())?.to_json())
+}
+
+/// verifyInvoice with the received invoice compared as text first: an untouched invoice is the
+/// very text the engine writes, so a verification costs an invoice and a comparison. `None`
+/// when the arguments are not plainly well-formed (the general path then reports every problem).
+fn verify_invoice_text(catalog: &Catalog, args: &str) -> Option<Result<String, Error>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Arguments<'a> {
+        #[serde(borrow)]
+        request: &'a RawValue,
+        #[serde(borrow)]
+        invoice: &'a RawValue,
+    }
+    let Object(a) = serde_json::from_str::<Object<Arguments<'_>>>(args).ok()?;
+    if a.request.get() == "null" || a.invoice.get() == "null" {
+        return None;
+    }
+    let answer = (|| {
+        let request = json::parse_argument(a.request.get()).map_err(|e| e.within("request"))?;
+        let request = InvoiceRequest::from_value(catalog, &request).map_err(|e| e.within("request"))?;
+        let expected = invoice_within(catalog, &request, &mut Budget::default())
+            .and_then(|i| i.to_json())
+            .map_err(|e| e.within("request"))?;
+        let diffs = if a.invoice.get() == expected {
+            Vec::new()
+        } else {
+            let received = json::parse_argument(a.invoice.get()).map_err(|e| e.within("invoice"))?;
+            differences(&expected, &received)?
+        };
+        Ok(differences_value(&[("invoice", &diffs)]).to_json())
+    })();
+    Some(answer)
 }
 
 /// The order a browser sent, checked against the catalog (error paths start with `order`).

@@ -121,9 +121,46 @@ function showQuote() {
   $('timeline').textContent = timelineSentence(q);
   $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
+  showFirstInvoice(cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
   error.replaceChildren(...q.warnings.map((w) => el('span', { class: 'warning', text: `${w.code} ${w.path}: ${w.message}` })));
   error.hidden = q.warnings.length === 0;
+}
+
+/**
+ * The first invoice's request: from the quote date to the end of its calendar month, the order's
+ * items from the start. Counters (bandwidth) are billed on measured usage, so they are left out.
+ */
+function firstInvoiceRequest(o, products) {
+  const start = new Date(o.at);
+  const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+  const counter = (id) => products.find((p) => p.id === id)?.aggregated === true;
+  return {
+    period: { start: o.at, end: end.toISOString().replace('.000Z', 'Z') },
+    customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at },
+    items: o.lines.filter((l) => !counter(l.product)),
+  };
+}
+
+function showFirstInvoice(cur) {
+  let bill;
+  try {
+    bill = catalog.invoice(firstInvoiceRequest(order(), doc.products));
+  } catch {
+    // The quote above says what is wrong with the order.
+    $('invoice-lines').tBodies[0].replaceChildren();
+    $('invoice-total').textContent = '—';
+    $('invoice-summary').textContent = '';
+    return;
+  }
+  // One row per segment; the line's amount, rounded once by the engine, on its last row.
+  const rows = bill.lines.flatMap((l) => l.segments.map((s, k) => el('tr', { 'data-product': l.product, 'data-phase': s.phase },
+    el('td', { text: k === 0 ? productName(l.product) : '' }), el('td', { text: day(s.start) }), el('td', { text: day(s.end) }),
+    el('td', { text: PHASES[s.phase] }), el('td', { text: s.hours }),
+    el('td', { text: k === l.segments.length - 1 ? money(l.amount, cur) : '' }))));
+  $('invoice-lines').tBodies[0].replaceChildren(...rows);
+  $('invoice-total').textContent = money(bill.totals[0].amount, cur);
+  $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
 }
 
 /** "Free until 5 Dec 2026, then $6.00/month until 4 Jan 2027, then $12.00/month." */

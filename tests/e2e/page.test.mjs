@@ -59,6 +59,21 @@ test('the timeline dates follow a trial that started before the order', async ()
   await page.screenshot({ path: `${shots}customer-desktop.png`, fullPage: true });
 });
 
+test('the first invoice, to the end of the month, is the native engine\'s, segment by segment', async () => {
+  const { page, errors } = await customerPage();
+  // tests/fixtures/invoice.json "order form: the first invoice when the trial ends inside it".
+  await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250', bandwidth: '1500' } });
+  const native = JSON.parse(nativeOutputs()['invoice/order form: the first invoice when the trial ends inside it'].output);
+  assert.equal(await page.textContent('#invoice-total'), `$${native.totals[0].amount}`);
+  const rows = await page.$$eval('#invoice-lines tbody tr', (trs) => trs.map((tr) => [tr.dataset.product, tr.dataset.phase,
+    tr.cells[4].textContent, tr.cells[5].textContent]));
+  const expected = native.lines.flatMap((l) => l.segments.map((s, k) => [l.product, s.phase, s.hours,
+    k === l.segments.length - 1 ? `$${l.amount}` : '']));
+  assert.deepEqual(rows, expected);
+  assert.equal(await page.textContent('[data-testid="invoice-summary"]'), `From 20 Nov 2026 until 1 Dec 2026: $${native.totals[0].amount}, billed by the hour.`);
+  assert.deepEqual(errors, []);
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed
