@@ -173,6 +173,24 @@ impl Decoder {
         }
     }
 
+    /// `INPUT_TOO_LARGE` (with `message(length)`) for an array longer than `max`: checked before
+    /// any of its items is decoded.
+    pub(crate) fn too_long(
+        &mut self,
+        v: &Value,
+        path: &str,
+        max: usize,
+        message: impl FnOnce(usize) -> String,
+    ) -> bool {
+        match v {
+            Value::Array(items) if items.len() > max => {
+                self.problem(Code::InputTooLarge, path, message(items.len()));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Reports a `null` where a value is required.
     pub(crate) fn null_given(&mut self, path: &str) {
         self.problem(

@@ -7,6 +7,7 @@
 //! line divides once. So a whole month of 730 hours is exactly the monthly price, and billing a
 //! period in two halves gives the very numerator of billing it whole.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Months, Utc};
@@ -21,7 +22,7 @@ use crate::limits::{Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MON
 use crate::money::{checked, exact, Currency, Money};
 use crate::order::{decode_customer, known_product, known_region, Customer, Difference};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
-use crate::quote::differences;
+use crate::quote::{differences, rule_pricing, unpriced_message, Pricing, RuleJson};
 
 type Time = DateTime<Utc>;
 
@@ -135,7 +136,9 @@ fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<I
         }
     }
     let items = d.req(&o, "items", |d, v, p| {
-        if too_many(d, v, p, MAX_INVOICE_ITEMS, "items") {
+        if d.too_long(v, p, MAX_INVOICE_ITEMS, |n| {
+            format!("{n} items; one invoice takes at most {MAX_INVOICE_ITEMS}")
+        }) {
             return None;
         }
         let changes: usize = match v {
@@ -159,7 +162,9 @@ fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<I
         d.array(v, p, |d, v, p| decode_item(d, v, p, catalog, period))
     });
     let plan_changes = d.opt(&o, "planChanges", |d, v, p| {
-        if too_many(d, v, p, MAX_PLAN_CHANGES, "plan changes") {
+        if d.too_long(v, p, MAX_PLAN_CHANGES, |n| {
+            format!("{n} plan changes; one invoice takes at most {MAX_PLAN_CHANGES}")
+        }) {
             return None;
         }
         let changes = d.array(v, p, |d, v, p| {
@@ -205,21 +210,6 @@ fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<I
         plan_changes: plan_changes?.unwrap_or_default(),
         strict: strict?.unwrap_or(false),
     })
-}
-
-/// `INPUT_TOO_LARGE` for an array longer than `max`.
-fn too_many(d: &mut Decoder, v: &Value, path: &str, max: usize, what: &str) -> bool {
-    match v {
-        Value::Array(items) if items.len() > max => {
-            d.problem(
-                Code::InputTooLarge,
-                path,
-                format!("{} {what}; one invoice takes at most {max}", items.len()),
-            );
-            true
-        }
-        _ => false,
-    }
 }
 
 /// `{start, end}`: a non-empty period of at most [`MAX_PERIOD_MONTHS`] months.
@@ -342,7 +332,7 @@ fn decode_item(
     let aggregated = matches!(&product.kind, ProductKind::Metered(m) if m.aggregated);
     let usage = match (quantity?, changes?, reading?, previous?) {
         (Some(q), None, None, None) => Usage::Quantity(q),
-        (None, Some(levels), None, None) if aggregated => {
+        (None, Some(_), None, None) if aggregated => {
             d.problem(
                 Code::InvalidValue,
                 o.at("changes"),
@@ -351,7 +341,6 @@ fn decode_item(
                     product.id
                 ),
             );
-            let _ = levels;
             return None;
         }
         (None, Some(levels), None, None) => {
@@ -517,11 +506,7 @@ impl Invoice {
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
     pub fn total(&self) -> Result<Money, Error> {
-        let mut sum = Decimal::ZERO;
-        for line in &self.lines {
-            sum = checked::add(sum, line.amount.amount())?;
-        }
-        Money::round(sum, &self.currency, crate::money::Rounding::HalfUp)
+        Money::sum(self.lines.iter().map(|l| &l.amount), &self.currency)
     }
 
     /// The exact total, before rounding: every segment's numerator over the denominator, one division.
@@ -663,12 +648,6 @@ struct SegmentJson<'a> {
     period: Option<&'static str>,
     hourly_rate: Option<Decimal>,
     amount: Decimal,
-}
-
-#[derive(Serialize)]
-struct RuleJson<'a> {
-    path: &'a str,
-    id: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -867,13 +846,13 @@ fn region_of<'r>(request: &'r InvoiceRequest, item: &'r InvoiceItem) -> Option<&
 }
 
 /// An item's levels (each from its instant on) and its time `[start, end)` in the period.
-fn levels(request: &InvoiceRequest, item: &InvoiceItem) -> (Vec<(Time, Decimal)>, Time, Time) {
+fn levels<'i>(request: &InvoiceRequest, item: &'i InvoiceItem) -> (Cow<'i, [(Time, Decimal)]>, Time, Time) {
     let start = item.starts(request.start);
     let end = item.until.unwrap_or(request.end);
     let levels = match &item.usage {
-        Usage::Changes(levels) => levels.clone(),
-        Usage::Quantity(q) => vec![(start, *q)],
-        Usage::Readings { .. } => Vec::new(),
+        Usage::Changes(levels) => Cow::Borrowed(levels.as_slice()),
+        Usage::Quantity(q) => Cow::Owned(vec![(start, *q)]),
+        Usage::Readings { .. } => Cow::Owned(Vec::new()),
     };
     (levels, start, end)
 }
@@ -926,7 +905,7 @@ fn level_allowances(
             .chain(users.iter().map(|(i, unit)| (*i, *unit, false)));
         for (m, (i, factor, gives)) in members.enumerate() {
             let (levels, _, end) = levels(request, &request.items[i]);
-            for (at, level) in levels {
+            for &(at, level) in levels.iter() {
                 let value = if gives { checked::mul(level, factor)? } else { checked::div(level, factor)? };
                 events.push((at, m, value));
             }
@@ -1001,16 +980,6 @@ fn usage_allowances<'r>(biller: &Biller<'_, 'r>) -> Result<UsagePools<'r>, Error
     Ok(pools)
 }
 
-/// How one segment is priced.
-enum Pricing<'a> {
-    /// No rule, or a quantity above the rule's last tier (the rule and that error): zero.
-    Unpriced(Option<(&'a PriceRule, Error)>),
-    /// All within a package allowance: zero, flat prices included.
-    Covered(&'a PriceRule),
-    /// The rule and its amount at the quantity (per its period).
-    Priced(&'a PriceRule, Decimal),
-}
-
 /// What one invoice is computed with.
 struct Biller<'c, 'r> {
     catalog: &'c Catalog,
@@ -1065,19 +1034,8 @@ impl<'c, 'r> Biller<'c, 'r> {
         quantity: Decimal,
         covered: bool,
     ) -> Result<Pricing<'c>, Error> {
-        let Some(rule) =
-            self.catalog.find_rule(span.plan, &product.id, span.phase, self.currency.code(), region)
-        else {
-            return Ok(Pricing::Unpriced(None));
-        };
-        if covered {
-            return Ok(Pricing::Covered(rule));
-        }
-        match rule.table.reach(quantity) {
-            Ok(reach) => Ok(Pricing::Priced(rule, reach.amount)),
-            Err(e) if e.code() == Code::QuantityAboveLastTier => Ok(Pricing::Unpriced(Some((rule, e)))),
-            Err(e) => Err(e),
-        }
+        let (catalog, currency) = (self.catalog, self.currency);
+        rule_pricing(catalog, span.plan, &product.id, span.phase, currency, region, quantity, covered)
     }
 
     /// `NO_PRICE_RULE` for an unpriced segment, unless it is in a free trial.
@@ -1093,24 +1051,10 @@ impl<'c, 'r> Biller<'c, 'r> {
         if span.phase == Phase::Trial && !self.catalog.has_paid_trial(span.plan) {
             return;
         }
-        let when = format!("from {} to {}", instant_text(segment.start), instant_text(segment.end));
-        let why = match above_last {
-            None => format!(
-                "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {} {when}: billed at zero",
-                product.id,
-                span.plan.id,
-                span.phase.as_str(),
-                self.currency.code(),
-                region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
-            ),
-            Some((rule, e)) => format!(
-                "{} in {}, so \"{}\" has no price in the {} phase {when}: billed at zero",
-                e.problems()[0].message,
-                rule.path,
-                product.id,
-                span.phase.as_str()
-            ),
-        };
+        let tail =
+            format!(" from {} to {}: billed at zero", instant_text(segment.start), instant_text(segment.end));
+        let why =
+            unpriced_message(above_last, span.plan, span.phase, self.currency, (&product.id, region), &tail);
         let problem = Problem::new(Code::NoPriceRule, format!("items[{i}]"), why);
         if self.request.strict {
             self.errors.push(problem);
@@ -1134,12 +1078,9 @@ impl<'c, 'r> Biller<'c, 'r> {
         by_hour: bool,
     ) -> Result<Segment, Error> {
         let hpm = self.catalog.hours_per_month();
-        let rule = match pricing {
-            Pricing::Unpriced(_) => None,
-            Pricing::Covered(rule) | Pricing::Priced(rule, _) => Some(*rule),
-        };
+        let rule = pricing.rule();
         let amount = match pricing {
-            Pricing::Priced(_, amount) => *amount,
+            Pricing::Priced(_, reach) => reach.amount,
             _ => Decimal::ZERO,
         };
         let (numerator, hourly_rate) = match (rule.map(|r| r.period), by_hour) {
@@ -1162,7 +1103,8 @@ impl<'c, 'r> Biller<'c, 'r> {
             rule: rule.map(|r| (r.path.clone(), r.id.clone())),
             period: rule.map(|r| r.period),
             hourly_rate,
-            amount: checked::div(numerator, self.denominator)?,
+            // Divided once the segments are merged (see `line`).
+            amount: Decimal::ZERO,
             numerator,
         })
     }
@@ -1221,7 +1163,6 @@ impl<'c, 'r> Biller<'c, 'r> {
                     last.end = segment.end;
                     last.seconds = checked::add(last.seconds, segment.seconds)?;
                     last.numerator = checked::add(last.numerator, segment.numerator)?;
-                    last.amount = checked::div(last.numerator, self.denominator)?;
                 }
                 _ => segments.push(segment),
             }
@@ -1295,10 +1236,11 @@ impl<'c, 'r> Biller<'c, 'r> {
         start: Time,
         end: Time,
         usage: bool,
-        segments: Vec<Segment>,
+        mut segments: Vec<Segment>,
     ) -> Result<InvoiceLine, Error> {
         let mut numerator = Decimal::ZERO;
-        for s in &segments {
+        for s in &mut segments {
+            s.amount = checked::div(s.numerator, self.denominator)?;
             numerator = checked::add(numerator, s.numerator)?;
         }
         let exact = checked::div(numerator, self.denominator)?;

@@ -183,6 +183,23 @@ impl Money {
         Ok(Money { amount: rounding.round(exact, currency.exponent)?, currency: currency.clone() })
     }
 
+    /// The sum of rounded amounts in `currency` (a quote's or an invoice's total: the lines
+    /// add up on the bill).
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the sum exceeds the decimal range.
+    pub(crate) fn sum<'m>(
+        amounts: impl IntoIterator<Item = &'m Money>,
+        currency: &Currency,
+    ) -> Result<Money, Error> {
+        let mut sum = Decimal::ZERO;
+        for m in amounts {
+            sum = checked::add(sum, m.amount)?;
+        }
+        // Already at the currency's scale: rounding changes nothing.
+        Money::round(sum, currency, Rounding::HalfUp)
+    }
+
     /// The rounded amount, with exactly the currency's number of decimal places.
     pub fn amount(&self) -> Decimal {
         self.amount

@@ -102,15 +102,8 @@ fn decode_order(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<Ord
     let region_ok = |d: &mut Decoder, v: &Value, p: &str| known_region(d, v, p, catalog);
     let customer = d.opt(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
     let lines = d.req(&o, "lines", |d, v, p| {
-        if let Value::Array(items) = v {
-            if items.len() > MAX_ORDER_LINES {
-                d.problem(
-                    Code::InputTooLarge,
-                    p,
-                    format!("{} lines; at most {MAX_ORDER_LINES}", items.len()),
-                );
-                return None;
-            }
+        if d.too_long(v, p, MAX_ORDER_LINES, |n| format!("{n} lines; at most {MAX_ORDER_LINES}")) {
+            return None;
         }
         d.array(v, p, |d, v, p| decode_line(d, v, p, catalog, &region_ok))
     });

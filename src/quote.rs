@@ -196,7 +196,14 @@ pub(crate) fn quote_within(
             if let Pricing::Unpriced(above_last) = &pricing {
                 // A free trial (a trial without rules) prices everything at zero by design.
                 if window.phase != Phase::Trial || catalog.has_paid_trial(plan) {
-                    let why = unpriced_message(above_last.as_ref(), plan, window.phase, currency, m);
+                    let why = unpriced_message(
+                        above_last.as_ref(),
+                        plan,
+                        window.phase,
+                        currency,
+                        (&m.product.id, m.region),
+                        ": priced at zero",
+                    );
                     let problem = Problem::new(Code::NoPriceRule, line_path(i), why);
                     if order.strict {
                         errors.push(problem)
@@ -298,8 +305,8 @@ fn line_path(i: usize) -> String {
     path
 }
 
-/// How one line is priced in one phase.
-enum Pricing<'a> {
+/// How one line (or an invoice segment) is priced in one phase.
+pub(crate) enum Pricing<'a> {
     /// No rule matches (`None`), or the rule has no price for the quantity (above its bounded
     /// last tier: the rule and that error): zero, with `NO_PRICE_RULE`.
     Unpriced(Option<(&'a PriceRule, Error)>),
@@ -309,7 +316,7 @@ enum Pricing<'a> {
     Priced(&'a PriceRule, Reach),
 }
 
-impl Pricing<'_> {
+impl<'a> Pricing<'a> {
     /// Tier lines the line's explanation lists.
     fn tier_lines(&self) -> usize {
         match self {
@@ -321,8 +328,8 @@ impl Pricing<'_> {
         }
     }
 
-    fn rule(&self) -> Option<&PriceRule> {
-        match self {
+    pub(crate) fn rule(&self) -> Option<&'a PriceRule> {
+        match *self {
             Pricing::Unpriced(_) => None,
             Pricing::Covered(rule) | Pricing::Priced(rule, _) => Some(rule),
         }
@@ -337,41 +344,58 @@ fn pricing<'a>(
     currency: &Currency,
     m: &Measured<'_>,
 ) -> Result<Pricing<'a>, Error> {
-    let Some(rule) = catalog.find_rule(plan, &m.product.id, phase, currency.code(), m.region) else {
+    rule_pricing(catalog, plan, &m.product.id, phase, currency, m.region, m.quantity, m.covered)
+        .map_err(|e| e.within("quantity"))
+}
+
+/// The rule for `product` in `plan`'s `phase`, `currency` and `region`, and where `quantity`
+/// lands in its table; `covered`: all of it is within a package allowance.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn rule_pricing<'a>(
+    catalog: &'a Catalog,
+    plan: &'a Plan,
+    product: &str,
+    phase: Phase,
+    currency: &Currency,
+    region: Option<&str>,
+    quantity: Decimal,
+    covered: bool,
+) -> Result<Pricing<'a>, Error> {
+    let Some(rule) = catalog.find_rule(plan, product, phase, currency.code(), region) else {
         return Ok(Pricing::Unpriced(None));
     };
-    if m.covered {
+    if covered {
         return Ok(Pricing::Covered(rule));
     }
-    match rule.table.reach(m.quantity) {
+    match rule.table.reach(quantity) {
         Ok(reach) => Ok(Pricing::Priced(rule, reach)),
         Err(e) if e.code() == Code::QuantityAboveLastTier => Ok(Pricing::Unpriced(Some((rule, e)))),
-        Err(e) => Err(e.within("quantity")),
+        Err(e) => Err(e),
     }
 }
 
-/// The `NO_PRICE_RULE` message of an unpriced line; written only when it is reported.
-fn unpriced_message(
+/// The `NO_PRICE_RULE` message of an unpriced line, ending with `tail` (": priced at zero");
+/// written only when it is reported.
+pub(crate) fn unpriced_message(
     above_last: Option<&(&PriceRule, Error)>,
     plan: &Plan,
     phase: Phase,
     currency: &Currency,
-    m: &Measured<'_>,
+    (product, region): (&str, Option<&str>),
+    tail: &str,
 ) -> String {
     match above_last {
         None => format!(
-            "no price rule for \"{}\" in plan \"{}\", {} phase, {}, region {}: priced at zero",
-            m.product.id,
+            "no price rule for \"{product}\" in plan \"{}\", {} phase, {}, region {}{tail}",
             plan.id,
             phase.as_str(),
             currency.code(),
-            m.region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
+            region.map_or("(none)".to_string(), |r| format!("\"{r}\""))
         ),
         Some((rule, e)) => format!(
-            "{} in {}, so \"{}\" has no price in the {} phase: priced at zero",
+            "{} in {}, so \"{product}\" has no price in the {} phase{tail}",
             e.problems()[0].message,
             rule.path,
-            m.product.id,
             phase.as_str()
         ),
     }
@@ -446,12 +470,7 @@ impl Quote {
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
     pub fn total(&self) -> Result<Money, Error> {
-        let mut sum = Decimal::ZERO;
-        for line in &self.lines {
-            sum = checked::add(sum, line.amount.amount())?;
-        }
-        // Already at the currency's scale: rounding changes nothing.
-        Money::round(sum, &self.currency, crate::money::Rounding::HalfUp)
+        Money::sum(self.lines.iter().map(|l| &l.amount), &self.currency)
     }
 
     /// The quote as JSON text: what every runtime returns, byte for byte.
@@ -611,10 +630,11 @@ struct QuoteLineJson<'a> {
     amount_minor: Decimal,
 }
 
+/// The rule a line or segment used: its path in the catalog and its id.
 #[derive(Serialize)]
-struct RuleJson<'a> {
-    path: &'a str,
-    id: Option<&'a str>,
+pub(crate) struct RuleJson<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) id: Option<&'a str>,
 }
 
 impl QuoteLine {

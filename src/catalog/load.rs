@@ -100,17 +100,7 @@ pub(crate) fn list<'a, T>(
 
 /// `INPUT_TOO_LARGE` for an array longer than [`MAX_LIST_LEN`].
 fn too_long(d: &mut Decoder, v: &Value, path: &str) -> bool {
-    match v {
-        Value::Array(items) if items.len() > MAX_LIST_LEN => {
-            d.problem(
-                Code::InputTooLarge,
-                path,
-                format!("{} entries; at most {MAX_LIST_LEN} are allowed", items.len()),
-            );
-            true
-        }
-        _ => false,
-    }
+    d.too_long(v, path, MAX_LIST_LEN, |n| format!("{n} entries; at most {MAX_LIST_LEN} are allowed"))
 }
 
 fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
