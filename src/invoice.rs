@@ -18,7 +18,10 @@ use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error, Problem};
 use crate::json::Value;
-use crate::limits::{Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS, MAX_PLAN_CHANGES};
+use crate::limits::{
+    output_too_large, Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS, MAX_PLAN_CHANGES,
+    MAX_SEGMENTS,
+};
 use crate::money::{checked, exact, Currency, Money};
 use crate::order::{decode_customer, known_product, known_region, Customer, Difference};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
@@ -896,53 +899,173 @@ fn level_allowances(
         }
     }
     let mut out = BTreeMap::new();
+    let mut steps_left = MAX_ALLOWANCE_STEPS;
     for (givers, users) in pools.values().filter(|(g, u)| !g.is_empty() && !u.is_empty()) {
-        // Every change of any member, in time order: (instant, member, new value).
-        let mut events: Vec<(Time, usize, Decimal)> = Vec::new();
+        // Every change of any member (the givers, then the users), in time order.
+        let mut events: Vec<PoolEvent> = Vec::new();
         let members = givers
             .iter()
             .map(|(i, inc)| (*i, *inc, true))
             .chain(users.iter().map(|(i, unit)| (*i, *unit, false)));
-        for (m, (i, factor, gives)) in members.enumerate() {
+        for (member, (i, factor, gives)) in members.enumerate() {
             let (levels, _, end) = levels(request, &request.items[i]);
             for &(at, level) in levels.iter() {
                 let value = if gives { checked::mul(level, factor)? } else { checked::div(level, factor)? };
-                events.push((at, m, value));
+                events.push(PoolEvent { at, member, value, ends: false });
             }
-            events.push((end, m, Decimal::ZERO));
+            events.push(PoolEvent { at: end, member, value: Decimal::ZERO, ends: true });
         }
-        events.sort_by_key(|(at, _, _)| *at);
-        let mut current = vec![Decimal::ZERO; givers.len() + users.len()];
-        let mut steps: Vec<Vec<Allowance>> = vec![Vec::new(); users.len()];
-        let mut pool = Decimal::ZERO;
-        let mut k = 0;
-        while k < events.len() {
-            let at = events[k].0;
-            while k < events.len() && events[k].0 == at {
-                let (_, m, value) = events[k];
-                if m < givers.len() {
-                    pool = checked::add(checked::sub(pool, current[m])?, value)?;
-                }
-                current[m] = value;
-                k += 1;
-            }
-            if at >= request.end {
-                break;
-            }
-            let mut left = pool;
-            for (u, steps) in steps.iter_mut().enumerate() {
-                let level = current[givers.len() + u];
-                let used = level.min(left.max(Decimal::ZERO));
-                let step = Allowance { at, included: used, allowed: left > Decimal::ZERO };
-                left -= used;
-                if steps.last().is_none_or(|s| (s.included, s.allowed) != (step.included, step.allowed)) {
-                    steps.push(step);
-                }
-            }
-        }
+        events.sort_by_key(|e| e.at);
+        let steps = share_pool(&events, givers.len(), users.len(), request.end, &mut steps_left)?;
         out.extend(users.iter().map(|(i, _)| *i).zip(steps));
     }
     Ok(out)
+}
+
+/// Most changes of package allowance one invoice computes: each cuts a segment, so past
+/// [`MAX_SEGMENTS`] the invoice would be refused anyway.
+const MAX_ALLOWANCE_STEPS: usize = MAX_SEGMENTS;
+
+/// A member of an allowance pool takes a new value from an instant on: a giver the allowance
+/// it includes, a user its level in the allowance's unit. A user's time ends with `ends`.
+struct PoolEvent {
+    at: Time,
+    member: usize,
+    value: Decimal,
+    ends: bool,
+}
+
+/// One pool's allowance steps, per user, from `events` in time order (members `[0, givers)`
+/// give, the next `users` use, in item order). At an instant, users `[0, covered)` have some
+/// allowance: all before the last are covered fully, the last perhaps in part, and the rest
+/// get none. So when anything changes, only the users whose levels changed and those between
+/// the old and the new edge of coverage can see a different allowance: a change costs
+/// O(log users) plus the steps it makes, never a pass over every user.
+fn share_pool(
+    events: &[PoolEvent],
+    givers: usize,
+    users: usize,
+    period_end: Time,
+    steps_left: &mut usize,
+) -> Result<Vec<Vec<Allowance>>, Error> {
+    let mut giving = vec![Decimal::ZERO; givers];
+    let mut pool = Decimal::ZERO;
+    let mut levels = SumTree::new(users);
+    // The users whose time has begun and not ended, in order (a sorted list: at most 1,000).
+    let mut active: Vec<usize> = Vec::new();
+    let mut covered = 0;
+    let mut touched: Vec<usize> = Vec::new();
+    let mut steps: Vec<Vec<Allowance>> = vec![Vec::new(); users];
+    let mut k = 0;
+    while k < events.len() && events[k].at < period_end {
+        let at = events[k].at;
+        touched.clear();
+        while k < events.len() && events[k].at == at {
+            let e = &events[k];
+            if let Some(g) = giving.get_mut(e.member) {
+                pool = checked::add(checked::sub(pool, *g)?, e.value)?;
+                *g = e.value;
+            } else {
+                let u = e.member - givers;
+                levels.set(u, e.value);
+                match (active.binary_search(&u), e.ends) {
+                    (Ok(i), true) => drop(active.remove(i)),
+                    (Err(i), false) => active.insert(i, u),
+                    _ => {}
+                }
+                touched.push(u);
+            }
+            k += 1;
+        }
+        let (now_covered, left_for_last) = levels.cover(pool);
+        let edge = covered.min(now_covered).saturating_sub(1)..covered.max(now_covered);
+        covered = now_covered;
+        let in_edge =
+            &active[active.partition_point(|u| *u < edge.start)..active.partition_point(|u| *u < edge.end)];
+        // A user may be visited twice (changed and in the edge): the second visit adds no step.
+        let changed = touched.iter().filter(|u| active.binary_search(u).is_ok());
+        for &u in changed.chain(in_edge) {
+            let level = levels.get(u);
+            let included = match u + 1 {
+                n if n < covered => level,
+                n if n == covered => level.min(left_for_last),
+                _ => Decimal::ZERO,
+            };
+            let step = Allowance { at, included, allowed: u < covered };
+            let steps = &mut steps[u];
+            if steps.last().is_none_or(|s| (s.included, s.allowed) != (step.included, step.allowed)) {
+                *steps_left = steps_left.checked_sub(1).ok_or_else(|| {
+                    output_too_large(
+                        "items",
+                        &format!(
+                            "more than {MAX_ALLOWANCE_STEPS} changes of package allowance in one invoice"
+                        ),
+                    )
+                })?;
+                steps.push(step);
+            }
+        }
+    }
+    Ok(steps)
+}
+
+/// `a + b`, `Decimal::MAX` past the largest decimal. One copy of Decimal's addition for the
+/// tree below, not one inlined at each use (it is most of the tree's wasm size).
+#[inline(never)]
+fn saturating_add(a: Decimal, b: Decimal) -> Decimal {
+    a.saturating_add(b)
+}
+
+/// Users' levels in item order, with every prefix sum in O(log users). Sums saturate at
+/// `Decimal::MAX`: a saturated sum is at least any pool, which is all [`SumTree::cover`] asks.
+struct SumTree {
+    /// A complete binary tree in an array: node `n` sums nodes `2n` and `2n + 1`; leaves from `width`.
+    nodes: Vec<Decimal>,
+    width: usize,
+}
+
+impl SumTree {
+    fn new(len: usize) -> Self {
+        let width = len.next_power_of_two();
+        SumTree { nodes: vec![Decimal::ZERO; 2 * width], width }
+    }
+
+    fn get(&self, i: usize) -> Decimal {
+        self.nodes[self.width + i]
+    }
+
+    fn set(&mut self, i: usize, value: Decimal) {
+        let mut n = self.width + i;
+        self.nodes[n] = value;
+        while n > 1 {
+            n /= 2;
+            self.nodes[n] = saturating_add(self.nodes[2 * n], self.nodes[2 * n + 1]);
+        }
+    }
+
+    /// How many users a pool reaches (each before the last covered fully), and what is left of
+    /// it for the last: `pool` less the levels before it.
+    fn cover(&self, pool: Decimal) -> (usize, Decimal) {
+        if pool <= Decimal::ZERO {
+            return (0, Decimal::ZERO);
+        }
+        if self.nodes[1] < pool {
+            // Every user is covered: the sum is below the pool, so not saturated.
+            let last = self.width - 1;
+            return (self.width, saturating_add(pool, saturating_add(self.get(last), -self.nodes[1])));
+        }
+        // Descend to the first user whose level reaches what is left; the sums skipped are
+        // below `left`, so never saturated.
+        let (mut n, mut left) = (1, pool);
+        while n < self.width {
+            n *= 2;
+            if self.nodes[n] < left {
+                left = saturating_add(left, -self.nodes[n]);
+                n += 1;
+            }
+        }
+        (n - self.width + 1, left)
+    }
 }
 
 /// What is left of each counter allowance, per region and resource.
@@ -1484,6 +1607,143 @@ mod tests {
             let text = whole.to_json().unwrap();
             prop_assert!(verify_invoice(&catalog, &whole_request, &crate::json::parse(&text).unwrap()).unwrap().is_empty());
         }
+    }
+
+    /// The plain way to share a pool, user after user at every instant, as the order of a
+    /// quote says: what [`share_pool`] must match while each user is active.
+    fn share_pool_plainly(
+        events: &[PoolEvent],
+        givers: usize,
+        users: usize,
+        end: Time,
+    ) -> Vec<Vec<Allowance>> {
+        let mut current = vec![Decimal::ZERO; givers + users];
+        let mut steps: Vec<Vec<Allowance>> = vec![Vec::new(); users];
+        let mut k = 0;
+        while k < events.len() && events[k].at < end {
+            let at = events[k].at;
+            while k < events.len() && events[k].at == at {
+                current[events[k].member] = events[k].value;
+                k += 1;
+            }
+            let mut left: Decimal = current[..givers].iter().sum();
+            for (u, steps) in steps.iter_mut().enumerate() {
+                let used = current[givers + u].min(left);
+                steps.push(Allowance { at, included: used, allowed: left > Decimal::ZERO });
+                left -= used;
+            }
+        }
+        steps
+    }
+
+    /// A pool's members as events: each gets values at hours (sorted, deduplicated) and, for
+    /// a user, an end after its last value.
+    fn pool_events(givers: &[Vec<(i64, u32)>], users: &[(Vec<(i64, u32)>, i64)]) -> Vec<PoolEvent> {
+        let mut events = Vec::new();
+        let members = givers.iter().map(|g| (g, None)).chain(users.iter().map(|(u, end)| (u, Some(*end))));
+        for (member, (values, end)) in members.enumerate() {
+            let mut values = values.clone();
+            values.sort_unstable_by_key(|(at, _)| *at);
+            values.dedup_by_key(|(at, _)| *at);
+            for (at, value) in &values {
+                events.push(PoolEvent { at: hours(*at), member, value: Decimal::from(*value), ends: false });
+            }
+            if let Some(end) = end {
+                let last = values.last().map_or(0, |(at, _)| *at);
+                events.push(PoolEvent {
+                    at: hours(last + 1 + end),
+                    member,
+                    value: Decimal::ZERO,
+                    ends: true,
+                });
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        events
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Sharing a pool by its edge of coverage gives every active user the allowance the
+        /// plain sweep gives it, at every instant anything changes.
+        #[test]
+        fn sharing_a_pool_by_its_edge_matches_the_plain_sweep(
+            givers in prop::collection::vec(prop::collection::vec((0i64..12, 0u32..12), 1..4), 1..3),
+            users in prop::collection::vec((prop::collection::vec((0i64..12, 0u32..5), 1..4), 0i64..12), 1..9),
+        ) {
+            let events = pool_events(&givers, &users);
+            let end = hours(20);
+            let fast = share_pool(&events, givers.len(), users.len(), end, &mut usize::MAX.clone()).unwrap();
+            let plain = share_pool_plainly(&events, givers.len(), users.len(), end);
+            let instants: Vec<Time> = events.iter().map(|e| e.at).filter(|at| *at < end).collect();
+            for u in 0..users.len() {
+                let member = givers.len() + u;
+                let start = events.iter().find(|e| e.member == member).unwrap().at;
+                let stop = events.iter().find(|e| e.member == member && e.ends).unwrap().at;
+                for at in instants.iter().filter(|at| **at >= start && **at < stop) {
+                    let in_force = |steps: &[Allowance]| {
+                        let s = steps[steps.partition_point(|s| s.at <= *at) - 1];
+                        (s.included, s.allowed)
+                    };
+                    prop_assert_eq!(in_force(&fast[u]), in_force(&plain[u]), "user {} at {}", u, at);
+                }
+                // A step only where the allowance changes: consecutive steps differ.
+                for pair in fast[u].windows(2) {
+                    prop_assert_ne!((pair[0].included, pair[0].allowed), (pair[1].included, pair[1].allowed));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pool_whose_levels_would_overflow_a_sum_still_shares() {
+        // Two users of Decimal::MAX: their sum saturates, and the pool still covers the first in part.
+        let big = Decimal::MAX;
+        let events = vec![
+            PoolEvent { at: hours(0), member: 0, value: Decimal::from(5), ends: false },
+            PoolEvent { at: hours(0), member: 1, value: big, ends: false },
+            PoolEvent { at: hours(0), member: 2, value: big, ends: false },
+            PoolEvent { at: hours(2), member: 1, value: Decimal::ZERO, ends: true },
+            PoolEvent { at: hours(2), member: 2, value: Decimal::ZERO, ends: true },
+        ];
+        let steps = share_pool(&events, 1, 2, hours(3), &mut 10).unwrap();
+        let first = steps.iter().map(|s| (s[0].included, s[0].allowed)).collect::<Vec<_>>();
+        assert_eq!(first, [(Decimal::from(5), true), (Decimal::ZERO, false)]);
+    }
+
+    #[test]
+    fn more_allowance_changes_than_the_limit_are_refused() {
+        // A pool that comes and goes at every hour flips both users each time: 2 steps an hour.
+        let mut events = vec![
+            PoolEvent { at: hours(0), member: 1, value: Decimal::ONE, ends: false },
+            PoolEvent { at: hours(0), member: 2, value: Decimal::ONE, ends: false },
+        ];
+        events.extend((0..10).map(|h| PoolEvent {
+            at: hours(h),
+            member: 0,
+            value: Decimal::from(h % 2 * 2),
+            ends: false,
+        }));
+        events.sort_by_key(|e| e.at);
+        assert!(share_pool(&events, 1, 2, hours(10), &mut 20).is_ok());
+        let err = share_pool(&events, 1, 2, hours(10), &mut 19).unwrap_err();
+        assert_eq!((err.code(), err.path()), (Code::OutputTooLarge, "items"));
+    }
+
+    #[test]
+    fn an_allowance_that_comes_and_goes_for_many_items_is_refused_at_the_limit() {
+        // A package that goes from 0 to 1,000 and back every hour, 5,000 times: its storage
+        // allowance covers 833 of 998 storage items, then none. Every change moves hundreds
+        // of items' allowances: refused once 100,000 have been computed, not after 4 million.
+        let catalog = demo();
+        let flips: Vec<(i64, u32)> = (0..5_000).map(|h| (h, if h % 2 == 0 { 0 } else { 1_000 })).collect();
+        let mut specs: Vec<Spec> = vec![(1, flips, None, None)];
+        specs.extend((0..998).map(|_| (2, vec![(0, 30)], None, None)));
+        let request = request(5_001, 9000, &specs, &[]);
+        let err = invoice(&catalog, &request).unwrap_err();
+        assert_eq!((err.code(), err.path()), (Code::OutputTooLarge, "items"), "{err}");
+        assert!(err.to_string().contains("changes of package allowance"), "{err}");
     }
 
     #[test]
