@@ -6,14 +6,19 @@
 use std::sync::OnceLock;
 
 use ratecard::api::{self, TablePricer};
-use ratecard::{quote, verify_quote, Catalog, Order};
+use ratecard::{invoice, quote, verify_invoice, verify_quote, Catalog, Decimal, InvoiceRequest, Order};
 
 /// What a target does with one input: returns, or panics when an invariant breaks.
 pub type Target = fn(&[u8]);
 
 /// The targets, by name.
-pub const TARGETS: &[(&str, Target)] =
-    &[("catalog", catalog), ("quote", quote_order), ("tiers", tiers), ("verify", verify)];
+pub const TARGETS: &[(&str, Target)] = &[
+    ("catalog", catalog),
+    ("quote", quote_order),
+    ("tiers", tiers),
+    ("verify", verify),
+    ("invoice", invoice_request),
+];
 
 fn demo() -> &'static Catalog {
     static DEMO: OnceLock<Catalog> = OnceLock::new();
@@ -79,4 +84,27 @@ pub fn tiers(data: &[u8]) {
 pub fn verify(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let _ = api::call_loaded(demo(), "verifyQuote", text);
+}
+
+/// An invoice request on the demo catalog: each line's segments tile its time, the rounded
+/// lines add up to the total, and the invoice verifies against itself.
+pub fn invoice_request(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let c = demo();
+    let Ok(request) = InvoiceRequest::from_json(c, text) else { return };
+    let Ok(bill) = invoice(c, &request) else { return };
+    let mut sum = Decimal::ZERO;
+    for line in &bill.lines {
+        let (first, last) = (line.segments.first().expect("a line has a segment"), line.segments.last().unwrap());
+        assert_eq!((first.start, last.end), (line.start, line.end), "segments span the line");
+        for pair in line.segments.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start, "segments tile the line");
+        }
+        sum += line.amount.amount();
+    }
+    assert_eq!(Some(sum), bill.total().ok().map(|t| t.amount()), "lines add up to the total");
+    let text = bill.to_json().expect("a computed invoice writes");
+    let received = ratecard::json::parse(&text).expect("an invoice is JSON");
+    let diffs = verify_invoice(c, &request, &received).expect("the request billed once bills again");
+    assert!(diffs.is_empty(), "an invoice differs from itself: {diffs:?}");
 }

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { root, run } from './setup.mjs';
 
-const TARGETS = ['catalog', 'quote', 'tiers', 'verify'];
+const TARGETS = ['catalog', 'quote', 'tiers', 'verify', 'invoice'];
 const FUZZ_VERSION = '0.13.2';
 
 /** cargo-fuzz and the nightly toolchain, installed when missing. */
