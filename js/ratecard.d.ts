@@ -382,6 +382,13 @@ export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest,
 
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
+/**
+ * Runs one operation on JSON text and returns JSON text: for servers that hold the request's
+ * text already. `op` is an operation name (`quote`, `verifyQuote`, `invoice`, ...) and
+ * `argsJson` its arguments as one JSON object, the catalog included:
+ * `callJson('quote', '{"catalog": {...}, "order": {...}}')`.
+ */
+export function callJson(op: string, argsJson: string): string;
 export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
 export function planMargins(catalog: CatalogDocument, planType: string, instances?: Quantity): PlanMargins;
 export function partnerMargins(catalog: CatalogDocument, partner: string, instances?: Record<string, Quantity>): PartnerMargins;

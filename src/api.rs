@@ -140,13 +140,14 @@ impl Args<'_> {
     }
 }
 
-/// A catalog's problems, under one `INVALID_CATALOG` error at path `catalog`.
+/// A catalog's problems, under one `INVALID_CATALOG` error at path `catalog` that counts them
+/// and quotes the first (so the error's text counts no other).
 pub(crate) fn invalid_catalog(e: Error) -> Error {
-    let mut problems = vec![crate::error::Problem::new(
-        Code::InvalidCatalog,
-        "catalog",
-        format!("the catalog has {} problem(s); the first: {}", e.problems().len(), e.problems()[0]),
-    )];
+    let message = match e.problems() {
+        [only] => format!("the catalog has 1 problem: {only}"),
+        all => format!("the catalog has {} problems; the first: {}", all.len(), all[0]),
+    };
+    let mut problems = vec![crate::error::Problem::new(Code::InvalidCatalog, "catalog", message)];
     problems.extend(e.problems().iter().cloned());
     Error::from_problems(problems).unwrap_or(e)
 }
@@ -716,6 +717,15 @@ mod tests {
                 (Code::MissingField, "defaultCurrency"),
                 (Code::MissingField, "plans[0].name"),
             ]
+        );
+        // Its text counts the catalog's problems once, not its own summary among them.
+        let text = e.to_string();
+        assert!(text.starts_with("catalog: INVALID_CATALOG: the catalog has 2 problems; the first: defaultCurrency: MISSING_FIELD: "), "{text}");
+        assert!(!text.contains("more problem"), "{text}");
+        let one = call("quote", r#"{"catalog":{"currencies":["USD"]},"order":{}}"#).unwrap_err().to_string();
+        assert!(
+            one.starts_with("catalog: INVALID_CATALOG: the catalog has 1 problem: defaultCurrency: "),
+            "{one}"
         );
     }
 }

@@ -304,6 +304,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.problems[0])?;
         match self.problems.len() {
+            // An INVALID_CATALOG problem counts the catalog's problems after it itself.
+            _ if self.problems[0].code == Code::InvalidCatalog => Ok(()),
             1 => Ok(()),
             n => write!(f, " (and {} more problem{})", n - 1, if n == 2 { "" } else { "s" }),
         }

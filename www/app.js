@@ -1,7 +1,7 @@
 // The customer order form. It loads the engine once and the *public* catalog (no partner costs
 // or margins ever reach this page), then requotes on every change without a reload.
 import { init, loadCatalog, loadTierTable, version } from '../js/browser.js';
-import { day, el, money, options, problemItems, today } from './shared.js';
+import { day, el, money, options, plural, problemItems, today } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
@@ -265,13 +265,13 @@ function loadFromText() {
     const loaded = loadCatalog(text);
     const warnings = loaded.warnings;
     useCatalog(JSON.parse(text), loaded);
-    status.textContent = `Catalog loaded${warnings.length ? ` with ${warnings.length} warning(s)` : ''}.`;
+    status.textContent = `Catalog loaded${warnings.length ? ` with ${plural(warnings.length, 'warning')}` : ''}.`;
     status.className = 'ok';
     list.replaceChildren(...problemItems({ problems: warnings }));
     if (!warnings.length) list.replaceChildren();
   } catch (e) {
     const problems = e.problems?.filter((p) => p.code !== 'INVALID_CATALOG') ?? [];
-    status.textContent = `This catalog has ${problems.length || 1} problem(s); the page keeps using the previous catalog.`;
+    status.textContent = `This catalog has ${plural(problems.length || 1, 'problem')}; the page keeps using the previous catalog.`;
     status.className = 'error';
     list.replaceChildren(...problemItems(problems.length ? { problems } : e));
   }

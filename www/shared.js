@@ -10,6 +10,11 @@ export function money(amount, currency) {
   return amount.startsWith('-') ? `-${symbol}${amount.slice(1)}` : `${symbol}${amount}`;
 }
 
+/** `plural(1, 'problem')` -> "1 problem", `plural(3, 'problem')` -> "3 problems". */
+export function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /** "2026-12-05T00:00:00Z" -> "5 Dec 2026". */

@@ -24,6 +24,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('the tarball holds only the package files', () => {
   const files = readdirSync(join(dir, 'node_modules', 'ratecard'), { recursive: true }).sort();
   assert.ok(files.includes('pkg/ratecard_bg.wasm') && files.includes('js/ratecard.d.ts'));
+  // package.json says MIT OR Apache-2.0: both texts ship.
+  assert.ok(files.includes('LICENSE-MIT') && files.includes('LICENSE-APACHE'), files.join(', '));
   assert.deepEqual(files.filter((f) => /^(src|tests|scripts|www|target)\b/.test(f)), []);
 });
 
