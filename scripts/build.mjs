@@ -1,10 +1,12 @@
 // npm run build: Rust -> wasm32 -> wasm-bindgen -> wasm-opt -> load test -> size report.
 // Fails when the optimised module does not load or is over the size budget.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { root, run, setupBuild } from './setup.mjs';
+import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 
 /** The build fails above BUDGET (raw bytes); TARGET is where the module should get to (gzipped
  *  bytes; reported, and to become the budget once reached). */
@@ -29,23 +31,53 @@ const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 
+/** What cargo builds for wasm32, before wasm-bindgen and wasm-opt. */
+const cargoWasm = join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm');
+
 /** cargo -> wasm-bindgen -> wasm-opt into `outDir`; `extra` are more cargo arguments. */
 export function compileWasm(outDir, extra = []) {
+  cargoBuild(extra);
+  bindAndOptimize(outDir);
+}
+
+function cargoBuild(extra = []) {
   run('cargo', ['build', '-p', 'ratecard', '--lib', '--profile', 'wasm', '--target', 'wasm32-unknown-unknown', ...extra]);
+}
+
+function bindAndOptimize(outDir) {
   rmSync(outDir, { recursive: true, force: true });
-  run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', outDir, '--out-name', 'ratecard',
-    join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm')]);
+  run('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', outDir, '--out-name', 'ratecard', cargoWasm]);
   const wasm = join(outDir, 'ratecard_bg.wasm');
   run(wasmOpt, ['-O3', ...features, wasm, '-o', wasm]);
 }
 
+/** Identifies what pkg/ is built from: cargo's module, this script (its tools and flags) and
+ *  the pinned wasm-bindgen. */
+function buildStamp() {
+  const hash = createHash('sha256');
+  for (const file of [cargoWasm, fileURLToPath(import.meta.url)]) hash.update(readFileSync(file));
+  hash.update(pinnedWasmBindgen());
+  return hash.digest('hex');
+}
+
+/** Builds pkg/ and the public catalog. wasm-bindgen, wasm-opt and the load test (most of the
+ *  time) run only when cargo's module, this script or the tools changed since the last build. */
 export function build() {
   setupBuild();
-  compileWasm(pkg);
-  loadTest();
-  // Types come from the hand-written js/ratecard.d.ts; the generated ones describe internals.
-  for (const f of ['ratecard.d.ts', 'ratecard_bg.wasm.d.ts']) rmSync(join(pkg, f), { force: true });
-  writeFileSync(join(pkg, '.gitignore'), '*\n');
+  cargoBuild();
+  const stampFile = join(pkg, '.stamp');
+  const stamp = buildStamp();
+  const built = ['ratecard.js', 'ratecard_bg.wasm'].every((f) => existsSync(join(pkg, f)));
+  if (built && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    console.log('build: the module is unchanged since the last build; pkg/ is reused');
+  } else {
+    bindAndOptimize(pkg);
+    loadTest();
+    // Types come from the hand-written js/ratecard.d.ts; the generated ones describe internals.
+    for (const f of ['ratecard.d.ts', 'ratecard_bg.wasm.d.ts']) rmSync(join(pkg, f), { force: true });
+    writeFileSync(join(pkg, '.gitignore'), '*\n');
+    writeFileSync(stampFile, stamp);
+  }
   writePublicCatalog();
   return report();
 }
@@ -85,12 +117,15 @@ function report() {
   const wasm = sizes(join(pkg, 'ratecard_bg.wasm'));
   const glue = sizes(join(pkg, 'ratecard.js'));
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-  console.log(`build: ratecard_bg.wasm ${kb(wasm.raw)} raw (budget ${kb(BUDGET.wasmRaw)}), ${kb(wasm.gzip)} gzipped (target ${kb(TARGET.wasmGzip)})`);
-  console.log(`build: ratecard.js glue ${kb(glue.raw)} raw, ${kb(glue.gzip)} gzipped (target ${kb(TARGET.glueGzip)})`);
   if (wasm.raw > BUDGET.wasmRaw) {
-    throw new Error(`build: ratecard_bg.wasm is over the size budget of ${kb(BUDGET.wasmRaw)}`);
+    throw new Error(`build: ratecard_bg.wasm is ${kb(wasm.raw)}, over the size budget of ${kb(BUDGET.wasmRaw)}`);
   }
-  return { wasm, glue, unoptimizedRaw: statSync(join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm')).size };
+  console.log(`build: ratecard_bg.wasm ${kb(wasm.raw)} raw (within the budget of ${kb(BUDGET.wasmRaw)}), ${kb(wasm.gzip)} gzipped`);
+  console.log(`build: ratecard.js glue ${kb(glue.raw)} raw, ${kb(glue.gzip)} gzipped`);
+  // The targets are where the sizes should get to, not a condition of the build.
+  const far = [[wasm.gzip, TARGET.wasmGzip, 'ratecard_bg.wasm'], [glue.gzip, TARGET.glueGzip, 'ratecard.js']].filter(([n, t]) => n > t);
+  if (far.length) console.log(`build: (for information: size targets not reached yet, gzipped: ${far.map(([, t, f]) => `${f} ${kb(t)}`).join(', ')}; see README, Performance)`);
+  return { wasm, glue, unoptimizedRaw: statSync(cargoWasm).size };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

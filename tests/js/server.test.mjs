@@ -42,3 +42,25 @@ test('the operator origin serves them, on its own port', async () => {
   assert.equal(await get(server.operatorUrl, '/partner.html'), 200);
   assert.equal(await get(server.operatorUrl, '/catalogs/demo.json'), 200);
 });
+
+test('npm start reports a port in use at once, before building anything', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { port } = new URL(server.url);
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['scripts/start.mjs'], {
+    cwd: new URL('../../', import.meta.url).pathname, env: { ...process.env, PORT: port }, encoding: 'utf8',
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} .*EADDRINUSE.*set PORT`));
+  assert.doesNotMatch(r.stdout, /build:/, 'nothing was built');
+  assert.ok(Date.now() - started < 10_000);
+});
+
+test('a build with nothing changed reuses pkg/ instead of running wasm-bindgen and wasm-opt again', async () => {
+  // npm test has just built the package: the same module builds to the same files.
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: new URL('../../', import.meta.url).pathname, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /the module is unchanged since the last build; pkg\/ is reused/);
+  assert.doesNotMatch(r.stdout, /load test/);
+});
