@@ -18,6 +18,78 @@ use crate::limits::{MAX_ID_LEN, MAX_PROBLEMS};
 /// Largest integer a JSON number may hold and still mean the same in JavaScript (2^53 - 1).
 const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 
+/// Problems of one call that get a "did you mean" (see [`Decoder::unknown`]).
+const MAX_SUGGESTED: usize = 20;
+
+/// Ids searched for a suggestion: past this many, the message names none (the search is
+/// O(ids x id length), and a catalog may hold 100,000 products).
+const MAX_SUGGESTION_CANDIDATES: usize = 1_000;
+
+/// "the catalog has no plan \"standrd\"; did you mean \"standard\"?": the known id closest to
+/// `id` (the same but for case, at most two edits away, three for longer ids, or the only one
+/// that begins with it), or when none is close and there are a few, all of them ("; it has \"a\", \"b\""). Ids are quoted
+/// as they are: the message is data (terminals get it through [`terminal_safe`]).
+pub(crate) fn unknown_id<'k>(what: &str, id: &str, known: impl IntoIterator<Item = &'k str>) -> String {
+    let mut message = format!("the catalog has no {what} \"{id}\"");
+    let candidates: Vec<&str> = known.into_iter().take(MAX_SUGGESTION_CANDIDATES + 1).collect();
+    if candidates.is_empty() || candidates.len() > MAX_SUGGESTION_CANDIDATES {
+        return message;
+    }
+    let allowed = if id.chars().count() >= 10 { 3 } else { 2 };
+    let closest = candidates
+        .iter()
+        .filter_map(|k| {
+            let distance = if k.eq_ignore_ascii_case(id) { 0 } else { edit_distance(id, k, allowed)? };
+            Some((distance, *k))
+        })
+        .min()
+        .or_else(|| {
+            // No id is close, but just one begins with what was given: "nordic-prod".
+            let mut starting = candidates.iter().filter(|k| id.len() >= 3 && k.starts_with(id));
+            starting.next().filter(|_| starting.next().is_none()).map(|k| (0, *k))
+        });
+    match closest {
+        Some((_, k)) => message.push_str(&format!("; did you mean \"{k}\"?")),
+        None if candidates.len() <= 10 => {
+            let all: Vec<String> = candidates.iter().map(|k| format!("\"{k}\"")).collect();
+            message.push_str(&format!("; it has {}", all.join(", ")));
+        }
+        None => {}
+    }
+    message
+}
+
+/// Levenshtein distance between `a` and `b` in characters, if it is at most `max` (computed
+/// only in a band of `max` either side of the diagonal: O(length x max)).
+fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let far = max + 1;
+    // row[j]: distance between a[..i] and b[..j]; outside the band it counts as `far`.
+    let mut row: Vec<usize> = (0..=b.len()).map(|j| j.min(far)).collect();
+    for i in 1..=a.len() {
+        let (from, to) = (i.saturating_sub(max).max(1), (i + max).min(b.len()));
+        let mut diagonal = row[from - 1];
+        row[from - 1] = if from == 1 { i.min(far) } else { far };
+        let mut best = row[from - 1];
+        for j in from..=to {
+            let substitute = diagonal + usize::from(a[i - 1] != b[j - 1]);
+            diagonal = row[j];
+            row[j] = substitute.min(row[j] + 1).min(row[j - 1] + 1).min(far);
+            best = best.min(row[j]);
+        }
+        if to < b.len() {
+            row[to + 1] = far;
+        }
+        if best > max {
+            return None;
+        }
+    }
+    Some(row[b.len()]).filter(|d| *d <= max)
+}
+
 /// Collects problems while decoding one input, at most [`MAX_PROBLEMS`] of them: past that,
 /// decoding stops descending into the input and the error ends with one `TOO_MANY_PROBLEMS`,
 /// so a hostile input cannot make the answer (or the work) larger than its first problems.
@@ -81,6 +153,24 @@ impl Decoder {
             return;
         }
         self.problems.push(Problem::new(code, path, message));
+    }
+
+    /// An id the catalog does not have (`what`: "product", "plan", ...), with the closest
+    /// known id as a suggestion (see [`unknown_id`]). Only the first problems of a call get a
+    /// suggestion, so that 10,000 misspelt lines cost 10,000 lookups, not 10,000 searches.
+    pub(crate) fn unknown<'k>(
+        &mut self,
+        code: Code,
+        path: impl Into<String>,
+        what: &str,
+        id: &str,
+        known: impl IntoIterator<Item = &'k str>,
+    ) {
+        let message = match self.problems.len() < MAX_SUGGESTED {
+            true => unknown_id(what, id, known),
+            false => unknown_id(what, id, []),
+        };
+        self.problem(code, path, message);
     }
 
     /// Adds problems found elsewhere (paths already complete), within the cap.
@@ -634,6 +724,70 @@ impl<'de> Deserialize<'de> for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Levenshtein distance, the plain way: the banded one must agree within its bound.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn plain_distance(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for i in 1..=a.len() {
+            let mut diagonal = row[0];
+            row[0] = i;
+            for j in 1..=b.len() {
+                let next = (diagonal + usize::from(a[i - 1] != b[j - 1])).min(row[j] + 1).min(row[j - 1] + 1);
+                diagonal = row[j];
+                row[j] = next;
+            }
+        }
+        row[b.len()]
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn banded_edit_distance_is_levenshtein_within_its_bound(a in "[abc]{0,8}", b in "[abc]{0,8}", max in 0usize..4) {
+            let plain = plain_distance(&a, &b);
+            proptest::prop_assert_eq!(edit_distance(&a, &b, max), Some(plain).filter(|d| *d <= max));
+        }
+    }
+
+    #[test]
+    fn an_unknown_id_names_the_closest_known_one_or_the_few_there_are() {
+        let plans = ["standard", "pro"];
+        assert_eq!(
+            unknown_id("plan", "standrd", plans),
+            "the catalog has no plan \"standrd\"; did you mean \"standard\"?"
+        );
+        assert_eq!(
+            unknown_id("plan", "PRO", plans),
+            "the catalog has no plan \"PRO\"; did you mean \"pro\"?"
+        );
+        assert_eq!(
+            unknown_id("plan", "enterprise", plans),
+            "the catalog has no plan \"enterprise\"; it has \"standard\", \"pro\""
+        );
+        // Many ids and none close: no list; past 1,000 ids, no search at all.
+        let many: Vec<String> = (0..20).map(|i| format!("plan-{i:03}")).collect();
+        assert_eq!(
+            unknown_id("plan", "zzz", many.iter().map(String::as_str)),
+            "the catalog has no plan \"zzz\""
+        );
+        let huge: Vec<String> = (0..1_001).map(|i| format!("p{i}")).collect();
+        assert_eq!(
+            unknown_id("plan", "p1", huge.iter().map(String::as_str)),
+            "the catalog has no plan \"p1\""
+        );
+    }
+
+    #[test]
+    fn only_the_first_problems_of_a_call_get_a_suggestion() {
+        let mut d = Decoder::new();
+        for i in 0..25 {
+            d.unknown(Code::UnknownPlan, format!("p{i}"), "plan", "standrd", ["standard"]);
+        }
+        let suggested = d.problems.iter().filter(|p| p.message.contains("did you mean")).count();
+        assert_eq!(suggested, MAX_SUGGESTED);
+    }
 
     #[test]
     fn decimal_strings_are_strict() {

@@ -176,7 +176,13 @@ fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<I
             let plan = d.req(&c, "plan", |d, v, p| {
                 let id = d.string(v, p)?;
                 if catalog.plan(id).is_none() {
-                    d.problem(Code::UnknownPlan, p, format!("the catalog has no plan \"{id}\""));
+                    d.unknown(
+                        Code::UnknownPlan,
+                        p,
+                        "plan",
+                        id,
+                        catalog.plans().iter().map(|p| p.id.as_str()),
+                    );
                     return None;
                 }
                 Some(id.to_string())

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::catalog::{names_or_none, Catalog, Environment, PlanType, Recurrence};
+use crate::decode::unknown_id;
 use crate::error::{Code, Error, Problem};
 use crate::json::{ObjectBuilder, Value};
 use crate::limits::{output_too_large, MAX_OUTPUT_BYTES};
@@ -250,7 +251,13 @@ impl Catalog {
     /// assert_eq!(m.chain[0].owner.as_deref(), Some("platform"));
     /// ```
     pub fn plan_margins(&self, plan_type: &str, instances: u32) -> Result<PlanMargins, Error> {
-        let t = self.partners().plan_type(plan_type).ok_or_else(|| unknown_plan_type(plan_type))?;
+        let t = self.partners().plan_type(plan_type).ok_or_else(|| {
+            Error::new(
+                Code::UnknownPlanType,
+                "planType",
+                unknown_id("plan type", plan_type, self.plan_type_ids()),
+            )
+        })?;
         let chain_types = self.partners().chain(t);
         let mut chain = Vec::with_capacity(chain_types.len());
         let mut warnings = Vec::new();
@@ -320,7 +327,7 @@ impl Catalog {
             return Err(Error::new(
                 Code::UnknownPartner,
                 "partner",
-                format!("the catalog has no partner \"{partner}\""),
+                unknown_id("partner", partner, self.partners().partners.iter().map(|p| p.id.as_str())),
             ));
         }
         let unknown: Vec<Problem> = instances
@@ -330,7 +337,7 @@ impl Catalog {
                 Problem::new(
                     Code::UnknownPlanType,
                     format!("instances.{id}"),
-                    format!("the catalog has no plan type \"{id}\""),
+                    unknown_id("plan type", id, self.plan_type_ids()),
                 )
             })
             .collect();
@@ -422,14 +429,14 @@ impl Catalog {
             problems.push(Problem::new(
                 Code::UnknownPlanType,
                 "planType",
-                format!("the catalog has no plan type \"{plan_type}\""),
+                unknown_id("plan type", plan_type, self.plan_type_ids()),
             ));
         }
         if self.partners().partner(owner).is_none() {
             problems.push(Problem::new(
                 Code::UnknownPartner,
                 "instance.owner",
-                format!("the catalog has no partner \"{owner}\""),
+                unknown_id("partner", owner, self.partners().partners.iter().map(|p| p.id.as_str())),
             ));
         }
         if let Some(e) = Error::from_problems(problems) {
@@ -507,6 +514,9 @@ impl Catalog {
     }
 }
 
-fn unknown_plan_type(id: &str) -> Error {
-    Error::new(Code::UnknownPlanType, "planType", format!("the catalog has no plan type \"{id}\""))
+impl Catalog {
+    /// The ids of the catalog's plan types, for a "did you mean".
+    fn plan_type_ids(&self) -> impl Iterator<Item = &str> {
+        self.partners().plan_types.iter().map(|t| t.id.as_str())
+    }
 }

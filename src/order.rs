@@ -126,7 +126,13 @@ pub(crate) fn known_product<'c>(
     let id = d.string(v, path)?;
     let found = catalog.product(id);
     if found.is_none() {
-        d.problem(Code::UnknownProduct, path, format!("the catalog has no product \"{id}\""));
+        d.unknown(
+            Code::UnknownProduct,
+            path,
+            "product",
+            id,
+            catalog.products().iter().map(|p| p.id.as_str()),
+        );
     }
     found
 }
@@ -135,7 +141,7 @@ pub(crate) fn known_product<'c>(
 pub(crate) fn known_region(d: &mut Decoder, v: &Value, path: &str, catalog: &Catalog) -> Option<String> {
     let r = d.string(v, path)?;
     if !catalog.has_region(r) {
-        d.problem(Code::UnknownRegion, path, format!("the catalog has no region \"{r}\""));
+        d.unknown(Code::UnknownRegion, path, "region", r, catalog.regions().iter().map(|r| r.id.as_str()));
         return None;
     }
     Some(r.to_string())
@@ -147,7 +153,7 @@ pub(crate) fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &
     let plan = d.opt(&c, "plan", |d, v, p| {
         let id = d.string(v, p)?;
         if catalog.plan(id).is_none() {
-            d.problem(Code::UnknownPlan, p, format!("the catalog has no plan \"{id}\""));
+            d.unknown(Code::UnknownPlan, p, "plan", id, catalog.plans().iter().map(|p| p.id.as_str()));
             return None;
         }
         Some(id.to_string())
@@ -155,7 +161,13 @@ pub(crate) fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &
     let currency = d.opt(&c, "currency", |d, v, p| {
         let code = d.string(v, p)?;
         if catalog.currency(code).is_none() {
-            d.problem(Code::UnknownCurrency, p, format!("the catalog has no currency \"{code}\""));
+            d.unknown(
+                Code::UnknownCurrency,
+                p,
+                "currency",
+                code,
+                catalog.currencies().iter().map(|c| c.code()),
+            );
             return None;
         }
         Some(code.to_string())

@@ -762,20 +762,28 @@ impl MatrixOptions {
     pub(crate) fn decode(catalog: &Catalog, value: &Value) -> Result<MatrixOptions, Error> {
         let mut d = Decoder::new();
         let opts = d.object(value, "", &["plan", "currency", "region", "phase"]).and_then(|o| {
-            let mut known = |key: &str, ok: &dyn Fn(&str) -> bool, code: Code, what: &str| {
+            let mut known = |key: &str, ids: Vec<&str>, code: Code| {
                 d.opt(&o, key, |d, v, p| {
                     let s = d.string(v, p)?;
-                    if !ok(s) {
-                        d.problem(code, p, format!("the catalog has no {what} \"{s}\""));
+                    if !ids.contains(&s) {
+                        d.unknown(code, p, key, s, ids.iter().copied());
                         return None;
                     }
                     Some(s.to_string())
                 })
             };
-            let plan = known("plan", &|s| catalog.plan(s).is_some(), Code::UnknownPlan, "plan");
-            let currency =
-                known("currency", &|s| catalog.currency(s).is_some(), Code::UnknownCurrency, "currency");
-            let region = known("region", &|s| catalog.has_region(s), Code::UnknownRegion, "region");
+            let plan =
+                known("plan", catalog.plans().iter().map(|p| p.id.as_str()).collect(), Code::UnknownPlan);
+            let currency = known(
+                "currency",
+                catalog.currencies().iter().map(|c| c.code()).collect(),
+                Code::UnknownCurrency,
+            );
+            let region = known(
+                "region",
+                catalog.regions().iter().map(|r| r.id.as_str()).collect(),
+                Code::UnknownRegion,
+            );
             let phase = d.opt(&o, "phase", |d, v, p| {
                 d.choice(
                     v,

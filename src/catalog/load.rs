@@ -448,7 +448,7 @@ fn decode_rule(
     let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<&str>, code: Code, what: &str| {
         let s = d.string(v, p)?;
         if !set.contains(s) {
-            d.problem(code, p, format!("the catalog has no {what} \"{s}\""));
+            d.unknown(code, p, what, s, set.iter().copied());
             return None;
         }
         Some(s.to_string())

@@ -449,10 +449,12 @@ fn check_partner_tree(d: &mut Decoder, book: &Book<'_>) {
     for (i, p) in book.partners {
         parents.push(p.parent.as_deref().and_then(|id| book.partner_at.get(id).copied()));
         match p.parent.as_deref() {
-            Some(id) if !book.partner_ids.contains(id) => d.problem(
+            Some(id) if !book.partner_ids.contains(id) => d.unknown(
                 Code::UnknownPartner,
                 format!("partners[{i}].parent"),
-                format!("the catalog has no partner \"{id}\""),
+                "partner",
+                id,
+                book.partner_ids.iter().copied(),
             ),
             Some(_) => {}
             None => match platform {
@@ -478,7 +480,7 @@ fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem
         let at = |field: &str| format!("planTypes[{i}].{field}");
         let owner = t.owner.as_deref();
         if let Some(o) = owner.filter(|o| !book.partner_ids.contains(o)) {
-            d.problem(Code::UnknownPartner, at("owner"), format!("the catalog has no partner \"{o}\""));
+            d.unknown(Code::UnknownPartner, at("owner"), "partner", o, book.partner_ids.iter().copied());
         }
         if !book.partner_ids.is_empty() && owner.is_none() {
             d.problem(
@@ -490,7 +492,7 @@ fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem
         for (g, grantee) in t.granted_to.iter().enumerate() {
             let path = format!("{}[{g}]", at("grantedTo"));
             if !book.partner_ids.contains(grantee.as_str()) {
-                d.problem(Code::UnknownPartner, path, format!("the catalog has no partner \"{grantee}\""));
+                d.unknown(Code::UnknownPartner, path, "partner", grantee, book.partner_ids.iter().copied());
             } else if let (Some(owner), Some(p)) = (owner, book.partner(grantee)) {
                 if p.parent.as_deref() != Some(owner) {
                     d.problem(
@@ -514,11 +516,9 @@ fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem
                     );
                 }
             }
-            (Some(id), None) if !book.type_ids.contains(id) => d.problem(
-                Code::UnknownPlanType,
-                at("parent"),
-                format!("the catalog has no plan type \"{id}\""),
-            ),
+            (Some(id), None) if !book.type_ids.contains(id) => {
+                d.unknown(Code::UnknownPlanType, at("parent"), "plan type", id, book.type_ids.iter().copied())
+            }
             (Some(_), None) => {}
             (Some(_), Some(pi)) => check_against_parent(d, t, *i, &book.types[pi].1, warnings),
         }
