@@ -20,9 +20,12 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // Deserialize of an order, with borrowed strings: -18% instructions a quote) and the summary
 // answer (+22 KB raw, +9 KB gzipped together); and to 560 KB for invoices (SPEC section 9:
 // +82 KB raw, +32 KB gzipped, 62 KB of it the invoice module before wasm-opt, half of that
-// its request decoder and segment cutting inlined into two functions). The way down to the target is the typed
-// catalog, which retires the Value tree and its decoders, and partner code in its own module.
-export const BUDGET = { wasmRaw: 560 * 1024 };
+// its request decoder and segment cutting inlined into two functions); and to 570 KB for the
+// allowance tree of invoices (+4 KB) and "did you mean" on every unknown id (+8.7 KB raw, 1.7 KB of
+// it the search, the rest spread over the 15 places that name an id). The way down to the target
+// is the typed catalog, which retires the Value tree and its decoders, and partner code in its
+// own module.
+export const BUDGET = { wasmRaw: 570 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

@@ -30,8 +30,12 @@ const MAX_SUGGESTION_CANDIDATES: usize = 1_000;
 /// that begins with it), or when none is close and there are a few, all of them ("; it has \"a\", \"b\""). Ids are quoted
 /// as they are: the message is data (terminals get it through [`terminal_safe`]).
 pub(crate) fn unknown_id<'k>(what: &str, id: &str, known: impl IntoIterator<Item = &'k str>) -> String {
+    // Generic only in collecting the ids: one copy of the search for every kind of list.
+    unknown_among(what, id, &known.into_iter().take(MAX_SUGGESTION_CANDIDATES + 1).collect::<Vec<_>>())
+}
+
+fn unknown_among(what: &str, id: &str, candidates: &[&str]) -> String {
     let mut message = format!("the catalog has no {what} \"{id}\"");
-    let candidates: Vec<&str> = known.into_iter().take(MAX_SUGGESTION_CANDIDATES + 1).collect();
     if candidates.is_empty() || candidates.len() > MAX_SUGGESTION_CANDIDATES {
         return message;
     }

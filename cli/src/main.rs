@@ -6,16 +6,17 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use ratecard::api::{self, MAX_INPUT_BYTES};
 use ratecard::json::{self, Value};
-use ratecard::{terminal_safe, Catalog};
+use ratecard::{terminal_safe, Catalog, Decimal};
+use rust_decimal::RoundingStrategy;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success: the catalog is valid, the quote matches, the answer is printed
-  1  invalid input (a file that cannot be read, bad JSON, an invalid catalog, order or table)
-     or a quote that does not match
+  1  invalid input (a file that cannot be read, bad JSON, an invalid catalog, order or table),
+     a quote or invoice that does not match, or an assignment refused
   2  usage error (unknown command or option, missing argument)
 
 Any FILE may be - for standard input. Inputs are limited to 16 MiB. Errors go to standard error
@@ -38,7 +39,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Price an order: the quote as JSON, identical to what the wasm build returns.
+    /// Price an order: the quote as JSON, identical to what the wasm build returns (--format
+    /// table to read it).
     Quote {
         /// The catalog (JSON).
         catalog: String,
@@ -108,15 +110,37 @@ enum Command {
         #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
         format: MatrixFormat,
     },
-    /// A plan type's margins: price, cost and profit per instance, per fee and through its chain.
+    /// A plan type's margins (price, cost and profit per instance, per fee and through its
+    /// chain), or with --partner what a partner earns on every plan type it sells or resells.
     Margins {
+        /// The catalog (JSON) with partners and plan types.
+        catalog: String,
+        /// The plan type's id (or give --partner).
+        #[arg(required_unless_present = "partner", conflicts_with = "partner")]
+        plan_type: Option<String>,
+        /// A partner's id: its profit on each plan type, per instance and for the instances given.
+        #[arg(long)]
+        partner: Option<String>,
+        /// With a plan type, how many instances the totals are for (default 1). With --partner,
+        /// PLAN_TYPE=COUNT, once per plan type (others count 0): --instances acme-production-110=5.
+        #[arg(long, value_name = "COUNT or PLAN_TYPE=COUNT")]
+        instances: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Check whether a plan type may be assigned to an instance: the owner's right to use it and
+    /// the instance's environment (exit 1 with every reason when refused).
+    Assign {
         /// The catalog (JSON) with partners and plan types.
         catalog: String,
         /// The plan type's id.
         plan_type: String,
-        /// Also give the totals for this many instances.
-        #[arg(long, default_value_t = 1)]
-        instances: u32,
+        /// The partner who owns the instance.
+        #[arg(long)]
+        owner: String,
+        /// The instance's environment.
+        #[arg(long, value_parser = ["production", "staging", "dev", "qa"])]
+        environment: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -125,13 +149,13 @@ enum Command {
         /// The catalog (JSON).
         catalog: String,
     },
-    /// Price a quantity with a tier table, tier by tier.
+    /// Price a quantity with a tier table, tier by tier; or many quantities, one amount each.
     Tiers {
         /// The tier table (JSON): mode, tiers, blockSize, blockRounding.
         table: String,
-        /// The quantity, a decimal such as 250 or 12.5.
-        #[arg(allow_hyphen_values = true)]
-        quantity: String,
+        /// The quantity, a decimal such as 250 or 12.5; several give a table of amounts.
+        #[arg(required = true, allow_negative_numbers = true)]
+        quantity: Vec<String>,
         /// Round the amount to this ISO 4217 currency.
         #[arg(long)]
         currency: Option<String>,
@@ -153,6 +177,11 @@ enum MatrixFormat {
     Table,
     Json,
     Csv,
+}
+
+/// A usage error found after parsing (an option's value that depends on another): exit 2, as clap does.
+fn usage(message: &str) -> ! {
+    Cli::command().error(clap::error::ErrorKind::ValueValidation, message).exit()
 }
 
 /// Why a command failed: one line per problem, for standard error.
@@ -232,7 +261,7 @@ fn run(command: Command) -> Result<Output, Failure> {
             let quote = call_loaded(&loaded, op, &format!(r#"{{"order":{order_json}}}"#), &order)?;
             Ok(Output::ok(match format {
                 Format::Json => quote + "\n",
-                Format::Table => quote_table(&parse(&quote)),
+                Format::Table => quote_table(&loaded, &parse(&quote)),
             }))
         }
         Command::Verify { catalog, order, quote, trusted, format } => {
@@ -252,7 +281,7 @@ fn run(command: Command) -> Result<Output, Failure> {
                 call_loaded(&loaded, "invoice", &format!(r#"{{"request":{request_json}}}"#), &request)?;
             Ok(Output::ok(match format {
                 Format::Json => invoice + "\n",
-                Format::Table => invoice_table(&parse(&invoice)),
+                Format::Table => invoice_table(&loaded, &parse(&invoice)),
             }))
         }
         Command::VerifyInvoice { catalog, request, invoice, format } => {
@@ -271,22 +300,70 @@ fn run(command: Command) -> Result<Output, Failure> {
                 }
             }
             let args = format!(r#"{{"options":{{{}}}}}"#, options.join(","));
-            let matrix = call_loaded(&loaded, "priceMatrix", &args, "--options")?;
+            let matrix = call_loaded(&loaded, "priceMatrix", &args, &catalog)?;
             Ok(Output::ok(match format {
                 MatrixFormat::Json => matrix + "\n",
-                MatrixFormat::Table => table(&matrix_rows(&parse(&matrix), false)),
+                MatrixFormat::Table => matrix_table(&loaded, &parse(&matrix)),
                 MatrixFormat::Csv => csv(&matrix_rows(&parse(&matrix), true)),
             }))
         }
-        Command::Margins { catalog, plan_type, instances, format } => {
+        Command::Margins { catalog, plan_type, partner, instances, format } => {
             let loaded = load_catalog(&catalog)?;
-            let args =
-                format!(r#"{{"planType":{},"instances":{instances}}}"#, Value::str(plan_type).to_json());
-            let margins = call_loaded(&loaded, "planMargins", &args, "PLAN_TYPE")?;
-            Ok(Output::ok(match format {
-                Format::Json => margins + "\n",
-                Format::Table => margins_table(&parse(&margins)),
-            }))
+            match (plan_type, partner) {
+                (Some(plan_type), _) => {
+                    let count = match instances.as_slice() {
+                        [] => "1".to_string(),
+                        [n] if n.parse::<u32>().is_ok() => n.clone(),
+                        _ => usage("--instances: with a plan type, give one count (a whole number)"),
+                    };
+                    let args =
+                        format!(r#"{{"planType":{},"instances":{count}}}"#, Value::str(plan_type).to_json());
+                    let margins = call_loaded(&loaded, "planMargins", &args, &catalog)?;
+                    Ok(Output::ok(match format {
+                        Format::Json => margins + "\n",
+                        Format::Table => margins_table(&parse(&margins)),
+                    }))
+                }
+                (None, Some(partner)) => {
+                    let mut counts = Vec::new();
+                    for pair in &instances {
+                        let Some((id, n)) = pair.split_once('=').filter(|(_, n)| n.parse::<u32>().is_ok())
+                        else {
+                            usage(&format!("--instances {pair}: with --partner, give PLAN_TYPE=COUNT"));
+                        };
+                        counts.push(format!("{}:{n}", Value::str(id).to_json()));
+                    }
+                    let args = format!(
+                        r#"{{"partner":{},"instances":{{{}}}}}"#,
+                        Value::str(partner).to_json(),
+                        counts.join(",")
+                    );
+                    let margins = call_loaded(&loaded, "partnerMargins", &args, &catalog)?;
+                    Ok(Output::ok(match format {
+                        Format::Json => margins + "\n",
+                        Format::Table => partner_table(&parse(&margins)),
+                    }))
+                }
+                (None, None) => usage("give a PLAN_TYPE or --partner"),
+            }
+        }
+        Command::Assign { catalog, plan_type, owner, environment, format } => {
+            let loaded = load_catalog(&catalog)?;
+            let args = format!(
+                r#"{{"request":{{"planType":{},"instance":{{"owner":{},"environment":{}}}}}}}"#,
+                Value::str(plan_type).to_json(),
+                Value::str(owner).to_json(),
+                Value::str(environment).to_json()
+            );
+            let answer = call_loaded(&loaded, "checkAssignment", &args, &catalog)?;
+            let check = parse(&answer);
+            Ok(Output {
+                ok: check.get("allowed") == Some(&Value::Bool(true)),
+                text: match format {
+                    Format::Json => answer + "\n",
+                    Format::Table => assignment_table(&check),
+                },
+            })
         }
         Command::Public { catalog } => {
             let loaded = load_catalog(&catalog)?;
@@ -296,14 +373,18 @@ fn run(command: Command) -> Result<Output, Failure> {
             let table_json = read_json(&file)?;
             let currency =
                 currency.map(|c| format!(r#","currency":{}"#, Value::str(c).to_json())).unwrap_or_default();
-            let args = format!(
-                r#"{{"table":{table_json},"quantity":{}{currency}}}"#,
-                Value::str(quantity).to_json()
-            );
-            let price = api::call("priceTiers", &args).map_err(|e| Failure::from_error(&file, &e))?;
-            Ok(Output::ok(match format {
-                Format::Json => price + "\n",
-                Format::Table => tiers_table(&parse(&price)),
+            let mut prices = Vec::with_capacity(quantity.len());
+            for (k, q) in quantity.iter().enumerate() {
+                let args =
+                    format!(r#"{{"table":{table_json},"quantity":{}{currency}}}"#, Value::str(q).to_json());
+                let source = if quantity.len() == 1 { file.clone() } else { format!("QUANTITY {}", k + 1) };
+                prices.push(api::call("priceTiers", &args).map_err(|e| Failure::from_error(&source, &e))?);
+            }
+            Ok(Output::ok(match (format, prices.as_slice()) {
+                (Format::Json, [one]) => one.clone() + "\n",
+                (Format::Json, many) => format!("[{}]\n", many.join(",")),
+                (Format::Table, [one]) => tiers_table(&parse(one)),
+                (Format::Table, many) => amounts_table(&many.iter().map(|p| parse(p)).collect::<Vec<_>>()),
             }))
         }
     }
@@ -438,8 +519,8 @@ fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     }
 }
 
-/// Aligned columns; the first row is the header. Columns after the first two are right-aligned
-/// when they hold numbers.
+/// Aligned columns; the first row is the header. A column is right-aligned when every cell
+/// below the header is a number, `-` or empty.
 fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..columns)
@@ -450,7 +531,7 @@ fn table(rows: &[Vec<String>]) -> String {
             rows.iter()
                 .skip(1)
                 .filter_map(|r| r.get(c))
-                .all(|s| s == "-" || s.parse::<ratecard::Decimal>().is_ok())
+                .all(|s| s.is_empty() || s == "-" || s.parse::<ratecard::Decimal>().is_ok())
         })
         .collect();
     let mut out = String::new();
@@ -498,17 +579,21 @@ fn matrix_rows(m: &Value, all_fields: bool) -> Vec<Vec<String>> {
     rows
 }
 
-fn quote_table(q: &Value) -> String {
-    let mut rows =
-        vec![["line", "product", "region", "phase", "quantity", "unit price", "monthly", "amount"]
-            .map(String::from)
-            .to_vec()];
+fn quote_table(catalog: &Catalog, q: &Value) -> String {
+    let digits = Digits::of(catalog, &text(q, "currency"));
+    let mut rows = vec![["line", "product", "region", "quantity", "unit price", "monthly", "amount"]
+        .map(String::from)
+        .to_vec()];
     for l in items(q, "lines") {
-        rows.push(
-            ["line", "product", "region", "phase", "quantity", "unitPrice", "monthly", "amount"]
-                .map(|k| text(l, k))
-                .to_vec(),
-        );
+        rows.push(vec![
+            ordinal(l, "line"),
+            text(l, "product"),
+            text(l, "region"),
+            text(l, "quantity"),
+            digits.money(&text(l, "unitPrice")),
+            digits.money(&text(l, "monthly")),
+            digits.money(&text(l, "amount")),
+        ]);
     }
     let mut out =
         format!("quote at {} for plan {} ({} phase)\n\n", text(q, "at"), text(q, "plan"), text(q, "phase"));
@@ -518,21 +603,22 @@ fn quote_table(q: &Value) -> String {
             "\ntotal {} {} (monthly {})\n",
             text(t, "amount"),
             text(t, "currency"),
-            text(t, "monthly")
+            digits.money(&text(t, "monthly"))
         );
     }
     for t in items(q, "timeline") {
+        let until = match t.get("end") {
+            Some(Value::String(end)) => format!("until {end}"),
+            _ => "on".to_string(),
+        };
         out += &format!(
-            "  {:<8} from {} until {}: {} a month\n",
+            "  {:<8} from {} {until}: {} a month\n",
             text(t, "phase"),
             text(t, "start"),
-            text(t, "end"),
             text(t, "amount")
         );
     }
-    for w in items(q, "warnings") {
-        out += &format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message"));
-    }
+    out += &warning_lines(q);
     out
 }
 
@@ -549,24 +635,25 @@ fn verification(result: String, format: Format, what: &str) -> Result<Output, Fa
     })
 }
 
-fn invoice_table(inv: &Value) -> String {
+fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
+    let digits = Digits::of(catalog, &text(inv, "currency"));
     let mut rows = vec![["line", "product", "from", "until", "hours", "plan", "phase", "quantity", "amount"]
         .map(String::from)
         .to_vec()];
     for l in items(inv, "lines") {
         for (k, s) in items(l, "segments").iter().enumerate() {
             let first = k == 0;
-            let line = |key: &str| if first { text(l, key) } else { String::new() };
+            let line = |value: String| if first { value } else { String::new() };
             rows.push(vec![
-                line("line"),
-                line("product"),
+                line(ordinal(l, "line")),
+                line(text(l, "product")),
                 text(s, "start"),
                 text(s, "end"),
                 text(s, "hours"),
                 text(s, "plan"),
                 text(s, "phase"),
                 text(s, "quantity"),
-                text(s, "amount"),
+                digits.rate(&text(s, "amount")),
             ]);
         }
         rows.push(vec![
@@ -576,20 +663,19 @@ fn invoice_table(inv: &Value) -> String {
             String::new(),
             String::new(),
             String::new(),
-            String::new(),
             "line".into(),
-            text(l, "amount"),
+            String::new(),
+            digits.money(&text(l, "amount")),
         ]);
     }
     let period = inv.get("period").cloned().unwrap_or_default();
     let mut out = format!("invoice from {} to {}\n\n", text(&period, "start"), text(&period, "end"));
+    out += "(segment amounts to 4 significant digits; each line is its exact segments, rounded once)\n\n";
     out += &table(&rows);
     for t in items(inv, "totals") {
         out += &format!("\ntotal {} {}\n", text(t, "amount"), text(t, "currency"));
     }
-    for w in items(inv, "warnings") {
-        out += &format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message"));
-    }
+    out += &warning_lines(inv);
     out
 }
 
@@ -633,9 +719,7 @@ fn margins_table(m: &Value) -> String {
     }));
     out += "\nchain, from the platform down (per instance; total profit for the instances):\n";
     out += &table(&chain);
-    for w in items(m, "warnings") {
-        out += &format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message"));
-    }
+    out += &warning_lines(m);
     out
 }
 
@@ -643,8 +727,18 @@ fn tiers_table(p: &Value) -> String {
     let mut rows = vec![["tier", "from", "up to", "quantity", "unit price", "flat price", "amount"]
         .map(String::from)
         .to_vec()];
+    // With a currency, the amount carries its minor digits: prices are shown with as many.
+    let digits = match p.get("currency") {
+        Some(Value::String(_)) => {
+            Digits { exponent: text(p, "amount").parse::<Decimal>().map_or(2, |a| a.scale()) }
+        }
+        _ => Digits { exponent: 0 },
+    };
     rows.extend(items(p, "lines").iter().map(|l| {
-        ["tier", "from", "upTo", "quantity", "unitPrice", "flatPrice", "amount"].map(|k| text(l, k)).to_vec()
+        let mut row = vec![ordinal(l, "tier")];
+        row.extend(["from", "upTo", "quantity"].map(|k| text(l, k)));
+        row.extend(["unitPrice", "flatPrice", "amount"].map(|k| digits.money(&text(l, k))));
+        row
     }));
     let mut out = table(&rows);
     let blocks = match p.get("blocks") {
@@ -655,4 +749,143 @@ fn tiers_table(p: &Value) -> String {
     out +=
         &format!("\n{} for a quantity of {}{blocks}\n", text(p, "amount") + &currency, text(p, "quantity"));
     out
+}
+
+/// Many quantities priced with one table: one amount each.
+fn amounts_table(prices: &[Value]) -> String {
+    let mut rows = vec![["quantity", "amount", "currency"].map(String::from).to_vec()];
+    rows.extend(prices.iter().map(|p| ["quantity", "amount", "currency"].map(|k| text(p, k)).to_vec()));
+    table(&rows)
+}
+
+/// The price matrix for people: unit prices in the currency's digits at least, hourly prices
+/// to four significant digits (the full figures are in --format json and csv).
+fn matrix_table(catalog: &Catalog, m: &Value) -> String {
+    let mut rows = vec![["product", "region", "currency", "phase", "unit price", "hourly", "monthly"]
+        .map(String::from)
+        .to_vec()];
+    for r in items(m, "rows") {
+        let digits = Digits::of(catalog, &text(r, "currency"));
+        rows.push(vec![
+            text(r, "product"),
+            text(r, "region"),
+            text(r, "currency"),
+            text(r, "phase"),
+            digits.money(&text(r, "unitPrice")),
+            digits.rate(&text(r, "hourly")),
+            digits.money(&text(r, "monthly")),
+        ]);
+    }
+    table(&rows)
+}
+
+/// What a partner earns, plan type by plan type.
+fn partner_table(m: &Value) -> String {
+    let mut rows = vec![["plan type", "owner", "via", "profit per instance", "instances", "profit"]
+        .map(String::from)
+        .to_vec()];
+    for p in items(m, "plans") {
+        let via: Vec<String> = items(p, "via")
+            .iter()
+            .map(|v| match v {
+                Value::String(id) => id.clone(),
+                other => other.to_json(),
+            })
+            .collect();
+        rows.push(vec![
+            text(p, "planType"),
+            text(p, "owner"),
+            via.join(" <- "),
+            text(p, "profitPerInstance"),
+            text(p, "instances"),
+            text(p, "profit"),
+        ]);
+    }
+    let mut out = format!("{}: profit on every plan type it sells or resells\n\n", text(m, "partner"));
+    out += &table(&rows);
+    for t in items(m, "totals") {
+        out += &format!(
+            "\ntotal profit {} {} ({})\n",
+            text(t, "profit"),
+            text(t, "currency"),
+            text(t, "recurring")
+        );
+    }
+    out += &warning_lines(m);
+    out
+}
+
+/// Whether a plan type may be assigned, and every reason when not.
+fn assignment_table(check: &Value) -> String {
+    let reasons = items(check, "reasons");
+    if reasons.is_empty() {
+        return "allowed\n".to_string();
+    }
+    let mut out = format!("refused, {} reason{}:\n", reasons.len(), plural(reasons.len()));
+    for r in reasons {
+        out += &format!("  {}: {}: {}\n", text(r, "path"), text(r, "code"), text(r, "message"));
+    }
+    out
+}
+
+/// Warnings of an answer, one line each.
+fn warning_lines(v: &Value) -> String {
+    items(v, "warnings")
+        .iter()
+        .map(|w| format!("warning: {}: {}: {}\n", text(w, "path"), text(w, "code"), text(w, "message")))
+        .collect()
+}
+
+/// A 0-based index field counted from 1, as the order form counts lines and tiers.
+fn ordinal(v: &Value, key: &str) -> String {
+    match text(v, key).parse::<u64>() {
+        Ok(i) => (i + 1).to_string(),
+        Err(_) => text(v, key),
+    }
+}
+
+/// How a currency's figures are shown in tables.
+struct Digits {
+    /// The currency's minor digits (2 for USD, 0 for JPY).
+    exponent: u32,
+}
+
+impl Digits {
+    fn of(catalog: &Catalog, currency: &str) -> Digits {
+        Digits { exponent: catalog.currency(currency).map_or(2, |c| c.exponent()) }
+    }
+
+    /// A price with at least the currency's digits ("6" -> "6.00", "0.1" -> "0.10"), and all
+    /// it has beyond them ("0.0000068").
+    fn money(&self, s: &str) -> String {
+        match s.parse::<Decimal>() {
+            Ok(d) if d.scale() < self.exponent => {
+                let mut d = d;
+                d.rescale(self.exponent);
+                d.to_string()
+            }
+            _ => s.to_string(),
+        }
+    }
+
+    /// A rate (per hour, per segment) to four significant digits, and at least the currency's
+    /// digits: "0.0054794520547945205479452055" -> "0.005479", "1.9726..." in JPY -> "1.973".
+    fn rate(&self, s: &str) -> String {
+        let Ok(d) = s.parse::<Decimal>() else { return s.to_string() };
+        if d.is_zero() {
+            return self.money("0");
+        }
+        let whole_digits = d.abs().trunc().to_string().trim_start_matches('0').len() as u32;
+        let places = match whole_digits {
+            0 => {
+                let text = d.abs().to_string();
+                let zeros = text[2..].chars().take_while(|c| *c == '0').count() as u32;
+                zeros + 4
+            }
+            n => 4u32.saturating_sub(n),
+        };
+        let shown =
+            d.round_dp_with_strategy(places.max(self.exponent), RoundingStrategy::MidpointAwayFromZero);
+        self.money(&shown.normalize().to_string())
+    }
 }

@@ -150,8 +150,25 @@ fn matrix_formats() {
     assert_eq!(text.lines().count(), 1 + 9, "a header and one row per product");
     let table = stdout(&ratecard(&["matrix", DEMO, "--plan", "pro", "--currency", "USD"]));
     assert!(table.starts_with("product "), "{table}");
-    let e = ratecard(&["matrix", DEMO, "--plan", "gold"]);
-    assert_clean_failure(&e, "--options: options.plan: UNKNOWN_PLAN");
+    let e = ratecard(&["matrix", DEMO, "--plan", "prro"]);
+    assert_clean_failure(
+        &e,
+        "demo.json: options.plan: UNKNOWN_PLAN: the catalog has no plan \"prro\"; did you mean \"pro\"?",
+    );
+    // Tables: prices in the currency's digits, hourly figures to four significant digits (the
+    // full figures are in JSON and CSV).
+    let usd =
+        stdout(&ratecard(&["matrix", DEMO, "--currency", "USD", "--region", "us-east", "--phase", "final"]));
+    let medium = usd.lines().find(|l| l.starts_with("medium ")).unwrap();
+    let cells: Vec<&str> = medium.split_whitespace().collect();
+    assert_eq!(cells[4..], ["12.00", "0.01644", "12.00"], "{usd}");
+    let memory = usd.lines().find(|l| l.starts_with("memory ")).unwrap();
+    // An hourly price per MB: 0.0000068 x 730 hours = 0.004964 a month, not "0.00".
+    assert_eq!(
+        memory.split_whitespace().collect::<Vec<_>>()[4..],
+        ["0.0000068", "0.0000068", "0.004964"],
+        "{memory}"
+    );
 }
 
 #[test]
@@ -160,7 +177,42 @@ fn margins_public_and_tiers() {
     assert!(stdout(&m).contains(r#""price":"110.00","cost":"74.00","profit":"36.00""#), "{}", stdout(&m));
     let table = stdout(&ratecard(&["margins", DEMO, "nordic-production", "--instances", "12"]));
     assert!(table.contains("12 instances  1770.00  1320.00  450.00"), "{table}");
-    assert_clean_failure(&ratecard(&["margins", DEMO, "gold"]), "PLAN_TYPE: planType: UNKNOWN_PLAN_TYPE");
+    // The unknown id is the catalog's lack: named after the catalog file, with the closest id.
+    assert_clean_failure(
+        &ratecard(&["margins", DEMO, "nordic-prod"]),
+        "demo.json: planType: UNKNOWN_PLAN_TYPE: the catalog has no plan type \"nordic-prod\"; did you mean \"nordic-production\"?",
+    );
+    let partner = ratecard(&[
+        "margins",
+        DEMO,
+        "--partner",
+        "acme",
+        "--instances",
+        "acme-production-110=5",
+        "--instances",
+        "nordic-production=12",
+    ]);
+    assert_eq!(partner.status.code(), Some(0), "{}", stderr(&partner));
+    assert!(stdout(&partner).contains("total profit 612.00 USD"), "{}", stdout(&partner));
+    assert_eq!(ratecard(&["margins", DEMO, "--partner", "acme", "--instances", "5"]).status.code(), Some(2));
+
+    let refused =
+        ratecard(&["assign", DEMO, "acme-production-110", "--owner", "platform", "--environment", "dev"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stdout(&refused).contains("PLAN_TYPE_NOT_GRANTED")
+            && stdout(&refused).contains("ENVIRONMENT_NOT_ALLOWED")
+    );
+    let allowed = ratecard(&[
+        "assign",
+        DEMO,
+        "acme-production-110",
+        "--owner",
+        "nordic",
+        "--environment",
+        "production",
+    ]);
+    assert_eq!((allowed.status.code(), stdout(&allowed)), (Some(0), "allowed\n".to_string()));
 
     let public = stdout(&ratecard(&["public", DEMO]));
     assert!(!public.contains("\"74.00\"") && !public.contains("\"partners\""));
@@ -169,6 +221,10 @@ fn margins_public_and_tiers() {
     let table = scratch("storage.json", br#"{"mode":"graduated","tiers":[{"upTo":"100","unitPrice":"0.10"},{"upTo":null,"unitPrice":"0.08"}]}"#);
     let o = ratecard(&["tiers", table.to_str().unwrap(), "250", "--currency", "USD"]);
     assert!(stdout(&o).ends_with("\n22.00 USD for a quantity of 250\n"), "{}", stdout(&o));
+    // Tiers count from 1, as on the order form; prices in the currency's digits.
+    assert!(stdout(&o).contains("\n   1     0    100       100        0.10"), "{}", stdout(&o));
+    let many = stdout(&ratecard(&["tiers", table.to_str().unwrap(), "250", "1000", "--currency", "USD"]));
+    assert_eq!(many, "quantity  amount  currency\n     250   22.00  USD\n    1000   82.00  USD\n");
     let o = ratecard(&["tiers", table.to_str().unwrap(), "-5"]);
     assert_clean_failure(&o, "quantity: NEGATIVE_QUANTITY");
 }
@@ -245,4 +301,24 @@ fn error_lines_escape_what_they_quote_so_input_cannot_forge_a_line() {
     assert_eq!(err.lines().count(), 1, "one problem, one line: {err:?}");
     assert!(!err.trim_end().chars().any(|c| c.is_control() || ratecard::is_control_or_format(c)));
     assert!(err.contains(r"x\nratecard: catalog.json: OK: all fine\u{1b}[2J\u{202e}"), "{err}");
+}
+
+#[test]
+fn quote_table_counts_lines_from_1_and_states_the_timeline() {
+    let order = scratch(
+        "order.json",
+        br#"{"at":"2026-11-21T10:00:00Z","customer":{"region":"us-east","billingStart":"2026-11-01T00:00:00Z"},
+            "lines":[{"product":"medium","quantity":1},{"product":"storage","quantity":"250"}]}"#,
+    );
+    let o = ratecard(&["quote", "--format", "table", DEMO, order.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("(discount phase)"), "{text}");
+    let first = text.lines().find(|l| l.trim_start().starts_with("1 ")).unwrap();
+    assert_eq!(
+        first.split_whitespace().collect::<Vec<_>>(),
+        ["1", "medium", "us-east", "1", "6.00", "6.00", "6.00"]
+    );
+    assert!(text.contains("final    from 2026-12-01T00:00:00Z on: "), "{text}");
+    assert!(!text.contains("until -"), "{text}");
 }

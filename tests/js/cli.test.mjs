@@ -39,6 +39,22 @@ function command(c) {
       if (!only('catalog', 'planType', 'instances') || !/^\d+$/.test(String(a.instances ?? 1))) return null;
       return ['margins', '--format', 'json', '--instances', String(a.instances ?? 1), file(a.catalog), a.planType];
     }
+    case 'partnerMargins': {
+      const counts = Object.entries(a.instances ?? {});
+      if (!only('catalog', 'partner', 'instances') || typeof a.partner !== 'string'
+        || counts.some(([k, v]) => k.includes('=') || !/^\d+$/.test(String(v)))) return null;
+      return ['margins', '--format', 'json', file(a.catalog), '--partner', a.partner,
+        ...counts.flatMap(([k, v]) => ['--instances', `${k}=${v}`])];
+    }
+    case 'checkAssignment': {
+      const r = a.request ?? {};
+      const i = r.instance ?? {};
+      if (!only('catalog', 'request') || Object.keys(r).some((k) => !['planType', 'instance'].includes(k))
+        || Object.keys(i).some((k) => !['owner', 'environment'].includes(k))
+        || typeof r.planType !== 'string' || typeof i.owner !== 'string'
+        || !['production', 'staging', 'dev', 'qa'].includes(i.environment)) return null;
+      return ['assign', '--format', 'json', file(a.catalog), '--owner', i.owner, '--environment', i.environment, '--', r.planType];
+    }
     case 'priceMatrix': {
       const o = a.options ?? {};
       if (!only('catalog', 'options') || Object.keys(o).some((k) => !['plan', 'currency', 'region', 'phase'].includes(k))) return null;
@@ -66,7 +82,7 @@ for (const c of loadCases()) {
     const wasm = runCase(call, c);
     const cli = spawnSync(binary, args, { encoding: 'utf8' });
     assert.equal(cli.signal, null);
-    if (wasm.ok && !['verifyQuote', 'verifyInvoice', 'validateCatalog'].includes(c.call)) {
+    if (wasm.ok && !['verifyQuote', 'verifyInvoice', 'validateCatalog', 'checkAssignment'].includes(c.call)) {
       assert.equal(cli.status, 0, cli.stderr);
     }
     if (wasm.ok) {
