@@ -38,6 +38,15 @@ test('Node ESM import works and prices', () => {
   assert.deepEqual(JSON.parse(out), { v: JSON.parse(sh('node', ['-p', 'JSON.stringify(require("./package.json").version)'], root)), amount: '0.30', code: 'EMPTY_TIERS' });
 });
 
+test('the demo catalog ships with the package and loads (ratecard/demo-catalog.json)', () => {
+  const out = sh(process.execPath, ['--input-type=module', '-e', `
+    import { createRequire } from 'node:module';
+    import { loadCatalog } from 'ratecard';
+    const demo = createRequire(process.cwd() + '/')('ratecard/demo-catalog.json');
+    console.log(JSON.stringify(loadCatalog(demo).quote({ at: '2027-01-01T00:00:00Z', lines: [{ product: 'medium', quantity: 1 }] }).totals[0].currency));`]);
+  assert.equal(JSON.parse(out), JSON.parse(readFileSync(join(root, 'catalogs', 'demo.json'), 'utf8')).defaultCurrency);
+});
+
 test('the .d.ts resolves and types a consumer (tsc --noEmit)', () => {
   cpSync(join(root, 'tests', 'package', 'consumer.ts'), join(dir, 'consumer.ts'));
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
