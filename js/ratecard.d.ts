@@ -86,7 +86,7 @@ export interface Validation {
   warnings: Problem[];
 }
 
-/** A catalog document (see README "Catalog format"). */
+/** A catalog document: every field, its default, limits and errors in docs/catalog.md. */
 export interface CatalogDocument {
   name?: string;
   defaultCurrency: string;
