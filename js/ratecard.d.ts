@@ -375,7 +375,7 @@ export interface Invoice {
   warnings: Problem[];
 }
 
-/** Bills a period (SPEC section 9): one line per item, cut into segments, each line rounded once. */
+/** Bills a period: one line per item, cut into segments, each line rounded once. */
 export function invoice(catalog: CatalogDocument, request: InvoiceRequest): Invoice;
 /** Recomputes the invoice of `request` and lists every difference with `received` (paths `invoice.…`). */
 export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown): Verification;
