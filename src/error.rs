@@ -151,6 +151,8 @@ codes! {
     AmountPrecision = "AMOUNT_PRECISION",
     /// Warning: a plan type's fees add up to less than its parent's.
     NegativeProfit = "NEGATIVE_PROFIT",
+    /// A plan type offered in an environment its parent is not available in.
+    EnvironmentNotInParent = "ENVIRONMENT_NOT_IN_PARENT",
     /// Assignment refused: the instance's owner neither owns nor was granted the plan type.
     PlanTypeNotGranted = "PLAN_TYPE_NOT_GRANTED",
     /// Assignment refused: the plan type is not available for the instance's environment.

@@ -23,14 +23,37 @@ function usableParents() {
 function addFee(name = '', price = '') {
   const i = $('fees').children.length;
   $('fees').append(el('div', { class: 'fee' },
-    el('label', { for: `fee-name-${i}`, text: 'Usage fee name' }), el('input', { id: `fee-name-${i}`, class: 'fee-name', value: name, autocomplete: 'off' }),
+    el('label', { for: `fee-name-${i}`, text: 'Usage fee name' }), el('input', { id: `fee-name-${i}`, class: 'fee-name', value: name, autocomplete: 'off', list: 'parent-fees' }),
     el('label', { for: `fee-price-${i}`, text: 'Price' }), el('input', { id: `fee-price-${i}`, class: 'fee-price', value: price, inputmode: 'decimal', autocomplete: 'off' }),
     el('button', { type: 'button', class: 'remove', 'aria-label': `Remove usage fee ${i + 1}`, text: 'Remove', onclick: (e) => { e.target.closest('.fee').remove(); update(); } })));
+}
+
+/** What the chosen parent allows: its environments (the only ones offered) and its fee names. */
+function onParentChange() {
+  const parent = types.find((t) => t.id === $('parent').value);
+  const allowed = parent?.environments ?? ENVIRONMENTS;
+  const checked = new Set([...document.querySelectorAll('#environments input:checked')].map((i) => i.value));
+  const keep = allowed.filter((e) => checked.has(e));
+  const chosen = new Set(keep.length ? keep : allowed.slice(0, 1));
+  $('environments').replaceChildren(...allowed.map((e) => el('label', { class: 'check' }, el('input', { type: 'checkbox', value: e, checked: chosen.has(e) }), ` ${e}`)));
+  $('environments-hint').textContent = parent ? `Where ${parent.name} may be used: a plan on it can be offered there only.` : '';
+  $('parent-fees').replaceChildren(...(parent?.fees ?? []).map((f) => el('option', { value: f.name })));
+}
+
+/** The instance count, or null with an error on its field. */
+function instances() {
+  const text = $('instances').value.trim();
+  const ok = /^\d+$/.test(text) && Number(text) <= 1_000_000;
+  $('instances').setAttribute('aria-invalid', String(!ok));
+  $('instances-error').hidden = ok;
+  $('instances-error').textContent = ok ? '' : 'Instances is a whole number, such as 10.';
+  return ok ? Number(text) : null;
 }
 
 function onOwnerChange() {
   const parents = usableParents();
   options($('parent'), parents.map((t) => [t.id, `${t.name} (${t.owner})`]), 'platform-production');
+  onParentChange();
   const subs = partners.filter((p) => p.parent === owner());
   $('grants').replaceChildren(...(subs.length ? subs.map((p) => el('label', { class: 'check' }, el('input', { type: 'checkbox', value: p.id }), ` ${p.name}`))
     : [el('p', { class: 'hint', text: 'You have no sub-partners.' })]));
@@ -63,14 +86,14 @@ function update() {
   $('margin-problems').replaceChildren(...(problems.length ? problemItems({ problems }) : []));
   const fees = $('fee-table').tBodies[0];
   const chain = $('chain').tBodies[0];
-  if (problems.length) {
+  const n = instances();
+  if (problems.length || n === null) {
     $('profit').textContent = 'Fix the plan to see its margin.';
     $('margin-warning').hidden = true;
     fees.replaceChildren();
     chain.replaceChildren();
     return;
   }
-  const n = /^\d+$/.test($('instances').value.trim()) ? Number($('instances').value.trim()) : 1;
   const m = planMargins(catalog, DRAFT, n);
   const cur = m.currency;
   $('profit').replaceChildren('Profit per instance: ', el('output', { 'data-testid': 'profit-amount', text: money(m.profit, cur) }),
@@ -88,11 +111,14 @@ function update() {
 }
 
 options($('owner'), partners.filter((p) => p.parent).map((p) => [p.id, p.name]), 'acme');
-$('environments').replaceChildren(...ENVIRONMENTS.map((e) => el('label', { class: 'check' }, el('input', { type: 'checkbox', value: e, checked: e === 'production' }), ` ${e}`)));
 addFee('Hosting', '110.00');
 $('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
 $('owner').addEventListener('change', onOwnerChange);
-$('plan-form').addEventListener('input', (e) => { if (e.target.id !== 'owner') update(); });
+$('plan-form').addEventListener('input', (e) => {
+  if (e.target.id === 'owner') return; // onOwnerChange
+  if (e.target.id === 'parent') onParentChange();
+  update();
+});
 $('plan-form').addEventListener('submit', (e) => e.preventDefault());
 $('add-fee').addEventListener('click', () => { addFee(); update(); });
 onOwnerChange();

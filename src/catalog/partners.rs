@@ -291,7 +291,14 @@ fn decode_plan_type(
 ) -> Option<PlanType> {
     let o = d.object(v, path, PLAN_TYPE_FIELDS)?;
     let id = d.req(&o, "id", |d, v, p| d.id(v, p));
-    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+    let name = d.req(&o, "name", |d, v, p| {
+        let name = d.string(v, p)?;
+        if name.trim().is_empty() {
+            d.problem(Code::InvalidValue, p, "a plan type needs a name, e.g. \"Production 110\"");
+            return None;
+        }
+        Some(name.to_string())
+    });
     let owner = d.opt(&o, "owner", |d, v, p| d.id(v, p));
     let parent = d.opt(&o, "parent", |d, v, p| d.id(v, p));
     let currency = d.req(&o, "currency", |d, v, p| catalog_currency(d, v, p, currencies));
@@ -535,6 +542,18 @@ fn check_against_parent(
     warnings: &mut Vec<Problem>,
 ) {
     let at = |field: &str| format!("planTypes[{i}].{field}");
+    for (e, env) in t.environments.iter().enumerate().filter(|(_, env)| !parent.environments.contains(env)) {
+        d.problem(
+            Code::EnvironmentNotInParent,
+            format!("{}[{e}]", at("environments")),
+            format!(
+                "the parent \"{}\" is available in {}, not {}: its instances would run on a parent that may not be used there",
+                parent.id,
+                parent.environments.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "),
+                env.as_str()
+            ),
+        );
+    }
     if let Some(owner) = t.owner.as_deref().filter(|o| !parent.usable_by(o)) {
         d.problem(
             Code::ParentNotGranted,

@@ -167,8 +167,29 @@ test('partner view: profit per instance and through the chain, live, with a loss
   await page.fill('#fee-price-0', '50.00'); // 65.00 < 74.00
   assert.equal(await page.textContent('[data-testid="profit-amount"]'), '-$9.00');
   assert.match(await page.textContent('#margin-warning'), /sells below its cost; every instance loses \$9\.00/);
+  // The warning hides once its condition is gone, even when the plan stops pricing at all.
+  await page.fill('#fee-price-0', 'abc');
+  assert.equal(await page.isVisible('#margin-warning'), false);
   await page.fill('#fee-price-0', '-1');
   assert.match(await page.textContent('#margin-problems'), /NEGATIVE_PRICE fees\[0\]\.price/);
+  await page.fill('#fee-price-0', '110.00');
+  // An instance count that is not a whole number is an error on its field, not a silent 1.
+  await page.fill('#instances', 'ten');
+  assert.equal(await page.getAttribute('#instances', 'aria-invalid'), 'true');
+  assert.equal(await page.isVisible('#instances-error'), true);
+  assert.equal(await page.textContent('#profit'), 'Fix the plan to see its margin.');
+  await page.fill('#instances', '10');
+  assert.equal(await page.getAttribute('#instances', 'aria-invalid'), 'false');
+  assert.equal(await page.isVisible('#instances-error'), false);
+  // Only the parent's environments are offered, and its fee names are suggested.
+  const offered = () => page.$$eval('#environments input', (inputs) => inputs.map((i) => i.value));
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const parentOf = (id) => demo.planTypes.find((t) => t.id === id);
+  assert.deepEqual(await offered(), parentOf('platform-production').environments);
+  await page.selectOption('#parent', 'staging-unbilled');
+  assert.deepEqual(await offered(), parentOf('staging-unbilled').environments);
+  assert.deepEqual(await page.$$eval('#parent-fees option', (o) => o.map((x) => x.value)), parentOf('staging-unbilled').fees.map((f) => f.name));
+  await page.selectOption('#parent', 'platform-production');
   // nordic resells acme's plan: a three-level chain.
   await page.selectOption('#owner', 'nordic');
   await page.selectOption('#parent', 'acme-production-110');
