@@ -95,7 +95,8 @@ pub fn invoice_request(data: &[u8]) {
     let Ok(bill) = invoice(c, &request) else { return };
     let mut sum = Decimal::ZERO;
     for line in &bill.lines {
-        let (first, last) = (line.segments.first().expect("a line has a segment"), line.segments.last().unwrap());
+        let (first, last) =
+            (line.segments.first().expect("a line has a segment"), line.segments.last().unwrap());
         assert_eq!((first.start, last.end), (line.start, line.end), "segments span the line");
         for pair in line.segments.windows(2) {
             assert_eq!(pair[0].end, pair[1].start, "segments tile the line");
