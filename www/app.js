@@ -156,7 +156,7 @@ function showFirstInvoice(cur) {
   // One row per segment; the line's amount, rounded once by the engine, on its last row.
   const rows = bill.lines.flatMap((l) => l.segments.map((s, k) => el('tr', { 'data-product': l.product, 'data-phase': s.phase },
     el('td', { text: k === 0 ? productName(l.product) : '' }), el('td', { text: day(s.start) }), el('td', { text: day(s.end) }),
-    el('td', { text: PHASES[s.phase] }), el('td', { text: s.hours }),
+    el('td', { text: PHASES[s.phase] }), el('td', { class: 'num', text: s.hours }),
     el('td', { text: k === l.segments.length - 1 ? money(l.amount, cur) : '' }))));
   $('invoice-lines').tBodies[0].replaceChildren(...rows);
   $('invoice-total').textContent = money(bill.totals[0].amount, cur);
@@ -196,8 +196,8 @@ function showTiers() {
   $('tier-summary').textContent = `${rule.mode === 'graduated' ? 'Graduated: each tier prices the part of the quantity inside it' : 'Volume: the whole quantity is priced at the tier it falls in'}; prices per ${per} and ${rule.period ?? 'hour'}.`;
   let from = '0';
   $('tier-table').tBodies[0].replaceChildren(...rule.tiers.map((t, i) => {
-    const row = el('tr', {}, el('td', { text: String(i + 1) }), el('td', { text: from }), el('td', { text: t.upTo ?? 'no limit' }),
-      el('td', { text: `${money(t.unitPrice, cur)}${t.flatPrice ? ` + ${money(t.flatPrice, cur)}` : ''}` }));
+    const row = el('tr', {}, el('td', { class: 'num', text: String(i + 1) }), el('td', { class: 'num', text: from }), el('td', { class: 'num', text: t.upTo ?? 'no limit' }),
+      el('td', { class: 'num', text: `${money(t.unitPrice, cur)}${t.flatPrice ? ` + ${money(t.flatPrice, cur)}` : ''}` }));
     from = t.upTo ?? from;
     return row;
   }));
@@ -248,11 +248,11 @@ function showMatrix() {
   try {
     rows = catalog.priceMatrix({ plan: $('plan').value, currency: cur, phase: $('matrix-phase').value }).rows;
   } catch { /* an empty table */ }
-  $('matrix').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Package' }), ...regions.map((r) => el('th', { scope: 'col', text: r.name ?? r.id }))));
+  $('matrix').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Package' }), ...regions.map((r) => el('th', { scope: 'col', class: 'num', text: r.name ?? r.id }))));
   $('matrix').tBodies[0].replaceChildren(...packages.map((p) => el('tr', {}, el('th', { scope: 'row', text: p.name }),
     ...regions.map((r) => {
       const row = rows.find((x) => x.product === p.id && x.region === r.id);
-      return el('td', { text: row ? money(row.amount, cur) : '—' });
+      return el('td', { class: 'num', text: row ? money(row.amount, cur) : '—' });
     }))));
 }
 

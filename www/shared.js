@@ -1,13 +1,45 @@
 // Helpers shared by the order form and the partner view. Amounts stay decimal strings from the
-// engine to the screen: they are only ever concatenated, never turned into JS numbers.
+// engine to the screen: formatted by Intl from the string itself, never turned into JS numbers.
 
-const SYMBOLS = { USD: '$', EUR: '€', JPY: '¥', GBP: '£' };
+const formats = new Map();
 
-/** "12.50" in USD -> "$12.50"; a currency without a symbol -> "12.50 CHF". */
+/** A cached Intl.NumberFormat: building one costs more than a quote. */
+function format(currency, digits) {
+  const key = `${currency}:${digits}`;
+  if (!formats.has(key)) {
+    let f;
+    try {
+      f = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    } catch {
+      // Not a code Intl knows (a catalog's custom currency): grouped digits and the code.
+      const plain = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      f = { format: (amount) => `${plain.format(amount)} ${currency}` };
+    }
+    formats.set(key, f);
+  }
+  return formats.get(key);
+}
+
+/** Minor digits of a currency (2 for USD, 0 for JPY, 3 for KWD; 2 when Intl does not know it). */
+function minorDigits(currency) {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().minimumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
+const digitsOf = new Map();
+
+/**
+ * An amount for people: "50000000073.45" USD -> "$50,000,000,073.45", "7500" JPY -> "¥7,500",
+ * "0.1" -> "$0.10", "0.0137" -> "$0.0137": grouped, with at least the currency's minor digits and
+ * every digit the engine gave. The decimal string goes to Intl as a string, which formats it
+ * exactly (never through a binary float).
+ */
 export function money(amount, currency) {
-  const symbol = SYMBOLS[currency];
-  if (!symbol) return `${amount} ${currency}`;
-  return amount.startsWith('-') ? `-${symbol}${amount.slice(1)}` : `${symbol}${amount}`;
+  if (!digitsOf.has(currency)) digitsOf.set(currency, minorDigits(currency));
+  const decimals = amount.split('.')[1]?.length ?? 0;
+  return format(currency, Math.max(digitsOf.get(currency), decimals)).format(amount);
 }
 
 /** `plural(1, 'problem')` -> "1 problem", `plural(3, 'problem')` -> "3 problems". */

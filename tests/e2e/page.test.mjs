@@ -2,6 +2,7 @@
 // Debian's Chromium), and the shared fixtures run in Chromium.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { quote } from '../../js/node.js';
 import { after, before, test } from 'node:test';
 import { check, loadCases, nativeOutputs } from '../js/fixtures.mjs';
 import { launch, openPage, shots } from './browser.mjs';
@@ -49,6 +50,23 @@ test('the order form gives the native engine\'s totals for the same order', asyn
   assert.deepEqual(errors, []);
 });
 
+test('amounts are grouped and carry their currency\'s digits', async () => {
+  const { page, errors } = await customerPage();
+  // 2,000,000 GB of storage: a total in the tens of thousands of dollars, grouped by thousands.
+  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '2000000' } });
+  const total = await page.textContent('#total');
+  assert.match(total, /^\$\d{1,3}(,\d{3})+\.\d{2}$/, total);
+  // The same digits as the package's own answer for that order, only grouped.
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const native = quote(demo, { at: '2026-06-01T00:00:00Z', customer: { plan: 'standard', currency: 'USD', region: 'us-east', billingStart: '2026-01-01' },
+    lines: [{ product: 'medium', quantity: 1 }, { product: 'storage', quantity: '2000000' }] });
+  assert.equal(total.replace(/[$,]/g, ''), native.totals[0].amount);
+  // Yen have no minor digits; the same order in JPY.
+  await page.selectOption('#currency', 'JPY');
+  assert.match(await page.textContent('#total'), /^¥\d{1,3}(,\d{3})+$/);
+  assert.deepEqual(errors, []);
+});
+
 test('the timeline dates follow a trial that started before the order', async () => {
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
@@ -81,7 +99,8 @@ test('crossing a tier boundary changes the tier breakdown', async () => {
   assert.equal((await page.$$('tr[data-product="storage"] .breakdown li')).length, 1);
   await page.fill('#q-storage', '140'); // 115 billed: 100 in tier 1, 15 in tier 2
   await page.click('tr[data-product="storage"] summary');
-  assert.deepEqual(await tiers(), ['100 in tier 1 (0–100) at $0.1 = $10.00', '15 in tier 2 (100–1000) at $0.08 = $1.20']);
+  // Unit prices with the currency's two digits at least: $0.10 beside $0.08, not $0.1.
+  assert.deepEqual(await tiers(), ['100 in tier 1 (0–100) at $0.10 = $10.00', '15 in tier 2 (100–1000) at $0.08 = $1.20']);
   // The tier view marks the current quantity on its chart.
   await page.selectOption('#tier-product', 'storage');
   assert.ok(await page.$('[data-testid="tier-marker"]'));
