@@ -44,7 +44,9 @@ function useCatalog(document_, loaded) {
   const metered = doc.products.filter((p) => p.kind === 'metered');
   $('metered').replaceChildren(...metered.map((p) => el('div', {},
     el('label', { for: `q-${p.id}`, text: `${p.name} (${p.unitType}${p.aggregated ? ' this month' : ''})` }),
-    el('input', { id: `q-${p.id}`, 'data-product': p.id, inputmode: 'decimal', autocomplete: 'off', value: quantities.get(p.id) ?? '0' }))));
+    el('input', { id: `q-${p.id}`, 'data-product': p.id, inputmode: 'decimal', autocomplete: 'off', value: quantities.get(p.id) ?? '0',
+      'aria-describedby': `q-${p.id}-error` }),
+    el('p', { id: `q-${p.id}-error`, class: 'field-error', hidden: true }))));
   options($('tier-product'), metered.map((p) => [p.id, p.name]), 'storage');
   refresh();
 }
@@ -71,14 +73,24 @@ function showPackagePrices() {
   }
 }
 
+/** The input each order line comes from (index = the line's), for errors on their field. */
+let lineInputs = [];
+
 /** The order the form describes, as the engine takes it. */
 function order() {
   const lines = [];
+  lineInputs = [];
   const pkg = document.querySelector('input[name="package"]:checked');
-  if (pkg) lines.push({ product: pkg.value, quantity: 1 });
+  if (pkg) {
+    lines.push({ product: pkg.value, quantity: 1 });
+    lineInputs.push(pkg);
+  }
   for (const input of $('metered').querySelectorAll('input')) {
     const q = input.value.trim();
-    if (q !== '' && q !== '0') lines.push({ product: input.dataset.product, quantity: q });
+    if (q !== '' && q !== '0') {
+      lines.push({ product: input.dataset.product, quantity: q });
+      lineInputs.push(input);
+    }
   }
   return {
     at: `${$('order-date').value || today()}T00:00:00Z`,
@@ -91,19 +103,48 @@ function productName(id) {
   return doc.products.find((p) => p.id === id)?.name ?? id;
 }
 
+/** A problem with a quantity, in the customer's words. */
+function inWords(problem, name) {
+  switch (problem.code) {
+    case 'NEGATIVE_QUANTITY': return `${name} cannot be negative.`;
+    case 'INVALID_DECIMAL': case 'INEXACT_NUMBER': case 'INVALID_TYPE': return `${name} must be a number, such as 250 or 12.5.`;
+    case 'DECIMAL_OUT_OF_RANGE': case 'OVERFLOW': return `${name} is too large.`;
+    default: return `${name}: ${problem.message}`;
+  }
+}
+
+/** Marks each field a problem of the order concerns (or clears it); returns the problems left. */
+function showFieldErrors(problems) {
+  for (const input of $('metered').querySelectorAll('input')) {
+    input.removeAttribute('aria-invalid');
+    $(`${input.id}-error`).hidden = true;
+  }
+  return problems.filter((p) => {
+    const line = p.path.match(/^order\.lines\[(\d+)\]/)?.[1];
+    const input = line === undefined ? null : lineInputs[Number(line)];
+    if (!input || input.type === 'radio') return true;
+    input.setAttribute('aria-invalid', 'true');
+    const message = $(`${input.id}-error`);
+    message.textContent = inWords(p, productName(input.dataset.product));
+    message.hidden = false;
+    return false;
+  });
+}
+
 function showQuote() {
   const error = $('quote-error');
   let q;
   try {
     q = catalog.quote(order());
+    showFieldErrors([]);
+    $('quote').classList.remove('stale');
     error.hidden = true;
   } catch (e) {
-    error.replaceChildren(el('span', { text: 'This order cannot be priced: ' }), el('ul', {}, ...problemItems(e)));
-    error.hidden = false;
-    $('quote-lines').tBodies[0].replaceChildren();
-    $('total').textContent = '—';
-    $('timeline').textContent = '';
-    $('timeline-list').replaceChildren();
+    // Each problem on its field; the last good quote stays on screen, dimmed, until it is fixed.
+    const rest = showFieldErrors(e.problems ?? [e]);
+    error.replaceChildren(...(rest.length ? [el('span', { text: 'This order cannot be priced: ' }), el('ul', {}, ...problemItems({ problems: rest }))] : []));
+    error.hidden = rest.length === 0;
+    $('quote').classList.add('stale');
     return;
   }
   const cur = q.currency;

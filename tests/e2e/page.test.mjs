@@ -67,6 +67,30 @@ test('amounts are grouped and carry their currency\'s digits', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('a wrong quantity is an error on its field, in words, and the last good quote stays, dimmed', async () => {
+  const { page, errors } = await customerPage();
+  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '100' } });
+  const good = await page.textContent('#total');
+  await page.fill('#q-storage', '-5');
+  assert.equal(await page.getAttribute('#q-storage', 'aria-invalid'), 'true');
+  assert.equal(await page.getAttribute('#q-storage', 'aria-describedby'), 'q-storage-error');
+  assert.equal(await page.textContent('#q-storage-error'), 'Block storage cannot be negative.');
+  assert.equal(await page.isVisible('#quote-error'), false, 'no engine codes under the quote');
+  assert.equal(await page.textContent('#total'), good);
+  assert.match(await page.getAttribute('#quote', 'class'), /\bstale\b/);
+  await page.fill('#q-storage', 'ten');
+  assert.equal(await page.textContent('#q-storage-error'), 'Block storage must be a number, such as 250 or 12.5.');
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: `${shots}customer-error-phone.png`, fullPage: true });
+  await page.setViewportSize(DESKTOP);
+  await page.fill('#q-storage', '120');
+  assert.equal(await page.getAttribute('#q-storage', 'aria-invalid'), null);
+  assert.equal(await page.isVisible('#q-storage-error'), false);
+  assert.doesNotMatch(await page.getAttribute('#quote', 'class'), /\bstale\b/);
+  assert.notEqual(await page.textContent('#total'), good);
+  assert.deepEqual(errors, []);
+});
+
 test('the timeline dates follow a trial that started before the order', async () => {
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
