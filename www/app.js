@@ -60,16 +60,29 @@ function refresh() {
   showMatrix();
 }
 
+/** "14 days", "12 hours", "1 day": how long from one instant to another, for people. */
+function length(start, end) {
+  const hours = Math.round((Date.parse(end) - Date.parse(start)) / 3_600_000);
+  if (hours % 24 !== 0) return plural(hours, 'hour');
+  return plural(hours / 24, 'day');
+}
+
 function showPackagePrices() {
   const currency = $('currency').value;
   let rows = [];
+  let lengths = {};
   try {
     rows = catalog.priceMatrix({ plan: $('plan').value, currency, region: $('region').value || undefined }).rows;
+    // How long each phase lasts for a customer who starts now: the engine's own timeline.
+    const at = order().at;
+    const timeline = catalog.quote({ at, customer: { plan: $('plan').value, billingStart: at }, lines: [] }).timeline;
+    lengths = Object.fromEntries(timeline.filter((t) => t.end).map((t) => [t.phase, length(t.start, t.end)]));
   } catch { /* shown by the quote */ }
   for (const span of document.querySelectorAll('.phase-prices')) {
     const mine = rows.filter((r) => r.product === span.dataset.product);
     span.replaceChildren(...mine.map((r) => el('span', { class: 'phase-price' },
-      `${PHASES[r.phase]}: `, el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : `${money(r.amount, currency)}/month` }))));
+      `${PHASES[r.phase]}${lengths[r.phase] ? ` (${lengths[r.phase]})` : ''}: `,
+      el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : `${money(r.amount, currency)}/month` }))));
   }
 }
 
@@ -204,11 +217,13 @@ function showFirstInvoice(cur) {
   $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
 }
 
-/** "Free until 5 Dec 2026, then $6.00/month until 4 Jan 2027, then $12.00/month." */
+/** "Free for 14 days until 5 Dec 2026, then $6.00/month for 16 days until 21 Dec 2026, then $12.00/month." */
 function timelineSentence(q) {
   const parts = q.timeline.map((t) => {
     const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : `${money(t.amount, q.currency)}/month`;
-    return t.end ? `${price} until ${day(t.end)}` : price;
+    // The current phase counts from the quote's instant, the later ones from their start.
+    const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
+    return t.end ? `${price} for ${length(from, t.end)} until ${day(t.end)}` : price;
   });
   const sentence = parts.map((p, i) => (i === 0 ? p : `then ${p}`)).join(', ');
   return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;

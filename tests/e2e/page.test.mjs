@@ -95,9 +95,12 @@ test('the timeline dates follow a trial that started before the order', async ()
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
   await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20' });
-  assert.equal(await page.textContent('[data-testid="timeline"]'), 'Free until 24 Nov 2026, then $6.00/month until 10 Dec 2026, then $12.00/month.');
+  // With how long each phase lasts: 4 days of trial left, then 16 days of discount (30 - 14).
+  assert.equal(await page.textContent('[data-testid="timeline"]'), 'Free for 4 days until 24 Nov 2026, then $6.00/month for 16 days until 10 Dec 2026, then $12.00/month.');
+  // The package cards say how long each phase lasts for a customer who starts now.
+  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /^Trial \(14 days\): free.*Discount \(16 days\): \$6\.00\/month.*Regular price: \$12\.00\/month$/);
   await page.fill('#order-date', '2026-12-01'); // into the discount: the trial is gone from the timeline
-  assert.equal(await page.textContent('[data-testid="timeline"]'), '$6.00/month until 10 Dec 2026, then $12.00/month.');
+  assert.equal(await page.textContent('[data-testid="timeline"]'), '$6.00/month for 9 days until 10 Dec 2026, then $12.00/month.');
   await page.screenshot({ path: `${shots}customer-desktop.png`, fullPage: true });
 });
 
