@@ -151,6 +151,7 @@ function showQuote() {
     q = catalog.quote(order());
     showFieldErrors([]);
     $('quote').classList.remove('stale');
+    $('stale-note').hidden = true;
     error.hidden = true;
   } catch (e) {
     // Each problem on its field; the last good quote stays on screen, dimmed, until it is fixed.
@@ -158,6 +159,7 @@ function showQuote() {
     error.replaceChildren(...(rest.length ? [el('span', { text: 'This order cannot be priced: ' }), el('ul', {}, ...problemItems({ problems: rest }))] : []));
     error.hidden = rest.length === 0;
     $('quote').classList.add('stale');
+    $('stale-note').hidden = false;
     return;
   }
   const cur = q.currency;

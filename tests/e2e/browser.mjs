@@ -33,3 +33,15 @@ export async function openPage(env, path = '', viewport = { width: 1280, height:
   await page.goto(base + path);
   return { page, requests, errors };
 }
+
+const axeSource = (await import('node:fs')).readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+/** WCAG 2.1 A and AA violations on the page as it is now, by axe-core (evaluated in the page,
+ *  not loaded from anywhere): `[{ id, impact, nodes: [selector...] }]`. */
+export async function accessibilityViolations(page) {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+}

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { quote } from '../../js/node.js';
 import { after, before, test } from 'node:test';
 import { check, loadCases, nativeOutputs } from '../js/fixtures.mjs';
-import { launch, openPage, shots } from './browser.mjs';
+import { accessibilityViolations, launch, openPage, shots } from './browser.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -67,6 +67,15 @@ test('amounts are grouped and carry their currency\'s digits', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('axe-core finds no WCAG 2.1 A or AA violation on the order form, at desktop and phone width', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page } = await customerPage(viewport);
+    await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '250' } });
+    await page.click('tr[data-product="storage"] summary'); // the tier breakdown open
+    assert.deepEqual(await accessibilityViolations(page), [], `${viewport.width} px`);
+  }
+});
+
 test('a wrong quantity is an error on its field, in words, and the last good quote stays, dimmed', async () => {
   const { page, errors } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '100' } });
@@ -78,8 +87,10 @@ test('a wrong quantity is an error on its field, in words, and the last good quo
   assert.equal(await page.isVisible('#quote-error'), false, 'no engine codes under the quote');
   assert.equal(await page.textContent('#total'), good);
   assert.match(await page.getAttribute('#quote', 'class'), /\bstale\b/);
+  assert.equal(await page.isVisible('#stale-note'), true);
   await page.fill('#q-storage', 'ten');
   assert.equal(await page.textContent('#q-storage-error'), 'Block storage must be a number, such as 250 or 12.5.');
+  assert.deepEqual(await accessibilityViolations(page), [], 'the error state');
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: `${shots}customer-error-phone.png`, fullPage: true });
   await page.setViewportSize(DESKTOP);
@@ -141,6 +152,7 @@ test('a broken catalog lists its problems and the page works again with a good o
   const problems = await page.$$eval('#catalog-problems li', (lis) => lis.map((li) => li.textContent));
   assert.deepEqual(problems.map((p) => p.split(':')[0]), ['UNKNOWN_CURRENCY currencies[1]', 'UNKNOWN_FIELD plans[0].nme', 'MISSING_FIELD plans[0].name']);
   assert.match(await page.textContent('#catalog-status'), /keeps using the previous catalog/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'a broken catalog listed');
   assert.ok((await page.textContent('#total')).startsWith('$'), 'the previous catalog still quotes');
   await page.screenshot({ path: `${shots}error-desktop.png`, fullPage: true });
   await page.setViewportSize(PHONE);
@@ -242,7 +254,11 @@ test('partner view: profit per instance and through the chain, live, with a loss
   await page.fill('#fee-price-0', '131.00');
   assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$36.00'); // 131 + 15 - 110
   assert.equal(await page.$$eval('#chain tbody tr', (trs) => trs.length), 3);
+  assert.deepEqual(await accessibilityViolations(page), [], 'partner view, desktop');
   await page.setViewportSize(PHONE);
+  // On a phone the chain scrolls inside its box: the page itself stays as wide as the screen.
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), PHONE.width);
+  assert.deepEqual(await accessibilityViolations(page), [], 'partner view, phone');
   await page.screenshot({ path: `${shots}partner-phone.png`, fullPage: true });
   assert.deepEqual(errors, []);
 });
