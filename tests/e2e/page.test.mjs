@@ -30,6 +30,8 @@ async function customerPage(viewport = DESKTOP) {
 
 /** Sets the order form to one order. */
 async function fillOrder(page, { region = 'us-east', currency = 'USD', plan = 'standard', billingStart, at, pkg = 'medium', metered = {} }) {
+  await page.click('#advanced summary'); // billing start and quote date are advanced settings
+  assert.equal(await page.$eval('#advanced', (d) => d.open), true);
   await page.selectOption('#region', region);
   await page.selectOption('#currency', currency);
   await page.selectOption('#plan', plan);
@@ -70,6 +72,10 @@ test('amounts are grouped and carry their currency\'s digits', async () => {
 test('axe-core finds no WCAG 2.1 A or AA violation on the order form, at desktop and phone width', async () => {
   for (const viewport of [DESKTOP, PHONE]) {
     const { page } = await customerPage(viewport);
+    // A new customer starts today and is quoted today: both dates are advanced settings, closed.
+    assert.equal(await page.$eval('#advanced', (d) => d.open), false);
+    assert.equal(await page.inputValue('#order-date'), new Date().toISOString().slice(0, 10));
+    assert.deepEqual(await accessibilityViolations(page), [], `${viewport.width} px, as opened`);
     await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '250' } });
     await page.click('tr[data-product="storage"] summary'); // the tier breakdown open
     assert.deepEqual(await accessibilityViolations(page), [], `${viewport.width} px`);
