@@ -9,6 +9,8 @@ const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
 /** The catalog in use: its JSON document (names, packages, rules) and the loaded engine side. */
 let doc;
 let catalog;
+/** The last quote the order form could compute: the chart marks what it bills. */
+let lastQuote;
 const quantities = new Map(); // metered product id -> the text typed in its input
 
 function plan() {
@@ -149,6 +151,7 @@ function showQuote() {
   let q;
   try {
     q = catalog.quote(order());
+    lastQuote = q;
     showFieldErrors([]);
     $('quote').classList.remove('stale');
     $('stale-note').hidden = true;
@@ -242,7 +245,7 @@ function showTiers() {
   const rule = ruleFor(product, $('tier-phase').value);
   const cur = $('currency').value;
   const svg = $('tier-chart');
-  svg.replaceChildren(svg.firstElementChild);
+  svg.replaceChildren(...[...svg.children].slice(0, 2)); // its title and description stay
   $('tier-caption').textContent = '';
   if (!rule) {
     $('tier-summary').textContent = `${productName(product)} costs nothing in this phase.`;
@@ -262,35 +265,58 @@ function showTiers() {
   drawChart(rule, product, cur);
 }
 
-/** Price against quantity as an SVG polyline, the current quantity marked. Pixel positions are
- *  the only numbers computed in JS here; every amount comes from the engine as a string. */
+/** Price against quantity: axes with units and amounts, a dashed line at each tier bound, and
+ *  a round marker at the quantity the quote bills (after what the packages include), with the
+ *  same figure in the caption. Pixel positions are the only numbers computed in JS here; every
+ *  amount comes from the engine as a string. */
 function drawChart(rule, product, cur) {
-  const current = $(`q-${product}`)?.value.trim() || '0';
-  const lastBound = Number([...rule.tiers].reverse().find((t) => t.upTo !== null)?.upTo ?? 100) * Number(rule.blockSize ?? 1);
-  const top = Math.max(lastBound * 1.5, Number(current) * 1.2 || 0, 10);
-  const step = top / 60;
-  const samples = Array.from({ length: 61 }, (_, i) => String(Math.round(i * step)));
+  const unit = doc.products.find((p) => p.id === product)?.unitType ?? '';
+  const line = lastQuote?.lines.find((l) => l.product === product);
+  const typed = $(`q-${product}`)?.value.trim() || '0';
+  const billed = line ? line.quantity : typed;
+  const blockSize = Number(rule.blockSize ?? 1);
+  const bounds = rule.tiers.filter((t) => t.upTo !== null).map((t) => Number(t.upTo) * blockSize);
+  const top = Math.max((bounds.at(-1) ?? 100) * 1.5, Number(billed) * 1.2 || 0, 10);
+  const samples = Array.from({ length: 61 }, (_, i) => String(Math.round((i * top) / 60)));
   let table;
   try {
     table = loadTierTable({ mode: rule.mode, tiers: rule.tiers, blockSize: rule.blockSize, blockRounding: rule.blockRounding }, cur);
     const amounts = table.amounts(samples);
-    const marker = Number.isFinite(Number(current)) && Number(current) >= 0 ? table.amount(current) : null;
-    const maxY = Math.max(...amounts.map(Number), Number(marker ?? 0), 0.01);
-    const x = (q) => 40 + (Number(q) / top) * 550;
-    const y = (a) => 220 - (Number(a) / maxY) * 200;
+    const marker = Number.isFinite(Number(billed)) && Number(billed) >= 0 ? table.amount(billed) : null;
+    const maxAmount = [...amounts, marker ?? '0'].reduce((a, b) => (Number(b) > Number(a) ? b : a), '0');
+    const maxY = Math.max(Number(maxAmount), 0.01);
+    // Plot area: x from 60 to 580, y from 20 (top) to 200 (zero).
+    const x = (q) => 60 + (Number(q) / top) * 520;
+    const y = (a) => 200 - (Number(a) / maxY) * 180;
     const ns = 'http://www.w3.org/2000/svg';
-    const svgEl = (tag, attrs) => {
+    const svgEl = (tag, attrs, text) => {
       const e = document.createElementNS(ns, tag);
       for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+      if (text !== undefined) e.textContent = text;
       return e;
     };
     const svg = $('tier-chart');
-    svg.append(svgEl('line', { x1: 40, y1: 220, x2: 590, y2: 220, class: 'axis' }), svgEl('line', { x1: 40, y1: 20, x2: 40, y2: 220, class: 'axis' }));
-    svg.append(svgEl('polyline', { points: samples.map((q, i) => `${x(q)},${y(amounts[i])}`).join(' '), class: 'curve' }));
-    if (marker !== null && Number(current) <= top) {
-      svg.append(svgEl('circle', { cx: x(current), cy: y(marker), r: 6, class: 'marker', 'data-testid': 'tier-marker' }));
+    const period = rule.period ?? 'hour';
+    svg.append(
+      svgEl('line', { x1: 60, y1: 200, x2: 580, y2: 200, class: 'axis' }), svgEl('line', { x1: 60, y1: 20, x2: 60, y2: 200, class: 'axis' }),
+      svgEl('text', { x: 56, y: 204, class: 'tick', 'text-anchor': 'end' }, money('0', cur)),
+      svgEl('text', { x: 56, y: 24, class: 'tick', 'text-anchor': 'end' }, money(maxAmount, cur)),
+      svgEl('text', { x: 60, y: 216, class: 'tick', 'text-anchor': 'middle' }, '0'),
+      svgEl('text', { x: 580, y: 234, class: 'tick', 'text-anchor': 'end' }, `${unit} (price per ${period})`),
+    );
+    for (const bound of bounds.filter((b) => b <= top)) {
+      svg.append(svgEl('line', { x1: x(bound), y1: 20, x2: x(bound), y2: 200, class: 'bound', 'data-testid': 'tier-bound' }),
+        svgEl('text', { x: x(bound), y: 216, class: 'tick', 'text-anchor': 'middle' }, String(bound)));
     }
-    $('tier-caption').textContent = marker === null ? '' : `At ${current} ${doc.products.find((p) => p.id === product)?.unitType ?? ''}: ${money(marker, cur)} per ${rule.period ?? 'hour'} (before what a package includes).`;
+    svg.append(svgEl('polyline', { points: samples.map((q, i) => `${x(q)},${y(amounts[i])}`).join(' '), class: 'curve' }));
+    if (marker !== null && Number(billed) <= top) {
+      svg.append(svgEl('circle', { cx: x(billed), cy: y(marker), r: 6, class: 'marker', 'data-testid': 'tier-marker' }));
+    }
+    const included = line && line.included !== '0' ? ` (${line.measured} ${unit} less ${line.included} ${unit} included)` : '';
+    const caption = marker === null ? '' : `At ${billed} ${unit} billed${included}: ${money(marker, cur)} per ${period}.`;
+    $('tier-caption').textContent = caption;
+    const tiers = rule.tiers.map((t) => `${t.upTo === null ? 'then' : `up to ${Number(t.upTo) * blockSize} ${unit}`} at ${money(t.unitPrice, cur)}`).join(', ');
+    $('tier-chart-desc').textContent = `${rule.mode === 'graduated' ? 'Graduated' : 'Volume'} tiers, per ${unit} and ${period}: ${tiers}. ${caption}`;
   } catch (e) {
     $('tier-caption').textContent = `${e.code ?? 'ERROR'}: ${e.message}`;
   } finally {

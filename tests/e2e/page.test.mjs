@@ -148,7 +148,16 @@ test('crossing a tier boundary changes the tier breakdown', async () => {
   // The tier view marks the current quantity on its chart.
   await page.selectOption('#tier-product', 'storage');
   assert.ok(await page.$('[data-testid="tier-marker"]'));
-  assert.match(await page.textContent('#tier-caption'), /At 140 GB: \$13\.20 per month/); // 100 x 0.10 + 40 x 0.08, before the 25 GB a medium includes
+  // The caption and the marker are at what the quote bills: 140 GB less the 25 GB a medium
+  // includes, 100 x 0.10 + 15 x 0.08, the storage line's own amount.
+  assert.equal(await page.textContent('#tier-caption'), 'At 115 GB billed (140 GB less 25 GB included): $11.20 per month.');
+  const storageLine = await page.textContent('#quote-lines tr[data-product="storage"] td:last-child');
+  assert.equal(storageLine, '$11.20');
+  // A round marker (the chart is scaled as a whole), a dashed line at each tier bound shown, a text alternative.
+  const box = await page.$eval('[data-testid="tier-marker"]', (c) => { const r = c.getBoundingClientRect(); return [r.width, r.height]; });
+  assert.ok(Math.abs(box[0] - box[1]) < 0.5, `marker ${box}`);
+  assert.ok((await page.$$('[data-testid="tier-bound"]')).length >= 1);
+  assert.match(await page.textContent('#tier-chart-desc'), /^Graduated tiers, per GB and month: up to 100 GB at \$0\.10, .*At 115 GB billed/);
 });
 
 test('a broken catalog lists its problems and the page works again with a good one', async () => {
