@@ -181,9 +181,33 @@ function showQuote() {
   $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
   showFirstInvoice(cur);
+  showComparison(order(), cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
   error.replaceChildren(...q.warnings.map((w) => el('span', { class: 'warning', text: `${w.code} ${w.path}: ${w.message}` })));
   error.hidden = q.warnings.length === 0;
+}
+
+/** The order on every plan of the catalog, a month in each phase, in one batch call; the
+ *  cheapest of each phase marked (compared in minor units, as integers). */
+function showComparison(o, cur) {
+  const plans = doc.plans;
+  const answers = catalog.quoteMany(plans.map((p) => ({ ...o, customer: { ...o.customer, plan: p.id } })));
+  const phases = Object.keys(PHASES);
+  const cell = (answer, phase) => (answer.error ? undefined : answer.timeline.find((t) => t.phase === phase));
+  const cheapest = Object.fromEntries(phases.map((phase) => {
+    const minors = answers.map((a) => cell(a, phase)).filter(Boolean).map((t) => BigInt(t.amountMinor));
+    return [phase, minors.length > 1 ? minors.reduce((a, b) => (b < a ? b : a)) : null];
+  }));
+  $('compare').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Plan' }),
+    ...phases.map((phase) => el('th', { scope: 'col', class: 'num', text: `${PHASES[phase]}, a month` }))));
+  $('compare').tBodies[0].replaceChildren(...plans.map((p, i) => el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }),
+    ...phases.map((phase) => {
+      const t = cell(answers[i], phase);
+      if (!t) return el('td', { class: 'num', text: answers[i].error ? 'cannot be priced' : '—' });
+      const best = cheapest[phase] !== null && BigInt(t.amountMinor) === cheapest[phase];
+      return el('td', { class: best ? 'num cheapest' : 'num', 'data-phase': phase },
+        money(t.amount, cur), best ? el('span', { class: 'badge', text: ' cheapest' }) : null);
+    }))));
 }
 
 /**

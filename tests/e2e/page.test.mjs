@@ -108,6 +108,30 @@ test('a wrong quantity is an error on its field, in words, and the last good quo
   assert.deepEqual(errors, []);
 });
 
+test('compare plans: the same order on every plan, per phase, the package\'s own figures, the cheapest marked', async () => {
+  const { page, errors } = await customerPage();
+  await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250', cpu: '2' } });
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const order = (plan) => ({ at: '2026-11-20T00:00:00Z', customer: { plan, currency: 'USD', region: 'us-east', billingStart: '2026-11-10' },
+    lines: [{ product: 'medium', quantity: 1 }, { product: 'cpu', quantity: '2' }, { product: 'storage', quantity: '250' }] });
+  const shown = await page.$$eval('#compare tbody tr', (trs) => trs.map((tr) => [tr.dataset.plan,
+    [...tr.querySelectorAll('td[data-phase]')].map((td) => [td.dataset.phase, td.firstChild.textContent, td.classList.contains('cheapest')])]));
+  assert.deepEqual(shown.map(([plan]) => plan), demo.plans.map((p) => p.id));
+  for (const [plan, cells] of shown) {
+    const timeline = quote(demo, order(plan)).timeline;
+    assert.deepEqual(cells.map(([phase, amount]) => [phase, amount.replace(/[$,]/g, '')]), timeline.map((t) => [t.phase, t.amount]), plan);
+  }
+  // In each phase, exactly the plans with the lowest amount are marked.
+  for (const phase of ['trial', 'discount', 'final']) {
+    const amounts = shown.flatMap(([plan]) => quote(demo, order(plan)).timeline.filter((t) => t.phase === phase).map((t) => [plan, BigInt(t.amountMinor)]));
+    if (amounts.length < 2) continue;
+    const low = amounts.reduce((a, [, m]) => (m < a ? m : a), amounts[0][1]);
+    const marked = shown.flatMap(([plan, cells]) => cells.filter(([p, , best]) => p === phase && best).map(() => plan));
+    assert.deepEqual(marked, amounts.filter(([, m]) => m === low).map(([plan]) => plan), phase);
+  }
+  assert.deepEqual(errors, []);
+});
+
 test('the timeline dates follow a trial that started before the order', async () => {
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
