@@ -177,6 +177,8 @@ function showQuote() {
     return el('tr', { 'data-product': l.product }, item, el('td', { text: billed }), el('td', { text: money(l.amount, cur) }));
   }));
   $('total').textContent = money(q.totals[0].amount, cur);
+  const region = (doc.regions ?? []).find((r) => r.id === $('region').value);
+  $('print-date').textContent = `Quote of ${day(q.at)}: plan ${plan()?.name ?? q.plan}${region ? `, ${region.name ?? region.id}` : ''}, in ${cur}.`;
   $('timeline').textContent = timelineSentence(q);
   $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
@@ -385,11 +387,58 @@ function loadFromText() {
   }
 }
 
+// ----- the page's state in its URL: a link reopens the same quote, Back walks through changes -----
+
+/** The form as URL parameters: region, currency, plan, dates, package, and each quantity not 0. */
+function stateParams() {
+  const params = new URLSearchParams();
+  for (const id of ['region', 'currency', 'plan', 'billing-start', 'order-date']) if ($(id).value) params.set(id, $(id).value);
+  const pkg = document.querySelector('input[name="package"]:checked');
+  if (pkg) params.set('package', pkg.value);
+  for (const input of $('metered').querySelectorAll('input')) {
+    if (input.value.trim() !== '' && input.value.trim() !== '0') params.set(input.dataset.product, input.value.trim());
+  }
+  return params;
+}
+
+/** Sets the form from URL parameters (unknown values are ignored: the selects keep theirs). */
+function applyParams(params) {
+  const set = (id, value) => {
+    if (value === null) return;
+    const field = $(id);
+    if (field.tagName !== 'SELECT' || [...field.options].some((o) => o.value === value)) field.value = value;
+  };
+  set('region', params.get('region'));
+  set('currency', params.get('currency'));
+  set('plan', params.get('plan'));
+  set('billing-start', params.get('billing-start') ?? today());
+  set('order-date', params.get('order-date') ?? today());
+  const pkg = document.querySelector(`input[name="package"][value="${CSS.escape(params.get('package') ?? '')}"]`);
+  if (pkg) pkg.checked = true;
+  for (const input of $('metered').querySelectorAll('input')) {
+    input.value = params.get(input.dataset.product) ?? '0';
+    quantities.set(input.dataset.product, input.value);
+  }
+  refresh();
+}
+
+/** A history entry for each settled change (a select, a date, a quantity once left): Back goes
+ *  to the last settled order, not through every keystroke. */
+function saveState() {
+  const url = `${location.pathname}?${stateParams()}`;
+  if (url !== `${location.pathname}${location.search}`) history.pushState(null, '', url);
+}
+
 const publicCatalog = await Promise.all([init(), fetch('catalog.public.json').then((r) => r.json())]).then(([, d]) => d);
 $('billing-start').value = today();
 $('order-date').value = today();
 useCatalog(publicCatalog, loadCatalog(publicCatalog));
 $('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
+$('print-meta').textContent = `${publicCatalog.name ?? 'Catalog'} · priced by ratecard ${version()}`;
+if (location.search) applyParams(new URLSearchParams(location.search));
+window.addEventListener('popstate', () => applyParams(new URLSearchParams(location.search)));
+$('order').addEventListener('change', saveState);
+$('print').addEventListener('click', () => window.print());
 
 $('order').addEventListener('input', (e) => {
   if (e.target.dataset.product) quantities.set(e.target.dataset.product, e.target.value);

@@ -132,6 +132,37 @@ test('compare plans: the same order on every plan, per phase, the package\'s own
   assert.deepEqual(errors, []);
 });
 
+test('share and print: the URL reopens the same quote, Back walks through changes, the print is one clean page', async () => {
+  const { page, errors } = await customerPage();
+  await fillOrder(page, { region: 'eu-west', currency: 'EUR', billingStart: '2026-10-01', at: '2027-01-15', metered: { storage: '250' } });
+  const total = await page.textContent('#total');
+  const shared = page.url();
+  assert.match(shared, /[?&]storage=250(&|$)/);
+  // A link opens the same quote in a new page.
+  const { page: other } = await openPage(env, shared.slice(env.url.length));
+  await other.waitForSelector('body[data-ready="true"]');
+  assert.equal(await other.textContent('#total'), total);
+  assert.equal(await other.inputValue('#q-storage'), '250');
+  // Back walks through settled changes: the plan changed, then back to the previous order.
+  await page.selectOption('#plan', 'pro');
+  assert.notEqual(await page.textContent('#total'), total);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('#plan').value === 'standard');
+  assert.equal(await page.textContent('#total'), total);
+  // Printed: the quote, its date, the catalog's name and the engine's version; no form, no tiers.
+  await other.emulateMedia({ media: 'print' });
+  assert.equal(await other.isVisible('#order'), false);
+  assert.equal(await other.isVisible('#tiers-title'), false);
+  assert.equal(await other.isVisible('#print'), false);
+  assert.equal(await other.textContent('[data-testid="print-date"]'), 'Quote of 15 Jan 2027: plan Standard, EU West (Frankfurt), in EUR.');
+  const publicCatalog = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  assert.match(await other.textContent('[data-testid="print-meta"]'), new RegExp(`^${publicCatalog.name} · priced by ratecard \\d+\\.\\d+\\.\\d+$`));
+  const pdf = await other.pdf({ format: 'A4' });
+  assert.equal(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g).length, 1, 'one printed page');
+  await other.screenshot({ path: `${shots}customer-print.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
 test('the timeline dates follow a trial that started before the order', async () => {
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
