@@ -154,6 +154,7 @@ function showQuote() {
     lastQuote = q;
     showFieldErrors([]);
     $('quote').classList.remove('stale');
+    $('summary').classList.remove('stale');
     $('stale-note').hidden = true;
     error.hidden = true;
   } catch (e) {
@@ -162,6 +163,7 @@ function showQuote() {
     error.replaceChildren(...(rest.length ? [el('span', { text: 'This order cannot be priced: ' }), el('ul', {}, ...problemItems({ problems: rest }))] : []));
     error.hidden = rest.length === 0;
     $('quote').classList.add('stale');
+    $('summary').classList.add('stale');
     $('stale-note').hidden = false;
     return;
   }
@@ -180,6 +182,8 @@ function showQuote() {
   const region = (doc.regions ?? []).find((r) => r.id === $('region').value);
   $('print-date').textContent = `Quote of ${day(q.at)}: plan ${plan()?.name ?? q.plan}${region ? `, ${region.name ?? region.id}` : ''}, in ${cur}.`;
   $('timeline').textContent = timelineSentence(q);
+  $('summary-total').textContent = money(q.totals[0].amount, cur);
+  $('summary-timeline').textContent = timelineSentence(q);
   $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
   showFirstInvoice(cur);
@@ -245,6 +249,7 @@ function showFirstInvoice(cur) {
     el('td', { text: k === l.segments.length - 1 ? money(l.amount, cur) : '' }))));
   $('invoice-lines').tBodies[0].replaceChildren(...rows);
   $('invoice-total').textContent = money(bill.totals[0].amount, cur);
+  $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}`;
   $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
 }
 

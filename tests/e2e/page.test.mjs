@@ -163,6 +163,24 @@ test('share and print: the URL reopens the same quote, Back walks through change
   assert.deepEqual(errors, []);
 });
 
+test('the summary says what the customer pays and when, in view at any scroll, at desktop and phone width', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, errors } = await customerPage(viewport);
+    await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250' } });
+    assert.equal(await page.textContent('[data-testid="summary-total"]'), await page.textContent('#total'));
+    assert.equal(await page.textContent('[data-testid="summary-timeline"]'), await page.textContent('[data-testid="timeline"]'));
+    assert.equal(await page.textContent('[data-testid="summary-invoice"]'), `First invoice, until 1 Dec 2026: ${await page.textContent('#invoice-total')}`);
+    for (const y of [0, 1500, 100_000]) {
+      await page.evaluate((top) => window.scrollTo(0, top), y);
+      const box = await page.$eval('[data-testid="summary"]', (e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; });
+      assert.ok(box.top >= 0 && box.bottom <= viewport.height, `${viewport.width} px at ${y}: ${JSON.stringify(box)}`);
+    }
+    if (viewport === PHONE) await page.screenshot({ path: `${shots}customer-summary-phone.png` });
+    assert.deepEqual(await accessibilityViolations(page), [], `${viewport.width} px`);
+    assert.deepEqual(errors, []);
+  }
+});
+
 test('the timeline dates follow a trial that started before the order', async () => {
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
