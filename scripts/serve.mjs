@@ -2,7 +2,7 @@
 // origins, so that the customer page can never read what is private:
 // - the customer server serves the order form (www/ without the operator pages), the public
 //   catalog the build writes, and the package files the page imports (js/, pkg/);
-// - the operator server, on its own port, serves the partner view and the full demo catalog
+// - the operator server, on its own port, serves the partner view, the catalog check and the full demo catalog
 //   (catalogs/), with every partner's cost and margin. Never expose it to customers.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,7 +15,7 @@ const TYPES = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
 };
 /** Files of www/ that only the operator server serves. */
-const OPERATOR_PAGES = ['partner.html', 'partner.js'];
+const OPERATOR_PAGES = ['partner.html', 'partner.js', 'catalog.html', 'catalog.js'];
 
 /** The file a URL path names on one of the two servers, or null (404). */
 function resolve(urlPath, operator) {

@@ -18,5 +18,5 @@ try {
   process.exit(1);
 }
 console.log(`\nratecard order form: ${url}`);
-console.log(`operator tools (partner view, full catalog with partner costs; keep private): ${operatorUrl}partner.html`);
+console.log(`operator tools (keep private: they show partner costs): ${operatorUrl}partner.html (partner view), ${operatorUrl}catalog.html (check a catalog)`);
 console.log('(Ctrl-C to stop)');

@@ -371,27 +371,6 @@ function showMatrix() {
     }))));
 }
 
-/** Loads a catalog from the text area: problems listed with their paths, or the new catalog in use. */
-function loadFromText() {
-  const text = $('catalog-text').value;
-  const status = $('catalog-status');
-  const list = $('catalog-problems');
-  try {
-    const loaded = loadCatalog(text);
-    const warnings = loaded.warnings;
-    useCatalog(JSON.parse(text), loaded);
-    status.textContent = `Catalog loaded${warnings.length ? ` with ${plural(warnings.length, 'warning')}` : ''}.`;
-    status.className = 'ok';
-    list.replaceChildren(...problemItems({ problems: warnings }));
-    if (!warnings.length) list.replaceChildren();
-  } catch (e) {
-    const problems = e.problems?.filter((p) => p.code !== 'INVALID_CATALOG') ?? [];
-    status.textContent = `This catalog has ${plural(problems.length || 1, 'problem')}; the page keeps using the previous catalog.`;
-    status.className = 'error';
-    list.replaceChildren(...problemItems(problems.length ? { problems } : e));
-  }
-}
-
 // ----- the page's state in its URL: a link reopens the same quote, Back walks through changes -----
 
 /** The form as URL parameters: region, currency, plan, dates, package, and each quantity not 0. */
@@ -457,17 +436,4 @@ $('order').addEventListener('submit', (e) => e.preventDefault());
 $('tier-product').addEventListener('change', showTiers);
 $('tier-phase').addEventListener('change', showTiers);
 $('matrix-phase').addEventListener('change', showMatrix);
-$('catalog-load').addEventListener('click', loadFromText);
-$('catalog-file').addEventListener('change', async (e) => {
-  const file = e.target.files?.[0];
-  if (!file) return;
-  $('catalog-text').value = await file.text();
-  loadFromText();
-});
-$('catalog-reset').addEventListener('click', () => {
-  useCatalog(publicCatalog, loadCatalog(publicCatalog));
-  $('catalog-status').textContent = 'Back to the demo catalog.';
-  $('catalog-status').className = 'ok';
-  $('catalog-problems').replaceChildren();
-});
 document.body.dataset.ready = 'true';

@@ -233,32 +233,36 @@ test('crossing a tier boundary changes the tier breakdown', async () => {
   assert.match(await page.textContent('#tier-chart-desc'), /^Graduated tiers, per GB and month: up to 100 GB at \$0\.10, .*At 115 GB billed/);
 });
 
-test('a broken catalog lists its problems and the page works again with a good one', async () => {
-  const { page, errors } = await customerPage();
+test('operators check a catalog on their own page: every problem with its path, then a valid one', async () => {
+  const { page, errors } = await openPage(env, 'catalog.html', DESKTOP, env.operatorUrl);
+  await page.waitForSelector('body[data-ready="true"]');
   await page.fill('#catalog-text', '{"defaultCurrency":"USD","currencies":["USD","XYZ"],"plans":[{"id":"a","nme":"A"}]}');
   await page.click('#catalog-load');
   const problems = await page.$$eval('#catalog-problems li', (lis) => lis.map((li) => li.textContent));
   assert.deepEqual(problems.map((p) => p.split(':')[0]), ['UNKNOWN_CURRENCY currencies[1]', 'UNKNOWN_FIELD plans[0].nme', 'MISSING_FIELD plans[0].name']);
-  assert.match(await page.textContent('#catalog-status'), /keeps using the previous catalog/);
+  assert.equal(await page.textContent('#catalog-status'), 'This catalog has 3 problems.');
   assert.deepEqual(await accessibilityViolations(page), [], 'a broken catalog listed');
-  assert.ok((await page.textContent('#total')).startsWith('$'), 'the previous catalog still quotes');
   await page.screenshot({ path: `${shots}error-desktop.png`, fullPage: true });
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: `${shots}error-phone.png`, fullPage: true });
+  assert.deepEqual(await accessibilityViolations(page), [], 'a broken catalog listed, phone');
   await page.setViewportSize(DESKTOP);
   await page.fill('#catalog-text', 'not json');
   await page.click('#catalog-load');
   assert.match(await page.textContent('#catalog-problems'), /INVALID_JSON/);
-  const good = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
-  good.plans[0].name = 'Standard (my copy)';
-  await page.fill('#catalog-text', JSON.stringify(good));
-  await page.click('#catalog-load');
-  assert.equal(await page.textContent('#catalog-status'), 'Catalog loaded.');
+  await page.click('#catalog-demo');
+  await page.waitForFunction(() => document.querySelector('#catalog-status').textContent.startsWith('The catalog is valid'));
   assert.equal(await page.$$eval('#catalog-problems li', (lis) => lis.length), 0);
-  assert.ok(await page.$('#plan option:text("Standard (my copy)")'));
-  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01' });
-  assert.equal(await page.textContent('#total'), '$12.00');
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  assert.match(await page.textContent('#catalog-contents'), new RegExp(`^${demo.plans.length} plans, ${demo.products.length} products, `));
   assert.deepEqual(errors, []);
+});
+
+test('the customer page has no catalog tool, and the customer origin does not serve it', async () => {
+  const { page } = await customerPage();
+  assert.equal(await page.$('#catalog-text'), null);
+  const response = await page.goto(`${env.url}catalog.html`);
+  assert.equal(response.status(), 404);
 });
 
 test('the customer page loads nothing private and nothing from elsewhere', async () => {
@@ -286,7 +290,7 @@ test('keyboard: a package can be chosen without a mouse, with a visible focus', 
   assert.equal(await page.$eval('input[name="package"]:checked', (i) => i.value), 'large');
   const outline = await page.$eval('input[name="package"]:checked', (i) => getComputedStyle(i.closest('.package')).outlineStyle);
   assert.equal(outline, 'solid');
-  for (const id of ['region', 'currency', 'plan', 'billing-start', 'order-date', 'q-storage', 'catalog-text']) {
+  for (const id of ['region', 'currency', 'plan', 'billing-start', 'order-date', 'q-storage']) {
     assert.ok(await page.$(`label[for="${id}"]`), `#${id} has a label`);
   }
   await page.setViewportSize(PHONE);

@@ -32,7 +32,7 @@ test('malformed URLs are answered 400 or 404 and the server keeps serving', asyn
 });
 
 test('the customer origin never serves the full catalog or the partner view', async () => {
-  for (const path of ['/catalogs/demo.json', '/partner.html', '/partner.js', '/www/partner.html', '/./partner.html', '/catalogs/']) {
+  for (const path of ['/catalogs/demo.json', '/partner.html', '/partner.js', '/catalog.html', '/catalog.js', '/www/partner.html', '/./partner.html', '/catalogs/']) {
     assert.equal(await get(server.url, path), 404, path);
   }
 });
@@ -40,6 +40,7 @@ test('the customer origin never serves the full catalog or the partner view', as
 test('the operator origin serves them, on its own port', async () => {
   assert.notEqual(new URL(server.operatorUrl).port, new URL(server.url).port);
   assert.equal(await get(server.operatorUrl, '/partner.html'), 200);
+  assert.equal(await get(server.operatorUrl, '/catalog.html'), 200);
   assert.equal(await get(server.operatorUrl, '/catalogs/demo.json'), 200);
 });
 
