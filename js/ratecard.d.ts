@@ -399,14 +399,23 @@ export function publicCatalog(catalog: CatalogDocument): CatalogDocument;
 /** A catalog parsed and validated once. */
 export class Catalog {
   private constructor();
+  /** The catalog's warnings (DISCOUNT_NEVER_REACHED, NEGATIVE_PROFIT): it loaded, but look. */
   readonly warnings: Problem[];
+  /** Prices an order (see quote()). */
   quote(order: OrderDocument): Quote;
+  /** The quote's amounts, totals and timeline without each line's explanation (see quoteSummary()). */
   quoteSummary(order: OrderDocument): QuoteSummary;
+  /** Every product x region x currency x phase of a plan (see priceMatrix()). */
   priceMatrix(options?: MatrixOptions): PriceMatrix;
+  /** Recomputes an order's quote and lists every difference with `received` (see verifyQuote()). */
   verifyQuote(order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
+  /** A plan type's price, cost and profit, per fee and through its chain (see planMargins()). */
   planMargins(planType: string, instances?: Quantity): PlanMargins;
+  /** What a partner earns on every plan type it sells or resells (see partnerMargins()). */
   partnerMargins(partner: string, instances?: Record<string, Quantity>): PartnerMargins;
+  /** Whether a plan type may be assigned to an instance, and every reason when not. */
   checkAssignment(request: AssignmentRequest): AssignmentCheck;
+  /** The catalog for customer pages: no partners, costs or wholesale plan types (see publicCatalog()). */
   publicCatalog(): CatalogDocument;
   /** Text in, text out: any operation that takes a catalog, with its other arguments as JSON text. */
   callJson(op: string, argsJson: string): string;
@@ -436,6 +445,7 @@ export class TierPricer {
   amount(quantity: Quantity): Decimal;
   /** The amounts of many quantities in one call. */
   amounts(quantities: Quantity[]): Decimal[];
+  /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }
 

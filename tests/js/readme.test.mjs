@@ -68,3 +68,11 @@ test('every command line example in the README runs as written, with the exit co
     assert.ok(r.stdout.length > 0 || command.includes('>'), `${command} printed nothing`);
   }
 });
+
+test('every command `ratecard --help` lists is in the README\'s command line examples, and no other', () => {
+  const help = spawnSync(join(root, 'target', 'debug', 'ratecard'), ['--help'], { encoding: 'utf8' }).stdout;
+  const listed = [...help.split('Commands:')[1].split('Options:')[0].matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
+  assert.ok(listed.length >= 10, help);
+  const used = new Set(blocks('sh').flatMap((b) => [...b.matchAll(/^ratecard ([a-z-]+)/gm)].map((m) => m[1])));
+  assert.deepEqual([...used].sort(), [...listed].sort());
+});
