@@ -1,7 +1,7 @@
 // The customer order form. It loads the engine once and the *public* catalog (no partner costs
 // or margins ever reach this page), then requotes on every change without a reload.
 import { init, loadCatalog, loadTierTable, version } from '../js/browser.js';
-import { day, el, money, options, plural, problemItems, today } from './shared.js';
+import { day, el, money, options, plural, problemItems, rate, today } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
@@ -11,6 +11,29 @@ let doc;
 let catalog;
 /** The last quote the order form could compute: the chart marks what it bills. */
 let lastQuote;
+
+/** "month" or "hour": what every price on the page is per (the seed bills by the hour). */
+function per() {
+  return document.querySelector('input[name="per"]:checked')?.value ?? 'month';
+}
+
+/** A monthly amount or its hourly rate, as the toggle says: "$12.00/month", "$0.0164/hour". */
+function priced(monthly, hourly, cur) {
+  return per() === 'hour' ? `${rate(hourly, cur)}/hour` : `${money(monthly, cur)}/month`;
+}
+
+/** A figure for a table whose header says what it is per: "$12.00", or "$0.0164" an hour. */
+function figure(monthly, hourly, cur) {
+  return per() === 'hour' ? rate(hourly, cur) : money(monthly, cur);
+}
+
+/** The quote in each phase of its timeline: the quote itself for the current phase, then one
+ *  batch call (quoteMany) for the order priced at the start of each later phase. */
+function phaseQuotes(o, q) {
+  const later = q.timeline.slice(1).map((t) => ({ ...o, at: t.start }));
+  const answers = later.length ? catalog.quoteMany(later) : [];
+  return [q, ...answers.map((a) => (a.error ? null : a))];
+}
 const quantities = new Map(); // metered product id -> the text typed in its input
 
 function plan() {
@@ -84,7 +107,7 @@ function showPackagePrices() {
     const mine = rows.filter((r) => r.product === span.dataset.product);
     span.replaceChildren(...mine.map((r) => el('span', { class: 'phase-price' },
       `${PHASES[r.phase]}${lengths[r.phase] ? ` (${lengths[r.phase]})` : ''}: `,
-      el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : `${money(r.amount, currency)}/month` }))));
+      el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : priced(r.amount, r.hourly, currency) }))));
   }
 }
 
@@ -168,7 +191,13 @@ function showQuote() {
     return;
   }
   const cur = q.currency;
-  $('quote-lines').tBodies[0].replaceChildren(...q.lines.map((l) => {
+  // One column per phase of the timeline: what each line costs now, and in each later phase.
+  const phases = phaseQuotes(order(), q);
+  const unitLabel = per() === 'hour' ? 'an hour' : 'a month';
+  $('quote-lines').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Item' }), el('th', { scope: 'col', text: 'Billed quantity' }),
+    ...q.timeline.map((t, i) => el('th', { scope: 'col', class: 'num', 'data-phase': t.phase,
+      text: `${PHASES[t.phase]}${i === 0 ? ' (now)' : ` from ${day(t.start)}`}, ${unitLabel}` }))));
+  $('quote-lines').tBodies[0].replaceChildren(...q.lines.map((l, n) => {
     const unit = doc.products.find((p) => p.id === l.product)?.unitType;
     const billed = l.kind === 'package' ? `${l.quantity}` : `${l.quantity} ${unit ?? ''}${l.included !== '0' ? ` (${l.included} included)` : ''}`;
     const item = el('td', {}, productName(l.product));
@@ -176,16 +205,24 @@ function showQuote() {
       item.append(el('details', { class: 'breakdown' }, el('summary', { text: 'Tier breakdown' }),
         el('ul', {}, ...l.tiers.map((t) => el('li', { 'data-tier': t.tier, text: `${t.quantity}${l.blocks !== null ? ' blocks' : ''} in tier ${t.tier + 1} (${t.from}–${t.upTo ?? '∞'}) at ${money(t.unitPrice, cur)} = ${money(t.amount, cur)}` })))));
     }
-    return el('tr', { 'data-product': l.product }, item, el('td', { text: billed }), el('td', { text: money(l.amount, cur) }));
+    return el('tr', { 'data-product': l.product }, item, el('td', { text: billed }),
+      ...phases.map((pq, i) => {
+        const line = pq?.lines[n];
+        return el('td', { class: 'num', 'data-phase': q.timeline[i].phase, text: line ? figure(line.amount, line.hourly, cur) : '—' });
+      }));
   }));
-  $('total').textContent = money(q.totals[0].amount, cur);
+  $('quote-lines').tFoot.replaceChildren(el('tr', {}, el('th', { scope: 'row', colspan: 2, text: 'Total' }),
+    ...phases.map((pq, i) => el('td', { class: 'num', id: i === 0 ? 'total' : undefined, 'data-testid': i === 0 ? 'total' : undefined,
+      'data-phase': q.timeline[i].phase, text: pq ? figure(pq.totals[0].amount, pq.totals[0].hourly, cur) : '—' }))));
   const region = (doc.regions ?? []).find((r) => r.id === $('region').value);
   $('print-date').textContent = `Quote of ${day(q.at)}: plan ${plan()?.name ?? q.plan}${region ? `, ${region.name ?? region.id}` : ''}, in ${cur}.`;
-  $('timeline').textContent = timelineSentence(q);
-  $('summary-total').textContent = money(q.totals[0].amount, cur);
-  $('summary-timeline').textContent = timelineSentence(q);
-  $('timeline-list').replaceChildren(...q.timeline.map((t) => el('li', { 'data-phase': t.phase },
-    el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: ${money(t.amount, cur)} a month`)));
+  $('timeline').textContent = timelineSentence(q, phases);
+  $('summary-total').textContent = figure(q.totals[0].amount, q.totals[0].hourly, cur);
+  $('summary-per').textContent = per() === 'hour' ? 'an hour' : 'a month';
+  $('summary-timeline').textContent = timelineSentence(q, phases);
+  $('timeline-list').replaceChildren(...q.timeline.map((t, i) => el('li', { 'data-phase': t.phase },
+    el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: `,
+    phases[i] ? priced(t.amount, phases[i].totals[0].hourly, cur) : `${money(t.amount, cur)}/month`)));
   showFirstInvoice(cur);
   showComparison(order(), cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
@@ -253,10 +290,12 @@ function showFirstInvoice(cur) {
   $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
 }
 
-/** "Free for 14 days until 5 Dec 2026, then $6.00/month for 16 days until 21 Dec 2026, then $12.00/month." */
-function timelineSentence(q) {
-  const parts = q.timeline.map((t) => {
-    const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : `${money(t.amount, q.currency)}/month`;
+/** "Free for 14 days until 5 Dec 2026, then $6.00/month for 16 days until 21 Dec 2026, then
+ *  $12.00/month." (or each price an hour, as the toggle says); `phases`: the quote in each phase. */
+function timelineSentence(q, phases) {
+  const parts = q.timeline.map((t, i) => {
+    const hourly = phases[i]?.totals[0].hourly;
+    const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : hourly ? priced(t.amount, hourly, q.currency) : `${money(t.amount, q.currency)}/month`;
     // The current phase counts from the quote's instant, the later ones from their start.
     const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
     return t.end ? `${price} for ${length(from, t.end)} until ${day(t.end)}` : price;
@@ -367,7 +406,7 @@ function showMatrix() {
   $('matrix').tBodies[0].replaceChildren(...packages.map((p) => el('tr', {}, el('th', { scope: 'row', text: p.name }),
     ...regions.map((r) => {
       const row = rows.find((x) => x.product === p.id && x.region === r.id);
-      return el('td', { class: 'num', text: row ? money(row.amount, cur) : '—' });
+      return el('td', { class: 'num', text: row ? figure(row.amount, row.hourly, cur) : '—' });
     }))));
 }
 
@@ -423,6 +462,7 @@ if (location.search) applyParams(new URLSearchParams(location.search));
 window.addEventListener('popstate', () => applyParams(new URLSearchParams(location.search)));
 $('order').addEventListener('change', saveState);
 $('print').addEventListener('click', () => window.print());
+$('per').addEventListener('change', refresh);
 
 $('order').addEventListener('input', (e) => {
   if (e.target.dataset.product) quantities.set(e.target.dataset.product, e.target.value);

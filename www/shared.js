@@ -42,6 +42,16 @@ export function money(amount, currency) {
   return format(currency, Math.max(digitsOf.get(currency), decimals)).format(amount);
 }
 
+/**
+ * A rate (per hour) for people: four decimal places for a currency of two ("$0.0164" for
+ * "0.0164383561643835616438356164"), rounded half away from zero by Intl from the decimal
+ * string itself (exactly, never through a float).
+ */
+export function rate(amount, currency) {
+  if (!digitsOf.has(currency)) digitsOf.set(currency, minorDigits(currency));
+  return format(currency, digitsOf.get(currency) + 2).format(amount);
+}
+
 /** `plural(1, 'problem')` -> "1 problem", `plural(3, 'problem')` -> "3 problems". */
 export function plural(n, noun) {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -181,6 +181,31 @@ test('the summary says what the customer pays and when, in view at any scroll, a
   }
 });
 
+test('each line is priced in every phase, and every price per month or per hour', async () => {
+  const { page, errors } = await customerPage();
+  // In the trial: three phase columns, each the package's own quote at that phase's start.
+  await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250' } });
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const order = (at) => ({ at, customer: { plan: 'standard', currency: 'USD', region: 'us-east', billingStart: '2026-11-10' },
+    lines: [{ product: 'medium', quantity: 1 }, { product: 'storage', quantity: '250' }] });
+  const now = quote(demo, order('2026-11-20T00:00:00Z'));
+  const inPhase = now.timeline.map((t, i) => (i === 0 ? now : quote(demo, order(t.start))));
+  assert.deepEqual(await page.$$eval('#quote-lines thead th[data-phase]', (ths) => ths.map((th) => th.dataset.phase)), ['trial', 'discount', 'final']);
+  const cells = () => page.$$eval('#quote-lines tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td[data-phase]')].map((td) => td.textContent)));
+  const usd = (digits) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits });
+  assert.deepEqual(await cells(), now.lines.map((_, n) => inPhase.map((q) => usd(2).format(q.lines[n].amount))));
+  // Per hour: the engine's exact hourly figures, shown to four places.
+  await page.check('input[name="per"][value="hour"]');
+  assert.deepEqual(await cells(), now.lines.map((_, n) => inPhase.map((q) => usd(4).format(q.lines[n].hourly))));
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), usd(4).format(now.totals[0].hourly));
+  const sentence = await page.textContent('[data-testid="timeline"]');
+  assert.ok(sentence.endsWith(`then ${usd(4).format(inPhase[2].totals[0].hourly)}/hour.`), sentence);
+  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /Regular price: \$0\.0164\/hour$/); // 12.00 / 730
+  await page.check('input[name="per"][value="month"]');
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), usd(2).format(now.totals[0].amount));
+  assert.deepEqual(errors, []);
+});
+
 test('the timeline dates follow a trial that started before the order', async () => {
   const { page } = await customerPage();
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
