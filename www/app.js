@@ -230,26 +230,39 @@ function showQuote() {
   error.hidden = q.warnings.length === 0;
 }
 
-/** The order on every plan of the catalog, a month in each phase, in one batch call; the
- *  cheapest of each phase marked (compared in minor units, as integers). */
+/** The order on every plan of the catalog, in each phase (per month or per hour, as the toggle
+ *  says): one batch call for the plans, one for the later phases of each; the cheapest of each
+ *  phase marked (compared by monthly amount in minor units, as integers). */
 function showComparison(o, cur) {
   const plans = doc.plans;
-  const answers = catalog.quoteMany(plans.map((p) => ({ ...o, customer: { ...o.customer, plan: p.id } })));
+  const orders = plans.map((p) => ({ ...o, customer: { ...o.customer, plan: p.id } }));
+  const answers = catalog.quoteMany(orders);
+  const later = answers.flatMap((a, i) => (a.error ? [] : a.timeline.slice(1).map((t) => ({ plan: i, phase: t.phase, order: { ...orders[i], at: t.start } }))));
+  const laterAnswers = later.length ? catalog.quoteMany(later.map((l) => l.order)) : [];
+  /** The plan's quote in a phase: its own for the current phase, else the one at the phase's start. */
+  const quoteIn = (i, phase) => {
+    if (answers[i].error) return undefined;
+    if (answers[i].timeline[0].phase === phase) return answers[i];
+    const k = later.findIndex((l) => l.plan === i && l.phase === phase);
+    return k < 0 || laterAnswers[k].error ? undefined : laterAnswers[k];
+  };
   const phases = Object.keys(PHASES);
-  const cell = (answer, phase) => (answer.error ? undefined : answer.timeline.find((t) => t.phase === phase));
+  const cell = (i, phase) => (answers[i].error ? undefined : answers[i].timeline.find((t) => t.phase === phase));
   const cheapest = Object.fromEntries(phases.map((phase) => {
-    const minors = answers.map((a) => cell(a, phase)).filter(Boolean).map((t) => BigInt(t.amountMinor));
+    const minors = plans.map((_, i) => cell(i, phase)).filter(Boolean).map((t) => BigInt(t.amountMinor));
     return [phase, minors.length > 1 ? minors.reduce((a, b) => (b < a ? b : a)) : null];
   }));
+  const unitLabel = per() === 'hour' ? 'an hour' : 'a month';
   $('compare').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Plan' }),
-    ...phases.map((phase) => el('th', { scope: 'col', class: 'num', text: `${PHASES[phase]}, a month` }))));
+    ...phases.map((phase) => el('th', { scope: 'col', class: 'num', text: `${PHASES[phase]}, ${unitLabel}` }))));
   $('compare').tBodies[0].replaceChildren(...plans.map((p, i) => el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }),
     ...phases.map((phase) => {
-      const t = cell(answers[i], phase);
+      const t = cell(i, phase);
       if (!t) return el('td', { class: 'num', text: answers[i].error ? 'cannot be priced' : '—' });
       const best = cheapest[phase] !== null && BigInt(t.amountMinor) === cheapest[phase];
+      const hourly = quoteIn(i, phase)?.totals[0].hourly;
       return el('td', { class: best ? 'num cheapest' : 'num', 'data-phase': phase },
-        money(t.amount, cur), best ? el('span', { class: 'badge', text: ' cheapest' }) : null);
+        hourly === undefined ? money(t.amount, cur) : figure(t.amount, hourly, cur), best ? el('span', { class: 'badge', text: ' cheapest' }) : null);
     }))));
 }
 

@@ -129,6 +129,14 @@ test('compare plans: the same order on every plan, per phase, the package\'s own
     const marked = shown.flatMap(([plan, cells]) => cells.filter(([p, , best]) => p === phase && best).map(() => plan));
     assert.deepEqual(marked, amounts.filter(([, m]) => m === low).map(([plan]) => plan), phase);
   }
+  // Per hour: each plan's quote at the start of each phase, to four places.
+  await page.check('input[name="per"][value="hour"]');
+  const hourly = await page.$$eval('#compare tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td[data-phase]')].map((td) => td.firstChild.textContent)));
+  const usd4 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 4, maximumFractionDigits: 4 });
+  assert.deepEqual(hourly, shown.map(([plan]) => {
+    const timeline = quote(demo, order(plan)).timeline;
+    return timeline.map((t, i) => usd4.format(quote(demo, i === 0 ? order(plan) : { ...order(plan), at: t.start }).totals[0].hourly));
+  }));
   assert.deepEqual(errors, []);
 });
 
