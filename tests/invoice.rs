@@ -26,6 +26,15 @@ fn verifying_an_invoice_on_a_loaded_catalog_answers_like_the_general_path() {
         format!(r#"{{"request":{request},"invoice":{invoice},"extra":1}}"#),
         format!(r#"{{"request":{{"items":[]}},"invoice":{invoice}}}"#),
         format!(r#"{{"invoice":{invoice}}}"#),
+        // Other layouts of the same arguments, and `invoice` keys and text where a shortcut
+        // that splits the text at `,"invoice":` would be fooled.
+        format!("{{\"request\":{request},\"invoice\":{invoice}}} \n"),
+        format!(r#"{{"invoice":{invoice},"request":{request}}}"#),
+        format!(r#"{{"request":{request},"invoice" : {invoice}}}"#),
+        format!(r#"{{"request":{},"invoice":{invoice}}}"#, request.replacen('}', r#","invoice":1}"#, 1)),
+        format!(r#"{{"request":{},"invoice":{invoice}}}"#, request.replacen("us-east", r#"x\",\"invoice\":"#, 1)),
+        format!(r#"{{"request":{request},"invoice":{}}}"#, invoice.replacen('}', r#","invoice":1}"#, 1)),
+        format!(r#"{{"request":{request},"invoice":{},"invoice":1}}}}"#, &invoice[..invoice.len() - 1]),
     ];
     let mut fast = 0;
     for args in &cases {
@@ -37,5 +46,5 @@ fn verifying_an_invoice_on_a_loaded_catalog_answers_like_the_general_path() {
         assert_eq!(loaded, general, "{args}");
         fast += usize::from(loaded.as_ref().is_ok_and(|a| a == r#"{"ok":true,"differences":[]}"#));
     }
-    assert_eq!(fast, 2, "the untouched and the reformatted invoice verify");
+    assert_eq!(fast, 5, "the untouched, reformatted, whitespace-ended, spaced and reordered invoices verify");
 }
