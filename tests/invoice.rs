@@ -32,7 +32,10 @@ fn verifying_an_invoice_on_a_loaded_catalog_answers_like_the_general_path() {
         format!(r#"{{"invoice":{invoice},"request":{request}}}"#),
         format!(r#"{{"request":{request},"invoice" : {invoice}}}"#),
         format!(r#"{{"request":{},"invoice":{invoice}}}"#, request.replacen('}', r#","invoice":1}"#, 1)),
-        format!(r#"{{"request":{},"invoice":{invoice}}}"#, request.replacen("us-east", r#"x\",\"invoice\":"#, 1)),
+        format!(
+            r#"{{"request":{},"invoice":{invoice}}}"#,
+            request.replacen("us-east", r#"x\",\"invoice\":"#, 1)
+        ),
         format!(r#"{{"request":{request},"invoice":{}}}"#, invoice.replacen('}', r#","invoice":1}"#, 1)),
         format!(r#"{{"request":{request},"invoice":{},"invoice":1}}}}"#, &invoice[..invoice.len() - 1]),
     ];
