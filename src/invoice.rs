@@ -708,21 +708,8 @@ pub(crate) fn invoice_within(
 ) -> Result<Invoice, Error> {
     budget.take_lines(request.items.len())?;
     check_times(request)?;
-    let plan = match &request.customer.plan {
-        Some(id) => catalog.plan(id),
-        None => catalog.default_plan(),
-    }
-    .ok_or_else(|| {
-        Error::new(
-            Code::NoDefaultPlan,
-            "customer.plan",
-            "the customer has no plan and the catalog has no default plan",
-        )
-    })?;
-    let currency = match &request.customer.currency {
-        Some(code) => catalog.currency(code).unwrap_or(catalog.default_currency()),
-        None => catalog.default_currency(),
-    };
+    let plan = request.customer.plan_in(catalog)?;
+    let currency = request.customer.currency_in(catalog);
     let billing_start = request.customer.billing_start.ok_or_else(|| {
         Error::new(
             Code::MissingField,

@@ -234,6 +234,11 @@ fn fee_margins(t: &PlanType, parent: Option<&PlanType>) -> Result<Vec<FeeMargin>
 }
 
 impl Catalog {
+    /// The ids of the catalog's plan types, for a "did you mean".
+    fn plan_type_ids(&self) -> impl Iterator<Item = &str> {
+        self.partners().plan_types.iter().map(|t| t.id.as_str())
+    }
+
     /// The margins of a plan type for `instances` instances: its price, cost and profit per
     /// instance, fee by fee, and through its whole chain up to the platform.
     ///
@@ -511,12 +516,5 @@ impl Catalog {
             })
             .collect();
         Value::Object(members)
-    }
-}
-
-impl Catalog {
-    /// The ids of the catalog's plan types, for a "did you mean".
-    fn plan_type_ids(&self) -> impl Iterator<Item = &str> {
-        self.partners().plan_types.iter().map(|t| t.id.as_str())
     }
 }

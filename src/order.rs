@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::{Catalog, Product, ProductKind};
+use crate::catalog::{Catalog, Plan, Product, ProductKind};
 use serde::Deserialize;
 
 use crate::decode::{parse_instant, Decoder, Num, Object, Quantity};
 use crate::error::{Code, Error};
 use crate::json::Value;
 use crate::limits::MAX_ORDER_LINES;
+use crate::money::Currency;
 use crate::phases::instant_text;
 
 /// The customer an order is for.
@@ -24,6 +25,28 @@ pub struct Customer {
     pub region: Option<String>,
     /// Start of billing (first order, or set by an administrator); the order's `at` when absent.
     pub billing_start: Option<DateTime<Utc>>,
+}
+
+impl Customer {
+    /// The customer's plan, or the catalog's default plan.
+    pub(crate) fn plan_in<'c>(&self, catalog: &'c Catalog) -> Result<&'c Plan, Error> {
+        match &self.plan {
+            Some(id) => catalog.plan(id),
+            None => catalog.default_plan(),
+        }
+        .ok_or_else(|| {
+            Error::new(
+                Code::NoDefaultPlan,
+                "customer.plan",
+                "the customer has no plan and the catalog has no default plan",
+            )
+        })
+    }
+
+    /// The customer's currency, or the catalog's default currency.
+    pub(crate) fn currency_in<'c>(&self, catalog: &'c Catalog) -> &'c Currency {
+        self.currency.as_deref().and_then(|code| catalog.currency(code)).unwrap_or(catalog.default_currency())
+    }
 }
 
 /// How much of a product a line is for.

@@ -132,21 +132,8 @@ pub(crate) fn quote_within(
     budget: &mut Budget,
 ) -> Result<Quote, Error> {
     budget.take_lines(order.lines.len())?;
-    let plan = match &order.customer.plan {
-        Some(id) => catalog.plan(id),
-        None => catalog.default_plan(),
-    }
-    .ok_or_else(|| {
-        Error::new(
-            Code::NoDefaultPlan,
-            "customer.plan",
-            "the customer has no plan and the catalog has no default plan",
-        )
-    })?;
-    let currency = match &order.customer.currency {
-        Some(code) => catalog.currency(code).unwrap_or(catalog.default_currency()),
-        None => catalog.default_currency(),
-    };
+    let plan = order.customer.plan_in(catalog)?;
+    let currency = order.customer.currency_in(catalog);
     let billing_start = order.customer.billing_start.unwrap_or(order.at);
     if billing_start > order.at {
         return Err(Error::new(
@@ -759,29 +746,37 @@ pub struct MatrixOptions {
 }
 
 impl MatrixOptions {
-    pub(crate) fn decode(catalog: &Catalog, value: &Value) -> Result<MatrixOptions, Error> {
+    pub(crate) fn decode<'c>(catalog: &'c Catalog, value: &Value) -> Result<MatrixOptions, Error> {
         let mut d = Decoder::new();
         let opts = d.object(value, "", &["plan", "currency", "region", "phase"]).and_then(|o| {
-            let mut known = |key: &str, ids: Vec<&str>, code: Code| {
-                d.opt(&o, key, |d, v, p| {
-                    let s = d.string(v, p)?;
-                    if !ids.contains(&s) {
-                        d.unknown(code, p, key, s, ids.iter().copied());
-                        return None;
-                    }
-                    Some(s.to_string())
-                })
-            };
-            let plan =
-                known("plan", catalog.plans().iter().map(|p| p.id.as_str()).collect(), Code::UnknownPlan);
+            // Looked up by index; the known ids are listed only for an unknown one.
+            let mut known =
+                |key: &str, has: &dyn Fn(&str) -> bool, ids: &dyn Fn() -> Vec<&'c str>, code: Code| {
+                    d.opt(&o, key, |d, v, p| {
+                        let s = d.string(v, p)?;
+                        if !has(s) {
+                            d.unknown(code, p, key, s, ids());
+                            return None;
+                        }
+                        Some(s.to_string())
+                    })
+                };
+            let plan = known(
+                "plan",
+                &|s| catalog.plan(s).is_some(),
+                &|| catalog.plans().iter().map(|p| p.id.as_str()).collect(),
+                Code::UnknownPlan,
+            );
             let currency = known(
                 "currency",
-                catalog.currencies().iter().map(|c| c.code()).collect(),
+                &|s| catalog.currency(s).is_some(),
+                &|| catalog.currencies().iter().map(|c| c.code()).collect(),
                 Code::UnknownCurrency,
             );
             let region = known(
                 "region",
-                catalog.regions().iter().map(|r| r.id.as_str()).collect(),
+                &|s| catalog.has_region(s),
+                &|| catalog.regions().iter().map(|r| r.id.as_str()).collect(),
                 Code::UnknownRegion,
             );
             let phase = d.opt(&o, "phase", |d, v, p| {

@@ -99,7 +99,7 @@ function showPackagePrices() {
   try {
     rows = catalog.priceMatrix({ plan: $('plan').value, currency, region: $('region').value || undefined }).rows;
     // How long each phase lasts for a customer who starts now: the engine's own timeline.
-    const at = order().at;
+    const at = quoteInstant();
     const timeline = catalog.quote({ at, customer: { plan: $('plan').value, billingStart: at }, lines: [] }).timeline;
     lengths = Object.fromEntries(timeline.filter((t) => t.end).map((t) => [t.phase, length(t.start, t.end)]));
   } catch { /* shown by the quote */ }
@@ -114,7 +114,12 @@ function showPackagePrices() {
 /** The input each order line comes from (index = the line's), for errors on their field. */
 let lineInputs = [];
 
-/** The order the form describes, as the engine takes it. */
+/** The instant the form quotes at: midnight UTC of the quote date (today by default). */
+function quoteInstant() {
+  return `${$('order-date').value || today()}T00:00:00Z`;
+}
+
+/** The order the form describes, as the engine takes it (and which input each line is from). */
 function order() {
   const lines = [];
   lineInputs = [];
@@ -131,7 +136,7 @@ function order() {
     }
   }
   return {
-    at: `${$('order-date').value || today()}T00:00:00Z`,
+    at: quoteInstant(),
     customer: { plan: $('plan').value, currency: $('currency').value, region: $('region').value || undefined, billingStart: $('billing-start').value || undefined },
     lines,
   };
@@ -171,9 +176,10 @@ function showFieldErrors(problems) {
 
 function showQuote() {
   const error = $('quote-error');
+  const o = order();
   let q;
   try {
-    q = catalog.quote(order());
+    q = catalog.quote(o);
     lastQuote = q;
     showFieldErrors([]);
     $('quote').classList.remove('stale');
@@ -192,7 +198,7 @@ function showQuote() {
   }
   const cur = q.currency;
   // One column per phase of the timeline: what each line costs now, and in each later phase.
-  const phases = phaseQuotes(order(), q);
+  const phases = phaseQuotes(o, q);
   const unitLabel = per() === 'hour' ? 'an hour' : 'a month';
   $('quote-lines').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Item' }), el('th', { scope: 'col', text: 'Billed quantity' }),
     ...q.timeline.map((t, i) => el('th', { scope: 'col', class: 'num', 'data-phase': t.phase,
@@ -223,8 +229,8 @@ function showQuote() {
   $('timeline-list').replaceChildren(...q.timeline.map((t, i) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: `,
     phases[i] ? priced(t.amount, phases[i].totals[0].hourly, cur) : `${money(t.amount, cur)}/month`)));
-  showFirstInvoice(cur);
-  showComparison(order(), cur);
+  showFirstInvoice(o, cur);
+  showComparison(o, cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
   error.replaceChildren(...q.warnings.map((w) => el('span', { class: 'warning', text: `${w.code} ${w.path}: ${w.message}` })));
   error.hidden = q.warnings.length === 0;
@@ -281,10 +287,10 @@ function firstInvoiceRequest(o, products) {
   };
 }
 
-function showFirstInvoice(cur) {
+function showFirstInvoice(o, cur) {
   let bill;
   try {
-    bill = catalog.invoice(firstInvoiceRequest(order(), doc.products));
+    bill = catalog.invoice(firstInvoiceRequest(o, doc.products));
   } catch {
     // The quote above says what is wrong with the order.
     $('invoice-lines').tBodies[0].replaceChildren();
