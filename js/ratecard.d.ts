@@ -98,6 +98,8 @@ export interface CatalogDocument {
   /** How an invoice counts time: "exact" (default: seconds / 3600) or "up" (every started clock hour). */
   hourRounding?: 'exact' | 'up';
   allowCredits?: boolean;
+  /** Every quote and invoice is strict, and a product without a final price is an error at load. */
+  strict?: boolean;
   regions?: { id: string; name?: string }[];
   products?: ProductDocument[];
   plans?: PlanDocument[];
@@ -121,7 +123,7 @@ export interface PlanDocument {
   default?: boolean;
   phases?: { trial?: Duration; discount?: Duration };
   prices?: (TierTable & {
-    id?: string; product: string; phase: PhaseName; currency: string; regions?: string[]; period?: 'hour' | 'month';
+    id?: string; product: string; phase: PhaseName; currency: string; regions?: string[]; period: 'hour' | 'month';
   })[];
 }
 

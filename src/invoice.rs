@@ -1172,7 +1172,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         let why =
             unpriced_message(above_last, span.plan, span.phase, self.currency, (&product.id, region), &tail);
         let problem = Problem::new(Code::NoPriceRule, format!("items[{i}]"), why);
-        if self.request.strict {
+        if self.request.strict || self.catalog.strict() {
             self.errors.push(problem);
         } else {
             self.warnings.push(problem);

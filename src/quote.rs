@@ -192,7 +192,7 @@ pub(crate) fn quote_within(
                         ": priced at zero",
                     );
                     let problem = Problem::new(Code::NoPriceRule, line_path(i), why);
-                    if order.strict {
+                    if order.strict || catalog.strict() {
                         errors.push(problem)
                     } else {
                         warnings.push(problem)

@@ -343,7 +343,7 @@ function showTiers() {
   }
   const unit = doc.products.find((p) => p.id === product)?.unitType ?? '';
   const per = rule.blockSize ? `block of ${rule.blockSize} ${unit}` : unit;
-  $('tier-summary').textContent = `${rule.mode === 'graduated' ? 'Graduated: each tier prices the part of the quantity inside it' : 'Volume: the whole quantity is priced at the tier it falls in'}; prices per ${per} and ${rule.period ?? 'hour'}.`;
+  $('tier-summary').textContent = `${rule.mode === 'graduated' ? 'Graduated: each tier prices the part of the quantity inside it' : 'Volume: the whole quantity is priced at the tier it falls in'}; prices per ${per} and ${rule.period}.`;
   let from = '0';
   $('tier-table').tBodies[0].replaceChildren(...rule.tiers.map((t, i) => {
     const row = el('tr', {}, el('td', { class: 'num', text: String(i + 1) }), el('td', { class: 'num', text: from }), el('td', { class: 'num', text: t.upTo ?? 'no limit' }),
@@ -385,7 +385,7 @@ function drawChart(rule, product, cur) {
       return e;
     };
     const svg = $('tier-chart');
-    const period = rule.period ?? 'hour';
+    const period = rule.period;
     svg.append(
       svgEl('line', { x1: 60, y1: 200, x2: 580, y2: 200, class: 'axis' }), svgEl('line', { x1: 60, y1: 20, x2: 60, y2: 200, class: 'axis' }),
       svgEl('text', { x: 56, y: 204, class: 'tick', 'text-anchor': 'end' }, money('0', cur)),

@@ -25,6 +25,7 @@ const CATALOG_FIELDS: &[&str] = &[
     "phaseClock",
     "hourRounding",
     "allowCredits",
+    "strict",
     "regions",
     "products",
     "plans",
@@ -120,6 +121,7 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         d.choice(v, p, &[("exact", HourRounding::Exact), ("up", HourRounding::Up)])
     });
     let allow_credits = d.opt(&o, "allowCredits", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
+    let strict = d.opt(&o, "strict", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
     let regions = d.opt(&o, "regions", |d, v, p| list(d, v, p, decode_region)).map(Option::unwrap_or_default);
     check_unique(d, &o, "regions");
     let products =
@@ -131,6 +133,7 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         currencies: raw_currency_codes(&o),
         regions: raw_ids(&o, "regions"),
         products: raw_ids(&o, "products"),
+        counters: raw_counters(&o),
         allow_credits,
     };
     // Plans that decode are checked for ambiguous rules and phases even when others do not.
@@ -159,6 +162,7 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         phase_clock,
         hour_rounding: hour_rounding?.unwrap_or_default(),
         allow_credits,
+        strict,
         regions: regions?,
         products: products?,
         plans,
@@ -167,7 +171,27 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         index: Default::default(),
         source: Value::Null,
     };
-    Some(catalog.indexed(rules))
+    let mut catalog = catalog.indexed(rules);
+    let unpriced = catalog.unpriced_products();
+    if strict {
+        d.extend(unpriced);
+    } else {
+        catalog.warnings.extend(unpriced);
+    }
+    Some(catalog)
+}
+
+/// The ids of the products marked `"aggregated": true` (counters; raw JSON, like [`raw_ids`]).
+fn raw_counters<'a>(o: &Obj<'a>) -> BTreeSet<&'a str> {
+    let Some(Value::Array(items)) = o.get("products") else { return BTreeSet::new() };
+    items
+        .iter()
+        .filter(|item| item.get("aggregated") == Some(&Value::Bool(true)))
+        .filter_map(|item| match item.get("id") {
+            Some(Value::String(id)) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The ids named by the entries of the list `key` (raw JSON, so entries with other problems
@@ -378,6 +402,8 @@ struct Known<'a> {
     currencies: BTreeSet<&'a str>,
     regions: BTreeSet<&'a str>,
     products: BTreeSet<&'a str>,
+    /// Aggregated products: their rules must be monthly (usage is a quantity, not a rate).
+    counters: BTreeSet<&'a str>,
     allow_credits: bool,
 }
 
@@ -488,8 +514,33 @@ fn decode_rule(
         }
         Some(regions)
     });
-    let period =
-        d.opt(&o, "period", |d, v, p| d.choice(v, p, &[("hour", Period::Hour), ("month", Period::Month)]));
+    // Required: a missing period once priced a monthly price per hour, 730 times too high.
+    let period = match o.get_raw("period") {
+        None => {
+            d.problem(
+                Code::MissingField,
+                o.at("period"),
+                "\"period\" is required: \"month\" for a price per month, \"hour\" for a price per hour",
+            );
+            None
+        }
+        Some(_) => d.req(&o, "period", |d, v, p| {
+            let period = d.choice(v, p, &[("hour", Period::Hour), ("month", Period::Month)])?;
+            let counter = o.get("product").and_then(|v| match v {
+                Value::String(s) => Some(s.as_str()),
+                _ => None,
+            });
+            if period == Period::Hour && counter.is_some_and(|c| known.counters.contains(c)) {
+                d.problem(
+                    Code::InvalidValue,
+                    p,
+                    "an aggregated product (a counter) bills usage, a quantity, not a rate: its rules need \"period\": \"month\"",
+                );
+                return None;
+            }
+            Some(period)
+        }),
+    };
     let table = TierTable::decode(d, &o, known.allow_credits);
     Some(PriceRule {
         id: id?,
@@ -498,7 +549,7 @@ fn decode_rule(
         phase: phase?,
         currency: currency?,
         regions: regions?.unwrap_or_default(),
-        period: period?.unwrap_or(Period::Hour),
+        period: period?,
         table: table?,
     })
 }

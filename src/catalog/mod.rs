@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::error::{Code, Error, Problem};
 use crate::json::Value;
+use crate::limits::MAX_PROBLEMS;
 use crate::money::{Currency, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
@@ -190,6 +191,7 @@ pub struct Catalog {
     phase_clock: PhaseClock,
     hour_rounding: HourRounding,
     allow_credits: bool,
+    strict: bool,
     regions: Vec<Region>,
     products: Vec<Product>,
     plans: Vec<Plan>,
@@ -476,6 +478,76 @@ impl Catalog {
             index.push(by_product);
         }
         index
+    }
+
+    /// `NO_PRICE_RULE` for every plan, product and currency whose final phase has no rule for
+    /// some region the catalog offers: that product would be sold for nothing (SPEC 3). One
+    /// problem per plan, product and currency, naming the regions; at most [`MAX_PROBLEMS`].
+    /// Each check either finds a rule or records a problem, so a catalog of 100,000 products
+    /// and plans costs its rules plus the capped problems, not their product.
+    pub(crate) fn unpriced_products(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let regions = self.regions.len();
+        'plans: for (pi, plan) in self.plans.iter().enumerate() {
+            for product in &self.products {
+                for currency in &self.currencies {
+                    if out.len() >= MAX_PROBLEMS {
+                        break 'plans;
+                    }
+                    let set = self.index.rules.get(pi).and_then(|by| by.get(&product.id)).and_then(|sets| {
+                        sets.iter().find(|(ph, cur, _)| *ph == Phase::Final && cur == currency.code())
+                    });
+                    let missing: Vec<&str> = match set {
+                        Some((_, _, set)) if set.any_region.is_some() => continue,
+                        Some((_, _, set)) if regions > 0 && set.by_region.len() >= regions => continue,
+                        Some((_, _, set)) => self
+                            .regions
+                            .iter()
+                            .map(|r| r.id.as_str())
+                            .filter(|r| !set.by_region.contains_key(*r))
+                            .take(4)
+                            .collect(),
+                        None => self.regions.iter().map(|r| r.id.as_str()).take(4).collect(),
+                    };
+                    let shown = match (missing.len(), regions) {
+                        (_, 0) => String::new(),
+                        (n, _) if n > 3 => format!(
+                            " in regions {} and others",
+                            missing[..3].iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+                        ),
+                        _ => format!(
+                            " in {} {}",
+                            if missing.len() == 1 { "region" } else { "regions" },
+                            missing.iter().map(|r| format!("\"{r}\"")).collect::<Vec<_>>().join(", ")
+                        ),
+                    };
+                    out.push(Problem::new(
+                        Code::NoPriceRule,
+                        format!("plans[{pi}].prices"),
+                        format!(
+                            "plan \"{}\" has no final-phase price for \"{}\" in {}{shown}: it would be sold for nothing \
+                             (add a rule, or a rule without \"regions\" for every region)",
+                            plan.id,
+                            product.id,
+                            currency.code()
+                        ),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the catalog says `"strict": true`: every quote and invoice on it is strict, and
+    /// a product without a final price is an error at load, not a warning.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::Catalog;
+    /// assert!(!Catalog::from_json(ratecard::DEMO_CATALOG).unwrap().strict());
+    /// ```
+    pub fn strict(&self) -> bool {
+        self.strict
     }
 }
 

@@ -22,10 +22,16 @@ export async function launch() {
   };
 }
 
+/** The instant every page's clock is pinned to unless a test names another: no test depends
+ *  on the day it runs. */
+export const PINNED_NOW = '2026-11-20T10:30:00Z';
+
 /** A new page that records every request and fails on uncaught page errors; `base` is the
- *  customer server's URL unless given (the operator server's for the partner view). */
-export async function openPage(env, path = '', viewport = { width: 1280, height: 900 }, base = env.url) {
+ *  customer server's URL unless given (the operator server's for the partner view); the page's
+ *  clock stands still at `now` (Date.now and new Date(); timers run as usual). */
+export async function openPage(env, path = '', viewport = { width: 1280, height: 900 }, base = env.url, now = PINNED_NOW) {
   const page = await env.browser.newPage({ viewport });
+  await page.clock.setFixedTime(new Date(now));
   const requests = [];
   const errors = [];
   page.on('request', (r) => requests.push(r.url()));
