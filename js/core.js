@@ -162,10 +162,13 @@ export function priceMatrix(catalog, options) {
 }
 
 /**
- * Recomputes the quote of `order` and lists every difference with the `received` quote.
- * `trusted` ({ at?, customer?: { plan?, currency?, region?, billingStart? } }) is what the
- * server knows better than the browser: it replaces the order's fields, and each one the order
- * said otherwise is a difference too.
+ * Recomputes the quote of `order` and lists every difference with the `received` quote (a full
+ * quote, or a quoteSummary answer). `trusted` ({ at?, maxAgeSeconds?, customer?: { plan?,
+ * currency?, region?, billingStart? } }) is what the server knows better than the browser: `at`
+ * is the instant it charges at (the quote is recomputed there; an older quote verifies while
+ * its prices still hold, `QUOTE_EXPIRED` past maxAgeSeconds, default 3600, `QUOTE_FROM_FUTURE`
+ * more than 60 s ahead); the customer's fields replace the order's, and each one the order said
+ * otherwise is a difference.
  */
 export function verifyQuote(catalog, order, received, trusted) {
   return invoke('verifyQuote', {
@@ -206,9 +209,15 @@ export function invoice(catalog, request) {
   return invoke('invoice', { catalog: object(catalog, 'catalog'), request: object(request, 'request') });
 }
 
-/** Recomputes the invoice of `request` and lists every difference with the `received` invoice. */
-export function verifyInvoice(catalog, request, received) {
-  return invoke('verifyInvoice', { catalog: object(catalog, 'catalog'), request: object(request, 'request'), invoice: received });
+/**
+ * Recomputes the invoice of `request` and lists every difference with the `received` invoice.
+ * `trusted` ({ customer?: { plan?, currency?, region?, billingStart? } }) replaces the request's
+ * customer fields, and each one the request said otherwise is a difference.
+ */
+export function verifyInvoice(catalog, request, received, trusted) {
+  return invoke('verifyInvoice', {
+    catalog: object(catalog, 'catalog'), request: object(request, 'request'), invoice: received, trusted: optionalObject(trusted, 'trusted'),
+  });
 }
 
 /** A catalog parsed and validated once, for many quotes (an order form, a backend checking quotes). */
@@ -292,12 +301,12 @@ export class Catalog {
     return this.#call('invoice', { request: object(request, 'request') });
   }
 
-  /** Verifies an invoice against the request it bills (see verifyInvoice()). */
-  verifyInvoice(request, received) {
-    return this.#call('verifyInvoice', { request: object(request, 'request'), invoice: received });
+  /** Verifies an invoice against the request it bills, with the customer fields the server trusts (see verifyInvoice()). */
+  verifyInvoice(request, received, trusted) {
+    return this.#call('verifyInvoice', { request: object(request, 'request'), invoice: received, trusted: optionalObject(trusted, 'trusted') });
   }
 
-  /** Many invoice verifications in one call (`checks`: `[{ request, invoice }]`): each `{ ok, differences }` or `{ error }`. */
+  /** Many invoice verifications in one call (`checks`: `[{ request, invoice, trusted? }]`): each `{ ok, differences }` or `{ error }`. */
   verifyInvoiceMany(checks) {
     return this.#call('verifyInvoiceMany', { checks: array(checks, 'checks') });
   }

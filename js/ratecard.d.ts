@@ -293,15 +293,23 @@ export function priceMatrix(catalog: CatalogDocument, options?: MatrixOptions): 
  * order said otherwise is listed as a difference (path `order.…`).
  */
 export interface Trusted {
-  /** The instant to price at: the server's clock. */
+  /**
+   * The instant the server charges at: its clock (`new Date().toISOString()`). The quote is
+   * recomputed there; an honest quote made earlier verifies while its prices still hold.
+   */
   at?: string;
-  customer?: {
-    plan?: string;
-    currency?: string;
-    /** Also replaces the region of every line that names another one. */
-    region?: string;
-    billingStart?: string;
-  };
+  /** How old a quote may be at `at`, in seconds (default 3600; older: `QUOTE_EXPIRED`; more than 60 s ahead: `QUOTE_FROM_FUTURE`). */
+  maxAgeSeconds?: number;
+  customer?: TrustedCustomer;
+}
+
+/** The customer's fields a server sets from its own records. */
+export interface TrustedCustomer {
+  plan?: string;
+  currency?: string;
+  /** Also replaces the region of every line (or invoice item) that names another one. */
+  region?: string;
+  billingStart?: string;
 }
 /** What to bill: a period `[start, end)`, the customer, the subscription's items and its plan changes. */
 export interface InvoiceRequest {
@@ -380,7 +388,7 @@ export interface Invoice {
 /** Bills a period: one line per item, cut into segments, each line rounded once. */
 export function invoice(catalog: CatalogDocument, request: InvoiceRequest): Invoice;
 /** Recomputes the invoice of `request` and lists every difference with `received` (paths `invoice.…`). */
-export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown): Verification;
+export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown, trusted?: { customer?: TrustedCustomer }): Verification;
 
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
@@ -428,9 +436,9 @@ export class Catalog {
   /** Bills a period (see invoice()). */
   invoice(request: InvoiceRequest): Invoice;
   /** Verifies an invoice against the request it bills. */
-  verifyInvoice(request: InvoiceRequest, received: unknown): Verification;
+  verifyInvoice(request: InvoiceRequest, received: unknown, trusted?: { customer?: TrustedCustomer }): Verification;
   /** Many invoice verifications in one call. */
-  verifyInvoiceMany(checks: { request: InvoiceRequest; invoice: unknown }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
+  verifyInvoiceMany(checks: { request: InvoiceRequest; invoice: unknown; trusted?: { customer?: TrustedCustomer } }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
   /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }

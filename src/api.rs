@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::catalog::Environment;
 use crate::decode::{Decoder, Num, Object};
 use crate::error::{join_path, Code, Error};
-use crate::invoice::{invoice_within, verify_invoice_within, InvoiceRequest};
+use crate::invoice::{invoice_within, verify_invoice_within, InvoiceRequest, TrustedCustomer};
 use crate::json::{self, ObjectBuilder, Value};
 use crate::limits::{
     check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
@@ -50,7 +50,7 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
     ("quoteMany", &["catalog", "orders"]),
     ("verifyMany", &["catalog", "checks"]),
     ("invoice", &["catalog", "request"]),
-    ("verifyInvoice", &["catalog", "request", "invoice"]),
+    ("verifyInvoice", &["catalog", "request", "invoice", "trusted?"]),
     ("verifyInvoiceMany", &["catalog", "checks"]),
 ];
 
@@ -101,33 +101,60 @@ fn operation(op: &str) -> Option<Run> {
             invoice_within(c, &request, &mut Budget::default()).map_err(|e| e.within("request"))?.to_json()
         }),
         "verifyInvoice" => Run::WithCatalog(|c, a| {
-            Ok(check_invoice(c, a.get("request"), a.get("invoice"), &mut Budget::default())?.to_json())
+            let check = InvoiceCheck {
+                request: a.get("request"),
+                invoice: a.get("invoice"),
+                trusted: a.get("trusted"),
+            };
+            Ok(check_invoice(c, check, &mut Budget::default())?.to_json())
         }),
         "verifyInvoiceMany" => Run::WithCatalog(|c, a| {
             each(a.get("checks"), "checks", None, |check, budget| {
                 let mut d = Decoder::new();
-                d.object(check, "", &["request", "invoice"]);
+                d.object(check, "", &["request", "invoice", "trusted"]);
                 d.finish(Some(()))?;
                 let field = |k| check.get(k).unwrap_or(&Value::Null);
-                Ok(check_invoice(c, field("request"), field("invoice"), budget)?.to_json())
+                let check = InvoiceCheck {
+                    request: field("request"),
+                    invoice: field("invoice"),
+                    trusted: field("trusted"),
+                };
+                Ok(check_invoice(c, check, budget)?.to_json())
             })
         }),
         _ => return None,
     })
 }
 
-/// Verifies a received invoice against the request it bills: `{ok, differences}` (paths under
-/// `invoice`; the request's errors under `request`).
-fn check_invoice(
+/// One invoice verification's arguments: the request, the invoice a browser sent, and what
+/// the server trusts of the customer (`Null` for nothing).
+struct InvoiceCheck<'a> {
+    request: &'a Value,
+    invoice: &'a Value,
+    trusted: &'a Value,
+}
+
+/// Verifies a received invoice against the request it bills, with the trusted customer's
+/// fields in place: `{ok, differences}` (paths under `request` for what the trusted fields
+/// corrected, under `invoice` for the invoice; the request's errors under `request`).
+fn check_invoice(catalog: &Catalog, check: InvoiceCheck<'_>, budget: &mut Budget) -> Result<Value, Error> {
+    let (request, trusted_differences) = trusted_request(catalog, check.request, check.trusted)?;
+    let diffs =
+        verify_invoice_within(catalog, &request, check.invoice, budget).map_err(|e| e.within("request"))?;
+    Ok(differences_value(&[("request", &trusted_differences), ("invoice", &diffs)]))
+}
+
+/// The request a browser sent, checked, with the trusted customer's fields in place.
+fn trusted_request(
     catalog: &Catalog,
     request: &Value,
-    received: &Value,
-    budget: &mut Budget,
-) -> Result<Value, Error> {
+    trusted: &Value,
+) -> Result<(InvoiceRequest, Vec<crate::order::Difference>), Error> {
     let request = InvoiceRequest::from_value(catalog, request).map_err(|e| e.within("request"))?;
-    let diffs =
-        verify_invoice_within(catalog, &request, received, budget).map_err(|e| e.within("request"))?;
-    Ok(differences_value(&[("invoice", &diffs)]))
+    Ok(match trusted {
+        Value::Null => (request, Vec::new()),
+        v => TrustedCustomer::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&request),
+    })
 }
 
 /// Checked arguments of one call.
@@ -335,22 +362,43 @@ enum Received<'a> {
     Text(&'a str),
 }
 
-/// Verifies a received quote with a loaded catalog: `{ok, differences}`.
+/// Verifies a received quote with a loaded catalog: `{ok, differences}`. With a trusted
+/// instant the quote is recomputed at the server's instant and written with the instant the
+/// browser priced at, so that an honest quote made a little earlier is the very same text
+/// (SPEC 7); its age is checked first. A received summary (`quoteSummary`'s answer) is
+/// compared with the recomputed summary.
 fn verify_with(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Result<Value, Error> {
-    let (order, trusted_differences) = match check.trusted {
-        Value::Null => (check.order, Vec::new()),
-        v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&check.order),
+    let sent_at = check.order.at;
+    let trusted = match check.trusted {
+        Value::Null => Trusted::default(),
+        v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?,
     };
-    let expected = priced(catalog, &order, Detail::Full, budget).map_err(|e| e.within("order"))?;
+    trusted.check_age(sent_at, "order.at")?;
+    let (order, trusted_differences) = trusted.apply(&check.order);
+    let mut quote = quote_within(catalog, &order, Detail::Full, budget).map_err(|e| e.within("order"))?;
+    quote.at = sent_at;
+    let full = quote.to_json()?;
+    let compare = |received: &Value| {
+        if is_summary(received) {
+            differences(&quote.summary_json()?, received)
+        } else {
+            differences(&full, received)
+        }
+    };
     let diffs = match check.quote {
         // An untouched quote is the very text the engine writes: equal without a parse.
-        Received::Text(text) if text == expected => Vec::new(),
-        Received::Text(text) => {
-            differences(&expected, &json::parse_argument(text).map_err(|e| e.within("quote"))?)?
-        }
-        Received::Parsed(received) => differences(&expected, received)?,
+        Received::Text(text) if text == full => Vec::new(),
+        Received::Text(text) => compare(&json::parse_argument(text).map_err(|e| e.within("quote"))?)?,
+        Received::Parsed(received) => compare(received)?,
     };
     Ok(differences_value(&[("order", &trusted_differences), ("quote", &diffs)]))
+}
+
+/// Whether a received quote is a summary: its lines hold only amounts (no line has a `kind`,
+/// which every full line has).
+fn is_summary(received: &Value) -> bool {
+    matches!(received.get("lines"), Some(Value::Array(lines))
+        if !lines.is_empty() && lines.iter().all(|l| matches!(l, Value::Object(_)) && l.get("kind").is_none()))
 }
 
 /// verifyQuote's arguments with the received quote left as text, and the order read typed.
@@ -402,14 +450,21 @@ fn verify_invoice_text(catalog: &Catalog, args: &str) -> Option<Result<String, E
         request: &'a RawValue,
         #[serde(borrow)]
         invoice: &'a RawValue,
+        #[serde(borrow, default)]
+        trusted: Option<&'a RawValue>,
     }
     let Object(a) = serde_json::from_str::<Object<Arguments<'_>>>(args).ok()?;
-    if a.request.get() == "null" || a.invoice.get() == "null" {
+    if a.request.get() == "null" || a.invoice.get() == "null" || a.trusted.is_some_and(|t| t.get() == "null")
+    {
         return None;
     }
     let answer = (|| {
         let request = json::parse_argument(a.request.get()).map_err(|e| e.within("request"))?;
-        let request = InvoiceRequest::from_value(catalog, &request).map_err(|e| e.within("request"))?;
+        let trusted = match a.trusted {
+            Some(raw) => json::parse_argument(raw.get()).map_err(|e| e.within("trusted"))?,
+            None => Value::Null,
+        };
+        let (request, trusted_differences) = trusted_request(catalog, &request, &trusted)?;
         let expected = invoice_within(catalog, &request, &mut Budget::default())
             .and_then(|i| i.to_json())
             .map_err(|e| e.within("request"))?;
@@ -419,7 +474,7 @@ fn verify_invoice_text(catalog: &Catalog, args: &str) -> Option<Result<String, E
             let received = json::parse_argument(a.invoice.get()).map_err(|e| e.within("invoice"))?;
             differences(&expected, &received)?
         };
-        Ok(differences_value(&[("invoice", &diffs)]).to_json())
+        Ok(differences_value(&[("request", &trusted_differences), ("invoice", &diffs)]).to_json())
     })();
     Some(answer)
 }

@@ -114,6 +114,12 @@ codes! {
     NotMetered = "NOT_METERED",
     /// A previous reading for a metered product that is not aggregated (only counters have one).
     NotAggregated = "NOT_AGGREGATED",
+    // Verification.
+    /// A quote made longer ago than the verification's `maxAgeSeconds` (3600 by default),
+    /// counted at the server's instant (`trusted.at`).
+    QuoteExpired = "QUOTE_EXPIRED",
+    /// A quote made later than the server's instant by more than the clock skew allowed (60 s).
+    QuoteFromFuture = "QUOTE_FROM_FUTURE",
     // Invoices.
     /// A billing period whose end is not after its start.
     InvalidPeriod = "INVALID_PERIOD",

@@ -58,6 +58,69 @@ pub struct InvoiceRequest {
     pub strict: bool,
 }
 
+/// What a server trusts of an invoice request: the customer's plan, currency, region and
+/// billing start from its own records (`{customer?}`: an invoice bills a period, and has no
+/// instant of its own). A browser cannot move its billing start into a trial on an invoice.
+///
+/// # Example
+/// ```
+/// use ratecard::{Catalog, InvoiceRequest, TrustedCustomer};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let sent = InvoiceRequest::from_json(&catalog, r#"{"period": {"start": "2026-11-01", "end": "2026-12-01"},
+///     "customer": {"billingStart": "2026-11-01"}, "items": [{"product": "medium", "quantity": 1}]}"#).unwrap();
+/// let trusted = TrustedCustomer::from_json(&catalog, r#"{"customer": {"billingStart": "2026-01-01"}}"#).unwrap();
+/// let (request, differences) = trusted.apply(&sent);
+/// assert_eq!(differences[0].path, "customer.billingStart");
+/// assert_eq!(request.customer.billing_start, trusted.customer.billing_start);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustedCustomer {
+    /// The customer's fields the server sets; those left `None` are taken from the request.
+    pub customer: Customer,
+}
+
+impl TrustedCustomer {
+    /// Parses `{customer?: {plan?, currency?, region?, billingStart?}}` and checks it against
+    /// the catalog.
+    ///
+    /// # Errors
+    /// Every problem at once, with paths relative to it (`UNKNOWN_FIELD` for an `at`).
+    pub fn from_json(catalog: &Catalog, text: &str) -> Result<TrustedCustomer, Error> {
+        TrustedCustomer::from_value(catalog, &crate::json::parse(text)?)
+    }
+
+    pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<TrustedCustomer, Error> {
+        let mut d = Decoder::new();
+        let trusted = d.object(value, "", &["customer"]).and_then(|o| {
+            let customer = d.opt(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
+            Some(TrustedCustomer { customer: customer?.unwrap_or_default() })
+        });
+        d.finish(trusted)
+    }
+
+    /// The request with the trusted fields in place, and each place where it said otherwise
+    /// (paths relative to the request). A trusted region also replaces the region of every
+    /// item that names another one.
+    pub fn apply(&self, request: &InvoiceRequest) -> (InvoiceRequest, Vec<Difference>) {
+        let mut out = request.clone();
+        let (customer, mut differences) = self.customer.apply_to(&request.customer, "customer");
+        out.customer = customer;
+        if let Some(region) = &self.customer.region {
+            for (i, item) in out.items.iter_mut().enumerate() {
+                if item.region.as_ref().is_some_and(|r| r != region) {
+                    differences.push(Difference {
+                        path: format!("items[{i}].region"),
+                        expected: Some(Value::str(region)),
+                        received: item.region.as_deref().map(Value::str),
+                    });
+                    item.region = None;
+                }
+            }
+        }
+        (out, differences)
+    }
+}
+
 /// From `at` on, the customer is on `plan`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanChange {

@@ -49,7 +49,7 @@ pub use decode::{is_control_or_format, terminal_safe};
 pub use error::{Code, Error, Problem};
 pub use invoice::{
     invoice, verify_invoice, Invoice, InvoiceItem, InvoiceLine, InvoiceRequest, PlanChange, PlanSpan,
-    Segment, Usage,
+    Segment, TrustedCustomer, Usage,
 };
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};

@@ -201,9 +201,15 @@ pub(crate) fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &
 }
 
 /// What a server knows about an order better than the browser that sent it: the instant it
-/// prices at, and the customer's plan, currency, region and billing start, as its own records
+/// charges at, and the customer's plan, currency, region and billing start, as its own records
 /// say. [`Trusted::apply`] puts them into the browser's order before a quote is recomputed, so
 /// a browser cannot move its billing start back into the trial and verify a free quote.
+///
+/// The server's instant is not compared with the order's: an honest quote made seconds or
+/// minutes before the server checks it is recomputed at the server's instant and verifies when
+/// every amount, line, phase and timeline entry still matches. A quote older than
+/// `maxAgeSeconds` (default [`Trusted::DEFAULT_MAX_AGE_SECONDS`]) is `QUOTE_EXPIRED`; one later
+/// than the server's instant by more than [`Trusted::CLOCK_SKEW_SECONDS`], `QUOTE_FROM_FUTURE`.
 ///
 /// # Example
 /// ```
@@ -211,22 +217,32 @@ pub(crate) fn decode_customer(d: &mut Decoder, v: &Value, path: &str, catalog: &
 /// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
 /// let sent = Order::from_json(&catalog, r#"{"at": "2027-01-01T00:00:00Z",
 ///     "customer": {"billingStart": "2026-12-31T00:00:00Z"}, "lines": [{"product": "small", "quantity": 1}]}"#).unwrap();
-/// let trusted = Trusted::from_json(&catalog, r#"{"customer": {"billingStart": "2026-11-01T00:00:00Z"}}"#).unwrap();
+/// let trusted = Trusted::from_json(&catalog, r#"{"at": "2027-01-01T00:00:40Z",
+///     "customer": {"billingStart": "2026-11-01T00:00:00Z"}}"#).unwrap();
 /// let (order, differences) = trusted.apply(&sent);
+/// assert_eq!(differences.len(), 1); // the instants differ by 40 s: no difference by itself
 /// assert_eq!(differences[0].path, "customer.billingStart");
 /// assert_eq!(order.customer.billing_start, trusted.customer.billing_start);
+/// assert_eq!(order.at, trusted.at.unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Trusted {
-    /// The instant to price at (the server's clock), when given.
+    /// The instant the server charges at (its clock), when given.
     pub at: Option<DateTime<Utc>>,
+    /// How old a quote may be at `at`, in seconds; [`Trusted::DEFAULT_MAX_AGE_SECONDS`] when `None`.
+    pub max_age_seconds: Option<u64>,
     /// The customer's fields the server sets; those left `None` are taken from the order.
     pub customer: Customer,
 }
 
 impl Trusted {
-    /// Parses `{at?, customer?: {plan?, currency?, region?, billingStart?}}` and checks it
-    /// against the catalog.
+    /// How old a quote may be when the server checks it, unless `maxAgeSeconds` says otherwise.
+    pub const DEFAULT_MAX_AGE_SECONDS: u64 = 3600;
+    /// How far a browser's clock may run ahead of the server's.
+    pub const CLOCK_SKEW_SECONDS: i64 = 60;
+
+    /// Parses `{at?, maxAgeSeconds?, customer?: {plan?, currency?, region?, billingStart?}}` and
+    /// checks it against the catalog.
     ///
     /// # Errors
     /// Every problem at once, with paths relative to it.
@@ -236,50 +252,121 @@ impl Trusted {
 
     pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<Trusted, Error> {
         let mut d = Decoder::new();
-        let trusted = d.object(value, "", &["at", "customer"]).and_then(|o| {
+        let trusted = d.object(value, "", &["at", "maxAgeSeconds", "customer"]).and_then(|o| {
             let at = d.opt(&o, "at", |d, v, p| d.instant(v, p));
+            let max_age = d.opt(&o, "maxAgeSeconds", |d, v, p| d.count(v, p));
             let customer = d.opt(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
-            Some(Trusted { at: at?, customer: customer?.unwrap_or_default() })
+            Some(Trusted {
+                at: at?,
+                max_age_seconds: max_age?.map(u64::from),
+                customer: customer?.unwrap_or_default(),
+            })
         });
         d.finish(trusted)
     }
 
     /// The order with the trusted fields in place, and each place where the order said
     /// otherwise (paths relative to the order). A trusted region also replaces the region of
-    /// every line that names another one.
+    /// every line that names another one. The order's instant becomes the server's, without a
+    /// difference: see [`Trusted::check_age`].
     pub fn apply(&self, order: &Order) -> (Order, Vec<Difference>) {
         let mut out = order.clone();
-        let mut differences = Vec::new();
-        let mut set = |path: &str, trusted: Option<Value>, sent: Option<Value>| {
-            if trusted.is_some() && trusted != sent {
-                differences.push(Difference { path: path.to_string(), expected: trusted, received: sent });
-            }
-        };
-        let instant = |t: Option<DateTime<Utc>>| t.map(|t| Value::str(instant_text(t)));
-        let text = |s: &Option<String>| s.as_deref().map(Value::str);
-        let (t, c) = (&self.customer, &order.customer);
-        set("at", instant(self.at), instant(Some(order.at)));
-        set("customer.plan", text(&t.plan), text(&c.plan));
-        set("customer.currency", text(&t.currency), text(&c.currency));
-        set("customer.region", text(&t.region), text(&c.region));
-        set("customer.billingStart", instant(t.billing_start), instant(c.billing_start));
-        if let Some(region) = &t.region {
+        let (customer, mut differences) = self.customer.apply_to(&order.customer, "customer");
+        if let Some(region) = &self.customer.region {
             for (i, line) in out.lines.iter_mut().enumerate() {
                 if line.region.as_ref().is_some_and(|r| r != region) {
-                    set(&format!("lines[{i}].region"), text(&t.region), text(&line.region));
+                    differences.push(Difference {
+                        path: format!("lines[{i}].region"),
+                        expected: Some(Value::str(region)),
+                        received: line.region.as_deref().map(Value::str),
+                    });
                     line.region = None;
                 }
             }
         }
         out.at = self.at.unwrap_or(order.at);
-        let keep = |trusted: &Option<String>, sent: &Option<String>| trusted.clone().or_else(|| sent.clone());
-        out.customer = Customer {
-            plan: keep(&t.plan, &c.plan),
-            currency: keep(&t.currency, &c.currency),
-            region: keep(&t.region, &c.region),
-            billing_start: t.billing_start.or(c.billing_start),
-        };
+        out.customer = customer;
+        // A customer who starts with this order starts when the browser priced it (never
+        // after the server's instant), not seconds later when the server checks it.
+        if out.customer.billing_start.is_none() && self.at.is_some() {
+            out.customer.billing_start = Some(order.at.min(out.at));
+        }
         (out, differences)
+    }
+
+    /// `QUOTE_EXPIRED` (at `path`) for a quote made at `made` more than `maxAgeSeconds` before
+    /// the server's instant, `QUOTE_FROM_FUTURE` for one more than
+    /// [`Trusted::CLOCK_SKEW_SECONDS`] after it; nothing without a trusted instant.
+    ///
+    /// # Errors
+    /// As above.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::{Catalog, Trusted};
+    /// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let trusted = Trusted::from_json(&catalog, r#"{"at": "2026-12-02T12:00:00Z"}"#).unwrap();
+    /// let at = |t: &str| t.parse().unwrap();
+    /// assert!(trusted.check_age(at("2026-12-02T11:59:58Z"), "order.at").is_ok());
+    /// assert_eq!(trusted.check_age(at("2026-12-02T10:59:59Z"), "order.at").unwrap_err().code().as_str(), "QUOTE_EXPIRED");
+    /// assert_eq!(trusted.check_age(at("2026-12-02T12:01:01Z"), "order.at").unwrap_err().code().as_str(), "QUOTE_FROM_FUTURE");
+    /// ```
+    pub fn check_age(&self, made: DateTime<Utc>, path: &str) -> Result<(), Error> {
+        let Some(now) = self.at else { return Ok(()) };
+        let max_age = self.max_age_seconds.unwrap_or(Self::DEFAULT_MAX_AGE_SECONDS);
+        let age = (now - made).num_seconds();
+        if age > 0 && age.unsigned_abs() > max_age {
+            return Err(Error::new(
+                Code::QuoteExpired,
+                path,
+                format!(
+                    "the quote was made at {}, {age} s before the server's instant {}; it may be at most {max_age} s old",
+                    instant_text(made),
+                    instant_text(now)
+                ),
+            ));
+        }
+        if -age > Self::CLOCK_SKEW_SECONDS {
+            return Err(Error::new(
+                Code::QuoteFromFuture,
+                path,
+                format!(
+                    "the quote is dated {}, {} s after the server's instant {}; a clock may run at most {} s ahead",
+                    instant_text(made),
+                    -age,
+                    instant_text(now),
+                    Self::CLOCK_SKEW_SECONDS
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Customer {
+    /// `sent` with each field this one sets in place, and each place where `sent` said
+    /// otherwise (paths under `path`).
+    pub(crate) fn apply_to(&self, sent: &Customer, path: &str) -> (Customer, Vec<Difference>) {
+        let mut differences = Vec::new();
+        let mut field = |key: &str, trusted: Option<Value>, received: Option<Value>| {
+            if trusted.is_some() && trusted != received {
+                differences.push(Difference { path: format!("{path}.{key}"), expected: trusted, received });
+            }
+        };
+        let text = |s: &Option<String>| s.as_deref().map(Value::str);
+        let instant = |t: Option<DateTime<Utc>>| t.map(|t| Value::str(instant_text(t)));
+        field("plan", text(&self.plan), text(&sent.plan));
+        field("currency", text(&self.currency), text(&sent.currency));
+        field("region", text(&self.region), text(&sent.region));
+        field("billingStart", instant(self.billing_start), instant(sent.billing_start));
+        let keep = |trusted: &Option<String>, sent: &Option<String>| trusted.clone().or_else(|| sent.clone());
+        let customer = Customer {
+            plan: keep(&self.plan, &sent.plan),
+            currency: keep(&self.currency, &sent.currency),
+            region: keep(&self.region, &sent.region),
+            billing_start: self.billing_start.or(sent.billing_start),
+        };
+        (customer, differences)
     }
 }
 

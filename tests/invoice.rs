@@ -51,3 +51,40 @@ fn verifying_an_invoice_on_a_loaded_catalog_answers_like_the_general_path() {
     }
     assert_eq!(fast, 5, "the untouched, reformatted, whitespace-ended, spaced and reordered invoices verify");
 }
+
+#[test]
+fn a_trusted_billing_start_corrects_the_invoice_request_and_is_a_difference() {
+    let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    // The demo invoice with its billing start moved to the period's start (into the trial).
+    let honest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/invoice-request.json"))
+            .unwrap();
+    let moved = honest.replace("2026-01-01T00:00:00Z", "2026-11-01T00:00:00Z");
+    assert_ne!(moved, honest);
+    let cheap =
+        ratecard::api::call_loaded(&catalog, "invoice", &format!(r#"{{"request":{moved}}}"#)).unwrap();
+    let trusted = r#"{"customer":{"billingStart":"2026-01-01T00:00:00Z"}}"#;
+    let check = ratecard::api::call_loaded(
+        &catalog,
+        "verifyInvoice",
+        &format!(r#"{{"request":{moved},"invoice":{cheap},"trusted":{trusted}}}"#),
+    )
+    .unwrap();
+    let check = ratecard::json::parse(&check).unwrap();
+    let Some(ratecard::json::Value::Array(differences)) = check.get("differences") else {
+        panic!("{}", check.to_json())
+    };
+    let path = |i: usize| differences[i].get("path").unwrap().to_json();
+    assert_eq!(path(0), r#""request.customer.billingStart""#);
+    assert!(differences.iter().any(|d| d.get("path").unwrap().to_json() == r#""invoice.totals[0].amount""#));
+    // The honest request, with the same trusted fields, verifies.
+    let honest_invoice =
+        ratecard::api::call_loaded(&catalog, "invoice", &format!(r#"{{"request":{honest}}}"#)).unwrap();
+    let check = ratecard::api::call_loaded(
+        &catalog,
+        "verifyInvoice",
+        &format!(r#"{{"request":{honest},"invoice":{honest_invoice},"trusted":{trusted}}}"#),
+    )
+    .unwrap();
+    assert!(check.starts_with(r#"{"ok":true"#), "{check}");
+}

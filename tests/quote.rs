@@ -578,3 +578,106 @@ fn a_summary_is_the_full_answer_without_the_explanation_for_every_quote_fixture(
     }
     assert!(compared >= 4, "only {compared} quotes compared");
 }
+
+/// verifyQuote through the loaded-catalog API (the path a Node backend takes), as a value.
+fn verify(order: &str, quote: &str, trusted: &str) -> Result<Value, ratecard::Error> {
+    let catalog = demo();
+    let args = format!(r#"{{"order":{order},"quote":{quote},"trusted":{trusted}}}"#);
+    api::call_loaded(&catalog, "verifyQuote", &args).map(|t| json::parse(&t).unwrap())
+}
+
+fn paths(v: &Value) -> Vec<String> {
+    match v.get("differences") {
+        Some(Value::Array(d)) => d.iter().map(|d| s(d, &["path"]).to_string()).collect(),
+        _ => panic!("no differences in {}", v.to_json()),
+    }
+}
+
+const BROWSER_ORDER: &str = r#"{"at":"2026-11-21T10:00:00Z","customer":{"plan":"standard","region":"us-east","currency":"USD","billingStart":"2026-11-01T00:00:00Z"},"lines":[{"product":"medium","quantity":1},{"product":"storage","quantity":"250"}]}"#;
+const ACCOUNT: &str =
+    r#"{"plan":"standard","currency":"USD","region":"us-east","billingStart":"2026-11-01T00:00:00Z"}"#;
+
+#[test]
+fn an_honest_quote_verifies_at_the_servers_instant_however_many_seconds_later() {
+    let quote = q(BROWSER_ORDER).to_json();
+    for at in
+        ["2026-11-21T10:00:00.062Z", "2026-11-21T10:00:42Z", "2026-11-21T10:59:59Z", "2026-11-21T09:59:00Z"]
+    {
+        let trusted = format!(r#"{{"at":"{at}","customer":{ACCOUNT}}}"#);
+        let check = verify(BROWSER_ORDER, &quote, &trusted).unwrap();
+        assert_eq!(check.get("ok"), Some(&Value::Bool(true)), "{at}: {}", check.to_json());
+    }
+}
+
+#[test]
+fn a_quote_whose_phase_changed_since_it_was_made_says_what_changed() {
+    // Made in the discount (it ends 2026-12-01), checked 20 minutes later, in the final phase.
+    let order = BROWSER_ORDER.replace("2026-11-21T10:00:00Z", "2026-11-30T23:50:00Z");
+    let quote = q(&order).to_json();
+    let check =
+        verify(&order, &quote, &format!(r#"{{"at":"2026-12-01T00:10:00Z","customer":{ACCOUNT}}}"#)).unwrap();
+    let found = paths(&check);
+    assert_eq!(found[0], "quote.phase");
+    assert!(found.contains(&"quote.lines[0].amount".to_string()), "{found:?}");
+    assert!(found.contains(&"quote.totals[0].amount".to_string()), "{found:?}");
+    assert!(!found.iter().any(|p| p == "quote.at" || p == "order.at"), "{found:?}");
+}
+
+#[test]
+fn a_quote_backdated_into_the_trial_does_not_verify_at_the_servers_instant() {
+    // The browser says it is a new customer since yesterday (in the free trial) with 2,000 GB of
+    // storage, and sends the free quote; the server knows the customer started on 1 November.
+    let order = BROWSER_ORDER
+        .replace(r#""billingStart":"2026-11-01T00:00:00Z""#, r#""billingStart":"2026-11-20T10:00:00Z""#)
+        .replace(r#""quantity":"250""#, r#""quantity":"2000""#);
+    let quote = q(&order);
+    assert_eq!(s(&quote, &["totals", "0", "amount"]), "0.00");
+    let check =
+        verify(&order, &quote.to_json(), &format!(r#"{{"at":"2026-11-21T10:00:30Z","customer":{ACCOUNT}}}"#))
+            .unwrap();
+    let found = paths(&check);
+    assert_eq!(found[0], "order.customer.billingStart");
+    assert!(found.contains(&"quote.totals[0].amount".to_string()), "{found:?}");
+    // Without a trusted billing start the backdated order's at cannot move either: the server's
+    // instant prices it.
+    let backdated = BROWSER_ORDER.replace("2026-11-21T10:00:00Z", "2026-11-02T10:00:00Z");
+    let err = verify(&backdated, &q(&backdated).to_json(), r#"{"at":"2026-11-21T10:00:30Z"}"#).unwrap_err();
+    assert_eq!((err.code(), err.problems()[0].path.as_str()), (Code::QuoteExpired, "order.at"));
+}
+
+#[test]
+fn a_tampered_amount_is_the_difference_at_the_servers_instant() {
+    let quote = q(BROWSER_ORDER).to_json().replacen(
+        r#""amount":"6.00","amountMinor":"600""#,
+        r#""amount":"1.00","amountMinor":"600""#,
+        1,
+    );
+    let check =
+        verify(BROWSER_ORDER, &quote, &format!(r#"{{"at":"2026-11-21T10:00:42Z","customer":{ACCOUNT}}}"#))
+            .unwrap();
+    assert_eq!(paths(&check), ["quote.lines[0].amount"]);
+}
+
+#[test]
+fn a_summary_verifies_and_a_changed_summary_says_where() {
+    let catalog = demo();
+    let summary =
+        api::call_loaded(&catalog, "quoteSummary", &format!(r#"{{"order":{BROWSER_ORDER}}}"#)).unwrap();
+    let trusted = format!(r#"{{"at":"2026-11-21T10:00:42Z","customer":{ACCOUNT}}}"#);
+    assert_eq!(verify(BROWSER_ORDER, &summary, &trusted).unwrap().get("ok"), Some(&Value::Bool(true)));
+    let changed = summary.replacen(r#""amount":"6.00""#, r#""amount":"1.00""#, 1);
+    assert_eq!(paths(&verify(BROWSER_ORDER, &changed, &trusted).unwrap()), ["quote.lines[0].amount"]);
+}
+
+#[test]
+fn the_age_limits_are_inclusive_at_their_edges() {
+    let quote = q(BROWSER_ORDER).to_json();
+    let at = |t: &str, extra: &str| verify(BROWSER_ORDER, &quote, &format!(r#"{{"at":"{t}"{extra}}}"#));
+    assert!(at("2026-11-21T11:00:00Z", "").is_ok()); // 3,600 s: still fresh
+    assert_eq!(at("2026-11-21T11:00:01Z", "").unwrap_err().code(), Code::QuoteExpired);
+    assert!(at("2026-11-21T09:59:00Z", "").is_ok()); // the browser 60 s ahead
+    assert_eq!(at("2026-11-21T09:58:59Z", "").unwrap_err().code(), Code::QuoteFromFuture);
+    assert_eq!(at("2026-11-21T10:00:11Z", r#","maxAgeSeconds":10"#).unwrap_err().code(), Code::QuoteExpired);
+    let bad = at("2026-11-21T10:00:11Z", r#","maxAgeSeconds":0"#).unwrap_err();
+    assert_eq!(bad.problems()[0].path, "trusted.maxAgeSeconds");
+}

@@ -85,11 +85,13 @@ function refresh() {
   showMatrix();
 }
 
-/** "14 days", "12 hours", "1 day": how long from one instant to another, for people. */
+/** "14 days", "12 hours", "3 days and 14 hours": how long from one instant to another, for
+ *  people (to the hour). */
 function length(start, end) {
   const hours = Math.round((Date.parse(end) - Date.parse(start)) / 3_600_000);
-  if (hours % 24 !== 0) return plural(hours, 'hour');
-  return plural(hours / 24, 'day');
+  if (hours < 48) return plural(hours, 'hour');
+  const days = plural(Math.floor(hours / 24), 'day');
+  return hours % 24 === 0 ? days : `${days} and ${plural(hours % 24, 'hour')}`;
 }
 
 function showPackagePrices() {
@@ -114,9 +116,12 @@ function showPackagePrices() {
 /** The input each order line comes from (index = the line's), for errors on their field. */
 let lineInputs = [];
 
-/** The instant the form quotes at: midnight UTC of the quote date (today by default). */
+/** The instant the form quotes at: now (to the second) for today's date, the default, so that
+ *  the quote shown is the one a server recomputes at its own instant and verifies; midnight UTC
+ *  of another date chosen under "Advanced". */
 function quoteInstant() {
-  return `${$('order-date').value || today()}T00:00:00Z`;
+  const date = $('order-date').value || today();
+  return date === today() ? new Date().toISOString().replace(/\.\d+Z$/, 'Z') : `${date}T00:00:00Z`;
 }
 
 /** The order the form describes, as the engine takes it (and which input each line is from). */
@@ -181,6 +186,8 @@ function showQuote() {
   try {
     q = catalog.quote(o);
     lastQuote = q;
+    // What a checkout posts to the server, which re-checks it (README, "Verifying a quote").
+    window.checkout = { order: o, quote: q };
     showFieldErrors([]);
     $('quote').classList.remove('stale');
     $('summary').classList.remove('stale');

@@ -61,9 +61,10 @@ enum Command {
         order: String,
         /// The quote to check (JSON), e.g. what a browser sent.
         quote: String,
-        /// What the server knows better than the browser (JSON: {at, customer: {plan, currency,
-        /// region, billingStart}}): replaces the order's fields; each one it contradicts is a
-        /// difference.
+        /// What the server knows better than the browser (JSON: {at, maxAgeSeconds, customer:
+        /// {plan, currency, region, billingStart}}): at is the server's instant (the quote is
+        /// recomputed there; older than maxAgeSeconds, default 3600: QUOTE_EXPIRED); the
+        /// customer's fields replace the order's, and each one it contradicts is a difference.
         #[arg(long)]
         trusted: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -88,6 +89,11 @@ enum Command {
         request: String,
         /// The invoice to check (JSON).
         invoice: String,
+        /// The customer's fields the server knows better than the browser (JSON: {customer:
+        /// {plan, currency, region, billingStart}}): they replace the request's; each one it
+        /// contradicts is a difference.
+        #[arg(long)]
+        trusted: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -267,10 +273,7 @@ fn run(command: Command) -> Result<Output, Failure> {
         Command::Verify { catalog, order, quote, trusted, format } => {
             let loaded = load_catalog(&catalog)?;
             let (order_json, quote_json) = (read_json(&order)?, read_json(&quote)?);
-            let trusted_json = match &trusted {
-                Some(file) => read_json(file)?,
-                None => "null".to_string(),
-            };
+            let trusted_json = read_trusted(trusted.as_deref())?;
             let args = format!(r#"{{"order":{order_json},"quote":{quote_json},"trusted":{trusted_json}}}"#);
             verification(call_loaded(&loaded, "verifyQuote", &args, &order)?, format, "quote")
         }
@@ -284,10 +287,12 @@ fn run(command: Command) -> Result<Output, Failure> {
                 Format::Table => invoice_table(&loaded, &parse(&invoice)),
             }))
         }
-        Command::VerifyInvoice { catalog, request, invoice, format } => {
+        Command::VerifyInvoice { catalog, request, invoice, trusted, format } => {
             let loaded = load_catalog(&catalog)?;
             let (request_json, invoice_json) = (read_json(&request)?, read_json(&invoice)?);
-            let args = format!(r#"{{"request":{request_json},"invoice":{invoice_json}}}"#);
+            let trusted_json = read_trusted(trusted.as_deref())?;
+            let args =
+                format!(r#"{{"request":{request_json},"invoice":{invoice_json},"trusted":{trusted_json}}}"#);
             verification(call_loaded(&loaded, "verifyInvoice", &args, &request)?, format, "invoice")
         }
         Command::Matrix { catalog, plan, currency, region, phase, format } => {
@@ -443,6 +448,11 @@ fn read_json(name: &str) -> Result<String, Failure> {
     let text = read_input(name)?;
     json::parse(&text).map_err(|e| Failure::from_error(name, &e))?;
     Ok(text)
+}
+
+/// The `--trusted` file's JSON, or `null` without one.
+fn read_trusted(file: Option<&str>) -> Result<String, Failure> {
+    file.map_or_else(|| Ok("null".to_string()), read_json)
 }
 
 fn load_catalog(name: &str) -> Result<Catalog, Failure> {

@@ -2,7 +2,8 @@
 // Debian's Chromium), and the shared fixtures run in Chromium.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { quote } from '../../js/node.js';
+import { loadCatalog, quote } from '../../js/node.js';
+import { checkoutServer } from '../../examples/check-quote.mjs';
 import { after, before, test } from 'node:test';
 import { check, loadCases, nativeOutputs } from '../js/fixtures.mjs';
 import { accessibilityViolations, launch, openPage, PINNED_NOW, shots } from './browser.mjs';
@@ -14,9 +15,10 @@ let env;
 before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
 
-/** The customer page, ready, with every response body kept for the privacy check. */
-async function customerPage(viewport = DESKTOP) {
-  const opened = await openPage(env, '', viewport);
+/** The customer page, ready, with every response body kept for the privacy check; its clock
+ *  stands at `now`. */
+async function customerPage(viewport = DESKTOP, now = PINNED_NOW) {
+  const opened = await openPage(env, '', viewport, env.url, now);
   const bodies = [];
   opened.page.on('response', async (r) => {
     try {
@@ -215,7 +217,7 @@ test('each line is priced in every phase, and every price per month or per hour'
 });
 
 test('the timeline dates follow a trial that started before the order', async () => {
-  const { page } = await customerPage();
+  const { page } = await customerPage(DESKTOP, '2026-11-20T00:00:00Z'); // opened at midnight: whole days
   // Billing started 10 Nov; the 14-day trial ends 24 Nov, the 30-day discount 10 Dec.
   await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20' });
   // With how long each phase lasts: 4 days of trial left, then 16 days of discount (30 - 14).
@@ -228,7 +230,7 @@ test('the timeline dates follow a trial that started before the order', async ()
 });
 
 test('the first invoice, to the end of the month, is the native engine\'s, segment by segment', async () => {
-  const { page, errors } = await customerPage();
+  const { page, errors } = await customerPage(DESKTOP, '2026-11-20T00:00:00Z');
   // tests/fixtures/invoice.json "order form: the first invoice when the trial ends inside it".
   await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250', bandwidth: '1500' } });
   const native = JSON.parse(nativeOutputs()['invoice/order form: the first invoice when the trial ends inside it'].output);
@@ -386,6 +388,86 @@ test('partner view: profit per instance and through the chain, live, with a loss
   assert.deepEqual(await accessibilityViolations(page), [], 'partner view, phone');
   await page.screenshot({ path: `${shots}partner-phone.png`, fullPage: true });
   assert.deepEqual(errors, []);
+});
+
+test('the README\'s checkout recipe in a real server: the order form\'s own quote verifies; backdated, tampered and stale ones do not', async () => {
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const catalog = loadCatalog(demo);
+  // The server's record: a customer since 1 October (in the final phase on the pinned day).
+  const account = { plan: 'standard', currency: 'USD', region: 'us-east', billingStart: '2026-10-01T00:00:00Z' };
+  let serverNow = new Date(Date.parse(PINNED_NOW) + 45_000); // the POST arrives 45 s after the quote
+  const server = checkoutServer(catalog, () => account, () => serverNow);
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const checkoutUrl = `http://127.0.0.1:${server.address().port}/checkout`;
+  try {
+    const { page, errors } = await customerPage();
+    // The page posts to its own origin; the request goes on to the checkout server as it is.
+    await page.route('**/checkout', async (route) => route.fulfill({ response: await route.fetch({ url: checkoutUrl }) }));
+    const post = () => page.evaluate(async () => {
+      const r = await fetch('/checkout', { method: 'POST', body: JSON.stringify(window.checkout) });
+      return { status: r.status, answer: await r.json() };
+    });
+    await page.click('#advanced summary');
+    await page.fill('#billing-start', '2026-10-01');
+    await page.fill('#q-storage', '250');
+    // The form quotes at the current instant, not at midnight of the quote date.
+    assert.equal(await page.evaluate(() => window.checkout.order.at), PINNED_NOW);
+    const honest = await post();
+    assert.deepEqual(honest, { status: 200, answer: { ok: true, differences: [] } });
+    // Backdated into the free trial: the server's billing start says otherwise.
+    await page.fill('#billing-start', '2026-11-19');
+    assert.equal(await page.evaluate(() => window.checkout.quote.totals[0].amount), '0.00');
+    const backdated = await post();
+    assert.equal(backdated.status, 409);
+    assert.equal(backdated.answer.differences[0].path, 'order.customer.billingStart');
+    assert.ok(backdated.answer.differences.some((d) => d.path === 'quote.totals[0].amount'));
+    // A tampered total.
+    await page.fill('#billing-start', '2026-10-01');
+    await page.evaluate(() => { window.checkout.quote.totals[0].amount = '0.01'; });
+    const tampered = await post();
+    assert.equal(tampered.status, 409);
+    assert.deepEqual(tampered.answer.differences.map((d) => [d.path, d.received]), [['quote.totals[0].amount', '0.01']]);
+    // The honest quote, an hour and a second later: stale.
+    await page.fill('#q-storage', '250.0');
+    await page.fill('#q-storage', '250');
+    serverNow = new Date(Date.parse(PINNED_NOW) + 3_601_000);
+    const stale = await post();
+    assert.equal(stale.status, 409);
+    assert.equal(stale.answer.error.code, 'QUOTE_EXPIRED');
+    assert.deepEqual(errors, []);
+  } finally {
+    server.close();
+    catalog.free();
+  }
+});
+
+test('on chosen days the phone page fits its screen and the first invoice is the package\'s own', async () => {
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  const catalog = loadCatalog(demo);
+  const days = {
+    '2026-12-01T09:00:00Z': 'trial and discount both end inside the first invoice, in a 31-day month',
+    '2026-12-02T08:15:00Z': 'the discount ends on the first invoice\'s last instant',
+    '2026-11-10T12:00:00Z': 'the trial ends inside the first invoice',
+    '2026-12-31T18:00:00Z': 'a new customer on the 31st: a first invoice of six hours',
+  };
+  try {
+    for (const [now, why] of Object.entries(days)) {
+      const { page, errors } = await customerPage(PHONE, now);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${now} (${why}): the page is ${overflow}px wider than a phone`);
+      assert.equal(await page.inputValue('#order-date'), now.slice(0, 10), now);
+      const start = new Date(now);
+      const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1)).toISOString().replace('.000Z', 'Z');
+      const bill = catalog.invoice({ period: { start: now, end },
+        customer: { plan: 'standard', currency: 'USD', region: 'us-east', billingStart: `${now.slice(0, 10)}T00:00:00Z` },
+        items: [{ product: 'medium', quantity: 1 }] });
+      assert.equal(await page.textContent('#invoice-total'), `$${bill.totals[0].amount}`, `${now} (${why})`);
+      assert.deepEqual(errors, [], now);
+      await page.close();
+    }
+  } finally {
+    catalog.free();
+  }
 });
 
 test('every shared fixture gives byte-identical output in Chromium', async () => {

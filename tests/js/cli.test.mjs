@@ -31,9 +31,9 @@ function command(c) {
     case 'validateCatalog': return ['validate', '--format', 'json', file(a.catalog)];
     case 'quote': return ['quote', file(a.catalog), file(a.order)];
     case 'quoteSummary': return ['quote', '--summary', file(a.catalog), file(a.order)];
-    case 'verifyQuote': return ['verify', '--format', 'json', file(a.catalog), file(a.order), file(a.quote)];
+    case 'verifyQuote': return ['verify', '--format', 'json', ...(a.trusted ? ['--trusted', file(a.trusted)] : []), file(a.catalog), file(a.order), file(a.quote)];
     case 'invoice': return ['invoice', file(a.catalog), file(a.request)];
-    case 'verifyInvoice': return ['verify-invoice', '--format', 'json', file(a.catalog), file(a.request), file(a.invoice)];
+    case 'verifyInvoice': return ['verify-invoice', '--format', 'json', ...(a.trusted ? ['--trusted', file(a.trusted)] : []), file(a.catalog), file(a.request), file(a.invoice)];
     case 'publicCatalog': return ['public', file(a.catalog)];
     case 'planMargins': {
       if (!only('catalog', 'planType', 'instances') || !/^\d+$/.test(String(a.instances ?? 1))) return null;

@@ -36,6 +36,10 @@ test('the README has JavaScript, shell and Rust examples', () => {
   assert.ok(blocks('js').length >= 4 && blocks('sh').length >= 2 && blocks('rust').length >= 1);
 });
 
+test('the README\'s verification recipe is examples/check-quote.mjs, the file the checkout test runs', () => {
+  assert.ok(readme.includes(`\`\`\`js\n${readFileSync(join(root, 'examples', 'check-quote.mjs'), 'utf8')}\`\`\``));
+});
+
 test('every JavaScript example in the README runs as written, and its stated values hold', () => {
   const lines = blocks('js').join('\n').split('\n');
   const asserted = lines.filter((l) => CHECKED.test(l)).length;

@@ -47,14 +47,12 @@ test('the operator origin serves them, on its own port', async () => {
 test('npm start reports a port in use at once, before building anything', async () => {
   const { spawnSync } = await import('node:child_process');
   const { port } = new URL(server.url);
-  const started = Date.now();
   const r = spawnSync(process.execPath, ['scripts/start.mjs'], {
     cwd: new URL('../../', import.meta.url).pathname, env: { ...process.env, PORT: port }, encoding: 'utf8',
   });
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} .*EADDRINUSE.*set PORT`));
   assert.doesNotMatch(r.stdout, /build:/, 'nothing was built');
-  assert.ok(Date.now() - started < 10_000);
 });
 
 test('a build with nothing changed reuses pkg/ instead of running wasm-bindgen and wasm-opt again', async () => {

@@ -62,7 +62,7 @@ const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'Qu
   'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'InvoiceLine', 'Invoice'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
-  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'InvoiceRequest'];
+  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'InvoiceRequest'];
 
 function cases() {
   const outputs = nativeOutputs();
