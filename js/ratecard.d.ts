@@ -332,7 +332,9 @@ export interface InvoiceRequest {
 export type InvoiceItem = { product: string; region?: string; until?: string } & (
   | { quantity: Quantity; from?: string }
   | { changes: { at: string; quantity: Quantity }[] }
-  | { reading: Quantity; previousReading?: Quantity; from?: string }
+  | { reading: Quantity; previousReading?: Quantity; from?: string;
+      /** Readings strictly inside the item's time, in time order: they share its usage over phases and plans exactly. */
+      readings?: { at: string; reading: Quantity }[] }
 );
 
 /** A stretch of an item's time with one plan, phase, quantity and rule. */

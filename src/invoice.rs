@@ -26,6 +26,7 @@ use crate::money::{checked, exact, Currency, Money};
 use crate::order::{decode_customer, known_product, known_region, Customer, Difference};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
 use crate::quote::{differences, rule_pricing, unpriced_message, Pricing, RuleJson};
+use crate::tiers::{TierMode, TierTable};
 
 type Time = DateTime<Utc>;
 
@@ -153,12 +154,16 @@ pub enum Usage {
     Quantity(Decimal),
     /// Levels over time: each holds from its instant until the next; the first is the item's start.
     Changes(Vec<(Time, Decimal)>),
-    /// Readings of an aggregated product's counter at the item's end, and at its start.
+    /// Readings of an aggregated product's counter at the item's end, at its start, and
+    /// optionally in between (at phase and plan boundaries, say), which say exactly how the
+    /// usage is shared over the phases and plans in force (SPEC 9; otherwise by the hours).
     Readings {
         /// The reading at the item's end.
         reading: Decimal,
         /// The reading at the item's start; zero when absent.
         previous: Option<Decimal>,
+        /// Readings strictly inside the item's time, in time order.
+        between: Vec<(Time, Decimal)>,
     },
 }
 
@@ -210,7 +215,8 @@ fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<I
         let changes: usize = match v {
             Value::Array(items) => items
                 .iter()
-                .filter_map(|item| match item.get("changes") {
+                .flat_map(|item| [item.get("changes"), item.get("readings")])
+                .filter_map(|list| match list {
                     Some(Value::Array(c)) => Some(c.len()),
                     _ => None,
                 })
@@ -221,7 +227,9 @@ fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<I
             d.problem(
                 Code::InputTooLarge,
                 p,
-                format!("{changes} level changes in all; one invoice takes at most {MAX_LEVEL_CHANGES}"),
+                format!(
+                    "{changes} level changes and readings in all; one invoice takes at most {MAX_LEVEL_CHANGES}"
+                ),
             );
             return None;
         }
@@ -374,7 +382,17 @@ fn decode_item(
     let o = d.object(
         v,
         path,
-        &["product", "region", "from", "until", "quantity", "changes", "reading", "previousReading"],
+        &[
+            "product",
+            "region",
+            "from",
+            "until",
+            "quantity",
+            "changes",
+            "reading",
+            "previousReading",
+            "readings",
+        ],
     )?;
     let product = d.req(&o, "product", |d, v, p| known_product(d, v, p, catalog));
     let region = d.opt(&o, "region", |d, v, p| known_region(d, v, p, catalog));
@@ -400,7 +418,17 @@ fn decode_item(
     });
     let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
     let previous = d.opt(&o, "previousReading", |d, v, p| d.non_negative(v, p, Num::Quantity));
-    let (product, from, until) = (product?, from?, until?);
+    let readings = d.opt(&o, "readings", |d, v, p| {
+        let readings = d.array(v, p, |d, v, p| {
+            let r = d.object(v, p, &["at", "reading"])?;
+            let at = d.req(&r, "at", |d, v, p| inside(d, v, p, period));
+            let reading = d.req(&r, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
+            Some((at?, reading?))
+        })?;
+        in_order(d, p, readings.iter().map(|(at, _)| *at), "the readings", |j| format!("{p}[{j}].at"));
+        Some(readings)
+    });
+    let (product, from, until, readings) = (product?, from?, until?, readings?);
     let aggregated = matches!(&product.kind, ProductKind::Metered(m) if m.aggregated);
     let usage = match (quantity?, changes?, reading?, previous?) {
         (Some(q), None, None, None) => Usage::Quantity(q),
@@ -443,7 +471,9 @@ fn decode_item(
                 );
                 return None;
             }
-            ProductKind::Metered(_) => Usage::Readings { reading, previous },
+            ProductKind::Metered(_) => {
+                Usage::Readings { reading, previous, between: readings.clone().unwrap_or_default() }
+            }
         },
         (None, None, None, None) | (None, None, None, Some(_)) => {
             d.problem(
@@ -458,7 +488,30 @@ fn decode_item(
             return None;
         }
     };
+    if readings.is_some() && !matches!(usage, Usage::Readings { .. }) {
+        d.problem(
+            Code::InvalidValue,
+            o.at("readings"),
+            "readings in between go with a counter's \"reading\" (and \"previousReading\")",
+        );
+        return None;
+    }
     let item = InvoiceItem { product: product.id.clone(), region: region?, from, until, usage };
+    if let (Usage::Readings { between, .. }, Some((start, end))) = (&item.usage, period) {
+        let (first, last) = (item.starts(start), item.until.unwrap_or(end));
+        if let Some(j) = between.iter().position(|(at, _)| *at <= first || *at >= last) {
+            d.problem(
+                Code::OutsidePeriod,
+                format!("{}[{j}].at", o.at("readings")),
+                format!(
+                    "a reading in between lies strictly inside the item's time, from {} to {}",
+                    instant_text(first),
+                    instant_text(last)
+                ),
+            );
+            return None;
+        }
+    }
     if let (Some(until), Some((start, _))) = (item.until, period) {
         let last = match &item.usage {
             Usage::Changes(levels) => levels.last().map_or(start, |(at, _)| *at),
@@ -850,7 +903,20 @@ fn check_times(request: &InvoiceRequest) -> Result<(), Error> {
         let (levels, start, end) = levels(request, item);
         let in_order = levels.windows(2).all(|w| w[0].0 < w[1].0);
         let empty = matches!(item.usage, Usage::Changes(_)) && levels.is_empty();
-        if empty || !in_order || start < request.start || end > request.end || end <= start {
+        let readings_inside = match &item.usage {
+            Usage::Readings { between, .. } => {
+                between.windows(2).all(|w| w[0].0 < w[1].0)
+                    && between.iter().all(|(at, _)| start < *at && *at < end)
+            }
+            _ => true,
+        };
+        if empty
+            || !in_order
+            || !readings_inside
+            || start < request.start
+            || end > request.end
+            || end <= start
+        {
             return Err(Error::new(
                 Code::ChangesOutOfOrder,
                 format!("items[{i}]"),
@@ -1350,7 +1416,10 @@ impl<'c, 'r> Biller<'c, 'r> {
     }
 
     /// A counter (bandwidth): its usage over the item's time, less what the packages include
-    /// over that time, priced once with the rule in force at the item's end.
+    /// over that time (used first, from the item's start), shared over the phases and plans in
+    /// force (SPEC 9): exactly at the readings given in between, otherwise in proportion to the
+    /// time. Each share is billed by the rule of its own phase and plan, at its place in the
+    /// item's cumulative usage; a share without a rule (a free trial) costs nothing.
     fn usage_line(
         &mut self,
         i: usize,
@@ -1363,18 +1432,8 @@ impl<'c, 'r> Biller<'c, 'r> {
         let ProductKind::Metered(m) = &product.kind else {
             return Err(Error::new(Code::NotMetered, "", "not a counter"));
         };
-        let usage = match item.usage {
-            Usage::Quantity(q) => q,
-            // A reading below the previous one is a counter reset: the whole reading is new.
-            Usage::Readings { reading, previous: Some(previous) } if reading >= previous => {
-                checked::sub(reading, previous)?
-            }
-            Usage::Readings { reading, .. } => reading,
-            Usage::Changes(_) => {
-                return Err(Error::new(Code::InvalidValue, "changes", "a counter has no levels"))
-            }
-        };
-        let measured = checked::div(usage, m.unit)?;
+        let points = cumulative_usage(item, start, end, m.unit)?;
+        let measured = points.last().map_or(Decimal::ZERO, |(_, c)| *c);
         let resource = ALLOWANCE_RESOURCES.into_iter().find(|r| *r == m.resource);
         let pool = resource.and_then(|r| pools.get_mut(&(region, r)));
         let allowed = pool.as_ref().is_some_and(|left| **left > Decimal::ZERO);
@@ -1383,27 +1442,55 @@ impl<'c, 'r> Biller<'c, 'r> {
             *left -= used;
             used
         });
-        let quantity = checked::sub(measured, included)?;
-        // The span of the item's last instant.
-        let span = self.span_at(end - chrono::TimeDelta::nanoseconds(1));
-        let pricing = self.pricing(span, product, region, quantity, allowed && quantity.is_zero())?;
-        let nanos =
-            (end - start).num_nanoseconds().ok_or_else(|| crate::money::overflow("the item's length"))?;
-        let segment = self.segment(
-            span,
-            start,
-            end,
-            Decimal::new(nanos, 9).normalize(),
-            measured,
-            included,
-            quantity,
-            &pricing,
-            false,
-        )?;
-        if let Pricing::Unpriced(above_last) = &pricing {
-            self.unpriced(i, span, product, region, &segment, above_last.as_ref());
+        let billed = checked::sub(measured, included)?;
+        let covered = allowed && billed.is_zero();
+        let mut cuts: Vec<Time> =
+            self.spans.iter().map(|s| s.start).filter(|t| *t > start && *t < end).collect();
+        cuts.insert(0, start);
+        cuts.dedup();
+        let mut segments = Vec::with_capacity(cuts.len());
+        for (k, a) in cuts.iter().copied().enumerate() {
+            let b = cuts.get(k + 1).copied().unwrap_or(end);
+            let (c0, c1) = (usage_at(&points, a)?, usage_at(&points, b)?);
+            // The allowance is used first: billed usage starts once it is used up.
+            let (b0, b1) = ((c0 - included).max(Decimal::ZERO), (c1 - included).max(Decimal::ZERO));
+            let share = Share { from: b0, to: b1, whole: billed, first: k == 0, last: k + 1 == cuts.len() };
+            let span = self.span_at(a);
+            let rule =
+                self.catalog.find_rule(span.plan, &product.id, span.phase, self.currency.code(), region);
+            let (amount, above_last) = match rule {
+                Some(_) if covered => (Decimal::ZERO, None),
+                Some(rule) => match share.amount(&rule.table) {
+                    Ok(amount) => (amount, None),
+                    Err(e) if e.code() == Code::QuantityAboveLastTier => (Decimal::ZERO, Some((rule, e))),
+                    Err(e) => return Err(e),
+                },
+                None => (Decimal::ZERO, None),
+            };
+            let rule = rule.filter(|_| above_last.is_none());
+            let nanos =
+                (b - a).num_nanoseconds().ok_or_else(|| crate::money::overflow("the item's length"))?;
+            let segment = Segment {
+                start: a,
+                end: b,
+                seconds: Decimal::new(nanos, 9).normalize(),
+                plan: span.plan.id.clone(),
+                phase: span.phase,
+                measured: checked::sub(c1, c0)?,
+                included: checked::sub(checked::sub(c1, c0)?, checked::sub(b1, b0)?)?,
+                quantity: checked::sub(b1, b0)?,
+                rule: rule.map(|r| (r.path.clone(), r.id.clone())),
+                period: rule.map(|r| r.period),
+                hourly_rate: None,
+                amount: Decimal::ZERO,
+                numerator: checked::mul(amount, self.denominator)?,
+            };
+            if rule.is_none() {
+                self.unpriced(i, span, product, region, &segment, above_last.as_ref());
+            }
+            segments.push(segment);
         }
-        self.line(item, product, region, start, end, true, vec![segment])
+        self.line(item, product, region, start, end, true, segments)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1438,6 +1525,94 @@ impl<'c, 'r> Biller<'c, 'r> {
             exact,
             amount: Money::round(exact, self.currency, self.catalog.rounding())?,
         })
+    }
+}
+
+/// A counter's usage so far (in its billing unit) at the instants the request says it exactly:
+/// zero at the item's start, each reading in between, the whole usage at its end. A reading
+/// lower than the one before is a counter reset (SPEC 6).
+fn cumulative_usage(
+    item: &InvoiceItem,
+    start: Time,
+    end: Time,
+    unit: Decimal,
+) -> Result<Vec<(Time, Decimal)>, Error> {
+    let mut points = vec![(start, Decimal::ZERO)];
+    match &item.usage {
+        Usage::Quantity(q) => points.push((end, checked::div(*q, unit)?)),
+        Usage::Readings { reading, previous, between } => {
+            let (mut last, mut total) = (previous.unwrap_or(Decimal::ZERO), Decimal::ZERO);
+            for (at, r) in between.iter().chain(std::iter::once(&(end, *reading))) {
+                let used = if *r >= last { checked::sub(*r, last)? } else { *r };
+                total = checked::add(total, used)?;
+                last = *r;
+                points.push((*at, checked::div(total, unit)?));
+            }
+        }
+        Usage::Changes(_) => {
+            return Err(Error::new(Code::InvalidValue, "changes", "a counter has no levels"))
+        }
+    }
+    Ok(points)
+}
+
+/// The usage so far at `t`: exact at a known instant, in proportion to the time in between.
+fn usage_at(points: &[(Time, Decimal)], t: Time) -> Result<Decimal, Error> {
+    let k = points.partition_point(|(at, _)| *at <= t);
+    let (t0, c0) = points[k.saturating_sub(1)];
+    let Some(&(t1, c1)) = points.get(k) else { return Ok(c0) };
+    if t0 == t {
+        return Ok(c0);
+    }
+    let nanos = |a: Time, b: Time| {
+        (b - a)
+            .num_nanoseconds()
+            .map(Decimal::from)
+            .ok_or_else(|| crate::money::overflow("the item's length"))
+    };
+    // To 9 decimal places (a byte of a GB): shares are then exact, and add up to the usage.
+    let part = checked::div(checked::mul(checked::sub(c1, c0)?, nanos(t0, t)?)?, nanos(t0, t1)?)?
+        .round_dp_with_strategy(9, RoundingStrategy::MidpointNearestEven);
+    Ok(checked::add(c0, part)?.min(c1))
+}
+
+/// A share of a counter's billed usage, from `from` to `to` of the `whole` (SPEC 9).
+struct Share {
+    from: Decimal,
+    to: Decimal,
+    whole: Decimal,
+    /// The first share takes a graduated table's flat price at zero, T(0).
+    first: bool,
+    /// The last share takes a volume table's flat price.
+    last: bool,
+}
+
+impl Share {
+    /// What the share costs with `table`: graduated, T(to) - T(from) (with T(0) on the first
+    /// share); volume, the share (in blocks, counted on the cumulative usage, so the shares'
+    /// blocks add up to the whole's) x the unit price of the tier the whole usage falls in, and
+    /// that tier's flat price on the last share. Exact: nothing here divides.
+    fn amount(&self, table: &TierTable) -> Result<Decimal, Error> {
+        let at = |q: Decimal| table.reach(q).map(|r| r.amount);
+        match table.mode() {
+            TierMode::Graduated => {
+                let mut amount = checked::sub(at(self.to)?, at(self.from)?)?;
+                if self.first {
+                    amount = checked::add(amount, at(Decimal::ZERO)?)?;
+                }
+                Ok(amount)
+            }
+            TierMode::Volume => {
+                let tier = &table.tiers()[table.reach(self.whole)?.tier];
+                let units = |q: Decimal| table.blocks(q).map(|b| b.unwrap_or(q));
+                let share = checked::sub(units(self.to)?, units(self.from)?)?;
+                let mut amount = checked::mul(share, tier.unit_price)?;
+                if self.last {
+                    amount = checked::add(amount, tier.flat_price)?;
+                }
+                Ok(amount)
+            }
+        }
     }
 }
 

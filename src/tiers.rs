@@ -328,7 +328,7 @@ impl TierTable {
     }
 
     /// The quantity in blocks, for a table with a block size.
-    fn blocks(&self, quantity: Decimal) -> Result<Option<Decimal>, Error> {
+    pub(crate) fn blocks(&self, quantity: Decimal) -> Result<Option<Decimal>, Error> {
         let Some(size) = self.block_size else { return Ok(None) };
         let raw = checked::div(quantity, size)?;
         Ok(Some(match self.block_rounding {

@@ -280,24 +280,35 @@ function showComparison(o, cur) {
 }
 
 /**
- * The first invoice's request: from the quote date to the end of its calendar month, the order's
- * items from the start. Counters (bandwidth) are billed on measured usage, so they are left out.
+ * The first invoice's request: from the quote's instant to the end of its calendar month, the
+ * order's items from the start; a counter (traffic) with the usage entered, which the engine
+ * shares over the phases of that time (free in a free trial), as the server's invoice will.
  */
-function firstInvoiceRequest(o, products) {
+function firstInvoiceRequest(o) {
   const start = new Date(o.at);
   const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-  const counter = (id) => products.find((p) => p.id === id)?.aggregated === true;
   return {
     period: { start: o.at, end: end.toISOString().replace('.000Z', 'Z') },
     customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at },
-    items: o.lines.filter((l) => !counter(l.product)),
+    items: o.lines,
   };
+}
+
+/** ", with 1,500 GB of traffic": the counters' usage the first invoice counts, for its summary. */
+function usageCounted(o) {
+  const used = o.lines.filter((l) => doc.products.find((p) => p.id === l.product)?.aggregated === true);
+  if (used.length === 0) return '';
+  const parts = used.map((l) => {
+    const p = doc.products.find((x) => x.id === l.product);
+    return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 }).format(l.quantity)} ${p.unitType ?? ''} of ${p.name.toLowerCase()}`;
+  });
+  return `, with ${parts.join(' and ')}`;
 }
 
 function showFirstInvoice(o, cur) {
   let bill;
   try {
-    bill = catalog.invoice(firstInvoiceRequest(o, doc.products));
+    bill = catalog.invoice(firstInvoiceRequest(o));
   } catch {
     // The quote above says what is wrong with the order.
     $('invoice-lines').tBodies[0].replaceChildren();
@@ -312,8 +323,8 @@ function showFirstInvoice(o, cur) {
     el('td', { text: k === l.segments.length - 1 ? money(l.amount, cur) : '' }))));
   $('invoice-lines').tBodies[0].replaceChildren(...rows);
   $('invoice-total').textContent = money(bill.totals[0].amount, cur);
-  $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}`;
-  $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
+  $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}${usageCounted(o)}`;
+  $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}${usageCounted(o)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
 }
 
 /** "Free for 14 days until 5 Dec 2026, then $6.00/month for 16 days until 21 Dec 2026, then

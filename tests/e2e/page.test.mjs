@@ -231,16 +231,18 @@ test('the timeline dates follow a trial that started before the order', async ()
 
 test('the first invoice, to the end of the month, is the native engine\'s, segment by segment', async () => {
   const { page, errors } = await customerPage(DESKTOP, '2026-11-20T00:00:00Z');
-  // tests/fixtures/invoice.json "order form: the first invoice when the trial ends inside it".
+  // tests/fixtures/invoice.json "order form: the first invoice with the traffic entered".
   await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250', bandwidth: '1500' } });
-  const native = JSON.parse(nativeOutputs()['invoice/order form: the first invoice when the trial ends inside it'].output);
+  const native = JSON.parse(nativeOutputs()['invoice/order form: the first invoice with the traffic entered'].output);
+  assert.equal(native.totals[0].amount, '25.07'); // the traffic typed is on it: 19.09 of it
   assert.equal(await page.textContent('#invoice-total'), `$${native.totals[0].amount}`);
   const rows = await page.$$eval('#invoice-lines tbody tr', (trs) => trs.map((tr) => [tr.dataset.product, tr.dataset.phase,
     tr.cells[4].textContent, tr.cells[5].textContent]));
   const expected = native.lines.flatMap((l) => l.segments.map((s, k) => [l.product, s.phase, s.hours,
     k === l.segments.length - 1 ? `$${l.amount}` : '']));
   assert.deepEqual(rows, expected);
-  assert.equal(await page.textContent('[data-testid="invoice-summary"]'), `From 20 Nov 2026 until 1 Dec 2026: $${native.totals[0].amount}, billed by the hour.`);
+  assert.equal(await page.textContent('[data-testid="invoice-summary"]'), `From 20 Nov 2026 until 1 Dec 2026, with 1,500 GB of bandwidth: $${native.totals[0].amount}, billed by the hour.`);
+  assert.equal(await page.textContent('[data-testid="summary-invoice"]'), `First invoice, until 1 Dec 2026: $${native.totals[0].amount}, with 1,500 GB of bandwidth`);
   assert.deepEqual(errors, []);
 });
 
