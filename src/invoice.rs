@@ -1523,7 +1523,8 @@ impl<'c, 'r> Biller<'c, 'r> {
             usage,
             segments,
             exact,
-            amount: Money::round(exact, self.currency, self.catalog.rounding())?,
+            // Rounded once from the exact ratio, never from its 28-digit quotient.
+            amount: Money::round_ratio(numerator, self.denominator, self.currency, self.catalog.rounding())?,
         })
     }
 }

@@ -158,6 +158,19 @@ impl Rounding {
     }
 }
 
+/// How `n` compares with `m x d`, exactly, in 128-bit integers (38 digits, ten more than a
+/// decimal holds): `OVERFLOW` beyond them.
+fn compare_product(n: Decimal, m: Decimal, d: Decimal) -> Result<std::cmp::Ordering, Error> {
+    let too_large = || overflow(&format!("comparing {n} with {m} x {d}"));
+    let product = m.mantissa().checked_mul(d.mantissa()).ok_or_else(too_large)?;
+    let (product_scale, n_scale) = (m.scale() + d.scale(), n.scale());
+    let scale = product_scale.max(n_scale);
+    let at_scale = |v: i128, from: u32| {
+        10i128.checked_pow(scale - from).and_then(|f| v.checked_mul(f)).ok_or_else(too_large)
+    };
+    Ok(at_scale(n.mantissa(), n_scale)?.cmp(&at_scale(product, product_scale)?))
+}
+
 /// An amount rounded to its currency's minor unit.
 ///
 /// # Example
@@ -181,6 +194,56 @@ impl Money {
     /// `OVERFLOW` when the amount is too large to carry the currency's decimal places.
     pub fn round(exact: Decimal, currency: &Currency, rounding: Rounding) -> Result<Money, Error> {
         Ok(Money { amount: rounding.round(exact, currency.exponent)?, currency: currency.clone() })
+    }
+
+    /// `numerator / denominator` rounded once to the currency, exactly: the quotient is first
+    /// found to 28 significant digits, then the rounding is checked against the exact ratio by
+    /// multiplying back, so a quotient that lands within its last digit of a rounding midpoint
+    /// still rounds the way the exact value does. `denominator` is positive.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the check cannot be done exactly within the decimal range: refused, never
+    /// a cent off.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::{Currency, Decimal, Money, Rounding};
+    /// let usd = Currency::iso("USD").unwrap();
+    /// let third = Money::round_ratio(Decimal::from(1), Decimal::from(3), &usd, Rounding::HalfUp).unwrap();
+    /// assert_eq!(third.to_string(), "0.33 USD");
+    /// // 0.125 is a midpoint: half-up goes away from zero, half-even to the even cent.
+    /// let eighth = |r| Money::round_ratio(Decimal::from(1), Decimal::from(8), &usd, r).unwrap().to_string();
+    /// assert_eq!((eighth(Rounding::HalfUp), eighth(Rounding::HalfEven)), ("0.13 USD".into(), "0.12 USD".into()));
+    /// ```
+    pub fn round_ratio(
+        numerator: Decimal,
+        denominator: Decimal,
+        currency: &Currency,
+        rounding: Rounding,
+    ) -> Result<Money, Error> {
+        let negative = numerator.is_sign_negative() && !numerator.is_zero();
+        let n = numerator.abs();
+        let places = currency.exponent;
+        let mut r = rounding.round(checked::div(n, denominator)?, places)?;
+        let half = Decimal::new(5, places + 1);
+        let unit = Decimal::new(1, places);
+        // `r` is right when (r - half) x d <= n < (r + half) x d (half-up), the midpoints going
+        // to the even neighbour under half-even; a 28-digit quotient is off by one unit at most.
+        let half_even = matches!(rounding, Rounding::HalfEven);
+        let odd = |r: Decimal| (r / unit).trunc() % Decimal::TWO != Decimal::ZERO;
+        for _ in 0..2 {
+            let lower = compare_product(n, checked::sub(r, half)?, denominator)?;
+            let upper = compare_product(n, checked::add(r, half)?, denominator)?;
+            if lower.is_lt() || lower.is_eq() && half_even && odd(r) {
+                r = checked::sub(r, unit)?;
+            } else if upper.is_gt() || upper.is_eq() && (!half_even || odd(r)) {
+                r = checked::add(r, unit)?;
+            } else {
+                break;
+            }
+        }
+        let amount = if negative { -r } else { r };
+        Money::round(amount, currency, rounding)
     }
 
     /// The sum of rounded amounts in `currency` (a quote's or an invoice's total: the lines

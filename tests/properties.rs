@@ -207,4 +207,22 @@ proptest! {
         prop_assert!(close(sum("measured"), total), "{} vs {}", sum("measured"), total);
         prop_assert!(close(sum("included") + sum("quantity"), sum("measured")));
     }
+
+    /// Money is rounded once, from the exact ratio (SPEC 1, 9): the same cent as integer
+    /// arithmetic on numerators and denominators of up to 19 digits, for both roundings.
+    #[test]
+    fn a_ratio_rounds_as_exact_integer_arithmetic_does(n in -1_000_000_000_000_000_000i64..1_000_000_000_000_000_000, d in 1i64..10_000_000_000_000, scale in 0u32..12) {
+        let usd = ratecard::Currency::iso("USD").unwrap();
+        let (num, den) = (Decimal::new(n, scale), Decimal::from(d));
+        // n / 10^scale / d in cents: n x 100 / (10^scale x d), rounded by hand in integers.
+        let (top, bottom) = (i128::from(n) * 100, 10i128.pow(scale) * i128::from(d));
+        let (q, r) = (top.abs() / bottom, top.abs() % bottom);
+        for rounding in [ratecard::Rounding::HalfUp, ratecard::Rounding::HalfEven] {
+            let up = 2 * r > bottom || 2 * r == bottom && (matches!(rounding, ratecard::Rounding::HalfUp) || q % 2 == 1);
+            let cents = (q + i128::from(up)) * top.signum();
+            let want = Decimal::from_i128_with_scale(cents, 2);
+            let got = ratecard::Money::round_ratio(num, den, &usd, rounding).unwrap();
+            prop_assert_eq!(got.amount(), want, "{} / {} ({:?})", num, den, rounding);
+        }
+    }
 }
