@@ -1211,7 +1211,8 @@ fn usage_allowances<'r>(biller: &Biller<'_, 'r>) -> Result<UsagePools<'r>, Error
         let mut held = Decimal::ZERO;
         for (j, (at, level)) in levels.iter().enumerate() {
             let until = levels.get(j + 1).map_or(end, |(next, _)| *next);
-            held = checked::add(held, checked::mul(*level, biller.seconds(*at, until, *at == start)?)?)?;
+            let starts = *at == start && biller.starts_at(start);
+            held = checked::add(held, checked::mul(*level, biller.seconds(*at, until, starts)?)?)?;
         }
         for resource in ALLOWANCE_RESOURCES {
             if let Some(inc) = spec.included(resource).filter(|inc| *inc > Decimal::ZERO) {
@@ -1238,9 +1239,11 @@ struct Biller<'c, 'r> {
 }
 
 impl<'c, 'r> Biller<'c, 'r> {
-    /// Seconds billed for `[a, b)`; `first`: `a` is the item's start (its first started hour
-    /// counts under `hourRounding: "up"`).
-    fn seconds(&self, a: Time, b: Time, first: bool) -> Result<Decimal, Error> {
+    /// Seconds billed for `[a, b)` of an item's time. Exact: all of them. Under
+    /// `hourRounding: "up"` (SPEC 9), each started UTC clock hour is billed once, where it
+    /// starts: the hours starting in `[a, b)`, and the hour the item started in when `a` is
+    /// that start (`starts`), so that invoices split mid-hour never bill an hour twice.
+    fn seconds(&self, a: Time, b: Time, starts: bool) -> Result<Decimal, Error> {
         match self.catalog.hour_rounding() {
             HourRounding::Exact => {
                 let nanos = (b - a)
@@ -1249,19 +1252,28 @@ impl<'c, 'r> Biller<'c, 'r> {
                 Ok(Decimal::new(nanos, 9).normalize())
             }
             HourRounding::Up => {
-                let hour = |t: Time, up: bool| {
+                let on_the_hour =
+                    |t: Time| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
+                let ceil = |t: Time| {
                     let s = t.timestamp();
                     let floor = s - s.rem_euclid(3600);
-                    if up && (floor != s || t.timestamp_subsec_nanos() != 0) {
-                        floor + 3600
-                    } else {
+                    if on_the_hour(t) {
                         floor
+                    } else {
+                        floor + 3600
                     }
                 };
-                let from = hour(a, !first);
-                Ok(Decimal::from((hour(b, true) - from).max(0)))
+                let started_inside = if starts && !on_the_hour(a) { 3600 } else { 0 };
+                Ok(Decimal::from((ceil(b) - ceil(a)).max(0) + started_inside))
             }
         }
+    }
+
+    /// Whether an item whose time in this period begins at `start` starts there: it began
+    /// inside the period, or the period starts when billing does. Otherwise it was already
+    /// running, and its clock hour at the period's start belongs to the previous invoice.
+    fn starts_at(&self, start: Time) -> bool {
+        start > self.request.start || self.request.customer.billing_start == Some(self.request.start)
     }
 
     /// The span in force at `t` (the last one starting at or before it).
@@ -1393,14 +1405,15 @@ impl<'c, 'r> Biller<'c, 'r> {
                 span,
                 a,
                 b,
-                self.seconds(a, b, a == start)?,
+                self.seconds(a, b, a == start && self.starts_at(start))?,
                 measured,
                 included,
                 quantity,
                 &pricing,
                 true,
             )?;
-            if let Pricing::Unpriced(above_last) = &pricing {
+            // A stretch that bills no hour (under hourRounding "up") bills nothing: no warning.
+            if let (Pricing::Unpriced(above_last), false) = (&pricing, segment.seconds.is_zero()) {
                 self.unpriced(i, span, product, region, &segment, above_last.as_ref());
             }
             match segments.last_mut() {

@@ -225,4 +225,38 @@ proptest! {
             prop_assert_eq!(got.amount(), want, "{} / {} ({:?})", num, den, rounding);
         }
     }
+
+    /// SPEC 9, hourRounding "up": every started clock hour is billed once, so an invoice split
+    /// anywhere bills as many hours as the whole, which bills each clock hour the item touches.
+    #[test]
+    fn started_hours_are_billed_once_however_the_period_is_split(
+        from in 0i64..600, length in 1i64..3000, cut in 1i64..3599, billing_at_period_start in any::<bool>(),
+    ) {
+        let catalog = r#"{"defaultCurrency":"USD","currencies":["USD"],"hourRounding":"up",
+            "products":[{"id":"vm","name":"VM","kind":"metered","resource":"cpu","unitType":"CORE"}],
+            "plans":[{"id":"a","name":"A","default":true,"prices":[{"product":"vm","phase":"final","currency":"USD","period":"hour","tiers":[{"upTo":null,"unitPrice":"1"}]}]}]}"#;
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap();
+        let minute = |m: i64| (t0 + chrono::TimeDelta::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (start, end) = (0, 600 + 3600); // the period, in minutes
+        let (item_from, item_until) = (from, (from + length).min(end));
+        let billing = if billing_at_period_start { minute(start) } else { minute(-60) };
+        let hours = |p0: i64, p1: i64| -> Decimal {
+            let (f, u) = (item_from.max(p0), item_until.min(p1));
+            if u <= f { return Decimal::ZERO; }
+            let from_field = if f > p0 { format!(r#","from":"{}""#, minute(f)) } else { String::new() };
+            let until_field = if u < p1 { format!(r#","until":"{}""#, minute(u)) } else { String::new() };
+            let request = format!(r#"{{"period":{{"start":"{}","end":"{}"}},"customer":{{"billingStart":"{billing}"}},"items":[{{"product":"vm","quantity":1{from_field}{until_field}}}]}}"#, minute(p0), minute(p1));
+            let out = json::parse(&api::call("invoice", &format!(r#"{{"catalog":{catalog},"request":{request}}}"#)).unwrap()).unwrap();
+            let json::Value::Array(lines) = out.get("lines").unwrap() else { panic!() };
+            match lines[0].get("hours") { Some(json::Value::String(h)) => h.parse().unwrap(), _ => panic!() }
+        };
+        let m = start + 1 + cut % (end - start - 1);
+        let whole = hours(start, end);
+        prop_assert_eq!(hours(start, m) + hours(m, end), whole, "split at minute {}", m);
+        // The clock hours the item touches; the first one only when it starts here (it starts
+        // after the period's start, or billing starts with the period).
+        let touched = (item_until + 59) / 60 - item_from / 60;
+        let already_running = item_from == start && !billing_at_period_start;
+        prop_assert_eq!(whole, Decimal::from(touched - i64::from(already_running)));
+    }
 }
