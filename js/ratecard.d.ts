@@ -94,6 +94,10 @@ export interface CatalogDocument {
   customCurrencies?: { code: string; exponent: number }[];
   rounding?: 'halfUp' | 'halfEven';
   hoursPerMonth?: Quantity;
+  /** Hourly billing capped at the monthly price (SPEC 10): a month of a rule costs at most its monthly price. */
+  monthlyCap?: boolean;
+  /** With monthlyCap, the hours after which the cap is reached (default hoursPerMonth); a monthly rule's hourly rate is its price / capHours. */
+  capHours?: Quantity;
   phaseClock?: 'billingStart' | 'chained';
   /** How an invoice counts time: "exact" (default: seconds / 3600) or "up" (every started clock hour). */
   hourRounding?: 'exact' | 'up';
@@ -156,6 +160,8 @@ export interface QuoteLine {
   /** The monthly amount rounded to the currency. */
   amount: Decimal;
   amountMinor: string;
+  /** Under the catalog's monthly cap, the most a month of the line costs ("at most $12.00 a month"); null otherwise and for counters. */
+  cap: Decimal | null;
 }
 
 export interface Quote {
@@ -199,6 +205,8 @@ export interface PriceMatrix {
   rows: {
     product: string; region: string | null; currency: string; phase: PhaseName; rule: string | null;
     tiered: boolean; unitPrice: Decimal; hourly: Decimal; monthly: Decimal; amount: Decimal;
+    /** Under the catalog's monthly cap, the most a month costs; null otherwise. */
+    cap: Decimal | null;
   }[];
 }
 
@@ -356,6 +364,20 @@ export interface InvoiceSegment {
   amount: Decimal;
 }
 
+/** Segments of one item in one calendar month with one rule and quantity: together they cost at most the cap. */
+export interface CapGroup {
+  /** The calendar month (UTC), "2026-10". */
+  month: string;
+  rule: { path: string; id: string | null };
+  quantity: Decimal;
+  /** What the segments would cost without the cap. */
+  uncapped: Decimal;
+  /** The rule's monthly price at the quantity. */
+  cap: Decimal;
+  /** Whether the uncapped amount was above the cap. */
+  capped: boolean;
+}
+
 /** One invoice line: an item, its segments, and its amount rounded once. */
 export interface InvoiceLine {
   line: number;
@@ -369,6 +391,8 @@ export interface InvoiceLine {
   billing: 'hours' | 'usage';
   hours: Decimal;
   segments: InvoiceSegment[];
+  /** Under the catalog's monthly cap: each group of segments (one calendar month, rule and quantity) and its cap. */
+  caps: CapGroup[];
   /** The exact amount (every segment's, added before one division). */
   exact: Decimal;
   amount: Decimal;

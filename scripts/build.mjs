@@ -24,11 +24,11 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // allowance tree of invoices (+4 KB) and "did you mean" on every unknown id (+8.7 KB raw, 1.7 KB of
 // it the search, the rest spread over the 15 places that name an id). The way down to the target
 // is the typed catalog, which retires the Value tree and its decoders, and partner code in its
-// own module. Raised to 600 KB for the seams of SPEC 3, 7, 9 and 10 (verification at the
-// server's instant with trusted invoices and summaries, catalog checks at load, counters shared
-// over phases, the monthly cap): +13 KB raw for the first two; the shape issue's typed model is
-// the way back down.
-export const BUDGET = { wasmRaw: 600 * 1024 };
+// own module. Raised to 620 KB for the seams of SPEC 3, 7, 9 and 10 (+43 KB raw, +12 KB
+// gzipped: verification at the server's instant with trusted invoices and summaries and catalog
+// checks at load 13 KB, counters shared over phases 15 KB, the monthly cap 15 KB); the shape
+// issue's typed model, which retires the decoders, is the way back down.
+export const BUDGET = { wasmRaw: 620 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

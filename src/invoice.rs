@@ -552,7 +552,7 @@ pub struct Invoice {
     pub warnings: Vec<Problem>,
     /// The sum of every line's numerator (see [`Segment`]).
     numerator: Decimal,
-    /// The denominator of every numerator: 3600 x hoursPerMonth.
+    /// The denominator of every numerator: 3600 x hoursPerMonth (capHours under the cap).
     denominator: Decimal,
 }
 
@@ -588,6 +588,8 @@ pub struct InvoiceLine {
     pub usage: bool,
     /// The item's time cut where anything that sets its price changes.
     pub segments: Vec<Segment>,
+    /// Under the monthly cap, each group of segments a cap applies to; empty without it.
+    pub caps: Vec<CapGroup>,
     /// The exact amount: the segments' numerators over the catalog's denominator, one division.
     pub exact: Decimal,
     /// The exact amount rounded to the currency: what the line costs.
@@ -621,8 +623,29 @@ pub struct Segment {
     pub hourly_rate: Option<Decimal>,
     /// The segment's amount, exact to 28 significant digits.
     pub amount: Decimal,
-    /// The amount x 3600 x hoursPerMonth, exact: lines and totals add these.
+    /// The amount x 3600 x hoursPerMonth (capHours under the cap), exact: lines and totals
+    /// add these.
     numerator: Decimal,
+    /// Under the monthly cap, the rule's monthly price at the quantity.
+    cap: Option<Decimal>,
+}
+
+/// Under the monthly cap (SPEC 10), the segments of one item in one calendar month with the
+/// same rule at the same quantity: together they cost at most the rule's monthly price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapGroup {
+    /// The calendar month (UTC), `"2026-10"`.
+    pub month: String,
+    /// The rule (its path and id).
+    pub rule: (String, Option<String>),
+    /// The quantity billed.
+    pub quantity: Decimal,
+    /// What the segments would cost without the cap, exact to 28 significant digits.
+    pub uncapped: Decimal,
+    /// The cap: the rule's monthly price at the quantity.
+    pub cap: Decimal,
+    /// Whether the uncapped amount was above the cap (and so the group costs the cap).
+    pub capped: bool,
 }
 
 impl Invoice {
@@ -683,6 +706,18 @@ impl Invoice {
                 billing: if l.usage { "usage" } else { "hours" },
                 hours: hours(seconds)?,
                 segments,
+                caps: l
+                    .caps
+                    .iter()
+                    .map(|g| CapJson {
+                        month: &g.month,
+                        rule: RuleJson { path: &g.rule.0, id: g.rule.1.as_deref() },
+                        quantity: g.quantity.normalize(),
+                        uncapped: exact(g.uncapped, places),
+                        cap: exact(g.cap, places),
+                        capped: g.capped,
+                    })
+                    .collect(),
                 exact: exact(l.exact, places),
                 amount: l.amount.amount(),
                 amount_minor: l.amount.minor(),
@@ -753,9 +788,21 @@ struct LineJson<'a> {
     billing: &'static str,
     hours: Decimal,
     segments: Vec<SegmentJson<'a>>,
+    caps: Vec<CapJson<'a>>,
     exact: Decimal,
     amount: Decimal,
     amount_minor: Decimal,
+}
+
+/// A cap group of a line (SPEC 10).
+#[derive(Serialize)]
+struct CapJson<'a> {
+    month: &'a str,
+    rule: RuleJson<'a>,
+    quantity: Decimal,
+    uncapped: Decimal,
+    cap: Decimal,
+    capped: bool,
 }
 
 #[derive(Serialize)]
@@ -803,14 +850,15 @@ struct Span<'a> {
 /// ```
 /// use ratecard::{invoice, Catalog, InvoiceRequest};
 /// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
-/// // Ordered on Nov 15 at 12.00 a month: 16 days of 30 are 384 hours, 384/730 of 12.00.
+/// // Ordered on Nov 15 at 12.00 a month: 16 days of 30 are 384 hours; the demo catalog bills
+/// // a monthly price by the hour at price / 672 (its capHours): 384/672 of 12.00.
 /// let request = InvoiceRequest::from_json(&catalog, r#"{
 ///     "period": {"start": "2027-11-01", "end": "2027-12-01"},
 ///     "customer": {"region": "us-east", "billingStart": "2026-01-01"},
 ///     "items": [{"product": "medium", "quantity": 1, "from": "2027-11-15"}]}"#).unwrap();
 /// let bill = invoice(&catalog, &request).unwrap();
-/// assert_eq!(bill.lines[0].amount.to_string(), "6.31 USD");
-/// assert_eq!(bill.total().unwrap().to_string(), "6.31 USD");
+/// assert_eq!(bill.lines[0].amount.to_string(), "6.86 USD");
+/// assert_eq!(bill.total().unwrap().to_string(), "6.86 USD");
 /// ```
 pub fn invoice(catalog: &Catalog, request: &InvoiceRequest) -> Result<Invoice, Error> {
     invoice_within(catalog, request, &mut Budget::default())
@@ -839,7 +887,8 @@ pub(crate) fn invoice_within(
         request,
         currency,
         spans: &spans,
-        denominator: checked::mul(Decimal::from(3600), catalog.hours_per_month())?,
+        denominator: checked::mul(Decimal::from(3600), catalog.rate_hours())?,
+        month_seconds: checked::mul(Decimal::from(3600), catalog.hours_per_month())?,
         warnings: Vec::new(),
         errors: Vec::new(),
     };
@@ -1216,7 +1265,7 @@ fn usage_allowances<'r>(biller: &Biller<'_, 'r>) -> Result<UsagePools<'r>, Error
         }
         for resource in ALLOWANCE_RESOURCES {
             if let Some(inc) = spec.included(resource).filter(|inc| *inc > Decimal::ZERO) {
-                let share = checked::div(checked::mul(inc, held)?, biller.denominator)?
+                let share = checked::div(checked::mul(inc, held)?, biller.month_seconds)?
                     .round_dp_with_strategy(9, RoundingStrategy::AwayFromZero);
                 let slot: &mut Decimal = pools.entry((region_of(request, item), resource)).or_default();
                 *slot = checked::add(*slot, share)?;
@@ -1232,8 +1281,11 @@ struct Biller<'c, 'r> {
     request: &'r InvoiceRequest,
     currency: &'c Currency,
     spans: &'r [Span<'c>],
-    /// 3600 x hoursPerMonth: an amount x this is a segment's numerator.
+    /// 3600 x hoursPerMonth (capHours under the monthly cap): an amount x this is a segment's
+    /// numerator.
     denominator: Decimal,
+    /// 3600 x hoursPerMonth: what a monthly allowance is prorated by.
+    month_seconds: Decimal,
     warnings: Vec<Problem>,
     errors: Vec<Problem>,
 }
@@ -1334,7 +1386,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         pricing: &Pricing<'_>,
         by_hour: bool,
     ) -> Result<Segment, Error> {
-        let hpm = self.catalog.hours_per_month();
+        let hpm = self.catalog.rate_hours();
         let rule = pricing.rule();
         let amount = match pricing {
             Pricing::Priced(_, reach) => reach.amount,
@@ -1347,6 +1399,12 @@ impl<'c, 'r> Biller<'c, 'r> {
             (Some(Period::Hour), true) => (checked::mul(checked::mul(amount, seconds)?, hpm)?, Some(amount)),
             // Multiplied before it divides: 730 hours of a monthly price are the monthly price.
             (Some(Period::Month), true) => (checked::mul(amount, seconds)?, Some(checked::div(amount, hpm)?)),
+        };
+        // The rule's monthly price at the quantity, a month's most under the cap (SPEC 10).
+        let cap = match (rule.map(|r| r.period), self.catalog.cap_hours(), by_hour) {
+            (Some(Period::Month), Some(_), true) => Some(amount),
+            (Some(Period::Hour), Some(hours), true) => Some(checked::mul(amount, hours)?),
+            _ => None,
         };
         Ok(Segment {
             start,
@@ -1363,6 +1421,7 @@ impl<'c, 'r> Biller<'c, 'r> {
             // Divided once the segments are merged (see `line`).
             amount: Decimal::ZERO,
             numerator,
+            cap,
         })
     }
 
@@ -1379,6 +1438,9 @@ impl<'c, 'r> Biller<'c, 'r> {
         let mut cuts: Vec<Time> = levels.iter().map(|(at, _)| *at).collect();
         cuts.extend(self.spans.iter().map(|s| s.start));
         cuts.extend(allowances.iter().map(|a| a.at));
+        if self.catalog.cap_hours().is_some() {
+            cuts.extend(month_starts(start, end));
+        }
         cuts.retain(|t| *t > start && *t < end);
         cuts.push(start);
         cuts.sort_unstable();
@@ -1416,8 +1478,10 @@ impl<'c, 'r> Biller<'c, 'r> {
             if let (Pricing::Unpriced(above_last), false) = (&pricing, segment.seconds.is_zero()) {
                 self.unpriced(i, span, product, region, &segment, above_last.as_ref());
             }
+            let capped_apart = self.catalog.cap_hours().is_some()
+                && month_of(a) != month_of(segments.last().map_or(a, |l| l.start));
             match segments.last_mut() {
-                Some(last) if same_price(last, &segment) => {
+                Some(last) if same_price(last, &segment) && !capped_apart => {
                     last.end = segment.end;
                     last.seconds = checked::add(last.seconds, segment.seconds)?;
                     last.numerator = checked::add(last.numerator, segment.numerator)?;
@@ -1497,6 +1561,7 @@ impl<'c, 'r> Biller<'c, 'r> {
                 hourly_rate: None,
                 amount: Decimal::ZERO,
                 numerator: checked::mul(amount, self.denominator)?,
+                cap: None,
             };
             if rule.is_none() {
                 self.unpriced(i, span, product, region, &segment, above_last.as_ref());
@@ -1504,6 +1569,48 @@ impl<'c, 'r> Biller<'c, 'r> {
             segments.push(segment);
         }
         self.line(item, product, region, start, end, true, segments)
+    }
+
+    /// Caps each group of `segments` (one calendar month, one rule, one quantity) at the rule's
+    /// monthly price: the group's amount goes to its segments in time order until the cap is
+    /// reached (SPEC 10). Nothing without the cap, and nothing for usage (never capped).
+    fn cap(&self, segments: &mut [Segment]) -> Result<Vec<CapGroup>, Error> {
+        let mut groups: Vec<(CapGroup, Decimal)> = Vec::new();
+        for s in segments.iter_mut() {
+            let (Some(cap), Some(rule)) = (s.cap, &s.rule) else { continue };
+            let month = month_of(s.start);
+            let at = groups
+                .iter()
+                .position(|(g, _)| g.month == month && &g.rule == rule && g.quantity == s.quantity);
+            let (group, left) = match at {
+                Some(k) => &mut groups[k],
+                None => {
+                    let group = CapGroup {
+                        month,
+                        rule: rule.clone(),
+                        quantity: s.quantity,
+                        uncapped: Decimal::ZERO,
+                        cap,
+                        capped: false,
+                    };
+                    groups.push((group, checked::mul(cap, self.denominator)?));
+                    groups.last_mut().expect("just pushed")
+                }
+            };
+            // The uncapped sum is kept as a numerator until the end.
+            group.uncapped = checked::add(group.uncapped, s.numerator)?;
+            let take = s.numerator.min(*left);
+            *left = checked::sub(*left, take)?;
+            s.numerator = take;
+        }
+        groups
+            .into_iter()
+            .map(|(mut g, _)| {
+                g.capped = g.uncapped > checked::mul(g.cap, self.denominator)?;
+                g.uncapped = checked::div(g.uncapped, self.denominator)?;
+                Ok(g)
+            })
+            .collect()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1517,6 +1624,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         usage: bool,
         mut segments: Vec<Segment>,
     ) -> Result<InvoiceLine, Error> {
+        let caps = self.cap(&mut segments)?;
         let mut numerator = Decimal::ZERO;
         for s in &mut segments {
             s.amount = checked::div(s.numerator, self.denominator)?;
@@ -1535,11 +1643,30 @@ impl<'c, 'r> Biller<'c, 'r> {
             end,
             usage,
             segments,
+            caps,
             exact,
             // Rounded once from the exact ratio, never from its 28-digit quotient.
             amount: Money::round_ratio(numerator, self.denominator, self.currency, self.catalog.rounding())?,
         })
     }
+}
+
+/// The calendar month (UTC) of an instant, `"2026-10"`.
+fn month_of(t: Time) -> String {
+    // Not chrono's strftime, which would bring its format parser into the wasm.
+    format!("{:04}-{:02}", chrono::Datelike::year(&t), chrono::Datelike::month(&t))
+}
+
+/// The first instants of the calendar months (UTC) after `start` and before `end`.
+fn month_starts(start: Time, end: Time) -> Vec<Time> {
+    let mut out = Vec::new();
+    let mut month =
+        chrono::Datelike::with_day(&start.date_naive(), 1).and_then(|d| d.checked_add_months(Months::new(1)));
+    while let Some(first) = month.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()).filter(|t| *t < end) {
+        out.push(first);
+        month = month.and_then(|d| d.checked_add_months(Months::new(1)));
+    }
+    out
 }
 
 /// A counter's usage so far (in its billing unit) at the instants the request says it exactly:
@@ -1657,7 +1784,8 @@ fn same_price(a: &Segment, b: &Segment) -> bool {
 /// let sent = invoice(&catalog, &request).unwrap().to_json().unwrap();
 /// let parse = |t: &str| ratecard::json::parse(t).unwrap();
 /// assert!(verify_invoice(&catalog, &request, &parse(&sent)).unwrap().is_empty());
-/// let changed = sent.replacen(r#""amount":"9.86""#, r#""amount":"9.00""#, 1);
+/// // Two smalls for November's 720 hours: 10.00 x 720 / 672 = 10.71, capped at the monthly 10.00.
+/// let changed = sent.replacen(r#""amount":"10.00","amountMinor""#, r#""amount":"9.00","amountMinor""#, 1);
 /// assert_eq!(verify_invoice(&catalog, &request, &parse(&changed)).unwrap()[0].path, "lines[0].amount");
 /// ```
 pub fn verify_invoice(
@@ -1688,6 +1816,17 @@ mod tests {
 
     fn demo() -> Catalog {
         Catalog::from_json(crate::DEMO_CATALOG).unwrap()
+    }
+
+    /// The demo catalog without its monthly cap: a cap groups one invoice's segments, so an
+    /// invoice split in two bills what the whole does only without it.
+    fn uncapped_demo() -> Catalog {
+        let text = crate::DEMO_CATALOG
+            .replace("\"monthlyCap\": true,", "\"monthlyCap\": false,")
+            .replace("\"capHours\": \"672\",", "");
+        let catalog = Catalog::from_json(&text).unwrap();
+        assert_eq!(catalog.cap_hours(), None);
+        catalog
     }
 
     fn t0() -> Time {
@@ -1827,7 +1966,7 @@ mod tests {
             specs in prop::collection::vec(spec(), 0..6),
             changes in prop::collection::vec((0i64..1500, any::<bool>()), 0..3),
         ) {
-            let catalog = demo();
+            let catalog = uncapped_demo();
             let whole_request = request(len, billing_back, &specs, &changes);
             let whole = invoice(&catalog, &whole_request).unwrap();
             let m = hours(1 + cut.rem_euclid(len - 1));

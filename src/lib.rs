@@ -48,8 +48,8 @@ pub use catalog::{
 pub use decode::{is_control_or_format, terminal_safe};
 pub use error::{Code, Error, Problem};
 pub use invoice::{
-    invoice, verify_invoice, Invoice, InvoiceItem, InvoiceLine, InvoiceRequest, PlanChange, PlanSpan,
-    Segment, TrustedCustomer, Usage,
+    invoice, verify_invoice, CapGroup, Invoice, InvoiceItem, InvoiceLine, InvoiceRequest, PlanChange,
+    PlanSpan, Segment, TrustedCustomer, Usage,
 };
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};

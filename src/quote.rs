@@ -70,6 +70,9 @@ pub struct QuoteLine {
     pub monthly: Decimal,
     /// The monthly amount rounded to the currency: what the line costs.
     pub amount: Money,
+    /// Under the catalog's monthly cap (SPEC 10), the most a month of the line costs however
+    /// many hours it has: the rule's monthly price at the quantity.
+    pub cap: Option<Money>,
 }
 
 /// One phase of the timeline: its window and what the order costs per month in it.
@@ -407,6 +410,16 @@ fn price_line(
         None => (Decimal::ZERO, Decimal::ZERO),
     };
     let amount = Money::round(monthly, currency, catalog.rounding())?;
+    let counter = matches!(&m.product.kind, ProductKind::Metered(metered) if metered.aggregated);
+    let cap = match (rule.map(|r| r.period), catalog.cap_hours()) {
+        // A counter bills usage, never capped.
+        _ if counter => None,
+        (Some(Period::Month), Some(_)) => Some(amount.clone()),
+        (Some(Period::Hour), Some(hours)) => {
+            Some(Money::round(checked::mul(exact, hours)?, currency, catalog.rounding())?)
+        }
+        _ => None,
+    };
     let Some(detail) = detailed else {
         return Ok((amount, None));
     };
@@ -434,20 +447,29 @@ fn price_line(
         hourly,
         monthly,
         amount: amount.clone(),
+        cap,
     };
     Ok((amount, Some(line)))
 }
 
 /// An amount for a period as (hourly, monthly). Only the derived hourly figure of a monthly
-/// rule divides (28 significant digits); a monthly amount is never derived by division.
+/// rule divides (28 significant digits); a monthly amount is never derived by division. Under
+/// the monthly cap (SPEC 10) a monthly rule's hourly rate is its price / capHours, and an
+/// hourly rule's month costs at most its rate x capHours.
 fn per_hour_and_month(
     catalog: &Catalog,
     period: Period,
     amount: Decimal,
 ) -> Result<(Decimal, Decimal), Error> {
     Ok(match period {
-        Period::Hour => (amount, checked::mul(amount, catalog.hours_per_month())?),
-        Period::Month => (checked::div(amount, catalog.hours_per_month())?, amount),
+        Period::Hour => {
+            let month = checked::mul(amount, catalog.hours_per_month())?;
+            match catalog.cap_hours() {
+                Some(cap) => (amount, month.min(checked::mul(amount, cap)?)),
+                None => (amount, month),
+            }
+        }
+        Period::Month => (checked::div(amount, catalog.rate_hours())?, amount),
     })
 }
 
@@ -615,6 +637,7 @@ struct QuoteLineJson<'a> {
     monthly: Decimal,
     amount: Decimal,
     amount_minor: Decimal,
+    cap: Option<Decimal>,
 }
 
 /// The rule a line or segment used: its path in the catalog and its id.
@@ -644,6 +667,7 @@ impl QuoteLine {
             monthly: exact(self.monthly, places),
             amount: self.amount.amount(),
             amount_minor: self.amount.minor(),
+            cap: self.cap.as_ref().map(Money::amount),
         }
     }
 }
@@ -876,6 +900,7 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
                             .put("hourly", exact_text(line.hourly, places))
                             .put("monthly", exact_text(line.monthly, places))
                             .put("amount", line.amount.amount_text())
+                            .put("cap", line.cap.as_ref().map(Money::amount_text))
                             .build(),
                     );
                 }

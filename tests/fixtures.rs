@@ -19,7 +19,16 @@ const SUITES: &[(&str, &str)] = &[
     ("invoice", include_str!("fixtures/invoice.json")),
 ];
 
-/// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog.
+/// The demo catalog without its monthly cap (SPEC 10 is off by default): for the cases that
+/// work out SPEC 9's proration by hand over hoursPerMonth.
+fn uncapped_demo() -> String {
+    let text = ratecard::DEMO_CATALOG.replace("  \"monthlyCap\": true,\n  \"capHours\": \"672\",\n", "");
+    assert_ne!(text, ratecard::DEMO_CATALOG, "the demo catalog's cap settings moved");
+    text
+}
+
+/// The arguments of a case as JSON text; a `"catalog": "@demo"` stands for the demo catalog,
+/// `"@demo-uncapped"` for it without its monthly cap.
 /// `"argsParts": [[text, times], ...]` builds text no JSON file could hold (10,000 levels of
 /// nesting, megabyte strings): each text repeated `times` times, in order, `"@demo"` replaced;
 /// in a repeated text, `{i}` stands for the repetition's index (0, 1, ...), `{i+1}` for the
@@ -60,6 +69,9 @@ fn args_text(case: &Value) -> String {
                 .map(|(k, v)| match v {
                     Value::String(s) if k == "catalog" && s == "@demo" => {
                         (k.clone(), json::parse(ratecard::DEMO_CATALOG).expect("demo catalog"))
+                    }
+                    Value::String(s) if k == "catalog" && s == "@demo-uncapped" => {
+                        (k.clone(), json::parse(&uncapped_demo()).expect("demo catalog"))
                     }
                     _ => (k.clone(), v.clone()),
                 })

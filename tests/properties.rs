@@ -237,8 +237,8 @@ proptest! {
             "plans":[{"id":"a","name":"A","default":true,"prices":[{"product":"vm","phase":"final","currency":"USD","period":"hour","tiers":[{"upTo":null,"unitPrice":"1"}]}]}]}"#;
         let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap();
         let minute = |m: i64| (t0 + chrono::TimeDelta::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let (start, end) = (0, 600 + 3600); // the period, in minutes
-        let (item_from, item_until) = (from, (from + length).min(end));
+        let (start, end) = (30, 30 + 600 + 3600); // the period, in minutes: from 00:30
+        let (item_from, item_until) = (start + from, (start + from + length).min(end));
         let billing = if billing_at_period_start { minute(start) } else { minute(-60) };
         let hours = |p0: i64, p1: i64| -> Decimal {
             let (f, u) = (item_from.max(p0), item_until.min(p1));
@@ -253,8 +253,8 @@ proptest! {
         let m = start + 1 + cut % (end - start - 1);
         let whole = hours(start, end);
         prop_assert_eq!(hours(start, m) + hours(m, end), whole, "split at minute {}", m);
-        // The clock hours the item touches; the first one only when it starts here (it starts
-        // after the period's start, or billing starts with the period).
+        // The clock hours the item touches; the 00:00 hour the period starts inside of only when
+        // the item starts here (after the period's start, or billing starts with the period).
         let touched = (item_until + 59) / 60 - item_from / 60;
         let already_running = item_from == start && !billing_at_period_start;
         prop_assert_eq!(whole, Decimal::from(touched - i64::from(already_running)));

@@ -14,6 +14,20 @@ fn q(order: &str) -> Value {
         .unwrap()
 }
 
+/// The demo catalog without its monthly cap (SPEC 10): a month of an hourly rule is then its
+/// rate x hoursPerMonth (SPEC 6).
+fn uncapped_demo() -> String {
+    DEMO_CATALOG.replace("  \"monthlyCap\": true,\n  \"capHours\": \"672\",\n", "")
+}
+
+/// Quote of `order` on the demo catalog without its cap.
+fn q_uncapped(order: &str) -> Value {
+    json::parse(
+        &api::call("quote", &format!(r#"{{"catalog":{},"order":{order}}}"#, uncapped_demo())).unwrap(),
+    )
+    .unwrap()
+}
+
 fn err(order: &str) -> ratecard::Error {
     api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap_err()
 }
@@ -134,9 +148,33 @@ fn aggregated_readings_bill_the_difference_and_survive_a_counter_reset() {
 }
 
 #[test]
+fn under_the_monthly_cap_a_month_of_an_hourly_rule_costs_its_rate_x_cap_hours() {
+    // SPEC 10, the demo catalog's capHours 672: 2 cores x 0.0137/h = 0.0274/h; a month costs
+    // at most 0.0274 x 672 = 18.4128 -> 18.41 (730 h would be 20.002); a $12.00 package's
+    // hourly rate is 12.00 / 672, and its month costs 12.00.
+    let v = q(&format!(
+        r#"{{{FINAL},"lines":[{{"product":"cpu","quantity":2}},{{"product":"medium","quantity":1}}]}}"#
+    ));
+    assert_eq!(s(&v, &["lines", "0", "hourly"]), "0.0274");
+    assert_eq!(s(&v, &["lines", "0", "monthly"]), "18.4128");
+    assert_eq!(s(&v, &["lines", "0", "cap"]), "18.41");
+    assert_eq!(s(&v, &["lines", "1", "hourly"]), "0.0178571428571428571428571429");
+    assert_eq!((s(&v, &["lines", "1", "monthly"]), s(&v, &["lines", "1", "cap"])), ("12.00", "12.00"));
+    // Without the cap a line has none.
+    let v = q_uncapped(&format!(r#"{{{FINAL},"lines":[{{"product":"medium","quantity":1}}]}}"#));
+    assert_eq!(
+        v.get("lines").and_then(|l| match l {
+            Value::Array(l) => l[0].get("cap"),
+            _ => None,
+        }),
+        Some(&Value::Null)
+    );
+}
+
+#[test]
 fn hourly_rules_become_monthly_by_hours_per_month() {
     // 2 cores x 0.0137/h = 0.0274/h; x 730 = 20.002/month -> 20.00
-    let v = q(&format!(r#"{{{FINAL},"lines":[{{"product":"cpu","quantity":2}}]}}"#));
+    let v = q_uncapped(&format!(r#"{{{FINAL},"lines":[{{"product":"cpu","quantity":2}}]}}"#));
     assert_eq!(s(&v, &["lines", "0", "hourly"]), "0.0274");
     assert_eq!(s(&v, &["lines", "0", "monthly"]), "20.002");
     assert_eq!(s(&v, &["lines", "0", "amount"]), "20.00");
@@ -145,7 +183,7 @@ fn hourly_rules_become_monthly_by_hours_per_month() {
 #[test]
 fn jpy_quotes_round_to_whole_yen() {
     // 3 cores x 2.05 JPY/h x 730 = 4489.5 -> 4490 (half-up)
-    let v = q(&format!(
+    let v = q_uncapped(&format!(
         r#"{{{},"lines":[{{"product":"cpu","quantity":3}}]}}"#,
         FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
     ));
@@ -159,7 +197,7 @@ fn half_even_is_selectable_in_the_catalog() {
     // 1 core x 2.05 JPY/h x 730 h = 1496.5: a tie that half-up sends up and half-even down.
     let amount = |rounding: &str| {
         let catalog =
-            DEMO_CATALOG.replace(r#""rounding": "halfUp""#, &format!(r#""rounding": "{rounding}""#));
+            uncapped_demo().replace(r#""rounding": "halfUp""#, &format!(r#""rounding": "{rounding}""#));
         let order = format!(
             r#"{{{},"lines":[{{"product":"cpu","quantity":1}}]}}"#,
             FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
@@ -176,7 +214,7 @@ fn half_even_is_selectable_in_the_catalog() {
 
 #[test]
 fn lines_add_up_exactly_to_the_total() {
-    let v = q(&format!(
+    let v = q_uncapped(&format!(
         r#"{{{FINAL},"lines":[{{"product":"cpu","quantity":"0.25"}},{{"product":"memory","quantity":333}},
         {{"product":"cpu","quantity":"0.75"}},{{"product":"storage","quantity":"0.333"}}]}}"#
     ));
@@ -559,6 +597,9 @@ fn a_summary_is_the_full_answer_without_the_explanation_for_every_quote_fixture(
         let order = args.get("order").unwrap().to_json();
         let catalog = match args.get("catalog").unwrap() {
             Value::String(demo) if demo == "@demo" => DEMO_CATALOG.to_string(),
+            Value::String(demo) if demo == "@demo-uncapped" => {
+                DEMO_CATALOG.replace("  \"monthlyCap\": true,\n  \"capHours\": \"672\",\n", "")
+            }
             catalog => catalog.to_json(),
         };
         let args = format!(r#"{{"catalog":{catalog},"order":{order}}}"#);

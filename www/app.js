@@ -22,6 +22,12 @@ function priced(monthly, hourly, cur) {
   return per() === 'hour' ? `${rate(hourly, cur)}/hour` : `${money(monthly, cur)}/month`;
 }
 
+/** A price billed by the hour and capped at the monthly price (the catalog's monthlyCap):
+ *  "$0.0179 an hour, at most $12.00 a month"; without a cap, as priced() says. */
+function cappedPrice(monthly, hourly, cap, cur) {
+  return cap ? `${rate(hourly, cur)} an hour, at most ${money(cap, cur)} a month` : priced(monthly, hourly, cur);
+}
+
 /** A figure for a table whose header says what it is per: "$12.00", or "$0.0164" an hour. */
 function figure(monthly, hourly, cur) {
   return per() === 'hour' ? rate(hourly, cur) : money(monthly, cur);
@@ -109,7 +115,7 @@ function showPackagePrices() {
     const mine = rows.filter((r) => r.product === span.dataset.product);
     span.replaceChildren(...mine.map((r) => el('span', { class: 'phase-price' },
       `${PHASES[r.phase]}${lengths[r.phase] ? ` (${lengths[r.phase]})` : ''}: `,
-      el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : priced(r.amount, r.hourly, currency) }))));
+      el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : cappedPrice(r.amount, r.hourly, r.cap, currency) }))));
   }
 }
 

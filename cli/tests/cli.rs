@@ -161,12 +161,13 @@ fn matrix_formats() {
         stdout(&ratecard(&["matrix", DEMO, "--currency", "USD", "--region", "us-east", "--phase", "final"]));
     let medium = usd.lines().find(|l| l.starts_with("medium ")).unwrap();
     let cells: Vec<&str> = medium.split_whitespace().collect();
-    assert_eq!(cells[4..], ["12.00", "0.01644", "12.00"], "{usd}");
+    // Under the demo catalog's monthly cap, 12.00 / 672 an hour.
+    assert_eq!(cells[4..], ["12.00", "0.01786", "12.00"], "{usd}");
     let memory = usd.lines().find(|l| l.starts_with("memory ")).unwrap();
-    // An hourly price per MB: 0.0000068 x 730 hours = 0.004964 a month, not "0.00".
+    // An hourly price per MB: a month of it at most 0.0000068 x 672 hours = 0.0045696, not "0.00".
     assert_eq!(
         memory.split_whitespace().collect::<Vec<_>>()[4..],
-        ["0.0000068", "0.0000068", "0.004964"],
+        ["0.0000068", "0.0000068", "0.0045696"],
         "{memory}"
     );
 }

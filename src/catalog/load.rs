@@ -22,6 +22,8 @@ const CATALOG_FIELDS: &[&str] = &[
     "customCurrencies",
     "rounding",
     "hoursPerMonth",
+    "monthlyCap",
+    "capHours",
     "phaseClock",
     "hourRounding",
     "allowCredits",
@@ -114,6 +116,11 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         d.choice(v, p, &[("halfUp", Rounding::HalfUp), ("halfEven", Rounding::HalfEven)])
     });
     let hours_per_month = d.opt(&o, "hoursPerMonth", |d, v, p| d.positive(v, p, Num::Quantity));
+    let monthly_cap = d.opt(&o, "monthlyCap", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
+    let cap_hours = d.opt(&o, "capHours", |d, v, p| d.positive(v, p, Num::Quantity));
+    if !monthly_cap && o.get("capHours").is_some() {
+        d.problem(Code::InvalidValue, o.at("capHours"), "\"capHours\" goes with \"monthlyCap\": true");
+    }
     let phase_clock = d.opt(&o, "phaseClock", |d, v, p| {
         d.choice(v, p, &[("billingStart", PhaseClock::BillingStart), ("chained", PhaseClock::Chained)])
     });
@@ -159,6 +166,11 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         currencies: currencies?,
         rounding: rounding?.unwrap_or_default(),
         hours_per_month: hours_per_month?.unwrap_or(Decimal::from(730)),
+        cap_hours: match (monthly_cap, cap_hours?, hours_per_month?) {
+            (false, _, _) => None,
+            (true, Some(hours), _) => Some(hours),
+            (true, None, hpm) => Some(hpm.unwrap_or(Decimal::from(730))),
+        },
         phase_clock,
         hour_rounding: hour_rounding?.unwrap_or_default(),
         allow_credits,

@@ -188,6 +188,8 @@ pub struct Catalog {
     currencies: Vec<Currency>,
     rounding: Rounding,
     hours_per_month: Decimal,
+    /// `capHours` when the catalog caps hourly billing at the monthly price (`monthlyCap`).
+    cap_hours: Option<Decimal>,
     phase_clock: PhaseClock,
     hour_rounding: HourRounding,
     allow_credits: bool,
@@ -304,6 +306,25 @@ impl Catalog {
     /// Hours in a month for hourly/monthly conversion (730 by default).
     pub fn hours_per_month(&self) -> Decimal {
         self.hours_per_month
+    }
+
+    /// With `monthlyCap: true`, the hours after which a month's hourly billing reaches the
+    /// monthly price (`capHours`, default `hoursPerMonth`; SPEC 10); `None` without the cap.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::Catalog;
+    /// let demo = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// assert_eq!(demo.cap_hours().map(|h| h.to_string()), Some("672".into()));
+    /// ```
+    pub fn cap_hours(&self) -> Option<Decimal> {
+        self.cap_hours
+    }
+
+    /// What a `month` rule's price is divided by for its hourly rate: `capHours` under the
+    /// monthly cap, else `hoursPerMonth`.
+    pub(crate) fn rate_hours(&self) -> Decimal {
+        self.cap_hours.unwrap_or(self.hours_per_month)
     }
 
     /// How phase windows are measured.

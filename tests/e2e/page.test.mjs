@@ -210,7 +210,8 @@ test('each line is priced in every phase, and every price per month or per hour'
   assert.equal(await page.textContent('[data-testid="summary-total"]'), usd(4).format(now.totals[0].hourly));
   const sentence = await page.textContent('[data-testid="timeline"]');
   assert.ok(sentence.endsWith(`then ${usd(4).format(inPhase[2].totals[0].hourly)}/hour.`), sentence);
-  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /Regular price: \$0\.0164\/hour$/); // 12.00 / 730
+  // The package cards: billed by the hour at 12.00 / 672 (capHours), at most the monthly price.
+  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /Regular price: \$0\.0179 an hour, at most \$12\.00 a month$/);
   await page.check('input[name="per"][value="month"]');
   assert.equal(await page.textContent('[data-testid="summary-total"]'), usd(2).format(now.totals[0].amount));
   assert.deepEqual(errors, []);
@@ -223,7 +224,9 @@ test('the timeline dates follow a trial that started before the order', async ()
   // With how long each phase lasts: 4 days of trial left, then 16 days of discount (30 - 14).
   assert.equal(await page.textContent('[data-testid="timeline"]'), 'Free for 4 days until 24 Nov 2026, then $6.00/month for 16 days until 10 Dec 2026, then $12.00/month.');
   // The package cards say how long each phase lasts for a customer who starts now.
-  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /^Trial \(14 days\): free.*Discount \(16 days\): \$6\.00\/month.*Regular price: \$12\.00\/month$/);
+  // Billed by the hour, capped at the monthly price (the demo catalog's monthlyCap, capHours 672):
+  // 6.00 / 672 = 0.0089 and 12.00 / 672 = 0.0179 an hour.
+  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /^Trial \(14 days\): free.*Discount \(16 days\): \$0\.0089 an hour, at most \$6\.00 a month.*Regular price: \$0\.0179 an hour, at most \$12\.00 a month$/);
   await page.fill('#order-date', '2026-12-01'); // into the discount: the trial is gone from the timeline
   assert.equal(await page.textContent('[data-testid="timeline"]'), '$6.00/month for 9 days until 10 Dec 2026, then $12.00/month.');
   await page.screenshot({ path: `${shots}customer-desktop.png`, fullPage: true });
@@ -234,7 +237,7 @@ test('the first invoice, to the end of the month, is the native engine\'s, segme
   // tests/fixtures/invoice.json "order form: the first invoice with the traffic entered".
   await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250', bandwidth: '1500' } });
   const native = JSON.parse(nativeOutputs()['invoice/order form: the first invoice with the traffic entered'].output);
-  assert.equal(native.totals[0].amount, '25.07'); // the traffic typed is on it: 19.09 of it
+  assert.equal(native.totals[0].amount, '25.59'); // the traffic typed is on it: 19.09 of it
   assert.equal(await page.textContent('#invoice-total'), `$${native.totals[0].amount}`);
   const rows = await page.$$eval('#invoice-lines tbody tr', (trs) => trs.map((tr) => [tr.dataset.product, tr.dataset.phase,
     tr.cells[4].textContent, tr.cells[5].textContent]));
