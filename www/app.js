@@ -249,9 +249,22 @@ function showQuote() {
   error.hidden = q.warnings.length === 0;
 }
 
-/** The order on every plan of the catalog, in each phase (per month or per hour, as the toggle
- *  says): one batch call for the plans, one for the later phases of each; the cheapest of each
- *  phase marked (compared by monthly amount in minor units, as integers). */
+/** How many invoices "Compare plans" adds up: the first one and the 11 calendar months after it. */
+const COMPARED_INVOICES = 12;
+
+/** "1,234.56" from 123456n minor units and 2 digits: BigInt sums of the engine's amountMinor,
+ *  never a float. */
+function fromMinor(minor, digits) {
+  const text = (minor < 0n ? -minor : minor).toString().padStart(digits + 1, '0');
+  const whole = digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text;
+  return minor < 0n ? `-${whole}` : whole;
+}
+
+/** The order on every plan of the catalog, compared over the same time: what the customer pays
+ *  today (per month or per hour, as the toggle says), the first invoice, and the first 12
+ *  invoices in total, the cheapest of each marked (compared as integers in minor units); and
+ *  each phase with its price and length, which differ from plan to plan and so are not
+ *  compared. */
 function showComparison(o, cur) {
   const plans = doc.plans;
   const orders = plans.map((p) => ({ ...o, customer: { ...o.customer, plan: p.id } }));
@@ -265,39 +278,76 @@ function showComparison(o, cur) {
     const k = later.findIndex((l) => l.plan === i && l.phase === phase);
     return k < 0 || laterAnswers[k].error ? undefined : laterAnswers[k];
   };
-  const phases = Object.keys(PHASES);
-  const cell = (i, phase) => (answers[i].error ? undefined : answers[i].timeline.find((t) => t.phase === phase));
-  const cheapest = Object.fromEntries(phases.map((phase) => {
-    const minors = plans.map((_, i) => cell(i, phase)).filter(Boolean).map((t) => BigInt(t.amountMinor));
-    return [phase, minors.length > 1 ? minors.reduce((a, b) => (b < a ? b : a)) : null];
+  const periods = invoicePeriods(o.at, COMPARED_INVOICES);
+  const invoices = orders.map((po) => {
+    try {
+      return periods.map((period) => catalog.invoice(invoiceRequest(po, period)).totals[0]);
+    } catch {
+      return null;
+    }
+  });
+  const digits = (answers.find((a) => !a.error)?.totals[0].amount.split('.')[1] ?? '').length;
+  const figures = plans.map((_, i) => ({
+    today: answers[i].error ? null : BigInt(answers[i].totals[0].amountMinor),
+    first: invoices[i] ? BigInt(invoices[i][0].amountMinor) : null,
+    year: invoices[i] ? invoices[i].reduce((sum, t) => sum + BigInt(t.amountMinor), 0n) : null,
   }));
+  const lowest = (key) => {
+    const known = figures.map((f) => f[key]).filter((m) => m !== null);
+    return known.length > 1 ? known.reduce((a, b) => (b < a ? b : a)) : null;
+  };
+  const low = { today: lowest('today'), first: lowest('first'), year: lowest('year') };
   const unitLabel = per() === 'hour' ? 'an hour' : 'a month';
+  const phases = Object.keys(PHASES);
   $('compare').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Plan' }),
-    ...phases.map((phase) => el('th', { scope: 'col', class: 'num', text: `${PHASES[phase]}, ${unitLabel}` }))));
-  $('compare').tBodies[0].replaceChildren(...plans.map((p, i) => el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }),
-    ...phases.map((phase) => {
-      const t = cell(i, phase);
-      if (!t) return el('td', { class: 'num', text: answers[i].error ? 'cannot be priced' : '—' });
-      const best = cheapest[phase] !== null && BigInt(t.amountMinor) === cheapest[phase];
+    el('th', { scope: 'col', class: 'num', text: `Today, ${unitLabel}` }),
+    ...phases.map((phase) => el('th', { scope: 'col', text: PHASES[phase] })),
+    el('th', { scope: 'col', class: 'num', text: `First invoice, until ${day(periods[0].end)}` }),
+    el('th', { scope: 'col', class: 'num', text: `First ${COMPARED_INVOICES} invoices, until ${day(periods.at(-1).end)}` })));
+  const marked = (key, i, text) => {
+    const best = low[key] !== null && figures[i][key] === low[key];
+    return el('td', { class: best ? 'num cheapest' : 'num', 'data-compare': key }, text, best ? el('span', { class: 'badge', text: ' cheapest' }) : null);
+  };
+  $('compare').tBodies[0].replaceChildren(...plans.map((p, i) => {
+    if (answers[i].error) {
+      return el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }), el('td', { colspan: phases.length + 3, text: 'cannot be priced' }));
+    }
+    const q = answers[i];
+    const phaseCells = phases.map((phase) => {
+      const t = q.timeline.find((x) => x.phase === phase);
+      if (!t) return el('td', { 'data-phase': phase, text: '—' });
       const hourly = quoteIn(i, phase)?.totals[0].hourly;
-      return el('td', { class: best ? 'num cheapest' : 'num', 'data-phase': phase },
-        hourly === undefined ? money(t.amount, cur) : figure(t.amount, hourly, cur), best ? el('span', { class: 'badge', text: ' cheapest' }) : null);
-    }))));
+      const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : hourly === undefined ? `${money(t.amount, cur)}/month` : priced(t.amount, hourly, cur);
+      const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
+      return el('td', { 'data-phase': phase, text: t.end ? `${price} for ${length(from, t.end)}` : `${price} from ${day(t.start)}` });
+    });
+    return el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }),
+      marked('today', i, figure(q.totals[0].amount, q.totals[0].hourly, cur)),
+      ...phaseCells,
+      invoices[i] ? marked('first', i, money(invoices[i][0].amount, cur)) : el('td', { text: 'cannot be billed' }),
+      invoices[i] ? marked('year', i, money(fromMinor(figures[i].year, digits), cur)) : el('td', { text: 'cannot be billed' }));
+  }));
 }
 
-/**
- * The first invoice's request: from the quote's instant to the end of its calendar month, the
- * order's items from the start; a counter (traffic) with the usage entered, which the engine
- * shares over the phases of that time (free in a free trial), as the server's invoice will.
- */
-function firstInvoiceRequest(o) {
-  const start = new Date(o.at);
-  const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-  return {
-    period: { start: o.at, end: end.toISOString().replace('.000Z', 'Z') },
-    customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at },
-    items: o.lines,
-  };
+/** Invoice periods from `at`: the first to the end of its calendar month, then each calendar
+ *  month after it, `count` in all. */
+function invoicePeriods(at, count) {
+  const start = new Date(at);
+  const periods = [];
+  let from = at;
+  for (let k = 1; k <= count; k++) {
+    const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + k, 1)).toISOString().replace('.000Z', 'Z');
+    periods.push({ start: from, end });
+    from = end;
+  }
+  return periods;
+}
+
+/** The request that bills the order over `period`: its items from the start; a counter
+ *  (traffic) with the usage entered, which the engine shares over the phases of the period
+ *  (free in a free trial), as the server's invoice will. */
+function invoiceRequest(o, period) {
+  return { period, customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at }, items: o.lines };
 }
 
 /** ", with 1,500 GB of traffic": the counters' usage the first invoice counts, for its summary. */
@@ -314,7 +364,7 @@ function usageCounted(o) {
 function showFirstInvoice(o, cur) {
   let bill;
   try {
-    bill = catalog.invoice(firstInvoiceRequest(o));
+    bill = catalog.invoice(invoiceRequest(o, invoicePeriods(o.at, 1)[0]));
   } catch {
     // The quote above says what is wrong with the order.
     $('invoice-lines').tBodies[0].replaceChildren();

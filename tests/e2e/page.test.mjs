@@ -2,7 +2,7 @@
 // Debian's Chromium), and the shared fixtures run in Chromium.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadCatalog, quote } from '../../js/node.js';
+import { invoice, loadCatalog, quote } from '../../js/node.js';
 import { checkoutServer } from '../../examples/check-quote.mjs';
 import { after, before, test } from 'node:test';
 import { check, loadCases, nativeOutputs } from '../js/fixtures.mjs';
@@ -110,35 +110,44 @@ test('a wrong quantity is an error on its field, in words, and the last good quo
   assert.deepEqual(errors, []);
 });
 
-test('compare plans: the same order on every plan, per phase, the package\'s own figures, the cheapest marked', async () => {
+test('compare plans: every plan over the same time (today, the first invoice, the first 12 invoices), the cheapest of each marked; phases with their length, unmarked', async () => {
   const { page, errors } = await customerPage();
-  await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250', cpu: '2' } });
+  // A new customer on the pinned day, 10:30: quoted now, billed from now.
+  await fillOrder(page, { billingStart: '2026-11-20', at: '2026-11-20', metered: { storage: '250', cpu: '2' } });
   const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
-  const order = (plan) => ({ at: '2026-11-20T00:00:00Z', customer: { plan, currency: 'USD', region: 'us-east', billingStart: '2026-11-10' },
+  const at = PINNED_NOW;
+  const order = (plan) => ({ at, customer: { plan, currency: 'USD', region: 'us-east', billingStart: '2026-11-20' },
     lines: [{ product: 'medium', quantity: 1 }, { product: 'cpu', quantity: '2' }, { product: 'storage', quantity: '250' }] });
-  const shown = await page.$$eval('#compare tbody tr', (trs) => trs.map((tr) => [tr.dataset.plan,
-    [...tr.querySelectorAll('td[data-phase]')].map((td) => [td.dataset.phase, td.firstChild.textContent, td.classList.contains('cheapest')])]));
-  assert.deepEqual(shown.map(([plan]) => plan), demo.plans.map((p) => p.id));
-  for (const [plan, cells] of shown) {
-    const timeline = quote(demo, order(plan)).timeline;
-    assert.deepEqual(cells.map(([phase, amount]) => [phase, amount.replace(/[$,]/g, '')]), timeline.map((t) => [t.phase, t.amount]), plan);
-  }
-  // In each phase, exactly the plans with the lowest amount are marked.
-  for (const phase of ['trial', 'discount', 'final']) {
-    const amounts = shown.flatMap(([plan]) => quote(demo, order(plan)).timeline.filter((t) => t.phase === phase).map((t) => [plan, BigInt(t.amountMinor)]));
-    if (amounts.length < 2) continue;
-    const low = amounts.reduce((a, [, m]) => (m < a ? m : a), amounts[0][1]);
-    const marked = shown.flatMap(([plan, cells]) => cells.filter(([p, , best]) => p === phase && best).map(() => plan));
-    assert.deepEqual(marked, amounts.filter(([, m]) => m === low).map(([plan]) => plan), phase);
-  }
-  // Per hour: each plan's quote at the start of each phase, to four places.
-  await page.check('input[name="per"][value="hour"]');
-  const hourly = await page.$$eval('#compare tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td[data-phase]')].map((td) => td.firstChild.textContent)));
-  const usd4 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 4, maximumFractionDigits: 4 });
-  assert.deepEqual(hourly, shown.map(([plan]) => {
-    const timeline = quote(demo, order(plan)).timeline;
-    return timeline.map((t, i) => usd4.format(quote(demo, i === 0 ? order(plan) : { ...order(plan), at: t.start }).totals[0].hourly));
+  // The first invoice to 1 Dec, then each calendar month to 1 Nov 2027: 12 invoices.
+  const ends = ['2026-12-01', '2027-01-01', '2027-02-01', '2027-03-01', '2027-04-01', '2027-05-01', '2027-06-01', '2027-07-01',
+    '2027-08-01', '2027-09-01', '2027-10-01', '2027-11-01'].map((d) => `${d}T00:00:00Z`);
+  const bills = (plan) => ends.map((end, k) => invoice(demo, { period: { start: k === 0 ? at : ends[k - 1], end },
+    customer: order(plan).customer, items: order(plan).lines }).totals[0]);
+  const usd = (minor) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(`${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`);
+  const expected = Object.fromEntries(demo.plans.map((p) => {
+    const b = bills(p.id);
+    return [p.id, { today: BigInt(quote(demo, order(p.id)).totals[0].amountMinor), first: BigInt(b[0].amountMinor), year: b.reduce((s, t) => s + BigInt(t.amountMinor), 0n) }];
   }));
+  const shown = await page.$$eval('#compare tbody tr', (trs) => trs.map((tr) => ({ plan: tr.dataset.plan,
+    compared: Object.fromEntries([...tr.querySelectorAll('td[data-compare]')].map((td) => [td.dataset.compare, [td.firstChild.textContent, td.classList.contains('cheapest')]])),
+    phases: [...tr.querySelectorAll('td[data-phase]')].map((td) => [td.dataset.phase, td.textContent, td.classList.contains('cheapest')]) })));
+  assert.deepEqual(shown.map((r) => r.plan), demo.plans.map((p) => p.id));
+  for (const key of ['today', 'first', 'year']) {
+    const low = Object.values(expected).map((e) => e[key]).reduce((a, b) => (b < a ? b : a));
+    for (const row of shown) {
+      assert.deepEqual(row.compared[key], [usd(expected[row.plan][key]), expected[row.plan][key] === low], `${row.plan} ${key}`);
+    }
+  }
+  // Each phase says its price and how long it lasts; no phase is marked (their lengths differ).
+  // Standard's discount: medium 6.00 + 2 cores capped at 0.0274 x 672 = 18.41 + storage (225 GB
+  // past the 25 included) 100 x 0.10 + 125 x 0.08 = 20.00; its final price: 12.00 + 18.41 + 20.00.
+  const standard = shown.find((r) => r.plan === 'standard').phases;
+  assert.deepEqual(standard.map(([phase, text]) => [phase, text]), [
+    ['trial', 'free for 13 days and 14 hours'], ['discount', '$44.41/month for 16 days'], ['final', '$50.41/month from 20 Dec 2026']]);
+  assert.ok(shown.every((r) => r.phases.every(([, , best]) => !best)));
+  // Over the first 12 invoices Pro (a 3-month discount) is the cheaper plan, whatever the first
+  // invoice says.
+  assert.ok(expected.pro.year < expected.standard.year);
   assert.deepEqual(errors, []);
 });
 
