@@ -1576,15 +1576,16 @@ impl<'c, 'r> Biller<'c, 'r> {
     /// reached (SPEC 10). Nothing without the cap, and nothing for usage (never capped).
     fn cap(&self, segments: &mut [Segment]) -> Result<Vec<CapGroup>, Error> {
         let mut groups: Vec<(CapGroup, Decimal)> = Vec::new();
+        // (month, rule, quantity) -> its group: an item of 10,000 levels costs 10,000 look-ups.
+        let mut index: BTreeMap<(String, &str, Decimal), usize> = BTreeMap::new();
         for s in segments.iter_mut() {
             let (Some(cap), Some(rule)) = (s.cap, &s.rule) else { continue };
             let month = month_of(s.start);
-            let at = groups
-                .iter()
-                .position(|(g, _)| g.month == month && &g.rule == rule && g.quantity == s.quantity);
-            let (group, left) = match at {
-                Some(k) => &mut groups[k],
+            let key = (month.clone(), rule.0.as_str(), s.quantity.normalize());
+            let (group, left) = match index.get(&key) {
+                Some(&k) => &mut groups[k],
                 None => {
+                    index.insert(key, groups.len());
                     let group = CapGroup {
                         month,
                         rule: rule.clone(),
