@@ -1577,11 +1577,12 @@ impl<'c, 'r> Biller<'c, 'r> {
     fn cap(&self, segments: &mut [Segment]) -> Result<Vec<CapGroup>, Error> {
         let mut groups: Vec<(CapGroup, Decimal)> = Vec::new();
         // (month, rule, quantity) -> its group: an item of 10,000 levels costs 10,000 look-ups.
-        let mut index: BTreeMap<(String, &str, Decimal), usize> = BTreeMap::new();
+        // (A string key: the map of strings the crate already has, not another one in the wasm.)
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
         for s in segments.iter_mut() {
             let (Some(cap), Some(rule)) = (s.cap, &s.rule) else { continue };
             let month = month_of(s.start);
-            let key = (month.clone(), rule.0.as_str(), s.quantity.normalize());
+            let key = format!("{month} {} {}", rule.0, s.quantity.normalize());
             let (group, left) = match index.get(&key) {
                 Some(&k) => &mut groups[k],
                 None => {
