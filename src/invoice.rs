@@ -106,18 +106,8 @@ impl TrustedCustomer {
         let mut out = request.clone();
         let (customer, mut differences) = self.customer.apply_to(&request.customer, "customer");
         out.customer = customer;
-        if let Some(region) = &self.customer.region {
-            for (i, item) in out.items.iter_mut().enumerate() {
-                if item.region.as_ref().is_some_and(|r| r != region) {
-                    differences.push(Difference {
-                        path: format!("items[{i}].region"),
-                        expected: Some(Value::str(region)),
-                        received: item.region.as_deref().map(Value::str),
-                    });
-                    item.region = None;
-                }
-            }
-        }
+        let regions = out.items.iter_mut().map(|item| &mut item.region);
+        self.customer.replace_regions("items", regions, &mut differences);
         (out, differences)
     }
 }
@@ -347,6 +337,26 @@ fn within(d: &mut Decoder, path: &str, at: Time, period: Option<(Time, Time)>, i
     Some(at)
 }
 
+/// A list of `{at, <key>}` (level changes, counter readings): instants inside the period, in
+/// increasing order, each with a quantity that is not negative.
+fn timed(
+    d: &mut Decoder,
+    v: &Value,
+    path: &str,
+    key: &str,
+    period: Option<(Time, Time)>,
+) -> Option<Vec<(Time, Decimal)>> {
+    let list = d.array(v, path, |d, v, p| {
+        let entry = d.object(v, p, &["at", key])?;
+        let at = d.req(&entry, "at", |d, v, p| inside(d, v, p, period));
+        let q = d.req(&entry, key, |d, v, p| d.non_negative(v, p, Num::Quantity));
+        Some((at?, q?))
+    })?;
+    let what = if key == "reading" { "the readings" } else { "the changes" };
+    in_order(d, path, list.iter().map(|(at, _)| *at), what, |j| format!("{path}[{j}].at"));
+    Some(list)
+}
+
 /// `CHANGES_OUT_OF_ORDER` at each instant not after the one before it.
 fn in_order(
     d: &mut Decoder,
@@ -403,31 +413,16 @@ fn decode_item(
     });
     let quantity = d.opt(&o, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
     let changes = d.opt(&o, "changes", |d, v, p| {
-        let levels = d.array(v, p, |d, v, p| {
-            let c = d.object(v, p, &["at", "quantity"])?;
-            let at = d.req(&c, "at", |d, v, p| inside(d, v, p, period));
-            let q = d.req(&c, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
-            Some((at?, q?))
-        })?;
+        let levels = timed(d, v, p, "quantity", period)?;
         if levels.is_empty() {
             d.problem(Code::InvalidValue, p, "give at least one change, or a quantity");
             return None;
         }
-        in_order(d, p, levels.iter().map(|(at, _)| *at), "the changes", |j| format!("{p}[{j}].at"));
         Some(levels)
     });
     let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
     let previous = d.opt(&o, "previousReading", |d, v, p| d.non_negative(v, p, Num::Quantity));
-    let readings = d.opt(&o, "readings", |d, v, p| {
-        let readings = d.array(v, p, |d, v, p| {
-            let r = d.object(v, p, &["at", "reading"])?;
-            let at = d.req(&r, "at", |d, v, p| inside(d, v, p, period));
-            let reading = d.req(&r, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
-            Some((at?, reading?))
-        })?;
-        in_order(d, p, readings.iter().map(|(at, _)| *at), "the readings", |j| format!("{p}[{j}].at"));
-        Some(readings)
-    });
+    let readings = d.opt(&o, "readings", |d, v, p| timed(d, v, p, "reading", period));
     let (product, from, until, readings) = (product?, from?, until?, readings?);
     let aggregated = matches!(&product.kind, ProductKind::Metered(m) if m.aggregated);
     let usage = match (quantity?, changes?, reading?, previous?) {

@@ -272,18 +272,8 @@ impl Trusted {
     pub fn apply(&self, order: &Order) -> (Order, Vec<Difference>) {
         let mut out = order.clone();
         let (customer, mut differences) = self.customer.apply_to(&order.customer, "customer");
-        if let Some(region) = &self.customer.region {
-            for (i, line) in out.lines.iter_mut().enumerate() {
-                if line.region.as_ref().is_some_and(|r| r != region) {
-                    differences.push(Difference {
-                        path: format!("lines[{i}].region"),
-                        expected: Some(Value::str(region)),
-                        received: line.region.as_deref().map(Value::str),
-                    });
-                    line.region = None;
-                }
-            }
-        }
+        let regions = out.lines.iter_mut().map(|l| &mut l.region);
+        self.customer.replace_regions("lines", regions, &mut differences);
         out.at = self.at.unwrap_or(order.at);
         out.customer = customer;
         // A customer who starts with this order starts when the browser priced it (never
@@ -344,6 +334,28 @@ impl Trusted {
 }
 
 impl Customer {
+    /// Where this customer's trusted region replaces another region an entry of `list` names
+    /// (order lines, invoice items): the entry's region is cleared, so the customer's applies,
+    /// and reported at `list[i].region`.
+    pub(crate) fn replace_regions<'a>(
+        &self,
+        list: &str,
+        regions: impl Iterator<Item = &'a mut Option<String>>,
+        differences: &mut Vec<Difference>,
+    ) {
+        let Some(trusted) = &self.region else { return };
+        for (i, region) in regions.enumerate() {
+            if region.as_ref().is_some_and(|r| r != trusted) {
+                differences.push(Difference {
+                    path: format!("{list}[{i}].region"),
+                    expected: Some(Value::str(trusted)),
+                    received: region.as_deref().map(Value::str),
+                });
+                *region = None;
+            }
+        }
+    }
+
     /// `sent` with each field this one sets in place, and each place where `sent` said
     /// otherwise (paths under `path`).
     pub(crate) fn apply_to(&self, sent: &Customer, path: &str) -> (Customer, Vec<Difference>) {
