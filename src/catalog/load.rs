@@ -118,7 +118,8 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
     let hours_per_month = d.opt(&o, "hoursPerMonth", |d, v, p| d.positive(v, p, Num::Quantity));
     let monthly_cap = d.opt(&o, "monthlyCap", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
     let cap_hours = d.opt(&o, "capHours", |d, v, p| d.positive(v, p, Num::Quantity));
-    if !monthly_cap && o.get("capHours").is_some() {
+    let cap_off = matches!(o.get("monthlyCap"), None | Some(Value::Bool(false)));
+    if cap_off && o.get("capHours").is_some() {
         d.problem(Code::InvalidValue, o.at("capHours"), "\"capHours\" goes with \"monthlyCap\": true");
     }
     let phase_clock = d.opt(&o, "phaseClock", |d, v, p| {
