@@ -306,8 +306,8 @@ export interface Trusted {
    * recomputed there; an honest quote made earlier verifies while its prices still hold.
    */
   at?: string;
-  /** How old a quote may be at `at`, in seconds (default 3600; older: `QUOTE_EXPIRED`; more than 60 s ahead: `QUOTE_FROM_FUTURE`). */
-  maxAgeSeconds?: number;
+  /** How old a quote may be at `at`, in whole seconds, a number or its decimal text (default 3600; older: `QUOTE_EXPIRED`; more than 60 s ahead: `QUOTE_FROM_FUTURE`). */
+  maxAgeSeconds?: number | string;
   customer?: TrustedCustomer;
 }
 
