@@ -1367,7 +1367,8 @@ impl<'c, 'r> Biller<'c, 'r> {
         }
     }
 
-    /// A segment priced: its amount as a numerator, and its hourly rate when it bills by the hour.
+    /// A level's segment priced by the hour: its amount as a numerator, its hourly rate, and
+    /// under the monthly cap the most a month of it costs.
     #[allow(clippy::too_many_arguments)]
     fn segment(
         &self,
@@ -1379,7 +1380,6 @@ impl<'c, 'r> Biller<'c, 'r> {
         included: Decimal,
         quantity: Decimal,
         pricing: &Pricing<'_>,
-        by_hour: bool,
     ) -> Result<Segment, Error> {
         let hpm = self.catalog.rate_hours();
         let rule = pricing.rule();
@@ -1387,19 +1387,15 @@ impl<'c, 'r> Biller<'c, 'r> {
             Pricing::Priced(_, reach) => reach.amount,
             _ => Decimal::ZERO,
         };
-        let (numerator, hourly_rate) = match (rule.map(|r| r.period), by_hour) {
-            (None, by_hour) => (Decimal::ZERO, by_hour.then_some(Decimal::ZERO)),
-            // Usage billed once: its amount, whatever the rule's period.
-            (Some(_), false) => (checked::mul(amount, self.denominator)?, None),
-            (Some(Period::Hour), true) => (checked::mul(checked::mul(amount, seconds)?, hpm)?, Some(amount)),
+        let (numerator, hourly_rate) = match rule.map(|r| r.period) {
+            None => (Decimal::ZERO, Decimal::ZERO),
+            Some(Period::Hour) => (checked::mul(checked::mul(amount, seconds)?, hpm)?, amount),
             // Multiplied before it divides: 730 hours of a monthly price are the monthly price.
-            (Some(Period::Month), true) => (checked::mul(amount, seconds)?, Some(checked::div(amount, hpm)?)),
+            Some(Period::Month) => (checked::mul(amount, seconds)?, checked::div(amount, hpm)?),
         };
-        // The rule's monthly price at the quantity, a month's most under the cap (SPEC 10).
-        let cap = match (rule.map(|r| r.period), self.catalog.cap_hours(), by_hour) {
-            (Some(Period::Month), Some(_), true) => Some(amount),
-            (Some(Period::Hour), Some(hours), true) => Some(checked::mul(amount, hours)?),
-            _ => None,
+        let cap = match rule {
+            Some(rule) => self.catalog.monthly_cap(rule.period, amount)?,
+            None => None,
         };
         Ok(Segment {
             start,
@@ -1412,7 +1408,7 @@ impl<'c, 'r> Biller<'c, 'r> {
             quantity,
             rule: rule.map(|r| (r.path.clone(), r.id.clone())),
             period: rule.map(|r| r.period),
-            hourly_rate,
+            hourly_rate: Some(hourly_rate),
             // Divided once the segments are merged (see `line`).
             amount: Decimal::ZERO,
             numerator,
@@ -1467,14 +1463,13 @@ impl<'c, 'r> Biller<'c, 'r> {
                 included,
                 quantity,
                 &pricing,
-                true,
             )?;
             // A stretch that bills no hour (under hourRounding "up") bills nothing: no warning.
             if let (Pricing::Unpriced(above_last), false) = (&pricing, segment.seconds.is_zero()) {
                 self.unpriced(i, span, product, region, &segment, above_last.as_ref());
             }
             let capped_apart = self.catalog.cap_hours().is_some()
-                && month_of(a) != month_of(segments.last().map_or(a, |l| l.start));
+                && segments.last().is_some_and(|last| !same_month(last.start, a));
             match segments.last_mut() {
                 Some(last) if same_price(last, &segment) && !capped_apart => {
                     last.end = segment.end;
@@ -1646,6 +1641,12 @@ impl<'c, 'r> Biller<'c, 'r> {
             amount: Money::round_ratio(numerator, self.denominator, self.currency, self.catalog.rounding())?,
         })
     }
+}
+
+/// Whether two instants are in one calendar month (UTC).
+fn same_month(a: Time, b: Time) -> bool {
+    use chrono::Datelike;
+    (a.year(), a.month()) == (b.year(), b.month())
 }
 
 /// The calendar month (UTC) of an instant, `"2026-10"`.

@@ -411,13 +411,12 @@ fn price_line(
     };
     let amount = Money::round(monthly, currency, catalog.rounding())?;
     let counter = matches!(&m.product.kind, ProductKind::Metered(metered) if metered.aggregated);
-    let cap = match (rule.map(|r| r.period), catalog.cap_hours()) {
+    let cap = match rule {
         // A counter bills usage, never capped.
-        _ if counter => None,
-        (Some(Period::Month), Some(_)) => Some(amount.clone()),
-        (Some(Period::Hour), Some(hours)) => {
-            Some(Money::round(checked::mul(exact, hours)?, currency, catalog.rounding())?)
-        }
+        Some(rule) if !counter => catalog
+            .monthly_cap(rule.period, exact)?
+            .map(|cap| Money::round(cap, currency, catalog.rounding()))
+            .transpose()?,
         _ => None,
     };
     let Some(detail) = detailed else {
@@ -464,8 +463,8 @@ fn per_hour_and_month(
     Ok(match period {
         Period::Hour => {
             let month = checked::mul(amount, catalog.hours_per_month())?;
-            match catalog.cap_hours() {
-                Some(cap) => (amount, month.min(checked::mul(amount, cap)?)),
+            match catalog.monthly_cap(period, amount)? {
+                Some(cap) => (amount, month.min(cap)),
                 None => (amount, month),
             }
         }

@@ -352,12 +352,9 @@ function invoiceRequest(o, period) {
 
 /** ", with 1,500 GB of traffic": the counters' usage the first invoice counts, for its summary. */
 function usageCounted(o) {
-  const used = o.lines.filter((l) => doc.products.find((p) => p.id === l.product)?.aggregated === true);
+  const used = o.lines.map((l) => [l, doc.products.find((p) => p.id === l.product)]).filter(([, p]) => p?.aggregated === true);
   if (used.length === 0) return '';
-  const parts = used.map((l) => {
-    const p = doc.products.find((x) => x.id === l.product);
-    return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 }).format(l.quantity)} ${p.unitType ?? ''} of ${p.name.toLowerCase()}`;
-  });
+  const parts = used.map(([l, p]) => `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 }).format(l.quantity)} ${p.unitType ?? ''} of ${p.name.toLowerCase()}`);
   return `, with ${parts.join(' and ')}`;
 }
 

@@ -321,6 +321,17 @@ impl Catalog {
         self.cap_hours
     }
 
+    /// Under the monthly cap (SPEC 10), the most a month of a rule costs at an amount (the rule's
+    /// price at the quantity, per its `period`): a `month` rule's amount, an `hour` rule's
+    /// amount x capHours; `None` without the cap.
+    pub(crate) fn monthly_cap(&self, period: Period, amount: Decimal) -> Result<Option<Decimal>, Error> {
+        Ok(match (period, self.cap_hours) {
+            (_, None) => None,
+            (Period::Month, Some(_)) => Some(amount),
+            (Period::Hour, Some(hours)) => Some(crate::money::checked::mul(amount, hours)?),
+        })
+    }
+
     /// What a `month` rule's price is divided by for its hourly rate: `capHours` under the
     /// monthly cap, else `hoursPerMonth`.
     pub(crate) fn rate_hours(&self) -> Decimal {
