@@ -115,7 +115,7 @@ function nodeColdStart() {
     m.initSync({ module: readFileSync(${JSON.stringify(join(root, 'pkg', 'ratecard_bg.wasm'))}) });
     const t1 = performance.now();
     const c = new m.LoadedCatalog(readFileSync(${JSON.stringify(join(root, 'catalogs', 'demo.json'))}, 'utf8'));
-    c.call('quote', ${JSON.stringify(orderArgs)});
+    c.callJson('quote', ${JSON.stringify(orderArgs)});
     console.log(JSON.stringify({ instantiate: t1 - t0, firstQuote: performance.now() - t0 }));`;
   const runs = Array.from({ length: 7 }, () => JSON.parse(spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).stdout));
   const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[3];

@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { loadCases } from '../tests/js/fixtures.mjs';
 
 const probe = `
-  const { call, initSync } = await import(${JSON.stringify(new URL('../pkg/ratecard.js', import.meta.url).href)});
+  const { callJson: call, initSync } = await import(${JSON.stringify(new URL('../pkg/ratecard.js', import.meta.url).href)});
   await import(${JSON.stringify(new URL('../js/node.js', import.meta.url).href)});
   const memory = initSync().memory;
   const c = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
   const before = memory.buffer.byteLength;
   const t0 = process.hrtime.bigint();
   let answer;
-  try { answer = 'answered (' + call(c.call, c.args).length + ' bytes)'; } catch (e) { answer = JSON.parse(e).code; }
+  try { answer = 'answered (' + call(c.call, c.args).length + ' bytes)'; } catch (e) { answer = e.code; }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   console.log(JSON.stringify({ ms, answer, baseline: before, peak: memory.buffer.byteLength }));`;
 

@@ -1,7 +1,9 @@
 // The JavaScript API of ratecard, shared by the Node and browser entries.
-// Arguments cross into WebAssembly as JSON text and results come back as JSON text: one parser
-// and one writer in Rust for every runtime, so a browser and a server get the same bytes.
-import { LoadedCatalog, LoadedTierTable, call as rawCall } from '../pkg/ratecard.js';
+// Arguments cross into WebAssembly as JS values and answers come back as JS values, read and
+// written by the same Rust code as JSON text is (serde-wasm-bindgen): no text between, and the
+// same answer, field for field, as every other runtime. callJson keeps text for servers that
+// hold text. Errors are thrown from Rust as RatecardError objects.
+import { LoadedCatalog, LoadedTierTable, call as rawCall, callJson as rawCallJson, setErrorClass } from '../pkg/ratecard.js';
 import { state } from './state.js';
 
 /** An error from ratecard: a stable `code`, the JSON `path` of what was wrong, every `problems`. */
@@ -15,12 +17,6 @@ export class RatecardError extends Error {
   }
 }
 
-/** Turns what the wasm module threw into a RatecardError (other errors pass unchanged). */
-function toError(thrown) {
-  if (typeof thrown !== 'string') return thrown;
-  const e = JSON.parse(thrown);
-  return new RatecardError(e.code, e.path, e.message, e.problems);
-}
 
 /** Largest text crossing into WebAssembly, in UTF-8 bytes: `ratecard::limits::MAX_INPUT_BYTES`. */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
@@ -59,10 +55,6 @@ function array(v, name) {
   if (!Array.isArray(v)) throw invalidType(name, 'an array', v);
   return v;
 }
-/** An object, or its JSON text. */
-function document(v, name) {
-  return typeof v === 'string' ? v : object(v, name);
-}
 /** A count: a safe integer or its decimal text (whole and in range: checked in Rust). */
 function optionalCount(v, name) {
   return v === undefined || v === null ? undefined : quantityArg(v, name);
@@ -89,41 +81,39 @@ function sized(text, name) {
   return text;
 }
 
-/** JSON text for the wasm side; BigInt and cycles become RatecardErrors instead of TypeErrors. */
-function encode(args, name = '') {
-  if (typeof args === 'string') return sized(args, name);
-  let text;
-  try {
-    text = JSON.stringify(args);
-  } catch (e) {
-    throw new RatecardError('INVALID_TYPE', name, `arguments cannot be sent as JSON: ${e.message}`);
-  }
-  if (typeof text !== 'string') throw invalidType(name || 'arguments', 'a JSON value', args);
-  return sized(text, name);
+/** A catalog or table argument: an object, or its JSON text (sized before it is copied). */
+function source(v, name) {
+  return typeof v === 'string' ? sized(v, name) : object(v, name);
+}
+
+/** Arguments without the members left undefined: an absent argument is absent, not null. */
+function defined(args) {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
 }
 
 /** Runs one operation of the Rust API (see `ratecard::api::call`) on JSON text: JSON text out. */
 export function callJson(op, argsJson) {
   string(op, 'op');
   sized(string(argsJson, 'argsJson'), 'argsJson');
-  return guarded(() => rawCall(op, argsJson));
+  return guarded(() => rawCallJson(op, argsJson));
 }
 
-/** Runs `f` against the wasm module, turning thrown error text into a RatecardError. */
+let errorClassSet = false;
+
+/** Runs `f` against the wasm module (which throws RatecardError objects). */
 function guarded(f) {
   if (!state.ready) {
     throw new RatecardError('NOT_INITIALIZED', '', 'ratecard is not initialized: await init() first');
   }
-  try {
-    return f();
-  } catch (e) {
-    throw toError(e);
+  if (!errorClassSet) {
+    setErrorClass(RatecardError);
+    errorClassSet = true;
   }
+  return f();
 }
 
 function invoke(op, args) {
-  const text = encode(args);
-  return JSON.parse(guarded(() => rawCall(op, text)));
+  return guarded(() => rawCall(op, defined(args)));
 }
 
 /** The version of the engine. */
@@ -231,12 +221,11 @@ export class Catalog {
 
   /** Warnings found when the catalog was loaded. */
   get warnings() {
-    return JSON.parse(guarded(() => this.#inner.warnings()));
+    return guarded(() => this.#inner.warnings());
   }
 
   #call(op, args) {
-    const text = encode(args);
-    return JSON.parse(guarded(() => this.#inner.call(op, text)));
+    return guarded(() => this.#inner.call(op, defined(args)));
   }
 
   /** Prices an order (see quote()). */
@@ -254,7 +243,7 @@ export class Catalog {
   callJson(op, argsJson) {
     string(op, 'op');
     sized(string(argsJson, 'argsJson'), 'argsJson');
-    return guarded(() => this.#inner.call(op, argsJson));
+    return guarded(() => this.#inner.callJson(op, argsJson));
   }
 
   /** The price matrix (see priceMatrix()). */
@@ -319,8 +308,8 @@ export class Catalog {
 
 /** Parses and validates a catalog once; throws INVALID_CATALOG with every problem when it is not valid. */
 export function loadCatalog(catalog) {
-  const text = encode(document(catalog, 'catalog'), 'catalog');
-  return new Catalog(guarded(() => new LoadedCatalog(text)));
+  const value = source(catalog, 'catalog');
+  return new Catalog(guarded(() => new LoadedCatalog(value)));
 }
 
 /** A quantity argument: a decimal string or a safe integer; a fraction, NaN or anything else is refused. */
@@ -350,7 +339,7 @@ export class TierPricer {
 
   /** The price of `quantity`, explained tier by tier (what priceTiers returns). */
   price(quantity) {
-    return JSON.parse(guarded(() => this.#inner.price(quantityText(quantity, 'quantity'))));
+    return guarded(() => this.#inner.price(quantityText(quantity, 'quantity')));
   }
 
   /** Just the amount of `quantity`: a decimal string, rounded when the table has a currency. */
@@ -373,7 +362,7 @@ export class TierPricer {
 
 /** Loads a tier table once; `currency` (ISO 4217) rounds amounts to its minor unit. */
 export function loadTierTable(table, currency) {
-  const text = encode(document(table, 'table'), 'table');
+  const value = source(table, 'table');
   const code = optionalString(currency, 'currency');
-  return new TierPricer(guarded(() => new LoadedTierTable(text, code)));
+  return new TierPricer(guarded(() => new LoadedTierTable(value, code)));
 }

@@ -319,6 +319,11 @@ export interface TrustedCustomer {
   region?: string;
   billingStart?: string;
 }
+/** What a server trusts of an invoice request: the customer's fields, from its own records. */
+export interface TrustedInvoice {
+  customer?: TrustedCustomer;
+}
+
 /** What to bill: a period `[start, end)`, the customer, the subscription's items and its plan changes. */
 export interface InvoiceRequest {
   period: { start: string; end: string };
@@ -414,7 +419,7 @@ export interface Invoice {
 /** Bills a period: one line per item, cut into segments, each line rounded once. */
 export function invoice(catalog: CatalogDocument, request: InvoiceRequest): Invoice;
 /** Recomputes the invoice of `request` and lists every difference with `received` (paths `invoice.…`). */
-export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown, trusted?: { customer?: TrustedCustomer }): Verification;
+export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
 
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
@@ -462,9 +467,9 @@ export class Catalog {
   /** Bills a period (see invoice()). */
   invoice(request: InvoiceRequest): Invoice;
   /** Verifies an invoice against the request it bills. */
-  verifyInvoice(request: InvoiceRequest, received: unknown, trusted?: { customer?: TrustedCustomer }): Verification;
+  verifyInvoice(request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
   /** Many invoice verifications in one call. */
-  verifyInvoiceMany(checks: { request: InvoiceRequest; invoice: unknown; trusted?: { customer?: TrustedCustomer } }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
+  verifyInvoiceMany(checks: { request: InvoiceRequest; invoice: unknown; trusted?: TrustedInvoice }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
   /** Frees the wasm memory now (it is also freed when garbage-collected). */
   free(): void;
 }

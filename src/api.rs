@@ -1,182 +1,254 @@
 //! The JSON-in, JSON-out API shared by every runtime.
 //!
 //! [`call`] is what the wasm module exports, what the CLI runs and what the shared fixtures in
-//! `tests/fixtures/` exercise natively, in Node and in Chromium: one function, so the three
-//! runtimes cannot drift apart. `args` is a JSON object of named arguments; the result is JSON
-//! text, or an [`Error`] whose paths start with the argument's name (`order.lines[0].quantity`).
-//! Problems inside a catalog keep paths relative to the catalog, as `validateCatalog` reports
-//! them, under an `INVALID_CATALOG` error at path `catalog`.
+//! `tests/fixtures/` exercise natively, in Node and in Chromium: one function, so the runtimes
+//! cannot drift apart. `args` is a JSON object of named arguments, each operation's declared
+//! once below; the result is JSON text, or an [`Error`] whose paths start with the argument's
+//! name (`order.lines[0].quantity`). Problems inside a catalog keep paths relative to the
+//! catalog, as `validateCatalog` reports them, under an `INVALID_CATALOG` error at path
+//! `catalog`. One call records at most [`crate::MAX_PROBLEMS`] problems, batches included.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::catalog::Catalog;
-use serde_json::value::RawValue;
-
-use crate::catalog::Environment;
-use crate::decode::{Decoder, Num, Object};
-use crate::error::{join_path, Code, Error};
-use crate::invoice::{invoice_within, verify_invoice_within, InvoiceRequest, TrustedCustomer};
-use crate::json::{self, ObjectBuilder, Value};
-use crate::limits::{
-    check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
-};
-use crate::money::{Currency, Money, Rounding};
-use crate::order::{Order, OrderText, Trusted};
-use crate::quote::{differences, differences_value, price_matrix, quote_within, Detail, MatrixOptions};
-use crate::tiers::{TierTable, TABLE_FIELDS};
 use rust_decimal::Decimal;
+
+use crate::catalog::load::CatalogDoc;
+use crate::catalog::{Catalog, Environment, PublicCatalog, Validation};
+use crate::error::{Code, Error, Problem};
+use crate::input::{shape, At, Field, IntoPath, Json, List, Map, Num, Problems, Shape, Source};
+use crate::invoice::{
+    invoice_within, Invoice, InvoiceRequest, RequestDoc, TrustedCustomer, TrustedCustomerDoc,
+};
+use crate::limits::{
+    output_too_large, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
+};
+use crate::margins::{PartnerMargins, PlanMargins};
+use crate::money::{Currency, Money, Rounding};
+use crate::order::{Order, OrderDoc, Trusted, TrustedDoc};
+use crate::quote::{price_matrix, quote_within, Detail, MatrixOptions, MatrixOptionsDoc, PriceMatrix, Quote};
+use crate::tiers::{TableDoc, TierPrice, TierTable};
+use crate::verify::{differences, tree_differences, Received, Value, Verdict};
 
 pub use crate::limits::MAX_INPUT_BYTES;
 
-/// An operation that needs no catalog, or validates one without failing on it: JSON text out.
-type Operation = fn(&Args<'_>) -> Result<String, Error>;
-/// An operation on a loaded catalog (its `catalog` argument, or a [`call_loaded`] catalog).
-type CatalogOperation = fn(&Catalog, &Args<'_>) -> Result<String, Error>;
+shape!(NoArgs {});
+shape!(PriceTiersArgs { table: Field<Box<TableDoc>>, quantity: Field<Num>, currency: Field<String> });
+shape!(CatalogArgs { catalog: Field<Box<CatalogDoc>> });
+shape!(QuoteArgs { catalog: Field<Box<CatalogDoc>>, order: Field<Box<OrderDoc>> });
+shape!(MatrixArgs { catalog: Field<Box<CatalogDoc>>, options: Field<Box<MatrixOptionsDoc>> });
+shape!(
+    /// One quote to verify: the browser's order and quote, and what the server trusts.
+    CheckDoc { order: Field<Box<OrderDoc>>, quote: Field<Received>, trusted: Field<Box<TrustedDoc>> }
+);
+shape!(VerifyArgs { catalog: Field<Box<CatalogDoc>> } with check: CheckDoc);
+shape!(PlanMarginsArgs { catalog: Field<Box<CatalogDoc>>, planType: Field<String>, instances: Field<Num> });
+shape!(PartnerMarginsArgs { catalog: Field<Box<CatalogDoc>>, partner: Field<String>, instances: Field<Map<Num>> });
+shape!(AssignmentArgs { catalog: Field<Box<CatalogDoc>>, request: Field<Box<AssignmentDoc>> });
+shape!(AssignmentDoc { planType: Field<String>, instance: Field<Box<InstanceDoc>> });
+shape!(InstanceDoc { id: Field<String>, owner: Field<String>, environment: Field<String> });
+shape!(QuoteManyArgs { catalog: Field<Box<CatalogDoc>>, orders: Field<List<Box<OrderDoc>, MAX_BATCH_ITEMS>> });
+shape!(VerifyManyArgs { catalog: Field<Box<CatalogDoc>>, checks: Field<List<Box<CheckDoc>, MAX_BATCH_ITEMS>> });
+shape!(InvoiceArgs { catalog: Field<Box<CatalogDoc>>, request: Field<Box<RequestDoc>> });
+shape!(
+    /// One invoice to verify: the request it bills, the invoice a browser sent, and what the
+    /// server trusts of the customer.
+    InvoiceCheckDoc { request: Field<Box<RequestDoc>>, invoice: Field<Received>, trusted: Field<Box<TrustedCustomerDoc>> }
+);
+shape!(VerifyInvoiceArgs { catalog: Field<Box<CatalogDoc>> } with check: InvoiceCheckDoc);
+shape!(VerifyInvoiceManyArgs { catalog: Field<Box<CatalogDoc>>, checks: Field<List<Box<InvoiceCheckDoc>, MAX_BATCH_ITEMS>> });
 
-/// The operations [`call`] knows, with their arguments (`?` marks an optional one). Those with
-/// a `catalog` argument also run on a loaded catalog through [`call_loaded`].
-pub const OPERATIONS: &[(&str, &[&str])] = &[
-    ("version", &[]),
-    ("priceTiers", &["table", "quantity", "currency?"]),
-    ("validateCatalog", &["catalog"]),
-    ("quote", &["catalog", "order"]),
-    ("quoteSummary", &["catalog", "order"]),
-    ("priceMatrix", &["catalog", "options?"]),
-    ("verifyQuote", &["catalog", "order", "quote", "trusted?"]),
-    ("planMargins", &["catalog", "planType", "instances?"]),
-    ("partnerMargins", &["catalog", "partner", "instances?"]),
-    ("checkAssignment", &["catalog", "request"]),
-    ("publicCatalog", &["catalog"]),
-    ("quoteMany", &["catalog", "orders"]),
-    ("verifyMany", &["catalog", "checks"]),
-    ("invoice", &["catalog", "request"]),
-    ("verifyInvoice", &["catalog", "request", "invoice", "trusted?"]),
-    ("verifyInvoiceMany", &["catalog", "checks"]),
-];
-
-enum Run {
-    Plain(Operation),
-    WithCatalog(CatalogOperation),
+/// The arguments of an operation on a catalog (its `catalog` argument, or a loaded one).
+trait CatalogArg: Shape {
+    fn catalog(&self) -> &Field<Box<CatalogDoc>>;
 }
 
-fn operation(op: &str) -> Option<Run> {
-    Some(match op {
-        "version" => Run::Plain(|_| Ok(Value::str(crate::VERSION).to_json())),
-        "priceTiers" => Run::Plain(price_tiers),
-        "validateCatalog" => Run::Plain(|a| Ok(Catalog::validate_value(a.get("catalog")).to_json())),
-        "quote" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"), Detail::Full)),
-        "quoteSummary" => Run::WithCatalog(|c, a| quote_with(c, a.get("order"), Detail::Summary)),
-        "priceMatrix" => Run::WithCatalog(|c, a| Ok(matrix_with(c, a.get("options"))?.to_json())),
-        "verifyQuote" => Run::WithCatalog(|c, a| {
-            let check = Check {
-                order: sent_order(c, a.get("order"))?,
-                quote: Received::Parsed(a.get("quote")),
-                trusted: a.get("trusted"),
-            };
-            Ok(verify_with(c, check, &mut Budget::default())?.to_json())
-        }),
-        "planMargins" => Run::WithCatalog(plan_margins),
-        "partnerMargins" => Run::WithCatalog(partner_margins),
-        "checkAssignment" => Run::WithCatalog(check_assignment),
-        "publicCatalog" => Run::WithCatalog(|c, _| Ok(c.public_view().to_json())),
-        "quoteMany" => Run::WithCatalog(|c, a| {
-            each(a.get("orders"), "orders", None, |order, budget| quote_value(c, order, Detail::Full, budget))
-        }),
-        "verifyMany" => Run::WithCatalog(|c, a| {
-            each(a.get("checks"), "checks", Some("order"), |check, budget| {
-                let mut d = Decoder::new();
-                d.object(check, "", &["order", "quote", "trusted"]);
-                d.finish(Some(()))?;
-                let field = |k| check.get(k).unwrap_or(&Value::Null);
-                let check = Check {
-                    order: sent_order(c, field("order"))?,
-                    quote: Received::Parsed(field("quote")),
-                    trusted: field("trusted"),
-                };
-                Ok(verify_with(c, check, budget)?.to_json())
-            })
-        }),
-        "invoice" => Run::WithCatalog(|c, a| {
-            let request = InvoiceRequest::from_value(c, a.get("request")).map_err(|e| e.within("request"))?;
-            invoice_within(c, &request, &mut Budget::default()).map_err(|e| e.within("request"))?.to_json()
-        }),
-        "verifyInvoice" => Run::WithCatalog(|c, a| {
-            let check = InvoiceCheck {
-                request: a.get("request"),
-                invoice: a.get("invoice"),
-                trusted: a.get("trusted"),
-            };
-            Ok(check_invoice(c, check, &mut Budget::default())?.to_json())
-        }),
-        "verifyInvoiceMany" => Run::WithCatalog(|c, a| {
-            each(a.get("checks"), "checks", None, |check, budget| {
-                let mut d = Decoder::new();
-                d.object(check, "", &["request", "invoice", "trusted"]);
-                d.finish(Some(()))?;
-                let field = |k| check.get(k).unwrap_or(&Value::Null);
-                let check = InvoiceCheck {
-                    request: field("request"),
-                    invoice: field("invoice"),
-                    trusted: field("trusted"),
-                };
-                Ok(check_invoice(c, check, budget)?.to_json())
-            })
-        }),
-        _ => return None,
-    })
+macro_rules! catalog_args {
+    ($($name:ident),*) => {
+        $(impl CatalogArg for $name {
+            fn catalog(&self) -> &Field<Box<CatalogDoc>> {
+                &self.catalog
+            }
+        })*
+    };
+}
+catalog_args!(
+    CatalogArgs,
+    QuoteArgs,
+    MatrixArgs,
+    VerifyArgs,
+    PlanMarginsArgs,
+    PartnerMarginsArgs,
+    AssignmentArgs,
+    QuoteManyArgs,
+    VerifyManyArgs,
+    InvoiceArgs,
+    VerifyInvoiceArgs,
+    VerifyInvoiceManyArgs
+);
+
+/// An operation that needs no catalog.
+type Plain<A> = fn(&A, &mut Problems) -> Result<Answer<'static>, Error>;
+/// An operation on a catalog.
+type OnCatalog<A> = for<'c> fn(&'c Catalog, &A, &mut Problems) -> Result<Answer<'c>, Error>;
+
+macro_rules! operations {
+    ($($name:literal => $run:expr,)*) => {
+        /// The operations [`call`] knows. Those with a `catalog` argument also run on a loaded
+        /// catalog through [`call_loaded`].
+        pub const OPERATIONS: &[&str] = &[$($name),*];
+
+        /// Runs operation `op` on its arguments, read from `args`, and writes its answer with `W`.
+        pub(crate) fn dispatch<W: Write>(op: &str, args: &dyn Source, loaded: Option<&Catalog>) -> Result<W::Out, Error> {
+            match op {
+                $($name => $run(args, loaded),)*
+                _ => Err(Error::new(
+                    Code::InvalidValue,
+                    "",
+                    format!("unknown operation \"{op}\"; known: {}", OPERATIONS.join(", ")),
+                )),
+            }
+        }
+    };
 }
 
-/// One invoice verification's arguments: the request, the invoice a browser sent, and what
-/// the server trusts of the customer (`Null` for nothing).
-struct InvoiceCheck<'a> {
-    request: &'a Value,
-    invoice: &'a Value,
-    trusted: &'a Value,
+operations! {
+    "version" => |a, l| plain::<NoArgs, W>(a, l, |_, _| Ok(Answer::Version)),
+    "priceTiers" => |a, l| plain::<PriceTiersArgs, W>(a, l, price_tiers),
+    "validateCatalog" => |a, l| plain::<CatalogArgs, W>(a, l, validate_catalog),
+    "quote" => |a, l| on_catalog::<QuoteArgs, W>(a, l, |c, a, p| quote(c, a, p, Detail::Full)),
+    "quoteSummary" => |a, l| on_catalog::<QuoteArgs, W>(a, l, |c, a, p| quote(c, a, p, Detail::Summary)),
+    "priceMatrix" => |a, l| on_catalog::<MatrixArgs, W>(a, l, matrix),
+    "verifyQuote" => |a, l| on_catalog::<VerifyArgs, W>(a, l, verify_quote),
+    "planMargins" => |a, l| on_catalog::<PlanMarginsArgs, W>(a, l, plan_margins),
+    "partnerMargins" => |a, l| on_catalog::<PartnerMarginsArgs, W>(a, l, partner_margins),
+    "checkAssignment" => |a, l| on_catalog::<AssignmentArgs, W>(a, l, check_assignment),
+    "publicCatalog" => |a, l| on_catalog::<CatalogArgs, W>(a, l, |c, _, _| Ok(Answer::Public(c.public_view()))),
+    "quoteMany" => |a, l| on_catalog::<QuoteManyArgs, W>(a, l, quote_many),
+    "verifyMany" => |a, l| on_catalog::<VerifyManyArgs, W>(a, l, verify_many),
+    "invoice" => |a, l| on_catalog::<InvoiceArgs, W>(a, l, invoice),
+    "verifyInvoice" => |a, l| on_catalog::<VerifyInvoiceArgs, W>(a, l, verify_invoice),
+    "verifyInvoiceMany" => |a, l| on_catalog::<VerifyInvoiceManyArgs, W>(a, l, verify_invoice_many),
 }
 
-/// Verifies a received invoice against the request it bills, with the trusted customer's
-/// fields in place: `{ok, differences}` (paths under `request` for what the trusted fields
-/// corrected, under `invoice` for the invoice; the request's errors under `request`).
-fn check_invoice(catalog: &Catalog, check: InvoiceCheck<'_>, budget: &mut Budget) -> Result<Value, Error> {
-    let (request, trusted_differences) = trusted_request(catalog, check.request, check.trusted)?;
-    let diffs =
-        verify_invoice_within(catalog, &request, check.invoice, budget).map_err(|e| e.within("request"))?;
-    Ok(differences_value(&[("request", &trusted_differences), ("invoice", &diffs)]))
+/// What an operation answers, before it is written (as JSON text, or as a JS value).
+pub(crate) enum Answer<'c> {
+    Version,
+    Tiers(TierPrice, Option<Currency>),
+    Validation(Validation),
+    Quote(Box<Quote>, Detail),
+    Matrix(PriceMatrix),
+    Verdict(Verdict),
+    PlanMargins(PlanMargins),
+    PartnerMargins(PartnerMargins),
+    Assignment(Vec<Problem>),
+    Public(PublicCatalog<'c>),
+    Invoice(Box<Invoice>),
+    /// Each item's answer or error; the batch's argument name.
+    Batch(&'static str, Vec<Result<Answer<'c>, Error>>),
 }
 
-/// The request a browser sent, checked, with the trusted customer's fields in place.
-fn trusted_request(
-    catalog: &Catalog,
-    request: &Value,
-    trusted: &Value,
-) -> Result<(InvoiceRequest, Vec<crate::order::Difference>), Error> {
-    let request = InvoiceRequest::from_value(catalog, request).map_err(|e| e.within("request"))?;
-    Ok(match trusted {
-        Value::Null => (request, Vec::new()),
-        v => TrustedCustomer::from_value(catalog, v).map_err(|e| e.within("trusted"))?.apply(&request),
-    })
+/// Writes answers: each answer type is written through one type-erased serializer per writer,
+/// so the answer types exist once in the wasm, not once per writer.
+pub(crate) trait Write {
+    type Out;
+    /// One answer.
+    fn one(value: &dyn erased_serde::Serialize) -> Result<Self::Out, Error>;
+    /// The answers of a batch, in order.
+    fn list(items: Vec<Self::Out>) -> Self::Out;
+    /// Bytes written, for the output limit (`0` where nothing is text).
+    fn bytes(out: &Self::Out) -> usize;
 }
 
-/// Checked arguments of one call.
-struct Args<'a>(&'a Value);
+/// JSON text, with serde_json: what every runtime answers a call in text.
+pub(crate) struct Text;
 
-impl Args<'_> {
-    /// The argument, `Null` when absent.
-    fn get(&self, name: &str) -> &Value {
-        self.0.get(name).unwrap_or(&Value::Null)
+impl Write for Text {
+    type Out = String;
+    fn one(value: &dyn erased_serde::Serialize) -> Result<String, Error> {
+        crate::limits::text(value)
+    }
+    fn list(items: Vec<String>) -> String {
+        format!("[{}]", items.join(","))
+    }
+    fn bytes(out: &String) -> usize {
+        out.len()
     }
 }
 
-/// A catalog's problems, under one `INVALID_CATALOG` error at path `catalog` that counts them
-/// and quotes the first (so the error's text counts no other).
-pub(crate) fn invalid_catalog(e: Error) -> Error {
-    let message = match e.problems() {
-        [only] => format!("the catalog has 1 problem: {only}"),
-        all => format!("the catalog has {} problems; the first: {}", all.len(), all[0]),
-    };
-    let mut problems = vec![crate::error::Problem::new(Code::InvalidCatalog, "catalog", message)];
-    problems.extend(e.problems().iter().cloned());
-    Error::from_problems(problems).unwrap_or(e)
+impl Answer<'_> {
+    /// The answer, written.
+    pub(crate) fn write<W: Write>(self) -> Result<W::Out, Error> {
+        match self {
+            Answer::Version => W::one(&crate::VERSION),
+            Answer::Tiers(price, currency) => {
+                W::one(&price.json(currency.as_ref().map(|c| (c, Rounding::HalfUp)))?)
+            }
+            Answer::Validation(v) => W::one(&v),
+            Answer::Quote(quote, detail) => W::one(&quote.answer(detail)?),
+            Answer::Matrix(m) => W::one(&m),
+            Answer::Verdict(v) => W::one(&v),
+            Answer::PlanMargins(m) => W::one(&m.json()?),
+            Answer::PartnerMargins(m) => W::one(&m.json()?),
+            Answer::Assignment(reasons) => {
+                #[derive(serde::Serialize)]
+                struct Assignment<'a> {
+                    allowed: bool,
+                    reasons: &'a [Problem],
+                }
+                W::one(&Assignment { allowed: reasons.is_empty(), reasons: &reasons })
+            }
+            Answer::Public(view) => W::one(&view),
+            Answer::Invoice(invoice) => W::one(&invoice.json()?),
+            Answer::Batch(name, items) => {
+                #[derive(serde::Serialize)]
+                struct Failed<'a> {
+                    error: &'a Error,
+                }
+                let mut out = Vec::with_capacity(items.len());
+                let mut bytes = 0;
+                for (i, item) in items.into_iter().enumerate() {
+                    let written = item.and_then(Answer::write::<W>).or_else(|e| match e.code() {
+                        Code::OutputTooLarge => Err(e),
+                        _ => W::one(&Failed { error: &e.within(&format!("{name}[{i}]")) }),
+                    })?;
+                    bytes += W::bytes(&written) + 1;
+                    if bytes > MAX_OUTPUT_BYTES {
+                        return Err(output_too_large(
+                            name,
+                            &format!("more than {MAX_OUTPUT_BYTES} bytes of answers"),
+                        ));
+                    }
+                    out.push(written);
+                }
+                Ok(W::list(out))
+            }
+        }
+    }
+}
+
+/// The key paths of each input document, under the name `js/ratecard.d.ts` declares it by
+/// (`("OrderDocument", ["at", "customer", "customer.plan", ...])`): what the types must
+/// declare, key by key (checked by `tests/js/types.test.mjs`).
+#[doc(hidden)]
+pub fn input_paths() -> Vec<(&'static str, Vec<String>)> {
+    fn of<S: Shape>(name: &'static str) -> (&'static str, Vec<String>) {
+        let mut paths = Vec::new();
+        S::paths("", &mut paths);
+        paths.sort();
+        (name, paths)
+    }
+    vec![
+        of::<CatalogDoc>("CatalogDocument"),
+        of::<OrderDoc>("OrderDocument"),
+        of::<TableDoc>("TierTable"),
+        of::<TrustedDoc>("Trusted"),
+        of::<crate::order::CustomerDoc>("TrustedCustomer"),
+        of::<TrustedCustomerDoc>("TrustedInvoice"),
+        of::<RequestDoc>("InvoiceRequest"),
+        of::<MatrixOptionsDoc>("MatrixOptions"),
+        of::<AssignmentDoc>("AssignmentRequest"),
+    ]
 }
 
 /// Runs one operation on JSON arguments and returns its JSON result.
@@ -195,18 +267,7 @@ pub(crate) fn invalid_catalog(e: Error) -> Error {
 /// assert!(out.starts_with(r#"{"quantity":"3","blocks":null,"currency":"USD","amount":"0.30""#));
 /// ```
 pub fn call(op: &str, args: &str) -> Result<String, Error> {
-    let (run, params) = find(op)?;
-    let mut value = parse_input(args)?;
-    check_args(&value, params, false)?;
-    let out = match run {
-        Run::Plain(f) => f(&Args(&value)),
-        Run::WithCatalog(f) => {
-            // The catalog moves out of the arguments into the loaded catalog: no copy.
-            let catalog = Catalog::from_value(value.take("catalog")).map_err(invalid_catalog)?;
-            f(&catalog, &Args(&value))
-        }
-    };
-    check_output(out?)
+    check_output(dispatch::<Text>(op, &Json(args), None)?)
 }
 
 /// Runs one operation that takes a catalog on an already loaded `catalog`; `args` are its other
@@ -222,176 +283,165 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 /// assert!(out.contains(r#""profit":"36.00""#));
 /// ```
 pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
-    // Fast paths for the calls a server makes most, on plainly valid arguments; anything else
-    // takes the general path below, which reports every problem.
-    if args.len() <= MAX_INPUT_BYTES {
-        let detail = match op {
-            "quote" => Some(Detail::Full),
-            "quoteSummary" => Some(Detail::Summary),
-            _ => None,
-        };
-        if let Some((detail, order)) = detail.and_then(|d| Some((d, quote_args(catalog, args)?))) {
-            let answer = priced(catalog, &order, detail, &mut Budget::default());
-            return check_output(answer.map_err(|e| e.within("order"))?);
+    check_output(dispatch::<Text>(op, &Json(args), Some(catalog))?)
+}
+
+/// The answer's text, or `OUTPUT_TOO_LARGE` past [`MAX_OUTPUT_BYTES`].
+fn check_output(text: String) -> Result<String, Error> {
+    crate::limits::check_output(text)
+}
+
+/// The arguments as JSON text gives them, and the call's collector with their unknown keys
+/// recorded (less `catalog` on a loaded catalog, where it is unknown).
+fn arguments<A: Shape>(input: &dyn Source, loaded: bool) -> Result<(Box<A>, Problems), Error> {
+    let mut p = Problems::new();
+    let args = match crate::input::read::<Box<A>>(input)? {
+        Field::Ok(args) => args,
+        other => {
+            p.bad::<Box<A>, ()>(&other, &At::Root);
+            return Err(p.check::<()>(None).unwrap_err());
         }
-        if op == "verifyInvoice" {
-            if let Some(answer) = verify_invoice_text(catalog, args) {
-                return check_output(answer?);
-            }
-        }
-        if op == "verifyQuote" {
-            if let Some(check) = unparsed_check(args) {
-                if let Some(order) = check.order.0.checked(catalog) {
-                    return check_output(verify_unparsed(catalog, order, check.quote, check.trusted)?);
-                }
-            }
-        }
-    }
-    let (run, params) = find(op)?;
-    let Run::WithCatalog(f) = run else {
-        return Err(Error::new(Code::InvalidValue, "", format!("\"{op}\" does not run on a loaded catalog")));
     };
-    let value = parse_input(args)?;
-    check_args(&value, params, true)?;
-    check_output(f(catalog, &Args(&value))?)
+    let mut known = A::known();
+    known.retain(|k| !(loaded && *k == "catalog"));
+    p.unknown_fields(args.unknown(), &At::Root, &known);
+    Ok((args, p))
 }
 
-fn find(op: &str) -> Result<(Run, &'static [&'static str]), Error> {
-    match (operation(op), OPERATIONS.iter().find(|(name, _)| *name == op)) {
-        (Some(run), Some((_, params))) => Ok((run, params)),
-        _ => {
-            let names: Vec<_> = OPERATIONS.iter().map(|(n, _)| *n).collect();
-            Err(Error::new(
-                Code::InvalidValue,
-                "",
-                format!("unknown operation \"{op}\"; known: {}", names.join(", ")),
-            ))
-        }
+fn plain<A: Shape, W: Write>(
+    input: &dyn Source,
+    loaded: Option<&Catalog>,
+    f: Plain<A>,
+) -> Result<W::Out, Error> {
+    if loaded.is_some() {
+        return Err(Error::new(Code::InvalidValue, "", "this operation does not run on a loaded catalog"));
     }
+    let (args, mut p) = arguments::<A>(input, false)?;
+    f(&args, &mut p)?.write::<W>()
 }
 
-/// Unknown, missing and null arguments; `loaded` leaves `catalog` out of the parameters.
-fn check_args(value: &Value, params: &[&str], loaded: bool) -> Result<(), Error> {
-    let params: Vec<&str> = params.iter().copied().filter(|p| !(loaded && *p == "catalog")).collect();
-    let known: Vec<&str> = params.iter().map(|p| p.trim_end_matches('?')).collect();
-    let mut d = Decoder::new();
-    if let Some(o) = d.object(value, "", &known) {
-        for p in params.iter().filter(|p| !p.ends_with('?')) {
-            match o.get_raw(p) {
-                None => d.problem(Code::MissingField, *p, format!("the argument \"{p}\" is required")),
-                Some(Value::Null) => d.null_given(p),
-                Some(_) => {}
-            }
-        }
+fn on_catalog<A: CatalogArg, W: Write>(
+    input: &dyn Source,
+    loaded: Option<&Catalog>,
+    f: OnCatalog<A>,
+) -> Result<W::Out, Error> {
+    let (args, mut p) = arguments::<A>(input, loaded.is_some())?;
+    if loaded.is_some() && !matches!(args.catalog(), Field::Missing) {
+        p.add(Code::UnknownField, "catalog", "the catalog is loaded already: give no \"catalog\" argument");
     }
-    d.finish(Some(()))
+    p.check(Some(()))?;
+    let catalog = match loaded {
+        Some(c) => Cow::Borrowed(c),
+        None => Cow::Owned(catalog_argument(args.catalog())?),
+    };
+    f(&catalog, &args, &mut p)?.write::<W>()
 }
 
-/// Parses one JSON input no larger than [`MAX_INPUT_BYTES`].
-///
-/// # Errors
-/// `INPUT_TOO_LARGE`, or the parser's errors.
-pub fn parse_input(text: &str) -> Result<Value, Error> {
-    if text.len() > MAX_INPUT_BYTES {
-        return Err(Error::new(
-            Code::InputTooLarge,
-            "",
-            format!("the input is {} bytes; the limit is {MAX_INPUT_BYTES}", text.len()),
-        ));
-    }
-    json::parse(text)
+/// A catalog from JSON text, as the `catalog` argument of a call would be: errors of the text
+/// at `catalog`, a catalog's problems under one `INVALID_CATALOG`.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn load_catalog(input: &dyn Source) -> Result<Catalog, Error> {
+    let doc = crate::input::read::<Box<CatalogDoc>>(input).map_err(|e| e.within("catalog"))?;
+    catalog_argument(&doc)
 }
 
-/// Prices an order with a loaded catalog: the quote's JSON text (error paths start with `order`).
-pub(crate) fn quote_with(catalog: &Catalog, order: &Value, detail: Detail) -> Result<String, Error> {
-    quote_value(catalog, order, detail, &mut Budget::default()).map_err(|e| e.within("order"))
+/// The `catalog` argument, loaded: a catalog's problems come under one `INVALID_CATALOG`.
+fn catalog_argument(doc: &Field<Box<CatalogDoc>>) -> Result<Catalog, Error> {
+    let mut p = Problems::new();
+    let Field::Ok(_) = doc else {
+        let none = p.req(doc, &At::Root.key("catalog"), |_, _, _| None::<()>);
+        return Err(p.check(none).unwrap_err());
+    };
+    let catalog = crate::catalog::load::validate(&mut p, doc);
+    p.check(catalog).map_err(invalid_catalog)
 }
 
-/// Prices an order: the quote's JSON text, error paths relative to the order.
-fn quote_value(
-    catalog: &Catalog,
-    order: &Value,
+/// A catalog's problems, under one `INVALID_CATALOG` error at path `catalog` that counts them
+/// and quotes the first (so the error's text counts no other).
+fn invalid_catalog(e: Error) -> Error {
+    let message = match e.problems() {
+        [only] => format!("the catalog has 1 problem: {only}"),
+        all => format!("the catalog has {} problems; the first: {}", all.len(), all[0]),
+    };
+    let mut problems = vec![Problem::new(Code::InvalidCatalog, "catalog", message)];
+    problems.extend(e.problems().iter().cloned());
+    Error::from_problems(problems).unwrap_or(e)
+}
+
+/// `{valid, errors, warnings}` of the `catalog` argument.
+fn validate_catalog(args: &CatalogArgs, p: &mut Problems) -> Result<Answer<'static>, Error> {
+    let doc = p.req(&args.catalog, &At::Root.key("catalog"), |_, doc, _| Some(doc));
+    p.check(doc)?;
+    let mut catalog = Problems::new();
+    let loaded = crate::catalog::load::validate(&mut catalog, &args.catalog);
+    Ok(Answer::Validation(Validation::of(catalog.finish(loaded))))
+}
+
+const ROOT: At<'static> = At::Root;
+
+fn quote<'c>(
+    catalog: &'c Catalog,
+    args: &QuoteArgs,
+    p: &mut Problems,
     detail: Detail,
-    budget: &mut Budget,
-) -> Result<String, Error> {
-    priced(catalog, &Order::from_value(catalog, order)?, detail, budget)
+) -> Result<Answer<'c>, Error> {
+    let order = p.req(&args.order, &ROOT.key("order"), |p, doc, at| Order::validate(p, doc, at, catalog));
+    let order = p.check(order)?;
+    let quote =
+        quote_within(catalog, &order, detail, &mut Budget::default()).map_err(|e| e.within("order"))?;
+    Ok(Answer::Quote(Box::new(quote), detail))
 }
 
-/// Prices a checked order: the quote's JSON text, in full or its summary (error paths
-/// relative to the order).
-fn priced(catalog: &Catalog, order: &Order, detail: Detail, budget: &mut Budget) -> Result<String, Error> {
-    let quote = quote_within(catalog, order, detail, budget)?;
-    match detail {
-        Detail::Full => quote.to_json(),
-        Detail::Summary => quote.summary_json(),
-    }
+fn matrix<'c>(catalog: &'c Catalog, args: &MatrixArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+    let options =
+        p.opt(&args.options, &ROOT.key("options"), |p, doc, at| MatrixOptions::validate(p, doc, at, catalog));
+    let options = p.check(options)?.unwrap_or_default();
+    Ok(Answer::Matrix(price_matrix(catalog, &options).map_err(|e| e.within("options"))?))
 }
 
-/// quote's arguments, read by serde straight into an [`Order`] when they are plainly valid
-/// (see [`crate::order::OrderText`]); `None` otherwise.
-fn quote_args(catalog: &Catalog, args: &str) -> Option<Order> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct QuoteArgs<'a> {
-        #[serde(borrow)]
-        order: Object<OrderText<'a>>,
-    }
-    let Object(QuoteArgs { order: Object(order) }) = serde_json::from_str(args).ok()?;
-    order.checked(catalog)
-}
-
-/// The price matrix with a loaded catalog.
-pub(crate) fn matrix_with(catalog: &Catalog, options: &Value) -> Result<Value, Error> {
-    let options = match options {
-        Value::Null => MatrixOptions::default(),
-        v => MatrixOptions::decode(catalog, v).map_err(|e| e.within("options"))?,
-    };
-    price_matrix(catalog, &options).map_err(|e| e.within("options"))
-}
-
-/// One verification's arguments: the browser's order and quote, and what the server trusts.
+/// One verification, read: the browser's order and quote, and what the server trusts.
 struct Check<'a> {
     order: Order,
-    quote: Received<'a>,
-    trusted: &'a Value,
+    quote: &'a Received,
+    trusted: Trusted,
 }
 
-/// The quote a browser sent: parsed, or still JSON text.
-enum Received<'a> {
-    Parsed(&'a Value),
-    Text(&'a str),
+fn check<'d>(p: &mut Problems, catalog: &Catalog, doc: &'d CheckDoc, at: &At<'_>) -> Option<Check<'d>> {
+    let order = p.req(&doc.order, &at.key("order"), |p, doc, at| Order::validate(p, doc, at, catalog));
+    let quote = p.req(&doc.quote, &at.key("quote"), |_, v, _| Some(v));
+    let trusted =
+        p.opt(&doc.trusted, &at.key("trusted"), |p, doc, at| Trusted::validate(p, doc, at, catalog));
+    Some(Check { order: order?, quote: quote?, trusted: trusted?.unwrap_or_default() })
 }
 
-/// Verifies a received quote with a loaded catalog: `{ok, differences}`. With a trusted
-/// instant the quote is recomputed at the server's instant and written with the instant the
-/// browser priced at, so that an honest quote made a little earlier is the very same text
-/// (SPEC 7); its age is checked first. A received summary (`quoteSummary`'s answer) is
-/// compared with the recomputed summary.
-fn verify_with(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Result<Value, Error> {
+fn verify_quote<'c>(catalog: &'c Catalog, args: &VerifyArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+    let check = check(p, catalog, &args.check, &ROOT);
+    Ok(Answer::Verdict(verify(catalog, p.check(check)?, &mut Budget::default())?))
+}
+
+/// Verifies a received quote: `{ok, differences}`. With a trusted instant the quote is
+/// recomputed at the server's instant and written with the instant the browser priced at, so
+/// that an honest quote made a little earlier is the very same text (SPEC 7); its age is
+/// checked first. A received summary (`quoteSummary`'s answer) is compared with the
+/// recomputed summary.
+fn verify(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Result<Verdict, Error> {
     let sent_at = check.order.at;
-    let trusted = match check.trusted {
-        Value::Null => Trusted::default(),
-        v => Trusted::from_value(catalog, v).map_err(|e| e.within("trusted"))?,
-    };
-    trusted.check_age(sent_at, "order.at")?;
-    let (order, trusted_differences) = trusted.apply(&check.order);
+    check.trusted.check_age(sent_at, "order.at")?;
+    let (order, trusted_differences) = check.trusted.apply(&check.order);
     let mut quote = quote_within(catalog, &order, Detail::Full, budget).map_err(|e| e.within("order"))?;
     quote.at = sent_at;
     let full = quote.to_json()?;
-    let compare = |received: &Value| {
-        if is_summary(received) {
-            differences(&quote.summary_json()?, received)
-        } else {
-            differences(&full, received)
+    let diffs = match check.quote.0 == full {
+        true => Vec::new(),
+        false => {
+            let received = check.quote.value().map_err(|e| e.within("quote"))?;
+            match is_summary(&received) {
+                true => differences(&quote.summary_json()?, &received)?,
+                false => tree_differences(&full, &received)?,
+            }
         }
     };
-    let diffs = match check.quote {
-        // An untouched quote is the very text the engine writes: equal without a parse.
-        Received::Text(text) if text == full => Vec::new(),
-        Received::Text(text) => compare(&json::parse_argument(text).map_err(|e| e.within("quote"))?)?,
-        Received::Parsed(received) => compare(received)?,
-    };
-    Ok(differences_value(&[("order", &trusted_differences), ("quote", &diffs)]))
+    Ok(Verdict::of(&[("order", &trusted_differences), ("quote", &diffs)]))
 }
 
 /// Whether a received quote is a summary: its lines hold only amounts (no line has a `kind`,
@@ -401,155 +451,189 @@ fn is_summary(received: &Value) -> bool {
         if !lines.is_empty() && lines.iter().all(|l| matches!(l, Value::Object(_)) && l.get("kind").is_none()))
 }
 
-/// verifyQuote's arguments with the received quote left as text, and the order read typed.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UnparsedCheck<'a> {
-    #[serde(borrow)]
-    order: Object<OrderText<'a>>,
-    #[serde(borrow)]
-    quote: &'a RawValue,
-    #[serde(borrow, default)]
-    trusted: Option<&'a RawValue>,
+/// One invoice verification, read.
+struct InvoiceCheck<'a> {
+    request: InvoiceRequest,
+    invoice: &'a Received,
+    trusted: Option<TrustedCustomer>,
 }
 
-/// verifyQuote's arguments split without parsing the received quote, which is then compared
-/// as text (an untouched quote is the very text the engine writes, as `JSON.stringify` gives
-/// it): a verification costs a quote and a comparison. `None` when the arguments are not
-/// plainly well-formed (an unknown or repeated argument, a null quote): the general path then
-/// reports every problem.
-fn unparsed_check(args: &str) -> Option<UnparsedCheck<'_>> {
-    let Object(check) = serde_json::from_str::<Object<UnparsedCheck<'_>>>(args).ok()?;
-    Some(check).filter(|c| c.quote.get() != "null")
-}
-
-/// verifyQuote on arguments split by [`unparsed_check`], its order checked: the trusted fields
-/// are parsed, the received quote is compared as text first.
-fn verify_unparsed(
+fn invoice_check<'d>(
+    p: &mut Problems,
     catalog: &Catalog,
-    order: Order,
-    quote: &RawValue,
-    trusted: Option<&RawValue>,
-) -> Result<String, Error> {
-    let trusted = match trusted {
-        Some(raw) => json::parse_argument(raw.get()).map_err(|e| e.within("trusted"))?,
-        None => Value::Null,
+    doc: &'d InvoiceCheckDoc,
+    at: &At<'_>,
+) -> Option<InvoiceCheck<'d>> {
+    let request =
+        p.req(&doc.request, &at.key("request"), |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog));
+    let invoice = p.req(&doc.invoice, &at.key("invoice"), |_, v, _| Some(v));
+    let trusted =
+        p.opt(&doc.trusted, &at.key("trusted"), |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog));
+    Some(InvoiceCheck { request: request?, invoice: invoice?, trusted: trusted? })
+}
+
+/// Verifies a received invoice against the request it bills, with the trusted customer's
+/// fields in place: `{ok, differences}` (paths under `request` for what the trusted fields
+/// corrected, under `invoice` for the invoice; the request's errors under `request`).
+fn verify_one_invoice(
+    catalog: &Catalog,
+    check: InvoiceCheck<'_>,
+    budget: &mut Budget,
+) -> Result<Verdict, Error> {
+    let (request, trusted_differences) = match &check.trusted {
+        Some(trusted) => trusted.apply(&check.request),
+        None => (check.request, Vec::new()),
     };
-    let check = Check { order, quote: Received::Text(quote.get()), trusted: &trusted };
-    Ok(verify_with(catalog, check, &mut Budget::default())?.to_json())
-}
-
-/// verifyInvoice with the received invoice compared as text first: an untouched invoice is the
-/// very text the engine writes, so a verification costs an invoice and a comparison. `None`
-/// when the arguments are not plainly well-formed (the general path then reports every problem).
-fn verify_invoice_text(catalog: &Catalog, args: &str) -> Option<Result<String, Error>> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Arguments<'a> {
-        #[serde(borrow)]
-        request: &'a RawValue,
-        #[serde(borrow)]
-        invoice: &'a RawValue,
-        #[serde(borrow, default)]
-        trusted: Option<&'a RawValue>,
-    }
-    let Object(a) = serde_json::from_str::<Object<Arguments<'_>>>(args).ok()?;
-    if a.request.get() == "null" || a.invoice.get() == "null" || a.trusted.is_some_and(|t| t.get() == "null")
-    {
-        return None;
-    }
-    let answer = (|| {
-        let request = json::parse_argument(a.request.get()).map_err(|e| e.within("request"))?;
-        let trusted = match a.trusted {
-            Some(raw) => json::parse_argument(raw.get()).map_err(|e| e.within("trusted"))?,
-            None => Value::Null,
-        };
-        let (request, trusted_differences) = trusted_request(catalog, &request, &trusted)?;
-        let expected = invoice_within(catalog, &request, &mut Budget::default())
-            .and_then(|i| i.to_json())
-            .map_err(|e| e.within("request"))?;
-        let diffs = if a.invoice.get() == expected {
-            Vec::new()
-        } else {
-            let received = json::parse_argument(a.invoice.get()).map_err(|e| e.within("invoice"))?;
-            differences(&expected, &received)?
-        };
-        Ok(differences_value(&[("request", &trusted_differences), ("invoice", &diffs)]).to_json())
-    })();
-    Some(answer)
-}
-
-/// The order a browser sent, checked against the catalog (error paths start with `order`).
-fn sent_order(catalog: &Catalog, order: &Value) -> Result<Order, Error> {
-    Order::from_value(catalog, order).map_err(|e| e.within("order"))
-}
-
-/// Runs `f` on every item of the array `list` (argument `name`): its result, or `{"error": ...}`
-/// with the item's problems, so that one bad item does not hide the answers for the others.
-/// The items share one [`Budget`]; past [`MAX_BATCH_ITEMS`] items, [`MAX_PRICED_LINES`] order
-/// lines in all (counted up front in each item, or in its member `order`), or an answer too
-/// large, the whole call is refused.
-fn each(
-    list: &Value,
-    name: &str,
-    order: Option<&str>,
-    mut f: impl FnMut(&Value, &mut Budget) -> Result<String, Error>,
-) -> Result<String, Error> {
-    let Value::Array(items) = list else {
-        return Err(Error::new(Code::InvalidType, name, format!("expected an array, found {}", list.kind())));
+    let expected = invoice_within(catalog, &request, budget)
+        .and_then(|i| i.to_json())
+        .map_err(|e| e.within("request"))?;
+    let diffs = match check.invoice.0 == expected {
+        true => Vec::new(),
+        false => tree_differences(&expected, &check.invoice.value().map_err(|e| e.within("invoice"))?)?,
     };
-    if items.len() > MAX_BATCH_ITEMS {
+    Ok(Verdict::of(&[("request", &trusted_differences), ("invoice", &diffs)]))
+}
+
+fn invoice<'c>(catalog: &'c Catalog, args: &InvoiceArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+    let request = p
+        .req(&args.request, &ROOT.key("request"), |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog));
+    let request = p.check(request)?;
+    let invoice =
+        invoice_within(catalog, &request, &mut Budget::default()).map_err(|e| e.within("request"))?;
+    Ok(Answer::Invoice(Box::new(invoice)))
+}
+
+fn verify_invoice<'c>(
+    catalog: &'c Catalog,
+    args: &VerifyInvoiceArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    let check = invoice_check(p, catalog, &args.check, &ROOT);
+    Ok(Answer::Verdict(verify_one_invoice(catalog, p.check(check)?, &mut Budget::default())?))
+}
+
+fn quote_many<'c>(catalog: &'c Catalog, args: &QuoteManyArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+    let lines = |o: &OrderDoc| o.lines.ok().map_or(0, |l| l.len);
+    batch(p, &args.orders, "orders", lines, |p, doc, at, budget| {
+        let order = Order::validate(p, doc, at, catalog)?;
+        let quote = quote_within(catalog, &order, Detail::Full, budget);
+        Some(quote.map(|q| Answer::Quote(Box::new(q), Detail::Full)))
+    })
+}
+
+fn verify_many<'c>(
+    catalog: &'c Catalog,
+    args: &VerifyManyArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    let lines = |c: &CheckDoc| c.order.ok().and_then(|o| o.lines.ok()).map_or(0, |l| l.len);
+    batch(p, &args.checks, "checks", lines, |p, doc, at, budget| {
+        p.fields(doc, at);
+        let check = check(p, catalog, doc, at)?;
+        Some(verify(catalog, check, budget).map(Answer::Verdict))
+    })
+}
+
+fn verify_invoice_many<'c>(
+    catalog: &'c Catalog,
+    args: &VerifyInvoiceManyArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    batch(
+        p,
+        &args.checks,
+        "checks",
+        |_| 0,
+        |p, doc, at, budget| {
+            p.fields(doc, at);
+            let check = invoice_check(p, catalog, doc, at)?;
+            Some(verify_one_invoice(catalog, check, budget).map(Answer::Verdict))
+        },
+    )
+}
+
+/// Runs `f` on every item of the batch `name`: its answer, or its error with the item's
+/// problems, so that one bad item does not hide the answers for the others. `f` records the
+/// item's problems (`None`) or answers (its errors' paths relative to the item). The items share
+/// one [`Budget`] and the call's problems: past [`MAX_BATCH_ITEMS`] items, [`MAX_PRICED_LINES`]
+/// order lines in all (`lines` counts an item's), [`crate::MAX_PROBLEMS`] problems in all, or an
+/// answer too large, the whole call is refused.
+fn batch<'c, T: Shape, const MAX: usize>(
+    p: &mut Problems,
+    list: &Field<List<Box<T>, MAX>>,
+    name: &'static str,
+    lines: impl Fn(&T) -> usize,
+    mut f: impl FnMut(&mut Problems, &T, &At<'_>, &mut Budget) -> Option<Result<Answer<'c>, Error>>,
+) -> Result<Answer<'c>, Error> {
+    let at = ROOT.key(name);
+    let items = p.req(list, &at, |p, list, at| {
+        list.within_limit(p, at, |n| format!("{n} items; one call takes at most {MAX_BATCH_ITEMS}"))
+    });
+    let items = p.check(items)?;
+    let total: usize = items.iter().filter_map(Field::ok).map(|item| lines(item)).sum();
+    if total > MAX_PRICED_LINES {
         return Err(Error::new(
             Code::InputTooLarge,
             name,
-            format!("{} items; one call takes at most {MAX_BATCH_ITEMS}", items.len()),
-        ));
-    }
-    let lines: usize = items
-        .iter()
-        .filter_map(|item| match order.map_or(Some(item), |key| item.get(key))?.get("lines")? {
-            Value::Array(lines) => Some(lines.len()),
-            _ => None,
-        })
-        .sum();
-    if lines > MAX_PRICED_LINES {
-        return Err(Error::new(
-            Code::InputTooLarge,
-            name,
-            format!("{lines} order lines in all; one call prices at most {MAX_PRICED_LINES}"),
+            format!("{total} order lines in all; one call prices at most {MAX_PRICED_LINES}"),
         ));
     }
     let mut budget = Budget::default();
-    // The answers are JSON text already: joined, not parsed and written again.
-    let mut out = String::with_capacity(4096);
-    out.push('[');
+    let mut answers = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        match f(item, &mut budget) {
-            Ok(text) => out.push_str(&text),
-            Err(e) if e.code() == Code::OutputTooLarge => return Err(e.within(name)),
-            Err(e) => {
-                out.push_str("{\"error\":");
-                out.push_str(&json::text(&e.within(&format!("{name}[{i}]")))?);
-                out.push('}');
+        let at = at.index(i);
+        let mark = p.mark();
+        let answer = match item {
+            Field::Ok(doc) => f(p, doc, &at, &mut budget),
+            other => p.bad(other, &at),
+        };
+        let answer = match answer {
+            Some(Err(e)) if e.code() == Code::OutputTooLarge => return Err(e.within(&at.into_path())),
+            // Paths relative to the item: the item's path is put in front when it is written.
+            Some(Err(e)) => {
+                p.extend(e.clone().within(&at.into_path()).problems().iter().cloned());
+                p.settle(mark);
+                Err(e)
             }
+            Some(Ok(answer)) => match p.settle(mark) {
+                None => Ok(answer),
+                Some(e) => Err(relative(e, &at)),
+            },
+            None => Err(relative(
+                p.settle(mark).unwrap_or_else(|| Error::new(Code::InvalidValue, "", "invalid")),
+                &at,
+            )),
+        };
+        if p.full() {
+            return Err(std::mem::take(p)
+                .into_error()
+                .unwrap_or_else(|| Error::new(Code::TooManyProblems, "", "")));
         }
-        if out.len() > MAX_OUTPUT_BYTES {
-            return Err(output_too_large(name, &format!("more than {MAX_OUTPUT_BYTES} bytes of answers")));
-        }
+        answers.push(answer);
     }
-    out.push(']');
-    Ok(out)
+    Ok(Answer::Batch(name, answers))
 }
 
-fn price_tiers(a: &Args<'_>) -> Result<String, Error> {
-    let mut d = Decoder::new();
-    let pricer = TablePricer::decode(&mut d, a.get("table"), a.get("currency"));
-    let quantity = d.decimal(a.get("quantity"), "quantity", Num::Quantity);
-    let (pricer, quantity) = d.finish(pricer.zip(quantity))?;
-    pricer.price_json(quantity)
+/// An item's error with paths relative to the item (they were recorded from the call's root).
+fn relative(e: Error, at: &At<'_>) -> Error {
+    let prefix = at.into_path();
+    let problems = e
+        .problems()
+        .iter()
+        .map(|p| {
+            let path =
+                p.path.strip_prefix(&prefix).map_or(p.path.as_str(), |rest| rest.trim_start_matches('.'));
+            Problem { path: path.to_string(), ..p.clone() }
+        })
+        .collect();
+    Error::from_problems(problems).unwrap_or(e)
+}
+
+fn price_tiers(args: &PriceTiersArgs, p: &mut Problems) -> Result<Answer<'static>, Error> {
+    let pricer = TablePricer::validate(p, &args.table, &args.currency);
+    let quantity = p.req(&args.quantity, &ROOT.key("quantity"), Problems::quantity);
+    let (pricer, quantity) = p.check(pricer.zip(quantity))?;
+    pricer.answer(quantity)
 }
 
 /// A tier table loaded once, with an optional currency, for many prices: what an order form
@@ -576,35 +660,40 @@ impl TablePricer {
     /// # Errors
     /// Every problem of the table (paths start with `table`), `UNKNOWN_CURRENCY` at `currency`.
     pub fn from_json(table: &str, currency: Option<&str>) -> Result<TablePricer, Error> {
-        let table = parse_input(table).map_err(|e| e.within("table"))?;
-        let currency = currency.map_or(Value::Null, Value::str);
-        let mut d = Decoder::new();
-        let pricer = TablePricer::decode(&mut d, &table, &currency);
-        d.finish(pricer)
+        TablePricer::read(&Json(table), currency)
     }
 
-    fn decode(d: &mut Decoder, table: &Value, currency: &Value) -> Option<TablePricer> {
-        let table = d.object(table, "table", &TABLE_FIELDS).and_then(|o| TierTable::decode(d, &o, false));
-        let currency = match currency {
-            Value::Null => Some(None),
-            v => d.string(v, "currency").and_then(|code| match Currency::iso(code) {
-                Some(c) => Some(Some(c)),
-                None => {
-                    d.problem(
-                        Code::UnknownCurrency,
-                        "currency",
-                        format!("\"{code}\" is not an ISO 4217 currency code"),
-                    );
-                    None
-                }
-            }),
-        };
+    /// Loads a tier table (JSON text or, in wasm, a JS value).
+    pub(crate) fn read(table: &dyn Source, currency: Option<&str>) -> Result<TablePricer, Error> {
+        let table = crate::input::read::<Box<TableDoc>>(table).map_err(|e| e.within("table"))?;
+        let currency = currency.map_or(Field::Missing, |c| Field::Ok(c.to_string()));
+        let mut p = Problems::new();
+        let pricer = TablePricer::validate(&mut p, &table, &currency);
+        p.finish(pricer)
+    }
+
+    fn validate(
+        p: &mut Problems,
+        table: &Field<Box<TableDoc>>,
+        currency: &Field<String>,
+    ) -> Option<TablePricer> {
+        let table = p.req(table, &ROOT.key("table"), |p, doc, at| {
+            p.fields(&**doc, at);
+            TierTable::validate(p, doc, at, false)
+        });
+        let currency = p.opt(currency, &ROOT.key("currency"), |p, code, at| {
+            let c = Currency::iso(code);
+            if c.is_none() {
+                p.add(Code::UnknownCurrency, at, format!("\"{code}\" is not an ISO 4217 currency code"));
+            }
+            c
+        });
         Some(TablePricer { table: table?, currency: currency? })
     }
 
-    fn price_json(&self, quantity: Decimal) -> Result<String, Error> {
+    fn answer(&self, quantity: Decimal) -> Result<Answer<'static>, Error> {
         let price = self.table.price(quantity).map_err(|e| e.within("quantity"))?;
-        price.to_json(self.currency.as_ref().map(|c| (c, Rounding::HalfUp)))
+        Ok(Answer::Tiers(price, self.currency.clone()))
     }
 
     /// The price of `quantity` (decimal text) explained tier by tier, as JSON: what
@@ -613,7 +702,12 @@ impl TablePricer {
     /// # Errors
     /// `INVALID_DECIMAL`, `NEGATIVE_QUANTITY`, `QUANTITY_ABOVE_LAST_TIER`, `OVERFLOW` at `quantity`.
     pub fn price(&self, quantity: &str) -> Result<String, Error> {
-        self.price_json(quantity_text(quantity).map_err(|e| e.within("quantity"))?)
+        self.price_with::<Text>(quantity)
+    }
+
+    /// [`TablePricer::price`], written with `W`.
+    pub(crate) fn price_with<W: Write>(&self, quantity: &str) -> Result<W::Out, Error> {
+        self.answer(quantity_text(quantity).map_err(|e| e.within("quantity"))?)?.write::<W>()
     }
 
     /// Just the amount for `quantity` (decimal text): rounded to the currency when there is
@@ -660,73 +754,80 @@ impl TablePricer {
 
 /// A quantity written as decimal text.
 fn quantity_text(text: &str) -> Result<Decimal, Error> {
-    crate::decode::parse_decimal(text).map_err(|(code, message)| Error::new(code, "", message))
+    crate::input::parse_decimal(text).map_err(|(code, message)| Error::new(code, "", message))
 }
 
-fn plan_margins(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
-    let mut d = Decoder::new();
-    let plan_type = d.id(a.get("planType"), "planType");
-    let instances = match a.get("instances") {
-        Value::Null => Some(1),
-        v => d.whole(v, "instances"),
-    };
-    let (plan_type, instances) = d.finish(plan_type.zip(instances))?;
-    Ok(catalog.plan_margins(&plan_type, instances)?.to_value()?.to_json())
+fn plan_margins<'c>(
+    catalog: &'c Catalog,
+    args: &PlanMarginsArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    let plan_type = p.req(&args.planType, &ROOT.key("planType"), Problems::id);
+    let instances = p.opt(&args.instances, &ROOT.key("instances"), |p, n, at| p.whole(n, at, 0));
+    let (plan_type, instances) = p.check(plan_type.zip(instances))?;
+    Ok(Answer::PlanMargins(catalog.plan_margins(&plan_type, instances.unwrap_or(1))?))
 }
 
-fn partner_margins(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
-    let mut d = Decoder::new();
-    let partner = d.id(a.get("partner"), "partner");
-    let instances = match a.get("instances") {
-        Value::Null => Some(BTreeMap::new()),
-        Value::Object(members) => {
-            let mut counts = BTreeMap::new();
-            for (id, n) in members {
-                if let Some(count) = d.whole(n, &join_path("instances", id)) {
-                    counts.insert(id.to_string(), count);
-                }
-            }
-            (counts.len() == members.len()).then_some(counts)
+fn partner_margins<'c>(
+    catalog: &'c Catalog,
+    args: &PartnerMarginsArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    let partner = p.req(&args.partner, &ROOT.key("partner"), Problems::id);
+    let instances = p.opt(&args.instances, &ROOT.key("instances"), |p, map, at| {
+        if map.len > MAX_LIST_LEN {
+            p.add(Code::InputTooLarge, at, format!("{} plan types; at most {MAX_LIST_LEN}", map.len));
+            return None;
         }
-        v => d.object(v, "instances", &[]).and(None),
-    };
-    let (partner, instances) = d.finish(partner.zip(instances))?;
-    Ok(catalog.partner_margins(&partner, &instances)?.to_value()?.to_json())
+        let mut counts = BTreeMap::new();
+        let mut complete = true;
+        for (id, n) in &map.entries {
+            if p.full() {
+                return None;
+            }
+            let at = at.key(id);
+            match p.req(n, &at, |p, n, at| p.whole(n, at, 0)) {
+                Some(count) if counts.insert(id.clone(), count).is_some() => {
+                    p.add(Code::DuplicateKey, &at, format!("the key \"{id}\" appears twice in one object"));
+                    complete = false;
+                }
+                Some(_) => {}
+                None => complete = false,
+            }
+        }
+        complete.then_some(counts)
+    });
+    let (partner, instances) = p.check(partner.zip(instances))?;
+    Ok(Answer::PartnerMargins(catalog.partner_margins(&partner, &instances.unwrap_or_default())?))
 }
 
-fn check_assignment(catalog: &Catalog, a: &Args<'_>) -> Result<String, Error> {
-    let mut d = Decoder::new();
-    let request = d.object(a.get("request"), "request", &["planType", "instance"]).and_then(|o| {
-        let plan_type = d.req(&o, "planType", |d, v, p| d.id(v, p));
-        let instance = d.req(&o, "instance", |d, v, p| {
-            let i = d.object(v, p, &["id", "owner", "environment"])?;
-            let _id = d.opt(&i, "id", |d, v, p| d.id(v, p));
-            let owner = d.req(&i, "owner", |d, v, p| d.id(v, p));
-            let environment = d.req(&i, "environment", |d, v, p| d.choice(v, p, &Environment::ALL));
+fn check_assignment<'c>(
+    catalog: &'c Catalog,
+    args: &AssignmentArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    let request = p.req(&args.request, &ROOT.key("request"), |p, o, at| {
+        p.fields(&**o, at);
+        let plan_type = p.req(&o.planType, &at.key("planType"), Problems::id);
+        let instance = p.req(&o.instance, &at.key("instance"), |p, i, at| {
+            p.fields(&**i, at);
+            let _id = p.opt(&i.id, &at.key("id"), Problems::id);
+            let owner = p.req(&i.owner, &at.key("owner"), Problems::id);
+            let environment =
+                p.req(&i.environment, &at.key("environment"), |p, s, at| p.choice(s, at, &Environment::ALL));
             owner.zip(environment)
         });
         plan_type.zip(instance)
     });
-    let (plan_type, (owner, environment)) = d.finish(request)?;
+    let (plan_type, (owner, environment)) = p.check(request)?;
     let reasons =
         catalog.check_assignment(&plan_type, &owner, environment).map_err(|e| e.within("request"))?;
-    Ok(ObjectBuilder::new()
-        .put("allowed", reasons.is_empty())
-        .put("reasons", reasons.iter().map(Value::from).collect::<Vec<_>>())
-        .build()
-        .to_json())
+    Ok(Answer::Assignment(reasons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_listed_operation_is_wired() {
-        for (name, _) in OPERATIONS {
-            assert!(operation(name).is_some(), "{name}");
-        }
-    }
 
     #[test]
     fn arguments_are_checked_like_any_input() {
@@ -737,6 +838,9 @@ mod tests {
         assert_eq!(call("version", "[]").unwrap_err().code(), Code::InvalidType);
         let big = " ".repeat(MAX_INPUT_BYTES + 1);
         assert_eq!(call("version", &big).unwrap_err().code(), Code::InputTooLarge);
+        for op in OPERATIONS {
+            assert_ne!(call(op, "{}").map_err(|e| e.code()), Err(Code::InvalidValue), "{op} is wired");
+        }
     }
 
     #[test]
@@ -782,5 +886,30 @@ mod tests {
             one.starts_with("catalog: INVALID_CATALOG: the catalog has 1 problem: defaultCurrency: "),
             "{one}"
         );
+    }
+
+    #[test]
+    fn a_batch_records_at_most_the_cap_of_problems_in_all() {
+        let catalog = Catalog::from_json(crate::DEMO_CATALOG).unwrap();
+        let order = r#"{"at":"2026-11-01","lines":[{"product":"nope","quantity":1},{"product":"nope","quantity":1}]}"#;
+        let orders = vec![order; 500].join(",");
+        let e = call_loaded(&catalog, "quoteMany", &format!(r#"{{"orders":[{orders}]}}"#)).unwrap_err();
+        assert_eq!(e.problems().len(), crate::MAX_PROBLEMS + 1);
+        assert_eq!(e.problems().iter().filter(|p| p.code == Code::TooManyProblems).count(), 1);
+        assert_eq!(e.problems()[3].path, "orders[1].lines[1].product");
+        let suggested = e.problems().iter().filter(|p| p.message.contains("; ")).count();
+        assert!(suggested <= crate::input::MAX_SUGGESTED, "{suggested} searches for a suggestion");
+        // Below the cap, each item answers for itself.
+        let two = call_loaded(
+            &catalog,
+            "quoteMany",
+            &format!(r#"{{"orders":[{order},{{"at":"2026-11-01","lines":[]}}]}}"#),
+        );
+        let two = two.unwrap();
+        assert!(
+            two.starts_with(r#"[{"error":{"code":"UNKNOWN_PRODUCT","path":"orders[0].lines[0].product""#),
+            "{two}"
+        );
+        assert!(two.contains(r#"},{"at":"2026-11-01T00:00:00Z""#), "{two}");
     }
 }

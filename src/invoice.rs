@@ -15,18 +15,18 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
-use crate::decode::{Decoder, Num};
 use crate::error::{Code, Error, Problem};
-use crate::json::Value;
+use crate::input::{shape, At, Field, List, Num, Problems, Shape};
 use crate::limits::{
     output_too_large, Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS, MAX_PLAN_CHANGES,
     MAX_SEGMENTS,
 };
 use crate::money::{checked, exact, Currency, Money};
-use crate::order::{decode_customer, known_product, known_region, Customer, Difference};
+use crate::order::{known_product, known_region, Customer, CustomerDoc};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
-use crate::quote::{differences, rule_pricing, unpriced_message, Pricing, RuleJson};
+use crate::quote::{rule_pricing, unpriced_message, Pricing, RuleJson};
 use crate::tiers::{TierMode, TierTable};
+use crate::verify::{differences, Difference, Value};
 
 type Time = DateTime<Utc>;
 
@@ -87,16 +87,23 @@ impl TrustedCustomer {
     /// # Errors
     /// Every problem at once, with paths relative to it (`UNKNOWN_FIELD` for an `at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<TrustedCustomer, Error> {
-        TrustedCustomer::from_value(catalog, &crate::json::parse(text)?)
+        let doc = crate::input::read::<Box<TrustedCustomerDoc>>(&crate::input::Json(text))?;
+        let mut p = Problems::new();
+        let trusted = p.req(&doc, &At::Root, |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog));
+        p.finish(trusted)
     }
 
-    pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<TrustedCustomer, Error> {
-        let mut d = Decoder::new();
-        let trusted = d.object(value, "", &["customer"]).and_then(|o| {
-            let customer = d.opt(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
-            Some(TrustedCustomer { customer: customer?.unwrap_or_default() })
-        });
-        d.finish(trusted)
+    /// Checks trusted fields read from JSON against the catalog.
+    pub(crate) fn validate(
+        p: &mut Problems,
+        o: &TrustedCustomerDoc,
+        at: &At<'_>,
+        catalog: &Catalog,
+    ) -> Option<TrustedCustomer> {
+        p.fields(o, at);
+        let customer =
+            p.opt(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
+        Some(TrustedCustomer { customer: customer?.unwrap_or_default() })
     }
 
     /// The request with the trusted fields in place, and each place where it said otherwise
@@ -173,133 +180,153 @@ impl InvoiceRequest {
     /// # Errors
     /// Every problem at once, with paths relative to the request (`items[2].changes[1].at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<InvoiceRequest, Error> {
-        InvoiceRequest::from_value(catalog, &crate::json::parse(text)?)
-    }
-
-    pub(crate) fn from_value(catalog: &Catalog, value: &Value) -> Result<InvoiceRequest, Error> {
-        let mut d = Decoder::new();
-        let request = decode_request(&mut d, value, catalog);
-        d.finish(request)
+        let doc = crate::input::read::<Box<RequestDoc>>(&crate::input::Json(text))?;
+        let mut p = Problems::new();
+        let request = p.req(&doc, &At::Root, |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog));
+        p.finish(request)
     }
 }
 
-fn decode_request(d: &mut Decoder, value: &Value, catalog: &Catalog) -> Option<InvoiceRequest> {
-    let o = d.object(value, "", &["period", "customer", "items", "planChanges", "strict"])?;
-    let period = d.req(&o, "period", decode_period);
-    let customer = d.req(&o, "customer", |d, v, p| decode_customer(d, v, p, catalog));
-    if let Some(c) = &customer {
-        if c.billing_start.is_none() {
-            d.problem(
+shape!(
+    /// An invoice request as JSON gives it.
+    RequestDoc {
+        period: Field<Box<PeriodDoc>>,
+        customer: Field<Box<CustomerDoc>>,
+        items: Field<List<Box<ItemDoc>, MAX_INVOICE_ITEMS>>,
+        planChanges: Field<List<Box<PlanChangeDoc>, MAX_PLAN_CHANGES>>,
+        strict: Field<bool>,
+    }
+);
+shape!(PeriodDoc { start: Field<Time>, end: Field<Time> });
+shape!(PlanChangeDoc { at: Field<Time>, plan: Field<String> });
+shape!(ItemDoc {
+    product: Field<String>,
+    region: Field<String>,
+    from: Field<Time>,
+    until: Field<Time>,
+    quantity: Field<Num>,
+    changes: Field<List<Box<ChangeDoc>, MAX_LEVEL_CHANGES>>,
+    reading: Field<Num>,
+    previousReading: Field<Num>,
+    readings: Field<List<Box<ReadingDoc>, MAX_LEVEL_CHANGES>>,
+});
+shape!(ChangeDoc { at: Field<Time>, quantity: Field<Num> });
+shape!(ReadingDoc { at: Field<Time>, reading: Field<Num> });
+shape!(
+    /// What a server trusts of an invoice request, as JSON gives it.
+    TrustedCustomerDoc { customer: Field<Box<CustomerDoc>> }
+);
+
+impl InvoiceRequest {
+    /// Checks an invoice request read from JSON against the catalog.
+    pub(crate) fn validate(
+        p: &mut Problems,
+        o: &RequestDoc,
+        at: &At<'_>,
+        catalog: &Catalog,
+    ) -> Option<InvoiceRequest> {
+        p.fields(o, at);
+        let period = p.req(&o.period, &at.key("period"), |p, o, at| period(p, o, at));
+        let customer =
+            p.req(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
+        if customer.as_ref().is_some_and(|c| c.billing_start.is_none()) {
+            p.add(
                 Code::MissingField,
-                "customer.billingStart",
+                &at.key("customer").key("billingStart"),
                 "an invoice needs the customer's billingStart",
             );
         }
-    }
-    let items = d.req(&o, "items", |d, v, p| {
-        if d.too_long(v, p, MAX_INVOICE_ITEMS, |n| {
-            format!("{n} items; one invoice takes at most {MAX_INVOICE_ITEMS}")
-        }) {
-            return None;
-        }
-        let changes: usize = match v {
-            Value::Array(items) => items
+        let items = p.req(&o.items, &at.key("items"), |p, l, at| {
+            let items =
+                l.within_limit(p, at, |n| format!("{n} items; one invoice takes at most {MAX_INVOICE_ITEMS}"))?;
+            let changes: usize = items
                 .iter()
-                .flat_map(|item| [item.get("changes"), item.get("readings")])
-                .filter_map(|list| match list {
-                    Some(Value::Array(c)) => Some(c.len()),
-                    _ => None,
-                })
-                .sum(),
-            _ => 0,
-        };
-        if changes > MAX_LEVEL_CHANGES {
-            d.problem(
-                Code::InputTooLarge,
-                p,
-                format!(
-                    "{changes} level changes and readings in all; one invoice takes at most {MAX_LEVEL_CHANGES}"
-                ),
-            );
-            return None;
+                .filter_map(Field::ok)
+                .map(|item| item.changes.ok().map_or(0, |c| c.len) + item.readings.ok().map_or(0, |r| r.len))
+                .sum();
+            if changes > MAX_LEVEL_CHANGES {
+                p.add(
+                    Code::InputTooLarge,
+                    at,
+                    format!("{changes} level changes and readings in all; one invoice takes at most {MAX_LEVEL_CHANGES}"),
+                );
+                return None;
+            }
+            p.all(items, at, |p, item, at| invoice_item(p, item, at, catalog, period))
+        });
+        let plan_changes = p.opt(&o.planChanges, &at.key("planChanges"), |p, l, at| {
+            let list = l.within_limit(p, at, |n| {
+                format!("{n} plan changes; one invoice takes at most {MAX_PLAN_CHANGES}")
+            })?;
+            let changes = p.all(list, at, |p, c, at| {
+                p.fields(&**c, at);
+                let when = p.req(&c.at, &at.key("at"), |p, t, at| within(p, at, *t, period, false));
+                let plan = p.req(&c.plan, &at.key("plan"), |p, id, at| {
+                    if catalog.plan(id).is_none() {
+                        p.unknown(
+                            Code::UnknownPlan,
+                            at,
+                            "plan",
+                            id,
+                            catalog.plans().iter().map(|p| p.id.as_str()),
+                        );
+                        return None;
+                    }
+                    Some(id.clone())
+                });
+                Some(PlanChange { at: when?, plan: plan? })
+            })?;
+            in_order(p, at, changes.iter().map(|c| c.at), "plan changes");
+            Some(changes)
+        });
+        let strict = p.opt(&o.strict, &at.key("strict"), |_, b, _| Some(*b));
+        let (period, customer, items) = (period?, customer?, items?);
+        // No item is billed before billing starts: phases have no meaning there.
+        if let (Some(billing_start), Some((i, first))) = (
+            customer.billing_start,
+            items.iter().map(|item| item.starts(period.0)).enumerate().min_by_key(|(_, t)| *t),
+        ) {
+            if first < billing_start {
+                p.add(
+                    Code::BillingStartAfterAt,
+                    &at.key("customer").key("billingStart"),
+                    format!(
+                        "billingStart {} is after the start of items[{i}] ({}): nothing is billed before billing starts",
+                        instant_text(billing_start),
+                        instant_text(first)
+                    ),
+                );
+            }
         }
-        d.array(v, p, |d, v, p| decode_item(d, v, p, catalog, period))
-    });
-    let plan_changes = d.opt(&o, "planChanges", |d, v, p| {
-        if d.too_long(v, p, MAX_PLAN_CHANGES, |n| {
-            format!("{n} plan changes; one invoice takes at most {MAX_PLAN_CHANGES}")
-        }) {
-            return None;
-        }
-        let changes = d.array(v, p, |d, v, p| {
-            let c = d.object(v, p, &["at", "plan"])?;
-            let at = d.req(&c, "at", |d, v, p| inside(d, v, p, period));
-            let plan = d.req(&c, "plan", |d, v, p| {
-                let id = d.string(v, p)?;
-                if catalog.plan(id).is_none() {
-                    d.unknown(
-                        Code::UnknownPlan,
-                        p,
-                        "plan",
-                        id,
-                        catalog.plans().iter().map(|p| p.id.as_str()),
-                    );
-                    return None;
-                }
-                Some(id.to_string())
-            });
-            Some(PlanChange { at: at?, plan: plan? })
-        })?;
-        in_order(d, p, changes.iter().map(|c| c.at), "plan changes", |j| format!("{p}[{j}].at"));
-        Some(changes)
-    });
-    let strict = d.opt(&o, "strict", |d, v, p| d.boolean(v, p));
-    let (period, customer, items) = (period?, customer?, items?);
-    // No item is billed before billing starts: phases have no meaning there.
-    if let (Some(billing_start), Some((i, first))) = (
-        customer.billing_start,
-        items.iter().map(|item| item.starts(period.0)).enumerate().min_by_key(|(_, t)| *t),
-    ) {
-        if first < billing_start {
-            d.problem(
-                Code::BillingStartAfterAt,
-                "customer.billingStart",
-                format!(
-                    "billingStart {} is after the start of items[{i}] ({}): nothing is billed before billing starts",
-                    instant_text(billing_start),
-                    instant_text(first)
-                ),
-            );
-        }
+        Some(InvoiceRequest {
+            start: period.0,
+            end: period.1,
+            customer,
+            items,
+            plan_changes: plan_changes?.unwrap_or_default(),
+            strict: strict?.unwrap_or(false),
+        })
     }
-    Some(InvoiceRequest {
-        start: period.0,
-        end: period.1,
-        customer,
-        items,
-        plan_changes: plan_changes?.unwrap_or_default(),
-        strict: strict?.unwrap_or(false),
-    })
 }
 
 /// `{start, end}`: a non-empty period of at most [`MAX_PERIOD_MONTHS`] months.
-fn decode_period(d: &mut Decoder, v: &Value, path: &str) -> Option<(Time, Time)> {
-    let o = d.object(v, path, &["start", "end"])?;
-    let start = d.req(&o, "start", |d, v, p| d.instant(v, p));
-    let end = d.req(&o, "end", |d, v, p| d.instant(v, p));
+fn period(p: &mut Problems, o: &PeriodDoc, at: &At<'_>) -> Option<(Time, Time)> {
+    p.fields(o, at);
+    let start = p.req(&o.start, &at.key("start"), |_, t, _| Some(*t));
+    let end = p.req(&o.end, &at.key("end"), |_, t, _| Some(*t));
     let (start, end) = (start?, end?);
     if end <= start {
-        d.problem(
+        p.add(
             Code::InvalidPeriod,
-            o.at("end"),
+            &at.key("end"),
             format!("the period ends at {}, not after its start {}", instant_text(end), instant_text(start)),
         );
         return None;
     }
     if start.checked_add_months(Months::new(MAX_PERIOD_MONTHS)).is_some_and(|limit| end > limit) {
-        d.problem(
+        p.add(
             Code::PeriodTooLong,
-            o.at("end"),
+            &at.key("end"),
             format!(
                 "the period from {} to {} is longer than {MAX_PERIOD_MONTHS} months: bill it in parts",
                 instant_text(start),
@@ -311,18 +338,18 @@ fn decode_period(d: &mut Decoder, v: &Value, path: &str) -> Option<(Time, Time)>
     Some((start, end))
 }
 
-/// An instant inside the period `[start, end)`.
-fn inside(d: &mut Decoder, v: &Value, path: &str, period: Option<(Time, Time)>) -> Option<Time> {
-    let at = d.instant(v, path)?;
-    within(d, path, at, period, false)
-}
-
 /// `at` if it is in the period (`[start, end)`, or `(start, end]` for an end), else `OUTSIDE_PERIOD`.
-fn within(d: &mut Decoder, path: &str, at: Time, period: Option<(Time, Time)>, is_end: bool) -> Option<Time> {
+fn within(
+    p: &mut Problems,
+    path: &At<'_>,
+    at: Time,
+    period: Option<(Time, Time)>,
+    is_end: bool,
+) -> Option<Time> {
     let Some((start, end)) = period else { return Some(at) };
     let ok = if is_end { start < at && at <= end } else { start <= at && at < end };
     if !ok {
-        d.problem(
+        p.add(
             Code::OutsidePeriod,
             path,
             format!(
@@ -337,40 +364,37 @@ fn within(d: &mut Decoder, path: &str, at: Time, period: Option<(Time, Time)>, i
     Some(at)
 }
 
-/// A list of `{at, <key>}` (level changes, counter readings): instants inside the period, in
-/// increasing order, each with a quantity that is not negative.
-fn timed(
-    d: &mut Decoder,
-    v: &Value,
-    path: &str,
-    key: &str,
+/// A list of `{at, quantity}` (level changes) or `{at, reading}` (counter readings): instants
+/// inside the period, in increasing order, each with a quantity that is not negative.
+fn timed<T: Shape>(
+    p: &mut Problems,
+    list: &[Field<Box<T>>],
+    at: &At<'_>,
     period: Option<(Time, Time)>,
+    key: &'static str,
+    entry: impl Fn(&T) -> (&Field<Time>, &Field<Num>),
 ) -> Option<Vec<(Time, Decimal)>> {
-    let list = d.array(v, path, |d, v, p| {
-        let entry = d.object(v, p, &["at", key])?;
-        let at = d.req(&entry, "at", |d, v, p| inside(d, v, p, period));
-        let q = d.req(&entry, key, |d, v, p| d.non_negative(v, p, Num::Quantity));
-        Some((at?, q?))
-    })?;
     let what = if key == "reading" { "the readings" } else { "the changes" };
-    in_order(d, path, list.iter().map(|(at, _)| *at), what, |j| format!("{path}[{j}].at"));
+    let list = p.all(list, at, |p, doc, at| {
+        let (when, q) = entry(doc);
+        p.fields(&**doc, at);
+        let when = p.req(when, &at.key("at"), |p, t, at| within(p, at, *t, period, false));
+        let q = p.req(q, &at.key(key), Problems::non_negative);
+        Some((when?, q?))
+    })?;
+    in_order(p, at, list.iter().map(|(t, _)| *t), what);
     Some(list)
 }
 
-/// `CHANGES_OUT_OF_ORDER` at each instant not after the one before it.
-fn in_order(
-    d: &mut Decoder,
-    path: &str,
-    times: impl Iterator<Item = Time>,
-    what: &str,
-    at: impl Fn(usize) -> String,
-) {
+/// `CHANGES_OUT_OF_ORDER` at each instant (`at[j].at`) not after the one before it.
+fn in_order(p: &mut Problems, at: &At<'_>, times: impl Iterator<Item = Time>, what: &str) {
     let mut last: Option<Time> = None;
     for (j, t) in times.enumerate() {
         if let Some(before) = last.filter(|before| t <= *before) {
-            d.problem(
+            let path = crate::input::IntoPath::into_path(at);
+            p.add(
                 Code::ChangesOutOfOrder,
-                at(j),
+                &at.index(j).key("at"),
                 format!(
                     "{what} of {path} must be in increasing time order: {} is not after {}",
                     instant_text(t),
@@ -382,55 +406,40 @@ fn in_order(
     }
 }
 
-fn decode_item(
-    d: &mut Decoder,
-    v: &Value,
-    path: &str,
+fn invoice_item(
+    p: &mut Problems,
+    o: &ItemDoc,
+    at: &At<'_>,
     catalog: &Catalog,
     period: Option<(Time, Time)>,
 ) -> Option<InvoiceItem> {
-    let o = d.object(
-        v,
-        path,
-        &[
-            "product",
-            "region",
-            "from",
-            "until",
-            "quantity",
-            "changes",
-            "reading",
-            "previousReading",
-            "readings",
-        ],
-    )?;
-    let product = d.req(&o, "product", |d, v, p| known_product(d, v, p, catalog));
-    let region = d.opt(&o, "region", |d, v, p| known_region(d, v, p, catalog));
-    let from = d.opt(&o, "from", |d, v, p| inside(d, v, p, period));
-    let until = d.opt(&o, "until", |d, v, p| {
-        let at = d.instant(v, p)?;
-        within(d, p, at, period, true)
-    });
-    let quantity = d.opt(&o, "quantity", |d, v, p| d.non_negative(v, p, Num::Quantity));
-    let changes = d.opt(&o, "changes", |d, v, p| {
-        let levels = timed(d, v, p, "quantity", period)?;
+    p.fields(o, at);
+    let product = p.req(&o.product, &at.key("product"), |p, id, at| known_product(p, id, at, catalog));
+    let region = p.opt(&o.region, &at.key("region"), |p, r, at| known_region(p, r, at, catalog));
+    let from = p.opt(&o.from, &at.key("from"), |p, t, at| within(p, at, *t, period, false));
+    let until = p.opt(&o.until, &at.key("until"), |p, t, at| within(p, at, *t, period, true));
+    let quantity = p.opt(&o.quantity, &at.key("quantity"), Problems::non_negative);
+    let changes = p.opt(&o.changes, &at.key("changes"), |p, l, at| {
+        let levels = timed(p, &l.items, at, period, "quantity", |c: &ChangeDoc| (&c.at, &c.quantity))?;
         if levels.is_empty() {
-            d.problem(Code::InvalidValue, p, "give at least one change, or a quantity");
+            p.add(Code::InvalidValue, at, "give at least one change, or a quantity");
             return None;
         }
         Some(levels)
     });
-    let reading = d.opt(&o, "reading", |d, v, p| d.non_negative(v, p, Num::Quantity));
-    let previous = d.opt(&o, "previousReading", |d, v, p| d.non_negative(v, p, Num::Quantity));
-    let readings = d.opt(&o, "readings", |d, v, p| timed(d, v, p, "reading", period));
+    let reading = p.opt(&o.reading, &at.key("reading"), Problems::non_negative);
+    let previous = p.opt(&o.previousReading, &at.key("previousReading"), Problems::non_negative);
+    let readings = p.opt(&o.readings, &at.key("readings"), |p, l, at| {
+        timed(p, &l.items, at, period, "reading", |r: &ReadingDoc| (&r.at, &r.reading))
+    });
     let (product, from, until, readings) = (product?, from?, until?, readings?);
     let aggregated = matches!(&product.kind, ProductKind::Metered(m) if m.aggregated);
     let usage = match (quantity?, changes?, reading?, previous?) {
         (Some(q), None, None, None) => Usage::Quantity(q),
         (None, Some(_), None, None) if aggregated => {
-            d.problem(
+            p.add(
                 Code::InvalidValue,
-                o.at("changes"),
+                &at.key("changes"),
                 format!(
                     "\"{}\" counts usage: give its readings (reading, previousReading), not levels",
                     product.id
@@ -440,9 +449,9 @@ fn decode_item(
         }
         (None, Some(levels), None, None) => {
             if from.is_some() {
-                d.problem(
+                p.add(
                     Code::InvalidValue,
-                    o.at("from"),
+                    &at.key("from"),
                     "an item with changes starts at its first change: give no \"from\"",
                 );
                 return None;
@@ -451,17 +460,17 @@ fn decode_item(
         }
         (None, None, Some(reading), previous) => match &product.kind {
             ProductKind::Package(_) => {
-                d.problem(
+                p.add(
                     Code::NotMetered,
-                    o.at("reading"),
+                    &at.key("reading"),
                     "readings are for aggregated products; give a package a quantity or changes",
                 );
                 return None;
             }
             ProductKind::Metered(_) if !aggregated => {
-                d.problem(
+                p.add(
                     Code::NotAggregated,
-                    o.at("reading"),
+                    &at.key("reading"),
                     format!("\"{}\" is a level, not a counter: give a quantity or changes", product.id),
                 );
                 return None;
@@ -471,22 +480,22 @@ fn decode_item(
             }
         },
         (None, None, None, None) | (None, None, None, Some(_)) => {
-            d.problem(
+            p.add(
                 Code::MissingField,
-                path,
+                at,
                 "give \"quantity\", \"changes\" ([{at, quantity}]), or for a counter \"reading\" (with an optional \"previousReading\")",
             );
             return None;
         }
         _ => {
-            d.problem(Code::InvalidValue, path, "give only one of \"quantity\", \"changes\" and \"reading\"");
+            p.add(Code::InvalidValue, at, "give only one of \"quantity\", \"changes\" and \"reading\"");
             return None;
         }
     };
     if readings.is_some() && !matches!(usage, Usage::Readings { .. }) {
-        d.problem(
+        p.add(
             Code::InvalidValue,
-            o.at("readings"),
+            &at.key("readings"),
             "readings in between go with a counter's \"reading\" (and \"previousReading\")",
         );
         return None;
@@ -495,9 +504,9 @@ fn decode_item(
     if let (Usage::Readings { between, .. }, Some((start, end))) = (&item.usage, period) {
         let (first, last) = (item.starts(start), item.until.unwrap_or(end));
         if let Some(j) = between.iter().position(|(at, _)| *at <= first || *at >= last) {
-            d.problem(
+            p.add(
                 Code::OutsidePeriod,
-                format!("{}[{j}].at", o.at("readings")),
+                &at.key("readings").index(j).key("at"),
                 format!(
                     "a reading in between lies strictly inside the item's time, from {} to {}",
                     instant_text(first),
@@ -513,9 +522,9 @@ fn decode_item(
             _ => item.starts(start),
         };
         if until <= last {
-            d.problem(
+            p.add(
                 Code::UntilBeforeFrom,
-                o.at("until"),
+                &at.key("until"),
                 format!(
                     "the item stops at {}, not after it starts (or last changes) at {}",
                     instant_text(until),
@@ -665,6 +674,11 @@ impl Invoice {
     /// # Errors
     /// `OVERFLOW` when a total exceeds the decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
+        crate::limits::text(&self.json()?)
+    }
+
+    /// The invoice's answer.
+    pub(crate) fn json(&self) -> Result<InvoiceJson<'_>, Error> {
         let places = self.currency.exponent();
         let total = self.total()?;
         let currency = self.currency.code();
@@ -718,7 +732,7 @@ impl Invoice {
                 amount_minor: l.amount.minor(),
             });
         }
-        crate::json::text(&InvoiceJson {
+        Ok(InvoiceJson {
             period: PeriodJson { start: Instant(self.start), end: Instant(self.end) },
             currency,
             billing_start: Instant(self.billing_start),
@@ -746,7 +760,7 @@ impl Invoice {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct InvoiceJson<'a> {
+pub(crate) struct InvoiceJson<'a> {
     period: PeriodJson,
     currency: &'a str,
     billing_start: Instant,
@@ -884,8 +898,8 @@ pub(crate) fn invoice_within(
         spans: &spans,
         denominator: checked::mul(Decimal::from(3600), catalog.rate_hours())?,
         month_seconds: checked::mul(Decimal::from(3600), catalog.hours_per_month())?,
-        warnings: Vec::new(),
-        errors: Vec::new(),
+        warnings: Problems::new(),
+        errors: Problems::new(),
     };
     let level_steps = level_allowances(catalog, request)?;
     let mut usage_pools = usage_allowances(&biller)?;
@@ -906,7 +920,7 @@ pub(crate) fn invoice_within(
         budget.take_segments(line.segments.len())?;
         lines.push(line);
     }
-    if let Some(e) = Error::from_problems(std::mem::take(&mut biller.errors)) {
+    if let Some(e) = std::mem::take(&mut biller.errors).into_error() {
         return Err(e);
     }
     let mut numerator = Decimal::ZERO;
@@ -923,7 +937,7 @@ pub(crate) fn invoice_within(
             .map(|s| PlanSpan { plan: s.plan.id.clone(), phase: s.phase, start: s.start, end: s.end })
             .collect(),
         lines,
-        warnings: biller.warnings,
+        warnings: biller.warnings.into_list(),
         numerator,
         denominator: biller.denominator,
     })
@@ -1281,8 +1295,10 @@ struct Biller<'c, 'r> {
     denominator: Decimal,
     /// 3600 x hoursPerMonth: what a monthly allowance is prorated by.
     month_seconds: Decimal,
-    warnings: Vec<Problem>,
-    errors: Vec<Problem>,
+    /// At most [`crate::MAX_PROBLEMS`] of each: a year of 100,000 unpriced segments is not
+    /// 100,000 messages.
+    warnings: Problems,
+    errors: Problems,
 }
 
 impl<'c, 'r> Biller<'c, 'r> {
@@ -1355,16 +1371,18 @@ impl<'c, 'r> Biller<'c, 'r> {
         if span.phase == Phase::Trial && !self.catalog.has_paid_trial(span.plan) {
             return;
         }
+        let problems = match self.request.strict || self.catalog.strict() {
+            true => &mut self.errors,
+            false => &mut self.warnings,
+        };
+        if !problems.wants() {
+            return;
+        }
         let tail =
             format!(" from {} to {}: billed at zero", instant_text(segment.start), instant_text(segment.end));
         let why =
             unpriced_message(above_last, span.plan, span.phase, self.currency, (&product.id, region), &tail);
-        let problem = Problem::new(Code::NoPriceRule, format!("items[{i}]"), why);
-        if self.request.strict || self.catalog.strict() {
-            self.errors.push(problem);
-        } else {
-            self.warnings.push(problem);
-        }
+        problems.add(Code::NoPriceRule, format!("items[{i}]"), why);
     }
 
     /// A level's segment priced by the hour: its amount as a numerator, its hourly rate, and
@@ -1780,7 +1798,7 @@ fn same_price(a: &Segment, b: &Segment) -> bool {
 ///     "period": {"start": "2027-11-01", "end": "2027-12-01"},
 ///     "customer": {"billingStart": "2026-01-01"}, "items": [{"product": "small", "quantity": 2}]}"#).unwrap();
 /// let sent = invoice(&catalog, &request).unwrap().to_json().unwrap();
-/// let parse = |t: &str| ratecard::json::parse(t).unwrap();
+/// let parse = |t: &str| ratecard::Value::parse(t).unwrap();
 /// assert!(verify_invoice(&catalog, &request, &parse(&sent)).unwrap().is_empty());
 /// // Two smalls for November's 720 hours: 10.00 x 720 / 672 = 10.71, capped at the monthly 10.00.
 /// let changed = sent.replacen(r#""amount":"10.00","amountMinor""#, r#""amount":"9.00","amountMinor""#, 1);
@@ -1791,17 +1809,7 @@ pub fn verify_invoice(
     request: &InvoiceRequest,
     received: &Value,
 ) -> Result<Vec<Difference>, Error> {
-    verify_invoice_within(catalog, request, received, &mut Budget::default())
-}
-
-/// [`verify_invoice`] within what the call may still spend.
-pub(crate) fn verify_invoice_within(
-    catalog: &Catalog,
-    request: &InvoiceRequest,
-    received: &Value,
-    budget: &mut Budget,
-) -> Result<Vec<Difference>, Error> {
-    differences(&invoice_within(catalog, request, budget)?.to_json()?, received)
+    differences(&invoice_within(catalog, request, &mut Budget::default())?.to_json()?, received)
 }
 
 // proptest is a native dev-dependency only.
@@ -1987,7 +1995,7 @@ mod tests {
             }
             prop_assert_eq!(sum, whole.total().unwrap().amount());
             let text = whole.to_json().unwrap();
-            prop_assert!(verify_invoice(&catalog, &whole_request, &crate::json::parse(&text).unwrap()).unwrap().is_empty());
+            prop_assert!(verify_invoice(&catalog, &whole_request, &crate::verify::Value::parse(&text).unwrap()).unwrap().is_empty());
         }
     }
 

@@ -27,10 +27,9 @@
 
 pub mod api;
 mod catalog;
-mod decode;
 mod error;
+mod input;
 mod invoice;
-pub mod json;
 pub mod limits;
 mod margins;
 mod money;
@@ -38,15 +37,16 @@ mod order;
 mod phases;
 mod quote;
 mod tiers;
+mod verify;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
 pub use catalog::{
     Catalog, Environment, Metered, PackageSpec, Partner, Partners, Period, Plan, PlanType, PriceRule,
-    Product, ProductKind, Recurrence, Region, UsageFee, Validation,
+    Product, ProductKind, PublicCatalog, Recurrence, Region, UsageFee, Validation,
 };
-pub use decode::{is_control_or_format, terminal_safe};
 pub use error::{Code, Error, Problem};
+pub use input::{is_control_or_format, terminal_safe};
 pub use invoice::{
     invoice, verify_invoice, CapGroup, Invoice, InvoiceItem, InvoiceLine, InvoiceRequest, PlanChange,
     PlanSpan, Segment, TrustedCustomer, Usage,
@@ -54,11 +54,14 @@ pub use invoice::{
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
-pub use order::{Amount, Customer, Difference, Order, OrderLine, Trusted};
+pub use order::{Amount, Customer, Order, OrderLine, Trusted};
 pub use phases::{phase_windows, DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration, PhaseWindow};
-pub use quote::{price_matrix, quote, verify_quote, MatrixOptions, Quote, QuoteLine, TimelineEntry};
+pub use quote::{
+    price_matrix, quote, verify_quote, MatrixOptions, MatrixRow, PriceMatrix, Quote, QuoteLine, TimelineEntry,
+};
 pub use rust_decimal::Decimal;
 pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
+pub use verify::{Difference, Value};
 
 /// The demo catalog used by the docs, the tests, the order form and `npm start`: three regions,
 /// USD/EUR/JPY, four packages, tiered storage and bandwidth, block-priced backup, a default plan

@@ -38,8 +38,9 @@ pub const MAX_INPUT_BYTES: usize = 16 << 20;
 /// Largest answer one call returns, in bytes of JSON (16 MiB).
 pub const MAX_OUTPUT_BYTES: usize = 16 << 20;
 
-/// Deepest nesting of arrays and objects the parser accepts.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest nesting of arrays and objects the parser accepts (serde_json's own limit; the
+/// generic value verification reads a JS object into stops at the same depth).
+pub const MAX_DEPTH: usize = 127;
 
 /// Most entries in any one list of a catalog (products, plans, rules of a plan, plan types...).
 pub const MAX_LIST_LEN: usize = 100_000;
@@ -99,6 +100,15 @@ pub(crate) fn output_too_large(path: &str, what: &str) -> Error {
 }
 
 /// `OUTPUT_TOO_LARGE` for a JSON answer longer than [`MAX_OUTPUT_BYTES`].
+/// `value` as JSON text, with serde_json: what every runtime answers.
+///
+/// # Errors
+/// `INVALID_VALUE` if a `Serialize` impl fails: none of ratecard's answers does.
+pub(crate) fn text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value)
+        .map_err(|e| Error::new(Code::InvalidValue, "", format!("cannot write JSON: {e}")))
+}
+
 pub(crate) fn check_output(text: String) -> Result<String, Error> {
     if text.len() > MAX_OUTPUT_BYTES {
         return Err(output_too_large(

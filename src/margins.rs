@@ -1,4 +1,4 @@
-//! Margins through the reseller chain, assignment checks and the public view of a catalog.
+//! Margins through the reseller chain, and assignment checks.
 //!
 //! A plan type's owner pays its parent's fees for every instance on it and charges its own, so
 //! its profit per instance is the sum of its fees minus the sum of its parent's. Fees are exact
@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::catalog::{names_or_none, Catalog, Environment, PlanType, Recurrence};
-use crate::decode::unknown_id;
+use serde::Serialize;
+
 use crate::error::{Code, Error, Problem};
-use crate::json::{ObjectBuilder, Value};
+use crate::input::{unknown_id, Problems};
 use crate::limits::{output_too_large, MAX_OUTPUT_BYTES};
 use crate::money::{checked, exact_text, Currency};
 
@@ -40,11 +41,21 @@ impl Figures {
         })
     }
 
-    fn put(self, b: ObjectBuilder, places: u32) -> ObjectBuilder {
-        b.put("price", exact_text(self.price, places))
-            .put("cost", exact_text(self.cost, places))
-            .put("profit", exact_text(self.profit, places))
+    fn json(&self, places: u32) -> FiguresJson {
+        FiguresJson {
+            price: exact_text(self.price, places),
+            cost: exact_text(self.cost, places),
+            profit: exact_text(self.profit, places),
+        }
     }
+}
+
+/// Figures as JSON: amounts at the currency's decimal places.
+#[derive(Serialize)]
+struct FiguresJson {
+    price: String,
+    cost: String,
+    profit: String,
 }
 
 /// One fee of a plan type against the parent's fee of the same name.
@@ -101,41 +112,77 @@ impl PlanMargins {
     ///
     /// # Errors
     /// `OVERFLOW` when a total for the instances exceeds the exact decimal range.
-    pub fn to_value(&self) -> Result<Value, Error> {
+    pub fn to_json(&self) -> Result<String, Error> {
+        crate::limits::text(&self.json()?)
+    }
+
+    pub(crate) fn json(&self) -> Result<PlanMarginsJson<'_>, Error> {
         let places = self.currency.exponent();
-        let total = self.per_instance.times(self.instances)?;
-        let fees = self
-            .fees
-            .iter()
-            .map(|f| f.figures.put(ObjectBuilder::new().put("name", f.name.as_str()), places).build())
-            .collect::<Vec<_>>();
         let chain = self
             .chain
             .iter()
             .map(|l| {
-                let b = ObjectBuilder::new()
-                    .put("planType", l.plan_type.as_str())
-                    .put("name", l.name.as_str())
-                    .put("owner", l.owner.as_deref())
-                    .put("paysTo", l.pays_to.as_deref());
-                let total = l.per_instance.times(self.instances)?;
-                Ok(l.per_instance.put(b, places).put("totalProfit", exact_text(total.profit, places)).build())
+                Ok(LevelJson {
+                    plan_type: &l.plan_type,
+                    name: &l.name,
+                    owner: l.owner.as_deref(),
+                    pays_to: l.pays_to.as_deref(),
+                    figures: l.per_instance.json(places),
+                    total_profit: exact_text(l.per_instance.times(self.instances)?.profit, places),
+                })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let b = ObjectBuilder::new()
-            .put("planType", self.plan_type.as_str())
-            .put("currency", self.currency.code())
-            .put("recurring", self.recurring.as_str())
-            .put("instances", self.instances as usize);
-        Ok(self
-            .per_instance
-            .put(b, places)
-            .put("total", total.put(ObjectBuilder::new(), places).build())
-            .put("fees", fees)
-            .put("chain", chain)
-            .put("warnings", self.warnings.iter().map(Value::from).collect::<Vec<_>>())
-            .build())
+        Ok(PlanMarginsJson {
+            plan_type: &self.plan_type,
+            currency: self.currency.code(),
+            recurring: self.recurring.as_str(),
+            instances: self.instances,
+            figures: self.per_instance.json(places),
+            total: self.per_instance.times(self.instances)?.json(places),
+            fees: self
+                .fees
+                .iter()
+                .map(|f| FeeJson { name: &f.name, figures: f.figures.json(places) })
+                .collect(),
+            chain,
+            warnings: &self.warnings,
+        })
     }
+}
+
+/// [`PlanMargins`] as JSON.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PlanMarginsJson<'a> {
+    plan_type: &'a str,
+    currency: &'a str,
+    recurring: &'static str,
+    instances: u32,
+    #[serde(flatten)]
+    figures: FiguresJson,
+    total: FiguresJson,
+    fees: Vec<FeeJson<'a>>,
+    chain: Vec<LevelJson<'a>>,
+    warnings: &'a [Problem],
+}
+
+#[derive(Serialize)]
+struct FeeJson<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    figures: FiguresJson,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LevelJson<'a> {
+    plan_type: &'a str,
+    name: &'a str,
+    owner: Option<&'a str>,
+    pays_to: Option<&'a str>,
+    #[serde(flatten)]
+    figures: FiguresJson,
+    total_profit: String,
 }
 
 /// What a partner earns per instance of one plan type (its own, or one built on its own).
@@ -171,44 +218,67 @@ impl PartnerMargins {
     ///
     /// # Errors
     /// `OVERFLOW` when a total exceeds the exact decimal range.
-    pub fn to_value(&self) -> Result<Value, Error> {
-        let mut totals: BTreeMap<(String, Recurrence), (u32, Decimal)> = BTreeMap::new();
+    pub fn to_json(&self) -> Result<String, Error> {
+        crate::limits::text(&self.json()?)
+    }
+
+    pub(crate) fn json(&self) -> Result<PartnerMarginsJson<'_>, Error> {
+        let mut totals: BTreeMap<(&str, Recurrence), (u32, Decimal)> = BTreeMap::new();
         let mut plans = Vec::with_capacity(self.plans.len());
         for e in &self.plans {
             let places = e.currency.exponent();
             let profit = checked::mul(e.profit_per_instance, Decimal::from(e.instances))?;
-            let total =
-                totals.entry((e.currency.code().to_string(), e.recurring)).or_insert((places, Decimal::ZERO));
+            let total = totals.entry((e.currency.code(), e.recurring)).or_insert((places, Decimal::ZERO));
             total.1 = checked::add(total.1, profit)?;
-            plans.push(
-                ObjectBuilder::new()
-                    .put("planType", e.plan_type.as_str())
-                    .put("owner", e.owner.as_deref())
-                    .put("via", e.via.iter().map(|v| Value::str(v.as_str())).collect::<Vec<_>>())
-                    .put("currency", e.currency.code())
-                    .put("recurring", e.recurring.as_str())
-                    .put("profitPerInstance", exact_text(e.profit_per_instance, places))
-                    .put("instances", e.instances as usize)
-                    .put("profit", exact_text(profit, places))
-                    .build(),
-            );
+            plans.push(EarningJson {
+                plan_type: &e.plan_type,
+                owner: e.owner.as_deref(),
+                via: &e.via,
+                currency: e.currency.code(),
+                recurring: e.recurring.as_str(),
+                profit_per_instance: exact_text(e.profit_per_instance, places),
+                instances: e.instances,
+                profit: exact_text(profit, places),
+            });
         }
         let totals = totals
             .into_iter()
-            .map(|((currency, recurring), (places, profit))| {
-                ObjectBuilder::new()
-                    .put("currency", currency)
-                    .put("recurring", recurring.as_str())
-                    .put("profit", exact_text(profit, places))
-                    .build()
+            .map(|((currency, recurring), (places, profit))| TotalJson {
+                currency,
+                recurring: recurring.as_str(),
+                profit: exact_text(profit, places),
             })
-            .collect::<Vec<_>>();
-        Ok(ObjectBuilder::new()
-            .put("partner", self.partner.as_str())
-            .put("plans", plans)
-            .put("totals", totals)
-            .build())
+            .collect();
+        Ok(PartnerMarginsJson { partner: &self.partner, plans, totals })
     }
+}
+
+/// [`PartnerMargins`] as JSON.
+#[derive(Serialize)]
+pub(crate) struct PartnerMarginsJson<'a> {
+    partner: &'a str,
+    plans: Vec<EarningJson<'a>>,
+    totals: Vec<TotalJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EarningJson<'a> {
+    plan_type: &'a str,
+    owner: Option<&'a str>,
+    via: &'a [String],
+    currency: &'a str,
+    recurring: &'static str,
+    profit_per_instance: String,
+    instances: u32,
+    profit: String,
+}
+
+#[derive(Serialize)]
+struct TotalJson<'a> {
+    currency: &'a str,
+    recurring: &'static str,
+    profit: String,
 }
 
 /// What a partner earns per instance on a plan type's chain down to it, and its nearest own
@@ -335,18 +405,17 @@ impl Catalog {
                 unknown_id("partner", partner, self.partners().partners.iter().map(|p| p.id.as_str())),
             ));
         }
-        let unknown: Vec<Problem> = instances
-            .keys()
-            .filter(|id| self.partners().plan_type(id).is_none())
-            .map(|id| {
-                Problem::new(
-                    Code::UnknownPlanType,
-                    format!("instances.{id}"),
-                    unknown_id("plan type", id, self.plan_type_ids()),
-                )
-            })
-            .collect();
-        if let Some(e) = Error::from_problems(unknown) {
+        let mut unknown = Problems::new();
+        for id in instances.keys().filter(|id| self.partners().plan_type(id).is_none()) {
+            unknown.unknown(
+                Code::UnknownPlanType,
+                format!("instances.{id}"),
+                "plan type",
+                id,
+                self.plan_type_ids(),
+            );
+        }
+        if let Some(e) = unknown.into_error() {
             return Err(e);
         }
         // Each plan type's chain is walked once: what the partner earns on a plan type is what
@@ -475,46 +544,5 @@ impl Catalog {
             ));
         }
         Ok(reasons)
-    }
-
-    /// The catalog for a customer-facing order form: the same JSON with every private amount
-    /// left out. `partners` goes; so do the plan types that other plan types are built on
-    /// (their fees are a partner's wholesale cost); the remaining plan types lose `owner`,
-    /// `parent` and `grantedTo`. The result is itself a valid catalog.
-    ///
-    /// # Example
-    /// ```
-    /// let c = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
-    /// let public = c.public_view().to_json();
-    /// assert!(!public.contains("\"74.00\"")); // the platform's wholesale fee
-    /// assert!(ratecard::Catalog::from_json(&public).is_ok());
-    /// ```
-    pub fn public_view(&self) -> Value {
-        let Value::Object(members) = &self.source else { return self.source.clone() };
-        let public_type = |v: &Value| match v {
-            Value::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .filter(|(k, _)| !["owner", "parent", "grantedTo"].contains(&k.as_ref()))
-                    .cloned()
-                    .collect(),
-            ),
-            other => other.clone(),
-        };
-        let members = members
-            .iter()
-            .filter(|(k, _)| k != "partners")
-            .map(|(k, v)| match (k.as_ref(), v) {
-                ("planTypes", Value::Array(types)) => {
-                    let retail = types.iter().filter(|t| match t.get("id") {
-                        Some(Value::String(id)) => !self.partners().is_parent(id),
-                        _ => false,
-                    });
-                    (k.clone(), Value::Array(retail.map(public_type).collect()))
-                }
-                _ => (k.clone(), v.clone()),
-            })
-            .collect();
-        Value::Object(members)
     }
 }

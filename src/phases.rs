@@ -23,6 +23,10 @@ impl Phase {
     /// Every phase, in order.
     pub const ALL: [Phase; 3] = [Phase::Trial, Phase::Discount, Phase::Final];
 
+    /// Each phase with its name in JSON, for reading one.
+    pub(crate) const NAMES: [(&'static str, Phase); 3] =
+        [("trial", Phase::Trial), ("discount", Phase::Discount), ("final", Phase::Final)];
+
     /// The phase's name in JSON: `"trial"`, `"discount"` or `"final"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +46,17 @@ pub enum DurationUnit {
     Days,
     /// Calendar months; a day that does not exist clamps to the month's end (Jan 31 + 1 = Feb 28/29).
     Months,
+}
+
+impl DurationUnit {
+    /// The unit's key in JSON: `"hours"`, `"days"` or `"months"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DurationUnit::Hours => "hours",
+            DurationUnit::Days => "days",
+            DurationUnit::Months => "months",
+        }
+    }
 }
 
 /// How long a trial or discount phase lasts.

@@ -6,19 +6,19 @@ use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
-use crate::decode::Decoder;
 use crate::error::{Code, Error, Problem};
+use crate::input::{shape, At, Field, Problems};
 use serde::Serialize;
 
-use crate::json::{ObjectBuilder, Value};
 use crate::limits::Budget;
-use crate::limits::{output_too_large, MAX_DIFFERENCES, MAX_MATRIX_ROWS};
+use crate::limits::{output_too_large, MAX_MATRIX_ROWS};
 use crate::money::{checked, exact, exact_text, Currency, Money};
-use crate::order::{Amount, Difference, Order, OrderLine};
+use crate::order::{Amount, Order, OrderLine};
 use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
 use crate::tiers::{plain, Reach, TierLineJson, TierMode, TierPrice};
+use crate::verify::{differences, Difference, Value};
 
-/// A computed quote (see [`quote`]): JSON via [`Quote::to_value`].
+/// A computed quote (see [`quote`]): JSON via [`Quote::to_json`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote {
     /// The instant priced.
@@ -164,8 +164,8 @@ pub(crate) fn quote_within(
     }
     let current = *window_at(&windows, order.at);
     let measured = measure(catalog, order)?;
-    let mut warnings = Vec::new();
-    let mut errors = Vec::new();
+    // At most MAX_PROBLEMS of each, however many lines and phases go unpriced.
+    let (mut warnings, mut errors) = (Problems::new(), Problems::new());
     let mut lines = Vec::new();
     let mut timeline = Vec::new();
     for window in windows.iter().filter(|w| w.phase >= current.phase) {
@@ -185,7 +185,11 @@ pub(crate) fn quote_within(
         for (i, (m, pricing)) in measured.iter().zip(pricings).enumerate() {
             if let Pricing::Unpriced(above_last) = &pricing {
                 // A free trial (a trial without rules) prices everything at zero by design.
-                if window.phase != Phase::Trial || catalog.has_paid_trial(plan) {
+                let problems = match order.strict || catalog.strict() {
+                    true => &mut errors,
+                    false => &mut warnings,
+                };
+                if (window.phase != Phase::Trial || catalog.has_paid_trial(plan)) && problems.wants() {
                     let why = unpriced_message(
                         above_last.as_ref(),
                         plan,
@@ -194,12 +198,7 @@ pub(crate) fn quote_within(
                         (&m.product.id, m.region),
                         ": priced at zero",
                     );
-                    let problem = Problem::new(Code::NoPriceRule, line_path(i), why);
-                    if order.strict || catalog.strict() {
-                        errors.push(problem)
-                    } else {
-                        warnings.push(problem)
-                    }
+                    problems.add(Code::NoPriceRule, line_path(i), why);
                 }
             }
             priced.push(
@@ -218,7 +217,7 @@ pub(crate) fn quote_within(
             lines = priced.into_iter().filter_map(|(_, line)| line).collect();
         }
     }
-    if let Some(e) = Error::from_problems(errors) {
+    if let Some(e) = errors.into_error() {
         return Err(e);
     }
     Ok(Quote {
@@ -229,7 +228,7 @@ pub(crate) fn quote_within(
         phase: current.phase,
         lines,
         timeline,
-        warnings,
+        warnings: warnings.into_list(),
     })
 }
 
@@ -486,8 +485,22 @@ impl Quote {
     /// # Errors
     /// `OVERFLOW` when a total exceeds the decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
+        crate::limits::text(&self.answer(Detail::Full)?)
+    }
+
+    /// The quote's answer, in full or its summary.
+    pub(crate) fn answer(&self, detail: Detail) -> Result<QuoteAnswer<'_>, Error> {
         let places = self.currency.exponent();
-        crate::json::text(&self.view(self.lines.iter().enumerate().map(|(i, line)| line.json(i, places)))?)
+        let lines = self.lines.iter().enumerate();
+        Ok(match detail {
+            Detail::Full => QuoteAnswer::Full(self.view(lines.map(|(i, line)| line.json(i, places)))?),
+            Detail::Summary => QuoteAnswer::Summary(self.view(lines.map(|(i, line)| SummaryLineJson {
+                line: i,
+                product: &line.product,
+                amount: line.amount.amount(),
+                amount_minor: line.amount.minor(),
+            }))?),
+        })
     }
 
     /// The quote's summary as JSON text: each line's amount, the totals, the phase and the
@@ -508,12 +521,7 @@ impl Quote {
     /// assert!(summary.contains(r#""lines":[{"line":0,"product":"medium","amount":"24.00","amountMinor":"2400"}]"#));
     /// ```
     pub fn summary_json(&self) -> Result<String, Error> {
-        crate::json::text(&self.view(self.lines.iter().enumerate().map(|(i, line)| SummaryLineJson {
-            line: i,
-            product: &line.product,
-            amount: line.amount.amount(),
-            amount_minor: line.amount.minor(),
-        }))?)
+        crate::limits::text(&self.answer(Detail::Summary)?)
     }
 
     /// The quote's answer with these lines.
@@ -558,21 +566,21 @@ impl Quote {
             warnings: &self.warnings,
         })
     }
+}
 
-    /// The quote as a JSON value (parsed from [`Quote::to_json`], so both always agree).
-    ///
-    /// # Errors
-    /// As [`Quote::to_json`].
-    pub fn to_value(&self) -> Result<Value, Error> {
-        crate::json::parse(&self.to_json()?)
-    }
+/// A quote as JSON, in full or its summary.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum QuoteAnswer<'a> {
+    Full(QuoteJson<'a, QuoteLineJson<'a>>),
+    Summary(QuoteJson<'a, SummaryLineJson<'a>>),
 }
 
 /// A quote as JSON: the shape the `.d.ts` declares as `Quote` (lines: [`QuoteLineJson`]) or
 /// as `QuoteSummary` (lines: [`SummaryLineJson`]).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct QuoteJson<'a, L> {
+pub(crate) struct QuoteJson<'a, L> {
     at: Instant,
     plan: &'a str,
     currency: &'a str,
@@ -587,7 +595,7 @@ struct QuoteJson<'a, L> {
 /// A line of a quote's summary: its amount.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SummaryLineJson<'a> {
+pub(crate) struct SummaryLineJson<'a> {
     line: usize,
     product: &'a str,
     amount: Decimal,
@@ -618,7 +626,7 @@ struct TimelineJson {
 /// the currency's decimal places.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct QuoteLineJson<'a> {
+pub(crate) struct QuoteLineJson<'a> {
     line: usize,
     product: &'a str,
     external_id: Option<&'a str>,
@@ -682,77 +690,14 @@ impl QuoteLine {
 /// use ratecard::{quote, verify_quote, Catalog, Order};
 /// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
 /// let order = Order::from_json(&catalog, r#"{"at": "2026-11-21T00:00:00Z", "lines": [{"product": "small", "quantity": 1}]}"#).unwrap();
-/// let mut sent = quote(&catalog, &order).unwrap().to_value().unwrap().to_json();
-/// assert!(verify_quote(&catalog, &order, &ratecard::json::parse(&sent).unwrap()).unwrap().is_empty());
+/// let mut sent = quote(&catalog, &order).unwrap().to_json().unwrap();
+/// assert!(verify_quote(&catalog, &order, &ratecard::Value::parse(&sent).unwrap()).unwrap().is_empty());
 /// sent = sent.replacen(r#""phase":"trial""#, r#""phase":"final""#, 1);
-/// let diffs = verify_quote(&catalog, &order, &ratecard::json::parse(&sent).unwrap()).unwrap();
+/// let diffs = verify_quote(&catalog, &order, &ratecard::Value::parse(&sent).unwrap()).unwrap();
 /// assert_eq!(diffs[0].path, "phase");
 /// ```
 pub fn verify_quote(catalog: &Catalog, order: &Order, received: &Value) -> Result<Vec<Difference>, Error> {
-    verify_within(catalog, order, received, &mut Budget::default())
-}
-
-/// [`verify_quote`] within what the call may still spend.
-pub(crate) fn verify_within(
-    catalog: &Catalog,
-    order: &Order,
-    received: &Value,
-    budget: &mut Budget,
-) -> Result<Vec<Difference>, Error> {
-    differences(&quote_within(catalog, order, Detail::Full, budget)?.to_json()?, received)
-}
-
-/// How `received` differs from the quote whose JSON text is `expected`.
-pub(crate) fn differences(expected: &str, received: &Value) -> Result<Vec<Difference>, Error> {
-    // Output is canonical, so an untouched quote writes back to the very same text: the
-    // common case needs no tree and no walk. Anything else is compared value by value.
-    if received.to_json() == expected {
-        return Ok(Vec::new());
-    }
-    let expected = crate::json::parse(expected)?;
-    let mut out = Vec::new();
-    diff("", &expected, received, &mut out);
-    Ok(out)
-}
-
-fn diff(path: &str, expected: &Value, received: &Value, out: &mut Vec<Difference>) {
-    if out.len() >= MAX_DIFFERENCES {
-        return;
-    }
-    let join = |key: &str| crate::error::join_path(path, key);
-    match (expected, received) {
-        (Value::Object(e), Value::Object(r)) => {
-            for (k, ev) in e {
-                match received.get(k) {
-                    Some(rv) => diff(&join(k), ev, rv, out),
-                    None => {
-                        out.push(Difference { path: join(k), expected: Some(ev.clone()), received: None })
-                    }
-                }
-            }
-            for (k, rv) in r.iter().filter(|(k, _)| expected.get(k).is_none()) {
-                out.push(Difference { path: join(k), expected: None, received: Some(rv.clone()) });
-            }
-        }
-        (Value::Array(e), Value::Array(r)) => {
-            for i in 0..e.len().max(r.len()) {
-                let p = format!("{path}[{i}]");
-                match (e.get(i), r.get(i)) {
-                    (Some(ev), Some(rv)) => diff(&p, ev, rv, out),
-                    (ev, rv) => {
-                        out.push(Difference { path: p, expected: ev.cloned(), received: rv.cloned() })
-                    }
-                }
-            }
-        }
-        _ if expected != received => out.push(Difference {
-            path: path.to_string(),
-            expected: Some(expected.clone()),
-            received: Some(received.clone()),
-        }),
-        _ => {}
-    }
-    out.truncate(MAX_DIFFERENCES);
+    differences(&quote(catalog, order)?.to_json()?, received)
 }
 
 /// Which part of the price matrix to compute; `None` means all (the default plan for `plan`).
@@ -768,50 +713,104 @@ pub struct MatrixOptions {
     pub phase: Option<Phase>,
 }
 
+shape!(
+    /// Price matrix options as JSON gives them.
+    MatrixOptionsDoc { plan: Field<String>, currency: Field<String>, region: Field<String>, phase: Field<String> }
+);
+
 impl MatrixOptions {
-    pub(crate) fn decode<'c>(catalog: &'c Catalog, value: &Value) -> Result<MatrixOptions, Error> {
-        let mut d = Decoder::new();
-        let opts = d.object(value, "", &["plan", "currency", "region", "phase"]).and_then(|o| {
-            // Looked up by index; the known ids are listed only for an unknown one.
-            let mut known =
-                |key: &str, has: &dyn Fn(&str) -> bool, ids: &dyn Fn() -> Vec<&'c str>, code: Code| {
-                    d.opt(&o, key, |d, v, p| {
-                        let s = d.string(v, p)?;
-                        if !has(s) {
-                            d.unknown(code, p, key, s, ids());
-                            return None;
-                        }
-                        Some(s.to_string())
-                    })
-                };
-            let plan = known(
-                "plan",
-                &|s| catalog.plan(s).is_some(),
-                &|| catalog.plans().iter().map(|p| p.id.as_str()).collect(),
-                Code::UnknownPlan,
-            );
-            let currency = known(
-                "currency",
-                &|s| catalog.currency(s).is_some(),
-                &|| catalog.currencies().iter().map(|c| c.code()).collect(),
-                Code::UnknownCurrency,
-            );
-            let region = known(
-                "region",
-                &|s| catalog.has_region(s),
-                &|| catalog.regions().iter().map(|r| r.id.as_str()).collect(),
-                Code::UnknownRegion,
-            );
-            let phase = d.opt(&o, "phase", |d, v, p| {
-                d.choice(
-                    v,
-                    p,
-                    &[("trial", Phase::Trial), ("discount", Phase::Discount), ("final", Phase::Final)],
-                )
-            });
-            Some(MatrixOptions { plan: plan?, currency: currency?, region: region?, phase: phase? })
-        });
-        d.finish(opts)
+    /// Checks options read from JSON against the catalog.
+    pub(crate) fn validate<'c>(
+        p: &mut Problems,
+        o: &MatrixOptionsDoc,
+        at: &At<'_>,
+        catalog: &'c Catalog,
+    ) -> Option<MatrixOptions> {
+        p.fields(o, at);
+        // Looked up by index; the known ids are listed only for an unknown one.
+        let mut known = |field: &Field<String>,
+                         key: &str,
+                         has: &dyn Fn(&str) -> bool,
+                         ids: &dyn Fn() -> Vec<&'c str>,
+                         code| {
+            p.opt(field, &at.key(key), |p, s, at| {
+                if !has(s) {
+                    p.unknown(code, at, key, s, ids());
+                    return None;
+                }
+                Some(s.clone())
+            })
+        };
+        let plan = known(
+            &o.plan,
+            "plan",
+            &|s| catalog.plan(s).is_some(),
+            &|| catalog.plans().iter().map(|p| p.id.as_str()).collect(),
+            Code::UnknownPlan,
+        );
+        let currency = known(
+            &o.currency,
+            "currency",
+            &|s| catalog.currency(s).is_some(),
+            &|| catalog.currencies().iter().map(|c| c.code()).collect(),
+            Code::UnknownCurrency,
+        );
+        let region = known(
+            &o.region,
+            "region",
+            &|s| catalog.has_region(s),
+            &|| catalog.regions().iter().map(|r| r.id.as_str()).collect(),
+            Code::UnknownRegion,
+        );
+        let phase = p.opt(&o.phase, &at.key("phase"), |p, s, at| p.choice(s, at, &Phase::NAMES));
+        Some(MatrixOptions { plan: plan?, currency: currency?, region: region?, phase: phase? })
+    }
+}
+
+/// The price matrix of a plan (see [`price_matrix`]): JSON via [`PriceMatrix::to_json`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PriceMatrix {
+    /// The plan priced.
+    pub plan: String,
+    /// One row per product, region, currency and phase.
+    pub rows: Vec<MatrixRow>,
+}
+
+/// One row of a price matrix: a product's price at quantity 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatrixRow {
+    /// Product id.
+    pub product: String,
+    /// Region id (`None` in a catalog without regions).
+    pub region: Option<String>,
+    /// Currency code.
+    pub currency: String,
+    /// `"trial"`, `"discount"` or `"final"`.
+    pub phase: &'static str,
+    /// Path of the rule that prices it, if any.
+    pub rule: Option<String>,
+    /// Whether the price depends on the quantity (more than one tier, or blocks).
+    pub tiered: bool,
+    /// Unit price of the first unit.
+    pub unit_price: String,
+    /// Exact hourly amount.
+    pub hourly: String,
+    /// Exact monthly amount.
+    pub monthly: String,
+    /// The monthly amount rounded to the currency.
+    pub amount: String,
+    /// Under the catalog's monthly cap, the most a month of it costs.
+    pub cap: Option<String>,
+}
+
+impl PriceMatrix {
+    /// The matrix as JSON text.
+    ///
+    /// # Errors
+    /// None in practice (every field is text).
+    pub fn to_json(&self) -> Result<String, Error> {
+        crate::limits::text(self)
     }
 }
 
@@ -826,10 +825,10 @@ impl MatrixOptions {
 /// use ratecard::{price_matrix, Catalog, MatrixOptions};
 /// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
 /// let opts = MatrixOptions { currency: Some("EUR".into()), region: Some("eu-west".into()), ..Default::default() };
-/// let m = price_matrix(&catalog, &opts).unwrap().to_json();
+/// let m = price_matrix(&catalog, &opts).unwrap().to_json().unwrap();
 /// assert!(m.contains(r#""product":"medium","region":"eu-west","currency":"EUR","phase":"final""#));
 /// ```
-pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value, Error> {
+pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<PriceMatrix, Error> {
     let plan = match &options.plan {
         Some(id) => catalog.plan(id),
         None => catalog.default_plan(),
@@ -887,42 +886,22 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<Value,
                     let places = currency.exponent();
                     let tiered =
                         rule.is_some_and(|r| r.table.tiers().len() > 1 || r.table.block_size().is_some());
-                    rows.push(
-                        ObjectBuilder::new()
-                            .put("product", product.id.as_str())
-                            .put("region", region.map(str::to_string))
-                            .put("currency", currency.code())
-                            .put("phase", phase.as_str())
-                            .put("rule", rule.map(|r| r.path.clone()))
-                            .put("tiered", tiered)
-                            .put("unitPrice", plain(line.unit_price))
-                            .put("hourly", exact_text(line.hourly, places))
-                            .put("monthly", exact_text(line.monthly, places))
-                            .put("amount", line.amount.amount_text())
-                            .put("cap", line.cap.as_ref().map(Money::amount_text))
-                            .build(),
-                    );
+                    rows.push(MatrixRow {
+                        product: product.id.clone(),
+                        region: region.map(str::to_string),
+                        currency: currency.code().to_string(),
+                        phase: phase.as_str(),
+                        rule: rule.map(|r| r.path.clone()),
+                        tiered,
+                        unit_price: plain(line.unit_price),
+                        hourly: exact_text(line.hourly, places),
+                        monthly: exact_text(line.monthly, places),
+                        amount: line.amount.amount_text(),
+                        cap: line.cap.as_ref().map(Money::amount_text),
+                    });
                 }
             }
         }
     }
-    Ok(ObjectBuilder::new().put("plan", plan.id.as_str()).put("rows", rows).build())
-}
-
-/// Differences as JSON: `{ok, differences: [{path, expected, received}]}`, each group's under
-/// its prefix, in order (a verified quote: the order's trusted fields under `order`, then the
-/// quote's differences under `quote`).
-pub(crate) fn differences_value(groups: &[(&str, &[Difference])]) -> Value {
-    let all = groups.iter().flat_map(|(prefix, list)| list.iter().map(move |d| (*prefix, d)));
-    let list = all
-        .take(MAX_DIFFERENCES)
-        .map(|(prefix, d)| {
-            ObjectBuilder::new()
-                .put("path", crate::error::join_path(prefix, &d.path))
-                .put("expected", d.expected.clone().unwrap_or(Value::Null))
-                .put("received", d.received.clone().unwrap_or(Value::Null))
-                .build()
-        })
-        .collect::<Vec<_>>();
-    ObjectBuilder::new().put("ok", list.is_empty()).put("differences", list).build()
+    Ok(PriceMatrix { plan: plan.id.clone(), rows })
 }

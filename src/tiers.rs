@@ -3,12 +3,11 @@
 
 use rust_decimal::Decimal;
 
-use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error};
-use serde::Serialize;
-
-use crate::json::{self, Value};
+use crate::input::{self, At, Field, List, Num, Problems};
+use crate::limits::MAX_TIERS;
 use crate::money::{checked, exact, Currency, Money, Rounding};
+use serde::Serialize;
 
 /// How a tier table turns a quantity into an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,7 +104,13 @@ pub struct TierPrice {
     pub lines: Vec<TierLine>,
 }
 
-use crate::limits::MAX_TIERS;
+/// Each mode with its name in JSON.
+pub(crate) const MODES: [(&str, TierMode); 2] =
+    [("volume", TierMode::Volume), ("graduated", TierMode::Graduated)];
+
+/// Each block rounding with its name in JSON.
+pub(crate) const BLOCK_ROUNDINGS: [(&str, BlockRounding); 3] =
+    [("up", BlockRounding::Up), ("down", BlockRounding::Down), ("none", BlockRounding::None)];
 
 /// Where a quantity lands in a table: what a quote line needs when it does not explain tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,9 +133,6 @@ impl Reach {
         }
     }
 }
-
-/// Keys of a tier table in JSON; price rules carry them among their own keys.
-pub(crate) const TABLE_FIELDS: [&str; 4] = ["mode", "tiers", "blockSize", "blockRounding"];
 
 impl TierTable {
     /// Builds and validates a table.
@@ -157,12 +159,12 @@ impl TierTable {
         block_rounding: BlockRounding,
         allow_credits: bool,
     ) -> Result<TierTable, Error> {
-        let mut d = Decoder::new();
+        let mut p = Problems::new();
         if block_size.is_some_and(|b| b <= Decimal::ZERO) {
-            d.problem(Code::InvalidValue, "blockSize", "the block size must be greater than zero");
+            p.add(Code::InvalidValue, "blockSize", "the block size must be greater than zero");
         }
-        check_tiers(&mut d, "tiers", &tiers, !allow_credits);
-        d.finish(Some(()))?;
+        check_tiers(&mut p, &At::Root.key("tiers"), &tiers, !allow_credits);
+        p.finish(Some(()))?;
         Ok(TierTable::build(mode, tiers, block_size, block_rounding))
     }
 
@@ -173,41 +175,35 @@ impl TierTable {
     /// # Errors
     /// Every problem at once, with paths relative to the table (`tiers[2].upTo`).
     pub fn from_json(text: &str) -> Result<TierTable, Error> {
-        let value = json::parse(text)?;
-        let mut d = Decoder::new();
-        let table = d.object(&value, "", &TABLE_FIELDS).and_then(|o| TierTable::decode(&mut d, &o, false));
-        d.finish(table)
+        let doc = input::read::<Box<TableDoc>>(&crate::input::Json(text))?;
+        let mut p = Problems::new();
+        let table = p.req(&doc, &At::Root, |p, doc, at| {
+            p.fields(doc, at);
+            TierTable::validate(p, doc, at, false)
+        });
+        p.finish(table)
     }
 
-    /// Decodes the table keys of `o` (see [`TABLE_FIELDS`]); the caller checks unknown keys.
-    pub(crate) fn decode(d: &mut Decoder, o: &Obj<'_>, allow_credits: bool) -> Option<TierTable> {
-        let mode = d.opt(o, "mode", |d, v, p| {
-            d.choice(v, p, &[("volume", TierMode::Volume), ("graduated", TierMode::Graduated)])
-        });
-        let block_size = d.opt(o, "blockSize", |d, v, p| d.positive(v, p, Num::Quantity));
-        let block_rounding = d.opt(o, "blockRounding", |d, v, p| {
-            d.choice(
-                v,
-                p,
-                &[("up", BlockRounding::Up), ("down", BlockRounding::Down), ("none", BlockRounding::None)],
-            )
-        });
-        let tiers_path = o.at("tiers");
-        let tiers = d.req(o, "tiers", |d, v, p| {
-            if let Value::Array(items) = v {
-                if items.len() > MAX_TIERS {
-                    d.problem(
-                        Code::InputTooLarge,
-                        p,
-                        format!("{} tiers; a table has at most {MAX_TIERS}", items.len()),
-                    );
-                    return None;
-                }
-            }
-            d.array(v, p, |d, v, p| decode_tier(d, v, p, allow_credits))
+    /// Checks a table read from JSON (its unknown keys are the caller's: a price rule has
+    /// keys of its own).
+    pub(crate) fn validate(
+        p: &mut Problems,
+        doc: &TableDoc,
+        at: &At<'_>,
+        allow_credits: bool,
+    ) -> Option<TierTable> {
+        let mode = p.opt(&doc.mode, &at.key("mode"), |p, s, at| p.choice(s, at, &MODES));
+        let block_size = p.opt(&doc.blockSize, &at.key("blockSize"), Problems::positive);
+        let block_rounding =
+            p.opt(&doc.blockRounding, &at.key("blockRounding"), |p, s, at| p.choice(s, at, &BLOCK_ROUNDINGS));
+        let tiers_at = at.key("tiers");
+        let tiers = p.req(&doc.tiers, &tiers_at, |p, list, at| {
+            let items =
+                list.within_limit(p, at, |n| format!("{n} tiers; a table has at most {MAX_TIERS}"))?;
+            p.all(items, at, |p, tier, at| validate_tier(p, tier, at, allow_credits))
         });
         if let Some(tiers) = &tiers {
-            check_tiers(d, &tiers_path, tiers, false);
+            check_tiers(p, &tiers_at, tiers, false);
         }
         Some(TierTable::build(
             mode?.unwrap_or_default(),
@@ -248,6 +244,11 @@ impl TierTable {
     /// The tiers, in order.
     pub fn tiers(&self) -> &[Tier] {
         &self.tiers
+    }
+
+    /// How a quantity becomes blocks (when the table has a block size).
+    pub fn block_rounding(&self) -> BlockRounding {
+        self.block_rounding
     }
 
     /// The block size, if the table prices blocks.
@@ -425,26 +426,32 @@ impl TierTable {
     }
 }
 
-fn decode_tier(d: &mut Decoder, v: &Value, path: &str, allow_credits: bool) -> Option<Tier> {
-    let o = d.object(v, path, &["upTo", "unitPrice", "flatPrice"])?;
-    let up_to = match o.get_raw("upTo") {
-        None => {
-            d.problem(
-                Code::MissingField,
-                o.at("upTo"),
-                "\"upTo\" is required (null for an unbounded last tier)",
-            );
+input::shape!(
+    /// A tier table as JSON gives it (alone, or inlined in a price rule).
+    TableDoc { mode: Field<String>, tiers: Field<List<Box<TierDoc>, MAX_TIERS>>, blockSize: Field<Num>, blockRounding: Field<String> }
+);
+input::shape!(
+    /// One tier as JSON gives it.
+    TierDoc { upTo: Field<Num>, unitPrice: Field<Num>, flatPrice: Field<Num> }
+);
+
+fn validate_tier(p: &mut Problems, doc: &TierDoc, at: &At<'_>, allow_credits: bool) -> Option<Tier> {
+    p.fields(doc, at);
+    let up_at = at.key("upTo");
+    let up_to = match &doc.upTo {
+        Field::Missing => {
+            p.add(Code::MissingField, &up_at, "\"upTo\" is required (null for an unbounded last tier)");
             None
         }
-        Some(Value::Null) => Some(None),
-        Some(v) => d.decimal(v, &o.at("upTo"), Num::Quantity).map(Some),
+        Field::Null => Some(None),
+        f => p.req(f, &up_at, Problems::quantity).map(Some),
     };
-    let price = |d: &mut Decoder, v: &Value, p: &str| {
-        let x = d.decimal(v, p, Num::Money)?;
+    let price = |p: &mut Problems, n: &Num, at: &At<'_>| {
+        let x = p.money(n, at)?;
         if x.is_sign_negative() && !allow_credits {
-            d.problem(
+            p.add(
                 Code::NegativePrice,
-                p,
+                at,
                 format!(
                     "the price {x} is negative; set \"allowCredits\": true in the catalog to allow credits"
                 ),
@@ -453,33 +460,33 @@ fn decode_tier(d: &mut Decoder, v: &Value, path: &str, allow_credits: bool) -> O
         }
         Some(x)
     };
-    let unit_price = d.req(&o, "unitPrice", price);
-    let flat_price = d.opt(&o, "flatPrice", price);
+    let unit_price = p.req(&doc.unitPrice, &at.key("unitPrice"), price);
+    let flat_price = p.opt(&doc.flatPrice, &at.key("flatPrice"), price);
     Some(Tier { up_to: up_to?, unit_price: unit_price?, flat_price: flat_price?.unwrap_or_default() })
 }
 
 /// Checks the bounds (and, when `check_prices`, the signs) of a list of tiers.
-fn check_tiers(d: &mut Decoder, path: &str, tiers: &[Tier], check_prices: bool) {
+fn check_tiers(p: &mut Problems, path: &At<'_>, tiers: &[Tier], check_prices: bool) {
     if tiers.is_empty() {
-        d.problem(Code::EmptyTiers, path, "a tier table needs at least one tier");
+        p.add(Code::EmptyTiers, path, "a tier table needs at least one tier");
     }
     let mut previous: Option<Decimal> = None;
     for (i, tier) in tiers.iter().enumerate() {
-        let at = format!("{path}[{i}]");
+        let at = path.index(i);
         match tier.up_to {
-            None if i + 1 < tiers.len() => d.problem(
+            None if i + 1 < tiers.len() => p.add(
                 Code::UnboundedTierNotLast,
-                format!("{at}.upTo"),
+                &at.key("upTo"),
                 "only the last tier may be unbounded (upTo: null)",
             ),
-            Some(up) if up <= Decimal::ZERO => d.problem(
+            Some(up) if up <= Decimal::ZERO => p.add(
                 Code::TierBoundNotPositive,
-                format!("{at}.upTo"),
+                &at.key("upTo"),
                 format!("the bound {up} must be greater than zero"),
             ),
-            Some(up) if previous.is_some_and(|p| up <= p) => d.problem(
+            Some(up) if previous.is_some_and(|p| up <= p) => p.add(
                 Code::TierBoundsNotIncreasing,
-                format!("{at}.upTo"),
+                &at.key("upTo"),
                 format!(
                     "the bound {up} must be greater than the previous tier's {}",
                     previous.unwrap_or_default()
@@ -491,11 +498,7 @@ fn check_tiers(d: &mut Decoder, path: &str, tiers: &[Tier], check_prices: bool) 
         if check_prices {
             for (name, x) in [("unitPrice", tier.unit_price), ("flatPrice", tier.flat_price)] {
                 if x.is_sign_negative() {
-                    d.problem(
-                        Code::NegativePrice,
-                        format!("{at}.{name}"),
-                        format!("the price {x} is negative"),
-                    );
+                    p.add(Code::NegativePrice, &at.key(name), format!("the price {x} is negative"));
                 }
             }
         }
@@ -536,54 +539,47 @@ impl TierLine {
     }
 }
 
-/// A tier price as JSON, without a currency: the exact amount.
-#[derive(Serialize)]
-struct ExactPriceJson {
-    quantity: Decimal,
-    blocks: Option<Decimal>,
-    amount: Decimal,
-    lines: Vec<TierLineJson>,
-}
-
-/// A tier price as JSON, rounded to a currency.
+/// A tier price as JSON: without a currency the exact amount; with one, the amount rounded to
+/// its minor unit and the exact amount beside it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RoundedPriceJson<'a> {
+pub(crate) struct PriceJson<'a> {
     quantity: Decimal,
     blocks: Option<Decimal>,
-    currency: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<&'a str>,
     amount: Decimal,
-    amount_minor: Decimal,
-    exact_amount: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_minor: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exact_amount: Option<Decimal>,
     lines: Vec<TierLineJson>,
 }
 
 impl TierPrice {
-    /// The result as JSON text. With a currency, `amount` is rounded to its minor unit and the
+    /// The result as JSON. With a currency, `amount` is rounded to its minor unit and the
     /// exact amount is kept in `exactAmount`; without one, `amount` is exact.
-    ///
-    /// # Errors
-    /// `OVERFLOW` when the amount cannot carry the currency's decimal places.
-    pub(crate) fn to_json(&self, currency: Option<(&Currency, Rounding)>) -> Result<String, Error> {
+    pub(crate) fn json<'c>(
+        &self,
+        currency: Option<(&'c Currency, Rounding)>,
+    ) -> Result<PriceJson<'c>, Error> {
         let places = currency.map_or(0, |(c, _)| c.exponent());
-        let quantity = self.quantity.normalize();
-        let blocks = self.blocks.map(|b| b.normalize());
-        let lines = self.lines.iter().map(|l| l.json(places)).collect();
-        match currency {
-            None => json::text(&ExactPriceJson { quantity, blocks, amount: self.amount.normalize(), lines }),
-            Some((c, rounding)) => {
-                let money = Money::round(self.amount, c, rounding)?;
-                json::text(&RoundedPriceJson {
-                    quantity,
-                    blocks,
-                    currency: c.code(),
-                    amount: money.amount(),
-                    amount_minor: money.minor(),
-                    exact_amount: exact(self.amount, places),
-                    lines,
-                })
-            }
+        let mut out = PriceJson {
+            quantity: self.quantity.normalize(),
+            blocks: self.blocks.map(|b| b.normalize()),
+            currency: None,
+            amount: self.amount.normalize(),
+            amount_minor: None,
+            exact_amount: None,
+            lines: self.lines.iter().map(|l| l.json(places)).collect(),
+        };
+        if let Some((c, rounding)) = currency {
+            let money = Money::round(self.amount, c, rounding)?;
+            out.currency = Some(c.code());
+            (out.amount, out.amount_minor) = (money.amount(), Some(money.minor()));
+            out.exact_amount = Some(exact(self.amount, places));
         }
+        Ok(out)
     }
 }
 
@@ -716,12 +712,14 @@ mod tests {
     fn rounded_output_keeps_the_exact_amount() {
         let t = table(r#"{"tiers":[{"upTo":null,"unitPrice":"0.0137"}]}"#);
         let usd = Currency::iso("USD").unwrap();
-        let v =
-            crate::json::parse(&t.price(d("5")).unwrap().to_json(Some((&usd, Rounding::HalfUp))).unwrap())
-                .unwrap();
-        assert_eq!(v.get("amount"), Some(&Value::str("0.07")));
-        assert_eq!(v.get("exactAmount"), Some(&Value::str("0.0685")));
-        assert_eq!(v.get("amountMinor"), Some(&Value::str("7")));
+        let v = crate::verify::Value::parse(
+            &crate::limits::text(&t.price(d("5")).unwrap().json(Some((&usd, Rounding::HalfUp))).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v.get("amount"), Some(&crate::verify::Value::str("0.07")));
+        assert_eq!(v.get("exactAmount"), Some(&crate::verify::Value::str("0.0685")));
+        assert_eq!(v.get("amountMinor"), Some(&crate::verify::Value::str("7")));
     }
 
     #[test]

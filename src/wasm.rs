@@ -1,26 +1,103 @@
-//! The WebAssembly exports: the only file that knows about wasm-bindgen.
+//! The WebAssembly exports: the only file that knows about wasm-bindgen, js-sys and
+//! serde-wasm-bindgen.
 //!
-//! Everything crosses the boundary as JSON text, which is cheaper than walking JS objects field
-//! by field and keeps one parser and one writer for every runtime. Errors are thrown as the
-//! error's JSON text; the hand-written wrapper in `js/` turns them into `RatecardError`s.
+//! One engine, two ways across: `call` reads its arguments from JS values and answers JS values
+//! (serde-wasm-bindgen, JSON-compatible: plain objects and `null`), with no JSON text between;
+//! `callJson` takes and answers JSON text, for servers that hold text. Errors are thrown as the
+//! package's own `RatecardError` objects (the JS entry gives the class once, `setErrorClass`),
+//! so nothing parses error text.
 
+use std::cell::RefCell;
+
+use serde::de::DeserializeSeed;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::api;
+use crate::api::{self, TablePricer, Write};
 use crate::catalog::Catalog;
-use crate::error::Error;
+use crate::error::{Code, Error};
+use crate::input::{Drive, Json, Raw, Sink, Source};
 
-fn thrown(e: Error) -> String {
-    e.to_json()
+thread_local! {
+    static ERROR_CLASS: RefCell<Option<js_sys::Function>> = const { RefCell::new(None) };
 }
 
-/// Runs one [`crate::api::call`] operation. On error, throws the error as JSON text.
+/// Sets the class errors are thrown as: `new Class(code, path, message, problems)`.
+#[wasm_bindgen(js_name = setErrorClass)]
+pub fn set_error_class(class: js_sys::Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// `e` as a `RatecardError` (a plain `Error` with the same fields before a class is set).
+fn thrown(e: Error) -> JsValue {
+    let problems = Js::one(&e.problems()).unwrap_or(JsValue::NULL);
+    let (code, path, message) =
+        (JsValue::from_str(e.code().as_str()), JsValue::from_str(e.path()), e.to_string());
+    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    if let Some(class) = class {
+        let args = js_sys::Array::of4(&code, &path, &JsValue::from_str(&message), &problems);
+        if let Ok(error) = js_sys::Reflect::construct(&class, &args) {
+            return error;
+        }
+    }
+    let error = js_sys::Error::new(&message);
+    error.set_name("RatecardError");
+    for (key, value) in [("code", code), ("path", path), ("problems", problems)] {
+        let _ = js_sys::Reflect::set(&error, &JsValue::from_str(key), &value);
+    }
+    error.into()
+}
+
+/// Answers written as JS values.
+struct Js;
+
+impl Write for Js {
+    type Out = JsValue;
+    fn one(value: &dyn erased_serde::Serialize) -> Result<JsValue, Error> {
+        value
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| Error::new(Code::InvalidValue, "", format!("cannot write the answer: {e}")))
+    }
+    fn list(items: Vec<JsValue>) -> JsValue {
+        items.into_iter().collect::<js_sys::Array>().into()
+    }
+    fn bytes(_: &JsValue) -> usize {
+        0
+    }
+}
+
+/// A JS value as input: read member by member, with no JSON text between.
+impl Source for JsValue {
+    fn drive(&self, sink: &mut dyn Sink) -> Result<(), Error> {
+        Drive(sink, Raw(false)).deserialize(serde_wasm_bindgen::Deserializer::from(self.clone())).map_err(
+            |e| {
+                let message = e.to_string();
+                match message.starts_with("recursion limit exceeded") {
+                    true => Error::new(
+                        Code::JsonTooDeep,
+                        "",
+                        format!("nested deeper than {} levels", crate::limits::MAX_DEPTH),
+                    ),
+                    false => Error::new(Code::InvalidType, "", format!("not a JSON value: {message}")),
+                }
+            },
+        )
+    }
+}
+
+/// Runs one [`crate::api::call`] operation on JS values: arguments in, the answer out.
 #[wasm_bindgen]
-pub fn call(op: &str, args: &str) -> Result<String, String> {
+pub fn call(op: &str, args: JsValue) -> Result<JsValue, JsValue> {
+    api::dispatch::<Js>(op, &args, None).map_err(thrown)
+}
+
+/// Runs one [`crate::api::call`] operation on JSON text: the answer's text out.
+#[wasm_bindgen(js_name = callJson)]
+pub fn call_json(op: &str, args: &str) -> Result<String, JsValue> {
     api::call(op, args).map_err(thrown)
 }
 
-/// A catalog parsed and validated once, for many quotes.
+/// A catalog parsed and validated once (see [`crate::api::call_loaded`]).
 #[wasm_bindgen]
 pub struct LoadedCatalog {
     catalog: Catalog,
@@ -28,60 +105,68 @@ pub struct LoadedCatalog {
 
 #[wasm_bindgen]
 impl LoadedCatalog {
-    /// Parses and validates a catalog's JSON text; throws `INVALID_CATALOG` with every problem.
+    /// Loads a catalog: a JS object, or its JSON text.
     #[wasm_bindgen(constructor)]
-    pub fn new(text: &str) -> Result<LoadedCatalog, String> {
-        let value = api::parse_input(text).map_err(|e| thrown(e.within("catalog")))?;
-        let catalog = Catalog::from_value(value).map_err(|e| thrown(api::invalid_catalog(e)))?;
-        Ok(LoadedCatalog { catalog })
+    pub fn new(catalog: JsValue) -> Result<LoadedCatalog, JsValue> {
+        let loaded = match catalog.as_string() {
+            Some(text) => api::load_catalog(&Json(&text)),
+            None => api::load_catalog(&catalog),
+        };
+        Ok(LoadedCatalog { catalog: loaded.map_err(thrown)? })
     }
 
-    /// The catalog's warnings as a JSON array.
-    pub fn warnings(&self) -> String {
-        serde_json::to_string(self.catalog.warnings()).unwrap_or_default()
+    /// The warnings found when the catalog was loaded.
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        Js::one(&self.catalog.warnings()).map_err(thrown)
     }
 
-    /// Runs an operation that takes a catalog (see [`crate::api::call_loaded`]) on this one;
-    /// `args` is the JSON text of its other arguments.
-    pub fn call(&self, op: &str, args: &str) -> Result<String, String> {
+    /// Runs an operation on the loaded catalog: JS values in and out.
+    pub fn call(&self, op: &str, args: JsValue) -> Result<JsValue, JsValue> {
+        api::dispatch::<Js>(op, &args, Some(&self.catalog)).map_err(thrown)
+    }
+
+    /// Runs an operation on the loaded catalog: JSON text in and out.
+    #[wasm_bindgen(js_name = callJson)]
+    pub fn call_json(&self, op: &str, args: &str) -> Result<String, JsValue> {
         api::call_loaded(&self.catalog, op, args).map_err(thrown)
     }
 }
 
-/// A tier table loaded once for many prices (see [`crate::api::TablePricer`]).
+/// A tier table loaded once (see [`crate::api::TablePricer`]).
 #[wasm_bindgen]
 pub struct LoadedTierTable {
-    pricer: api::TablePricer,
+    pricer: TablePricer,
 }
 
 #[wasm_bindgen]
 impl LoadedTierTable {
-    /// Parses and validates a tier table's JSON text, with an optional currency to round to.
+    /// Loads a tier table (a JS object or its JSON text) and an optional ISO 4217 currency.
     #[wasm_bindgen(constructor)]
-    pub fn new(table: &str, currency: Option<String>) -> Result<LoadedTierTable, String> {
-        let pricer = api::TablePricer::from_json(table, currency.as_deref()).map_err(thrown)?;
-        Ok(LoadedTierTable { pricer })
+    pub fn new(table: JsValue, currency: Option<String>) -> Result<LoadedTierTable, JsValue> {
+        let pricer = match table.as_string() {
+            Some(text) => TablePricer::read(&Json(&text), currency.as_deref()),
+            None => TablePricer::read(&table, currency.as_deref()),
+        };
+        Ok(LoadedTierTable { pricer: pricer.map_err(thrown)? })
     }
 
-    /// The explained price of a quantity (decimal text) as JSON text.
-    pub fn price(&self, quantity: &str) -> Result<String, String> {
-        self.pricer.price(quantity).map_err(thrown)
+    /// The price of `quantity`, explained tier by tier.
+    pub fn price(&self, quantity: &str) -> Result<JsValue, JsValue> {
+        self.pricer.price_with::<Js>(quantity).map_err(thrown)
     }
 
-    /// The amount of a quantity (decimal text).
-    pub fn amount(&self, quantity: &str) -> Result<String, String> {
+    /// The amount of `quantity`, as decimal text.
+    pub fn amount(&self, quantity: &str) -> Result<String, JsValue> {
         self.pricer.amount(quantity).map_err(thrown)
     }
 
-    /// The amounts of `\n`-separated quantities, `\n`-separated.
-    pub fn amounts(&self, quantities: &str) -> Result<String, String> {
+    /// The amounts of many quantities, one a line.
+    pub fn amounts(&self, quantities: &str) -> Result<String, JsValue> {
         self.pricer.amounts(quantities).map_err(thrown)
     }
 }
 
-/// Compute-only loops for `npm run bench` (cargo feature `bench`): the same work as the API
-/// calls, repeated `n` times inside the module, so that engine cost and boundary cost can be
-/// told apart. Each returns the length of the last output, so the work cannot be skipped.
+/// `n` quotes on a loaded catalog, for `npm run bench` (engine cost without the JS boundary).
 #[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub fn bench_quote(catalog: &LoadedCatalog, args: &str, n: u32) -> usize {
@@ -92,7 +177,7 @@ pub fn bench_quote(catalog: &LoadedCatalog, args: &str, n: u32) -> usize {
     len
 }
 
-/// See [`bench_quote`]: `n` tier amounts of one quantity on a loaded table.
+/// `n` tier amounts, for `npm run bench`.
 #[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub fn bench_amount(table: &LoadedTierTable, quantity: &str, n: u32) -> usize {

@@ -4,7 +4,7 @@
 //! cases with the wasm build in Node and requires the same bytes.
 #![cfg(not(target_arch = "wasm32"))]
 
-use ratecard::json::Value;
+use ratecard::Value;
 
 /// xorshift64*: the same cases on every run.
 struct Rng(u64);

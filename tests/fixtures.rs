@@ -7,7 +7,7 @@
 //! native run also writes every output to `target/fixture-out/native.json`; the JS runs check
 //! that their output is byte-identical to it.
 
-use ratecard::json::{self, Value};
+use ratecard::Value;
 
 /// Every fixture file; `every_fixture_file_is_listed` keeps this list complete.
 const SUITES: &[(&str, &str)] = &[
@@ -68,10 +68,10 @@ fn args_text(case: &Value) -> String {
                 .iter()
                 .map(|(k, v)| match v {
                     Value::String(s) if k == "catalog" && s == "@demo" => {
-                        (k.clone(), json::parse(ratecard::DEMO_CATALOG).expect("demo catalog"))
+                        (k.clone(), Value::parse(ratecard::DEMO_CATALOG).expect("demo catalog"))
                     }
                     Value::String(s) if k == "catalog" && s == "@demo-uncapped" => {
-                        (k.clone(), json::parse(&uncapped_demo()).expect("demo catalog"))
+                        (k.clone(), Value::parse(&uncapped_demo()).expect("demo catalog"))
                     }
                     _ => (k.clone(), v.clone()),
                 })
@@ -163,7 +163,7 @@ type Outcome = (String, (bool, String), u64);
 
 /// Runs one suite; returns every case's outcome, and panics listing every case that failed.
 fn run_suite(suite: &str, text: &str) -> Vec<Outcome> {
-    let Value::Array(cases) = json::parse(text).expect("fixture file is valid JSON") else {
+    let Value::Array(cases) = Value::parse(text).expect("fixture file is valid JSON") else {
         panic!("{suite}: a fixture file is an array of cases")
     };
     let mut failures = Vec::new();
@@ -176,7 +176,7 @@ fn run_suite(suite: &str, text: &str) -> Vec<Outcome> {
         let before = work::allocated();
         let (ok, out) = run_case(case);
         let bytes = work::allocated() - before;
-        let parsed = json::parse(&out).expect("output is valid JSON");
+        let parsed = Value::parse(&out).expect("output is valid JSON");
         let verdict = match (ok, case.get("expect"), case.get("expectError")) {
             (true, Some(want), None) => contains(&parsed, want),
             (false, None, Some(want)) => contains(&parsed, want),
@@ -262,12 +262,18 @@ fn write_native_outputs_for_the_js_runtimes() {
         for (name, (ok, out), _) in run_suite(suite, text) {
             let entry =
                 Value::Object(vec![("ok".into(), Value::Bool(ok)), ("output".into(), Value::String(out))]);
-            all.push((name.into(), entry));
+            all.push((name, entry));
         }
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixture-out");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("native.json"), Value::Object(all).to_json()).unwrap();
+    // The key paths of each input, for the check of js/ratecard.d.ts (tests/js/types.test.mjs).
+    let inputs = ratecard::api::input_paths()
+        .into_iter()
+        .map(|(name, paths)| (name.to_string(), Value::Array(paths.into_iter().map(Value::String).collect())))
+        .collect();
+    std::fs::write(dir.join("inputs.json"), Value::Object(inputs).to_json()).unwrap();
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -284,11 +290,11 @@ fn every_fixture_file_is_listed() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn the_subset_matcher_can_fail() {
-    let a = json::parse(r#"{"a":"1","b":[{"c":"2"}]}"#).unwrap();
-    assert!(contains(&a, &json::parse(r#"{"b":[{}]}"#).unwrap()));
-    assert!(!contains(&a, &json::parse(r#"{"a":"2"}"#).unwrap()));
-    assert!(!contains(&a, &json::parse(r#"{"b":[]}"#).unwrap()));
-    assert!(!contains(&a, &json::parse(r#"{"z":null}"#).unwrap()));
+    let a = Value::parse(r#"{"a":"1","b":[{"c":"2"}]}"#).unwrap();
+    assert!(contains(&a, &Value::parse(r#"{"b":[{}]}"#).unwrap()));
+    assert!(!contains(&a, &Value::parse(r#"{"a":"2"}"#).unwrap()));
+    assert!(!contains(&a, &Value::parse(r#"{"b":[]}"#).unwrap()));
+    assert!(!contains(&a, &Value::parse(r#"{"z":null}"#).unwrap()));
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -70,8 +70,8 @@ fn a_trusted_billing_start_corrects_the_invoice_request_and_is_a_difference() {
         &format!(r#"{{"request":{moved},"invoice":{cheap},"trusted":{trusted}}}"#),
     )
     .unwrap();
-    let check = ratecard::json::parse(&check).unwrap();
-    let Some(ratecard::json::Value::Array(differences)) = check.get("differences") else {
+    let check = ratecard::Value::parse(&check).unwrap();
+    let Some(ratecard::Value::Array(differences)) = check.get("differences") else {
         panic!("{}", check.to_json())
     };
     let path = |i: usize| differences[i].get("path").unwrap().to_json();

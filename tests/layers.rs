@@ -7,9 +7,10 @@ const LAYERS: &[&[&str]] = &[
     // Errors and codes; the limits every layer enforces.
     &["error"],
     &["limits"],
-    // Values: money, dates, the JSON tree, the decoders that read inputs with their paths.
-    &["money", "phases", "json"],
-    &["decode"],
+    // Values: money, dates; reading inputs (soft leaves, the per-call collector of problems).
+    &["money", "phases", "input"],
+    // The generic value a received answer is compared in.
+    &["verify"],
     // The model: tier tables, then the catalog (products, plans, rules, partners), validated.
     &["tiers"],
     &["catalog"],

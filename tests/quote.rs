@@ -1,7 +1,7 @@
 //! Quotes, the price matrix and verification against the demo catalog and small catalogs.
 #![cfg(not(target_arch = "wasm32"))]
 
-use ratecard::json::{self, Value};
+use ratecard::Value;
 use ratecard::{api, quote, Catalog, Code, Order, DEMO_CATALOG};
 
 fn demo() -> Catalog {
@@ -10,7 +10,7 @@ fn demo() -> Catalog {
 
 /// Quote of `order` (JSON) on the demo catalog, as a JSON value.
 fn q(order: &str) -> Value {
-    json::parse(&api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap())
+    Value::parse(&api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap())
         .unwrap()
 }
 
@@ -22,7 +22,7 @@ fn uncapped_demo() -> String {
 
 /// Quote of `order` on the demo catalog without its cap.
 fn q_uncapped(order: &str) -> Value {
-    json::parse(
+    Value::parse(
         &api::call("quote", &format!(r#"{{"catalog":{},"order":{order}}}"#, uncapped_demo())).unwrap(),
     )
     .unwrap()
@@ -202,9 +202,10 @@ fn half_even_is_selectable_in_the_catalog() {
             r#"{{{},"lines":[{{"product":"cpu","quantity":1}}]}}"#,
             FINAL.replace(r#""region""#, r#""currency":"JPY","region""#)
         );
-        let v =
-            json::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap())
-                .unwrap();
+        let v = Value::parse(
+            &api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap(),
+        )
+        .unwrap();
         assert_eq!(s(&v, &["lines", "0", "monthly"]), "1496.5");
         s(&v, &["lines", "0", "amount"]).to_string()
     };
@@ -243,7 +244,7 @@ fn no_rule_is_zero_with_a_warning_and_an_error_when_strict() {
             "lines":[{{"product":"small","quantity":1}}]}}"#
         )
     };
-    let v = json::parse(
+    let v = Value::parse(
         &api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{}}}"#, order(false))).unwrap(),
     )
     .unwrap();
@@ -302,7 +303,7 @@ fn verification_lists_each_difference_and_accepts_the_exact_quote() {
     );
     let quote = api::call("quote", &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order}}}"#)).unwrap();
     let verify = |q: &str| {
-        json::parse(
+        Value::parse(
             &api::call(
                 "verifyQuote",
                 &format!(r#"{{"catalog":{DEMO_CATALOG},"order":{order},"quote":{q}}}"#),
@@ -326,15 +327,15 @@ fn verification_lists_each_difference_and_accepts_the_exact_quote() {
     assert_eq!(v.get("ok"), Some(&Value::Bool(false)));
     // The same quote with its members in another order is the same quote (compared by value,
     // not by text).
-    let Value::Object(mut members) = json::parse(&quote).unwrap() else { panic!() };
+    let Value::Object(mut members) = Value::parse(&quote).unwrap() else { panic!() };
     members.reverse();
     assert_eq!(verify(&Value::Object(members).to_json()).to_json(), r#"{"ok":true,"differences":[]}"#);
 }
 
 #[test]
 fn the_price_matrix_covers_products_regions_currencies_and_phases() {
-    let m =
-        json::parse(&api::call("priceMatrix", &format!(r#"{{"catalog":{DEMO_CATALOG}}}"#)).unwrap()).unwrap();
+    let m = Value::parse(&api::call("priceMatrix", &format!(r#"{{"catalog":{DEMO_CATALOG}}}"#)).unwrap())
+        .unwrap();
     let Some(Value::Array(rows)) = m.get("rows") else { panic!() };
     assert_eq!(rows.len(), 9 * 3 * 3 * 3);
     let find = |product: &str, region: &str, currency: &str, phase: &str| {
@@ -398,7 +399,7 @@ fn plans(trial_rules: &str) -> String {
 
 fn quote_on(catalog: &str, order: &str) -> Result<Value, ratecard::Error> {
     api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#))
-        .map(|t| json::parse(&t).unwrap())
+        .map(|t| Value::parse(&t).unwrap())
 }
 
 const AFTER_TRIAL: &str = r#""at":"2027-01-01T00:00:00Z","customer":{"billingStart":"2026-11-01T00:00:00Z"}"#;
@@ -589,7 +590,7 @@ fn summary_of(full: &Value) -> Value {
 
 #[test]
 fn a_summary_is_the_full_answer_without_the_explanation_for_every_quote_fixture() {
-    let Value::Array(cases) = json::parse(include_str!("fixtures/quote.json")).unwrap() else { panic!() };
+    let Value::Array(cases) = Value::parse(include_str!("fixtures/quote.json")).unwrap() else { panic!() };
     let loaded = demo();
     let mut compared = 0;
     for case in cases.iter().filter(|c| c.get("call") == Some(&Value::str("quote"))) {
@@ -605,7 +606,7 @@ fn a_summary_is_the_full_answer_without_the_explanation_for_every_quote_fixture(
         let args = format!(r#"{{"catalog":{catalog},"order":{order}}}"#);
         match (api::call("quote", &args), api::call("quoteSummary", &args)) {
             (Ok(full), Ok(summary)) => {
-                assert_eq!(summary, summary_of(&json::parse(&full).unwrap()).to_json(), "{order}");
+                assert_eq!(summary, summary_of(&Value::parse(&full).unwrap()).to_json(), "{order}");
                 // On a loaded catalog, through the typed fast path: the same bytes.
                 if catalog == DEMO_CATALOG {
                     let fast = api::call_loaded(&loaded, "quoteSummary", &format!(r#"{{"order":{order}}}"#));
@@ -624,7 +625,7 @@ fn a_summary_is_the_full_answer_without_the_explanation_for_every_quote_fixture(
 fn verify(order: &str, quote: &str, trusted: &str) -> Result<Value, ratecard::Error> {
     let catalog = demo();
     let args = format!(r#"{{"order":{order},"quote":{quote},"trusted":{trusted}}}"#);
-    api::call_loaded(&catalog, "verifyQuote", &args).map(|t| json::parse(&t).unwrap())
+    api::call_loaded(&catalog, "verifyQuote", &args).map(|t| Value::parse(&t).unwrap())
 }
 
 fn paths(v: &Value) -> Vec<String> {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use ratecard::api::{self, MAX_INPUT_BYTES};
-use ratecard::json::{self, Value};
+use ratecard::Value;
 use ratecard::{terminal_safe, Catalog, Decimal};
 use rust_decimal::RoundingStrategy;
 
@@ -446,7 +446,7 @@ fn io_message(e: &std::io::Error) -> String {
 /// Reads an input and checks that it is JSON, reporting problems under its name; returns its text.
 fn read_json(name: &str) -> Result<String, Failure> {
     let text = read_input(name)?;
-    json::parse(&text).map_err(|e| Failure::from_error(name, &e))?;
+    Value::parse(&text).map_err(|e| Failure::from_error(name, &e))?;
     Ok(text)
 }
 
@@ -465,7 +465,7 @@ fn call_loaded(catalog: &Catalog, op: &str, args: &str, source: &str) -> Result<
 }
 
 fn parse(text: &str) -> Value {
-    json::parse(text).unwrap_or(Value::Null)
+    Value::parse(text).unwrap_or(Value::Null)
 }
 
 fn validate(name: &str, format: Format) -> Result<Output, Failure> {

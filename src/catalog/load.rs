@@ -1,168 +1,223 @@
-//! Catalog JSON -> [`Catalog`], checking shapes, references and rules in one pass that records
-//! every problem with its path.
+//! Catalog JSON -> [`Catalog`]: the catalog's input types, and the one pass over them that
+//! checks shapes, references and rules and records every problem with its path.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
+use super::partners::{PartnerDoc, PlanTypeDoc};
 use super::{Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region};
-use crate::decode::{Decoder, Num, Obj};
 use crate::error::{Code, Error, Problem};
-use crate::json::Value;
+use crate::input::{shape, At, Field, IntoPath, List, Num, Problems};
 use crate::money::{Currency, Rounding};
 use crate::phases::{DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration};
-use crate::tiers::{TierTable, TABLE_FIELDS};
+use crate::tiers::{TableDoc, TierTable};
 
 use crate::limits::MAX_LIST_LEN;
 
-const CATALOG_FIELDS: &[&str] = &[
-    "name",
-    "defaultCurrency",
-    "currencies",
-    "customCurrencies",
-    "rounding",
-    "hoursPerMonth",
-    "monthlyCap",
-    "capHours",
-    "phaseClock",
-    "hourRounding",
-    "allowCredits",
-    "strict",
-    "regions",
-    "products",
-    "plans",
-    "partners",
-    "planTypes",
-];
+shape!(
+    /// A catalog as JSON gives it.
+    CatalogDoc {
+        name: Field<String>,
+        defaultCurrency: Field<String>,
+        currencies: Field<List<String>>,
+        customCurrencies: Field<List<Box<CustomCurrencyDoc>>>,
+        rounding: Field<String>,
+        hoursPerMonth: Field<Num>,
+        monthlyCap: Field<bool>,
+        capHours: Field<Num>,
+        phaseClock: Field<String>,
+        hourRounding: Field<String>,
+        allowCredits: Field<bool>,
+        strict: Field<bool>,
+        regions: Field<List<Box<RegionDoc>>>,
+        products: Field<List<Box<ProductDoc>>>,
+        plans: Field<List<Box<PlanDoc>>>,
+        partners: Field<List<Box<PartnerDoc>>>,
+        planTypes: Field<List<Box<PlanTypeDoc>>>,
+    }
+);
+shape!(CustomCurrencyDoc { code: Field<String>, exponent: Field<Num> });
+shape!(RegionDoc { id: Field<String>, name: Field<String> });
+shape!(ProductDoc {
+    id: Field<String>,
+    name: Field<String>,
+    externalId: Field<String>,
+    kind: Field<String>,
+    resource: Field<String>,
+    unitType: Field<String>,
+    unit: Field<Num>,
+    aggregated: Field<bool>,
+    package: Field<Box<PackageDoc>>,
+});
+shape!(PackageDoc { cpu: Field<Num>, memoryMb: Field<Num>, storageGb: Field<Num>, bandwidthGb: Field<Num>, backupGb: Field<Num> });
+shape!(PlanDoc {
+    id: Field<String>,
+    name: Field<String>,
+    default: Field<bool>,
+    phases: Field<Box<PhasesDoc>>,
+    prices: Field<List<Box<RuleDoc>>>,
+});
+shape!(PhasesDoc { trial: Field<Box<DurationDoc>>, discount: Field<Box<DurationDoc>> });
+shape!(DurationDoc { hours: Field<Num>, days: Field<Num>, months: Field<Num> });
+shape!(
+    /// A price rule: its own keys and a tier table's.
+    RuleDoc {
+        id: Field<String>,
+        product: Field<String>,
+        phase: Field<String>,
+        currency: Field<String>,
+        regions: Field<List<String>>,
+        period: Field<String>,
+    } with table: TableDoc
+);
+
+/// Each rounding with its name in JSON.
+pub(super) const ROUNDINGS: [(&str, Rounding); 2] =
+    [("halfUp", Rounding::HalfUp), ("halfEven", Rounding::HalfEven)];
+/// Each phase clock with its name in JSON.
+pub(super) const CLOCKS: [(&str, PhaseClock); 2] =
+    [("billingStart", PhaseClock::BillingStart), ("chained", PhaseClock::Chained)];
+/// Each hour rounding with its name in JSON.
+pub(super) const HOUR_ROUNDINGS: [(&str, HourRounding); 2] =
+    [("exact", HourRounding::Exact), ("up", HourRounding::Up)];
+/// Each rule period with its name in JSON.
+pub(super) const PERIODS: [(&str, Period); 2] = [("hour", Period::Hour), ("month", Period::Month)];
+
+/// The name of `value` among `names`.
+pub(super) fn name_of<T: PartialEq + Copy>(names: &[(&'static str, T)], value: T) -> &'static str {
+    names.iter().find(|(_, v)| *v == value).map_or("", |(name, _)| name)
+}
 
 /// Resources whose usage a package includes; their metered products must count GB.
 const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
 
-/// Decodes and checks a catalog. The catalog keeps the value it was read from (for its public
-/// view): it is moved in, never copied.
-pub(super) fn load(value: Value) -> Result<Catalog, Error> {
-    let mut catalog = check(&value)?;
-    catalog.source = value;
-    Ok(catalog)
+/// Reads and checks a catalog from JSON text (paths relative to the catalog).
+pub(super) fn load(text: &str) -> Result<Catalog, Error> {
+    let doc = crate::input::read::<Box<CatalogDoc>>(&crate::input::Json(text))?;
+    let mut p = Problems::new();
+    let catalog = validate(&mut p, &doc);
+    p.finish(catalog)
 }
 
-/// Decodes and checks a catalog without keeping its source (validation only).
-pub(super) fn check(value: &Value) -> Result<Catalog, Error> {
-    let mut d = Decoder::new();
-    let catalog = decode_catalog(&mut d, value);
-    d.finish(catalog)
+/// Checks a catalog read from JSON, recording its problems (paths relative to the catalog).
+pub(crate) fn validate(p: &mut Problems, doc: &Field<Box<CatalogDoc>>) -> Option<Catalog> {
+    p.req(doc, &At::Root, |p, doc, _| catalog(p, doc))
 }
 
-/// Reports entries of a list that repeat an id (`DUPLICATE_ID` on the later one). Reads the raw
-/// JSON, so duplicates are found even when some entries have other problems.
-pub(crate) fn check_unique(d: &mut Decoder, o: &Obj<'_>, key: &str) {
-    let Some(Value::Array(items)) = o.get(key) else { return };
-    let mut seen = std::collections::BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
-        if let Some(Value::String(id)) = item.get("id") {
-            if let Some(first) = seen.get(id.as_str()) {
-                d.problem(
-                    Code::DuplicateId,
-                    format!("{key}[{i}].id"),
-                    format!("the id \"{id}\" is already used by {key}[{first}]"),
-                );
-            } else {
-                seen.insert(id.as_str(), i);
+/// The items of a list, or `INPUT_TOO_LARGE` past [`MAX_LIST_LEN`] entries.
+pub(crate) fn entries<'f, T>(p: &mut Problems, list: &'f List<T>, at: &At<'_>) -> Option<&'f [Field<T>]> {
+    list.within_limit(p, at, |n| format!("{n} entries; at most {MAX_LIST_LEN} are allowed"))
+}
+
+/// The items of a list read by `f`, only if every one reads (every item is looked at).
+fn all<'f, T, U>(
+    p: &mut Problems,
+    list: &'f List<T>,
+    at: &At<'_>,
+    f: impl FnMut(&mut Problems, &'f T, &At<'_>) -> Option<U>,
+) -> Option<Vec<U>> {
+    let items = entries(p, list, at)?;
+    p.all(items, at, f)
+}
+
+/// The ids named by the entries of a list that read as objects (whatever their other
+/// problems), with their indexes: references to them are not reported again.
+pub(crate) fn named<'f, T>(
+    list: &'f Field<List<T>>,
+    id: impl Fn(&'f T) -> &'f Field<String>,
+) -> impl Iterator<Item = (usize, &'f str)> {
+    let items = list.ok().map_or(&[][..], |l| &l.items[..]);
+    items.iter().enumerate().filter_map(move |(i, item)| Some((i, id(item.ok()?).ok()?.as_str())))
+}
+
+/// `DUPLICATE_ID` for each entry of list `key` that repeats an earlier entry's id.
+pub(crate) fn check_unique<'f>(p: &mut Problems, key: &str, ids: impl Iterator<Item = (usize, &'f str)>) {
+    let mut seen = BTreeMap::new();
+    for (i, id) in ids {
+        match seen.get(id) {
+            Some(first) => p.add(
+                Code::DuplicateId,
+                format!("{key}[{i}].id"),
+                format!("the id \"{id}\" is already used by {key}[{first}]"),
+            ),
+            None => {
+                seen.insert(id, i);
             }
         }
     }
 }
 
-/// Reports every plan marked default after the first (raw JSON, like [`check_unique`]).
-fn check_one_default(d: &mut Decoder, o: &Obj<'_>) {
-    let Some(Value::Array(plans)) = o.get("plans") else { return };
-    let mut defaults = plans.iter().enumerate().filter(|(_, p)| p.get("default") == Some(&Value::Bool(true)));
-    if let Some((first, _)) = defaults.next() {
-        for (i, _) in defaults {
-            d.problem(
-                Code::MultipleDefaultPlans,
-                format!("plans[{i}].default"),
-                format!("plans[{first}] is already the default plan; at most one plan is default"),
-            );
-        }
+/// Id -> index of the first entry with that id (validation reports later duplicates).
+pub(crate) fn index_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut at = BTreeMap::new();
+    for (i, id) in ids.enumerate() {
+        at.entry(id.to_string()).or_insert(i);
     }
+    at
 }
 
-/// A list no longer than [`MAX_LIST_LEN`].
-pub(crate) fn list<'a, T>(
-    d: &mut Decoder,
-    v: &'a Value,
-    path: &str,
-    f: impl FnMut(&mut Decoder, &'a Value, &str) -> Option<T>,
-) -> Option<Vec<T>> {
-    if too_long(d, v, path) {
-        return None;
+fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
+    let root = At::Root;
+    p.fields(o, &root);
+    let name = p.opt(&o.name, &root.key("name"), Problems::text);
+    let currencies = currencies(p, o);
+    let default_currency = p.req(&o.defaultCurrency, &root.key("defaultCurrency"), |p, s, at| {
+        catalog_currency(p, s, at, currencies.as_deref())
+    });
+    let rounding = p.opt(&o.rounding, &root.key("rounding"), |p, s, at| p.choice(s, at, &ROUNDINGS));
+    let hours_per_month = p.opt(&o.hoursPerMonth, &root.key("hoursPerMonth"), Problems::positive);
+    let monthly_cap =
+        p.opt(&o.monthlyCap, &root.key("monthlyCap"), |_, b, _| Some(*b)).flatten().unwrap_or(false);
+    let cap_hours = p.opt(&o.capHours, &root.key("capHours"), Problems::positive);
+    if !matches!(o.monthlyCap, Field::Ok(true) | Field::Bad(..)) && !o.capHours.is_absent() {
+        p.add(Code::InvalidValue, "capHours", "\"capHours\" goes with \"monthlyCap\": true");
     }
-    d.array(v, path, f)
-}
-
-/// `INPUT_TOO_LARGE` for an array longer than [`MAX_LIST_LEN`].
-fn too_long(d: &mut Decoder, v: &Value, path: &str) -> bool {
-    d.too_long(v, path, MAX_LIST_LEN, |n| format!("{n} entries; at most {MAX_LIST_LEN} are allowed"))
-}
-
-fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
-    let o = d.object(value, "", CATALOG_FIELDS)?;
-    let _name = d.opt(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
-    let currencies = decode_currencies(d, &o);
-    let default_currency =
-        d.req(&o, "defaultCurrency", |d, v, p| catalog_currency(d, v, p, currencies.as_deref()));
-    let rounding = d.opt(&o, "rounding", |d, v, p| {
-        d.choice(v, p, &[("halfUp", Rounding::HalfUp), ("halfEven", Rounding::HalfEven)])
-    });
-    let hours_per_month = d.opt(&o, "hoursPerMonth", |d, v, p| d.positive(v, p, Num::Quantity));
-    let monthly_cap = d.opt(&o, "monthlyCap", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
-    let cap_hours = d.opt(&o, "capHours", |d, v, p| d.positive(v, p, Num::Quantity));
-    let cap_off = matches!(o.get("monthlyCap"), None | Some(Value::Bool(false)));
-    if cap_off && o.get("capHours").is_some() {
-        d.problem(Code::InvalidValue, o.at("capHours"), "\"capHours\" goes with \"monthlyCap\": true");
-    }
-    let phase_clock = d.opt(&o, "phaseClock", |d, v, p| {
-        d.choice(v, p, &[("billingStart", PhaseClock::BillingStart), ("chained", PhaseClock::Chained)])
-    });
-    let hour_rounding = d.opt(&o, "hourRounding", |d, v, p| {
-        d.choice(v, p, &[("exact", HourRounding::Exact), ("up", HourRounding::Up)])
-    });
-    let allow_credits = d.opt(&o, "allowCredits", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
-    let strict = d.opt(&o, "strict", |d, v, p| d.boolean(v, p)).flatten().unwrap_or(false);
-    let regions = d.opt(&o, "regions", |d, v, p| list(d, v, p, decode_region)).map(Option::unwrap_or_default);
-    check_unique(d, &o, "regions");
-    let products =
-        d.opt(&o, "products", |d, v, p| list(d, v, p, decode_product)).map(Option::unwrap_or_default);
-    check_unique(d, &o, "products");
-    // References are checked against every entry that names an id, decoded or not: a product
+    let phase_clock = p.opt(&o.phaseClock, &root.key("phaseClock"), |p, s, at| p.choice(s, at, &CLOCKS));
+    let hour_rounding =
+        p.opt(&o.hourRounding, &root.key("hourRounding"), |p, s, at| p.choice(s, at, &HOUR_ROUNDINGS));
+    let allow_credits =
+        p.opt(&o.allowCredits, &root.key("allowCredits"), |_, b, _| Some(*b)).flatten().unwrap_or(false);
+    let strict = p.opt(&o.strict, &root.key("strict"), |_, b, _| Some(*b)).flatten().unwrap_or(false);
+    let regions = p
+        .opt(&o.regions, &root.key("regions"), |p, l, at| all(p, l, at, |p, o, at| region(p, o, at)))
+        .map(Option::unwrap_or_default);
+    check_unique(p, "regions", named(&o.regions, |r| &r.id));
+    let products = p
+        .opt(&o.products, &root.key("products"), |p, l, at| all(p, l, at, |p, o, at| product(p, o, at)))
+        .map(Option::unwrap_or_default);
+    check_unique(p, "products", named(&o.products, |r| &r.id));
+    // References are checked against every entry that names an id, read or not: a product
     // with one bad field is reported once, not again by every rule that prices it.
+    let counters = o.products.ok().map_or(&[][..], |l| &l.items[..]).iter().filter_map(|item| {
+        let item = item.ok().filter(|item| matches!(item.aggregated, Field::Ok(true)))?;
+        item.id.ok().map(String::as_str)
+    });
     let known = Known {
-        currencies: raw_currency_codes(&o),
-        regions: raw_ids(&o, "regions"),
-        products: raw_ids(&o, "products"),
-        counters: raw_counters(&o),
+        currencies: currency_codes(o),
+        regions: named(&o.regions, |r| &r.id).map(|(_, id)| id).collect(),
+        products: named(&o.products, |r| &r.id).map(|(_, id)| id).collect(),
+        counters: counters.collect(),
         allow_credits,
     };
-    // Plans that decode are checked for ambiguous rules and phases even when others do not.
-    let plans = d.opt(&o, "plans", |d, v, p| {
-        if too_long(d, v, p) {
-            return None;
-        }
-        d.each(v, p, |d, v, p| decode_plan(d, v, p, &known))
+    // Plans that read are checked for ambiguous rules and phases even when others do not.
+    let plans = p.opt(&o.plans, &root.key("plans"), |p, l, at| {
+        let items = entries(p, l, at)?;
+        Some(p.each(items, at, |p, doc, at| plan(p, doc, at, &known)).0)
     });
-    check_unique(d, &o, "plans");
-    check_one_default(d, &o);
+    check_unique(p, "plans", named(&o.plans, |r| &r.id));
+    check_one_default(p, o);
     let mut warnings = Vec::new();
     let phase_clock = phase_clock?.unwrap_or_default();
-    // Plans that failed to decode are left out here; their problems make the catalog fail.
+    // Plans that failed to read are left out here; their problems make the catalog fail.
     let plans = plans?.unwrap_or_default();
     warnings.extend(discount_warnings(&plans, phase_clock));
     let mut ambiguous = Vec::new();
     let rules = Catalog::index_rules(&plans, &mut ambiguous);
-    d.extend(ambiguous);
-    let partners = super::partners::decode(d, &o, currencies.as_deref(), &mut warnings);
+    p.extend(ambiguous);
+    let partners = super::partners::validate(p, o, currencies.as_deref(), &mut warnings);
     let catalog = Catalog {
+        name: name?,
         default_currency: default_currency?,
         currencies: currencies?,
         rounding: rounding?.unwrap_or_default(),
@@ -182,191 +237,156 @@ fn decode_catalog(d: &mut Decoder, value: &Value) -> Option<Catalog> {
         partners: partners?,
         warnings,
         index: Default::default(),
-        source: Value::Null,
     };
     let mut catalog = catalog.indexed(rules);
     let unpriced = catalog.unpriced_products();
     if strict {
-        d.extend(unpriced);
+        p.extend(unpriced);
     } else {
         catalog.warnings.extend(unpriced);
     }
     Some(catalog)
 }
 
-/// The ids of the products marked `"aggregated": true` (counters; raw JSON, like [`raw_ids`]).
-fn raw_counters<'a>(o: &Obj<'a>) -> BTreeSet<&'a str> {
-    let Some(Value::Array(items)) = o.get("products") else { return BTreeSet::new() };
-    items
+/// Every plan marked default after the first.
+fn check_one_default(p: &mut Problems, o: &CatalogDoc) {
+    let plans = o.plans.ok().map_or(&[][..], |l| &l.items[..]);
+    let mut defaults = plans
         .iter()
-        .filter(|item| item.get("aggregated") == Some(&Value::Bool(true)))
-        .filter_map(|item| match item.get("id") {
-            Some(Value::String(id)) => Some(id.as_str()),
-            _ => None,
-        })
-        .collect()
+        .enumerate()
+        .filter(|(_, plan)| plan.ok().is_some_and(|plan| matches!(plan.default, Field::Ok(true))));
+    if let Some((first, _)) = defaults.next() {
+        for (i, _) in defaults {
+            p.add(
+                Code::MultipleDefaultPlans,
+                format!("plans[{i}].default"),
+                format!("plans[{first}] is already the default plan; at most one plan is default"),
+            );
+        }
+    }
 }
 
-/// The ids named by the entries of the list `key` (raw JSON, so entries with other problems
-/// count too: a reference to them is not reported again).
-pub(crate) fn raw_ids<'a>(o: &Obj<'a>, key: &str) -> BTreeSet<&'a str> {
-    let Some(Value::Array(items)) = o.get(key) else { return BTreeSet::new() };
-    items
-        .iter()
-        .filter_map(|item| match item.get("id") {
-            Some(Value::String(id)) => Some(id.as_str()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Id -> index of the first entry with that id (validation reports later duplicates).
-pub(crate) fn index_by_id<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
-    let mut at = BTreeMap::new();
-    for (i, id) in ids.enumerate() {
-        at.entry(id.to_string()).or_insert(i);
-    }
-    at
-}
-
-/// The codes of `currencies` and `customCurrencies` (raw JSON, like [`raw_ids`]).
-fn raw_currency_codes<'a>(o: &Obj<'a>) -> BTreeSet<&'a str> {
-    let mut codes = BTreeSet::new();
-    if let Some(Value::Array(items)) = o.get("currencies") {
-        codes.extend(items.iter().filter_map(|v| match v {
-            Value::String(code) => Some(code.as_str()),
-            _ => None,
-        }));
-    }
-    if let Some(Value::Array(items)) = o.get("customCurrencies") {
-        codes.extend(items.iter().filter_map(|v| match v.get("code") {
-            Some(Value::String(code)) => Some(code.as_str()),
-            _ => None,
-        }));
-    }
-    codes
+/// The codes of `currencies` and `customCurrencies`, whatever their problems.
+fn currency_codes(o: &CatalogDoc) -> BTreeSet<&str> {
+    let iso =
+        o.currencies.ok().map_or(&[][..], |l| &l.items[..]).iter().filter_map(|c| c.ok().map(String::as_str));
+    iso.chain(named(&o.customCurrencies, |c| &c.code).map(|(_, code)| code)).collect()
 }
 
 /// A currency code that must be one of the catalog's `currencies` (`None` when those are
 /// broken: their problems are already reported).
 pub(crate) fn catalog_currency(
-    d: &mut Decoder,
-    v: &Value,
-    path: &str,
+    p: &mut Problems,
+    code: &str,
+    at: &At<'_>,
     currencies: Option<&[Currency]>,
 ) -> Option<Currency> {
-    let code = d.string(v, path)?;
     let found = currencies?.iter().find(|c| c.code() == code).cloned();
     if found.is_none() {
-        d.problem(Code::UnknownCurrency, path, format!("\"{code}\" is not in the catalog's currencies"));
+        p.add(Code::UnknownCurrency, at, format!("\"{code}\" is not in the catalog's currencies"));
     }
     found
 }
 
-fn decode_currencies(d: &mut Decoder, o: &Obj<'_>) -> Option<Vec<Currency>> {
-    let iso = d.req(o, "currencies", |d, v, p| {
-        list(d, v, p, |d, v, p| {
-            let code = d.string(v, p)?;
+fn currencies(p: &mut Problems, o: &CatalogDoc) -> Option<Vec<Currency>> {
+    let root = At::Root;
+    let iso = p.req(&o.currencies, &root.key("currencies"), |p, l, at| {
+        all(p, l, at, |p, code, at| {
             let c = Currency::iso(code);
             if c.is_none() {
-                d.problem(
+                p.add(
                     Code::UnknownCurrency,
-                    p,
+                    at,
                     format!("\"{code}\" is not an ISO 4217 code; declare it in \"customCurrencies\" with its exponent"),
                 );
             }
             c
         })
     });
-    let custom = d.opt(o, "customCurrencies", |d, v, p| {
-        list(d, v, p, |d, v, p| {
-            let c = d.object(v, p, &["code", "exponent"])?;
-            let code = d.req(&c, "code", |d, v, p| d.string(v, p).map(str::to_string));
-            let exponent = d.req(&c, "exponent", |d, v, p| {
-                let e = d.decimal(v, p, Num::Quantity)?;
-                let e = u32::try_from(e.mantissa()).ok().filter(|_| e.scale() == 0);
+    let custom = p.opt(&o.customCurrencies, &root.key("customCurrencies"), |p, l, at| {
+        all(p, l, at, |p, c, at| {
+            p.fields(c, at);
+            let code = p.req(&c.code, &at.key("code"), Problems::text);
+            let exponent = p.req(&c.exponent, &at.key("exponent"), |p, e, at| {
+                let e = u32::try_from(e.value.mantissa()).ok().filter(|_| e.value.scale() == 0);
                 if e.is_none() {
-                    d.problem(Code::InvalidValue, p, "the exponent is a whole number of decimal places");
+                    p.add(Code::InvalidValue, at, "the exponent is a whole number of decimal places");
                 }
                 e
             });
             let (code, exponent) = (code?, exponent?);
             if Currency::iso(&code).is_some() {
-                d.problem(
+                p.add(
                     Code::InvalidValue,
-                    c.at("code"),
+                    &at.key("code"),
                     format!("\"{code}\" is an ISO 4217 code; list it in \"currencies\""),
                 );
                 return None;
             }
-            match Currency::custom(&code, exponent) {
-                Ok(cur) => Some(cur),
-                Err(e) => {
-                    d.extend(e.within(p).problems().iter().cloned());
-                    None
-                }
-            }
+            Currency::custom(&code, exponent).map_or_else(|e| p.error(e, at), Some)
         })
     });
     let mut all = iso?;
     all.extend(custom?.unwrap_or_default());
-    d.repeats("currencies", all.iter().map(Currency::code), "currency");
+    p.repeats(&root.key("currencies"), all.iter().map(Currency::code), "currency");
     Some(all)
 }
 
-fn decode_region(d: &mut Decoder, v: &Value, path: &str) -> Option<Region> {
-    let o = d.object(v, path, &["id", "name"])?;
-    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
-    let name = d.opt(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
+fn region(p: &mut Problems, o: &RegionDoc, at: &At<'_>) -> Option<Region> {
+    p.fields(o, at);
+    let id = p.req(&o.id, &at.key("id"), Problems::id);
+    let name = p.opt(&o.name, &at.key("name"), Problems::text);
     let id = id?;
     Some(Region { name: name?.unwrap_or_else(|| id.clone()), id })
 }
 
-fn decode_product(d: &mut Decoder, v: &Value, path: &str) -> Option<Product> {
-    let o = d.object(
-        v,
-        path,
-        &["id", "name", "externalId", "kind", "resource", "unitType", "unit", "aggregated", "package"],
-    )?;
+fn product(p: &mut Problems, o: &ProductDoc, at: &At<'_>) -> Option<Product> {
+    p.fields(o, at);
     #[derive(Clone, Copy, PartialEq)]
     enum Kind {
         Package,
         Metered,
     }
-    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
-    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
-    let external_id = d.opt(&o, "externalId", |d, v, p| d.string(v, p).map(str::to_string));
-    let kind = d
-        .req(&o, "kind", |d, v, p| d.choice(v, p, &[("package", Kind::Package), ("metered", Kind::Metered)]));
-    let metered_keys = ["resource", "unitType", "unit", "aggregated"];
+    let id = p.req(&o.id, &at.key("id"), Problems::id);
+    let name = p.req(&o.name, &at.key("name"), Problems::text);
+    let external_id = p.opt(&o.externalId, &at.key("externalId"), Problems::text);
+    let kind = p.req(&o.kind, &at.key("kind"), |p, s, at| {
+        p.choice(s, at, &[("package", Kind::Package), ("metered", Kind::Metered)])
+    });
     let kind = match kind? {
         Kind::Package => {
-            for key in metered_keys.iter().filter(|k| o.get(k).is_some()) {
-                d.problem(
+            let metered = [
+                ("resource", o.resource.is_absent()),
+                ("unitType", o.unitType.is_absent()),
+                ("unit", o.unit.is_absent()),
+                ("aggregated", o.aggregated.is_absent()),
+            ];
+            for (key, _) in metered.iter().filter(|(_, absent)| !absent) {
+                p.add(
                     Code::InvalidValue,
-                    o.at(key),
+                    &at.key(key),
                     format!("\"{key}\" is for metered products; this is a package"),
                 );
             }
-            ProductKind::Package(d.req(&o, "package", decode_package)?)
+            ProductKind::Package(p.req(&o.package, &at.key("package"), |p, o, at| package(p, o, at))?)
         }
         Kind::Metered => {
-            if o.get("package").is_some() {
-                d.problem(
+            if !o.package.is_absent() {
+                p.add(
                     Code::InvalidValue,
-                    o.at("package"),
+                    &at.key("package"),
                     "\"package\" is for package products; this one is metered",
                 );
             }
-            let resource = d.req(&o, "resource", |d, v, p| d.id(v, p));
-            let unit_type = d.req(&o, "unitType", |d, v, p| d.id(v, p));
-            let unit = d.opt(&o, "unit", |d, v, p| d.positive(v, p, Num::Quantity));
-            let aggregated = d.opt(&o, "aggregated", |d, v, p| d.boolean(v, p));
+            let resource = p.req(&o.resource, &at.key("resource"), Problems::id);
+            let unit_type = p.req(&o.unitType, &at.key("unitType"), Problems::id);
+            let unit = p.opt(&o.unit, &at.key("unit"), Problems::positive);
+            let aggregated = p.opt(&o.aggregated, &at.key("aggregated"), |_, b, _| Some(*b));
             let (resource, unit_type) = (resource?, unit_type?);
             if ALLOWANCE_RESOURCES.contains(&resource.as_str()) && unit_type != "GB" {
-                d.problem(
+                p.add(
                     Code::AllowanceUnitMismatch,
-                    o.at("unitType"),
+                    &at.key("unitType"),
                     format!("packages include {resource} in GB, so a {resource} product must count GB, not {unit_type}"),
                 );
             }
@@ -381,26 +401,26 @@ fn decode_product(d: &mut Decoder, v: &Value, path: &str) -> Option<Product> {
     Some(Product { id: id?, name: name?, external_id: external_id?, kind })
 }
 
-fn decode_package(d: &mut Decoder, v: &Value, path: &str) -> Option<PackageSpec> {
-    let o = d.object(v, path, &["cpu", "memoryMb", "storageGb", "bandwidthGb", "backupGb"])?;
-    let cpu = d.req(&o, "cpu", |d, v, p| {
-        let cpu = d.positive(v, p, Num::Quantity)?;
+fn package(p: &mut Problems, o: &PackageDoc, at: &At<'_>) -> Option<PackageSpec> {
+    p.fields(o, at);
+    let cpu = p.req(&o.cpu, &at.key("cpu"), |p, n, at| {
+        let cpu = p.positive(n, at)?;
         // Checked: a 28-digit cpu would overflow when multiplied.
         let message = match cpu.checked_mul(Decimal::from(4)) {
             Some(quarters) if quarters.fract().is_zero() => return Some(cpu),
             Some(_) => format!("{cpu} cores is not a multiple of 0.25"),
             None => format!("{cpu} cores is more than can be counted in quarters"),
         };
-        d.problem(Code::InvalidCpu, p, message);
+        p.add(Code::InvalidCpu, at, message);
         None
     });
-    let memory_mb = d.req(&o, "memoryMb", |d, v, p| d.positive(v, p, Num::Quantity));
-    let mut included = |key: &str| {
-        d.opt(&o, key, |d, v, p| d.non_negative(v, p, Num::Quantity)).map(Option::unwrap_or_default)
+    let memory_mb = p.req(&o.memoryMb, &at.key("memoryMb"), Problems::positive);
+    let mut included = |n: &Field<Num>, key: &str| {
+        p.opt(n, &at.key(key), Problems::non_negative).map(Option::unwrap_or_default)
     };
-    let storage_gb = included("storageGb");
-    let bandwidth_gb = included("bandwidthGb");
-    let backup_gb = included("backupGb");
+    let storage_gb = included(&o.storageGb, "storageGb");
+    let bandwidth_gb = included(&o.bandwidthGb, "bandwidthGb");
+    let backup_gb = included(&o.backupGb, "backupGb");
     Some(PackageSpec {
         cpu: cpu?,
         memory_mb: memory_mb?,
@@ -420,15 +440,15 @@ struct Known<'a> {
     allow_credits: bool,
 }
 
-fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known<'_>) -> Option<Plan> {
-    let o = d.object(v, path, &["id", "name", "default", "phases", "prices"])?;
-    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
-    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
-    let default = d.opt(&o, "default", |d, v, p| d.boolean(v, p));
-    let phases = d.opt(&o, "phases", |d, v, p| {
-        let ph = d.object(v, p, &["trial", "discount"])?;
-        let trial = d.opt(&ph, "trial", decode_duration);
-        let discount = d.opt(&ph, "discount", decode_duration);
+fn plan(p: &mut Problems, o: &PlanDoc, at: &At<'_>, known: &Known<'_>) -> Option<Plan> {
+    p.fields(o, at);
+    let id = p.req(&o.id, &at.key("id"), Problems::id);
+    let name = p.req(&o.name, &at.key("name"), Problems::text);
+    let default = p.opt(&o.default, &at.key("default"), |_, b, _| Some(*b));
+    let phases = p.opt(&o.phases, &at.key("phases"), |p, ph, at| {
+        p.fields(ph, at);
+        let trial = p.opt(&ph.trial, &at.key("trial"), |p, o, at| duration(p, o, at));
+        let discount = p.opt(&ph.discount, &at.key("discount"), |p, o, at| duration(p, o, at));
         Some((trial?, discount?))
     });
     let (trial, discount) = phases?.unwrap_or((None, None));
@@ -437,13 +457,11 @@ fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known<'_>) -> Opt
         Phase::Discount => discount.is_some(),
         Phase::Final => true,
     };
-    // The rules that decode are kept even when others do not, so that ambiguity among them is
+    // The rules that read are kept even when others do not, so that ambiguity among them is
     // still reported; a plan with a broken rule never loads (its problem is recorded).
-    let prices = d.opt(&o, "prices", |d, v, p| {
-        if too_long(d, v, p) {
-            return None;
-        }
-        d.each(v, p, |d, v, p| decode_rule(d, v, p, known, &has))
+    let prices = p.opt(&o.prices, &at.key("prices"), |p, l, at| {
+        let items = entries(p, l, at)?;
+        Some(p.each(items, at, |p, doc, at| rule(p, doc, at, known, &has)).0)
     });
     Some(Plan {
         id: id?,
@@ -455,17 +473,22 @@ fn decode_plan(d: &mut Decoder, v: &Value, path: &str, known: &Known<'_>) -> Opt
     })
 }
 
-fn decode_duration(d: &mut Decoder, v: &Value, path: &str) -> Option<PhaseDuration> {
-    let o = d.object(v, path, &["hours", "days", "months"])?;
-    let units =
-        [("hours", DurationUnit::Hours), ("days", DurationUnit::Days), ("months", DurationUnit::Months)];
-    let given: Vec<_> = units.iter().filter(|(k, _)| o.get(k).is_some()).collect();
+fn duration(p: &mut Problems, o: &DurationDoc, at: &At<'_>) -> Option<PhaseDuration> {
+    p.fields(o, at);
+    let units = [
+        ("hours", &o.hours, DurationUnit::Hours),
+        ("days", &o.days, DurationUnit::Days),
+        ("months", &o.months, DurationUnit::Months),
+    ];
+    let given: Vec<_> = units.iter().filter(|(_, n, _)| !n.is_absent()).collect();
     match given.as_slice() {
-        [(key, unit)] => Some(PhaseDuration { count: d.req(&o, key, |d, v, p| d.count(v, p))?, unit: *unit }),
+        [(key, n, unit)] => {
+            Some(PhaseDuration { count: p.req(n, &at.key(key), Problems::count)?, unit: *unit })
+        }
         _ => {
-            d.problem(
+            p.add(
                 Code::InvalidValue,
-                path,
+                at,
                 "give exactly one of \"hours\", \"days\" or \"months\", e.g. {\"days\": 14}",
             );
             None
@@ -473,54 +496,48 @@ fn decode_duration(d: &mut Decoder, v: &Value, path: &str) -> Option<PhaseDurati
     }
 }
 
-fn decode_rule(
-    d: &mut Decoder,
-    v: &Value,
-    path: &str,
+fn rule(
+    p: &mut Problems,
+    o: &RuleDoc,
+    at: &At<'_>,
     known: &Known<'_>,
     plan_has: &dyn Fn(Phase) -> bool,
 ) -> Option<PriceRule> {
-    let mut fields = vec!["id", "product", "phase", "currency", "regions", "period"];
-    fields.extend(TABLE_FIELDS);
-    let o = d.object(v, path, &fields)?;
-    let id = d.opt(&o, "id", |d, v, p| d.id(v, p));
-    let reference = |d: &mut Decoder, v: &Value, p: &str, set: &BTreeSet<&str>, code: Code, what: &str| {
-        let s = d.string(v, p)?;
+    p.fields(o, at);
+    let id = p.opt(&o.id, &at.key("id"), Problems::id);
+    let reference = |p: &mut Problems, s: &str, at: &At<'_>, set: &BTreeSet<&str>, code: Code, what: &str| {
         if !set.contains(s) {
-            d.unknown(code, p, what, s, set.iter().copied());
+            p.unknown(code, at, what, s, set.iter().copied());
             return None;
         }
         Some(s.to_string())
     };
-    let product =
-        d.req(&o, "product", |d, v, p| reference(d, v, p, &known.products, Code::UnknownProduct, "product"));
-    let currency = d.req(&o, "currency", |d, v, p| {
-        reference(d, v, p, &known.currencies, Code::UnknownCurrency, "currency")
+    let product = p.req(&o.product, &at.key("product"), |p, s, at| {
+        reference(p, s, at, &known.products, Code::UnknownProduct, "product")
     });
-    let phase = d.req(&o, "phase", |d, v, p| {
-        let phase = d.choice(
-            v,
-            p,
-            &[("trial", Phase::Trial), ("discount", Phase::Discount), ("final", Phase::Final)],
-        )?;
+    let currency = p.req(&o.currency, &at.key("currency"), |p, s, at| {
+        reference(p, s, at, &known.currencies, Code::UnknownCurrency, "currency")
+    });
+    let phase = p.req(&o.phase, &at.key("phase"), |p, s, at| {
+        let phase = p.choice(s, at, &Phase::NAMES)?;
         if !plan_has(phase) {
-            d.problem(
+            p.add(
                 Code::UnknownPhase,
-                p,
+                at,
                 format!("the plan has no {} phase (see its \"phases\")", phase.as_str()),
             );
             return None;
         }
         Some(phase)
     });
-    let regions = d.opt(&o, "regions", |d, v, p| {
+    let regions = p.opt(&o.regions, &at.key("regions"), |p, l, at| {
         let regions =
-            d.array(v, p, |d, v, p| reference(d, v, p, &known.regions, Code::UnknownRegion, "region"))?;
-        d.repeats(p, regions.iter().map(String::as_str), "region");
+            all(p, l, at, |p, s, at| reference(p, s, at, &known.regions, Code::UnknownRegion, "region"))?;
+        p.repeats(at, regions.iter().map(String::as_str), "region");
         if regions.is_empty() {
-            d.problem(
+            p.add(
                 Code::InvalidValue,
-                p,
+                at,
                 "an empty region list matches nothing: leave \"regions\" out for every region",
             );
             return None;
@@ -528,25 +545,22 @@ fn decode_rule(
         Some(regions)
     });
     // Required: a missing period once priced a monthly price per hour, 730 times too high.
-    let period = match o.get_raw("period") {
-        None => {
-            d.problem(
+    let period_at = at.key("period");
+    let period = match &o.period {
+        Field::Missing => {
+            p.add(
                 Code::MissingField,
-                o.at("period"),
+                &period_at,
                 "\"period\" is required: \"month\" for a price per month, \"hour\" for a price per hour",
             );
             None
         }
-        Some(_) => d.req(&o, "period", |d, v, p| {
-            let period = d.choice(v, p, &[("hour", Period::Hour), ("month", Period::Month)])?;
-            let counter = o.get("product").and_then(|v| match v {
-                Value::String(s) => Some(s.as_str()),
-                _ => None,
-            });
-            if period == Period::Hour && counter.is_some_and(|c| known.counters.contains(c)) {
-                d.problem(
+        f => p.req(f, &period_at, |p, s, at| {
+            let period = p.choice(s, at, &PERIODS)?;
+            if period == Period::Hour && o.product.ok().is_some_and(|c| known.counters.contains(c.as_str())) {
+                p.add(
                     Code::InvalidValue,
-                    p,
+                    at,
                     "an aggregated product (a counter) bills usage, a quantity, not a rate: its rules need \"period\": \"month\"",
                 );
                 return None;
@@ -554,10 +568,10 @@ fn decode_rule(
             Some(period)
         }),
     };
-    let table = TierTable::decode(d, &o, known.allow_credits);
+    let table = TierTable::validate(p, &o.table, at, known.allow_credits);
     Some(PriceRule {
         id: id?,
-        path: path.to_string(),
+        path: at.into_path(),
         product: product?,
         phase: phase?,
         currency: currency?,

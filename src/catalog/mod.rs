@@ -3,19 +3,20 @@
 
 pub(crate) mod load;
 mod partners;
+mod public;
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
 use crate::error::{Code, Error, Problem};
-use crate::json::Value;
 use crate::limits::MAX_PROBLEMS;
 use crate::money::{Currency, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
 pub(crate) use partners::names_or_none;
 pub use partners::{Environment, Partner, Partners, PlanType, Recurrence, UsageFee};
+pub use public::PublicCatalog;
 
 /// A region where products are sold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +185,7 @@ pub(crate) type RuleIndex = Vec<BTreeMap<String, Vec<(Phase, String, RuleSet)>>>
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
+    name: Option<String>,
     default_currency: Currency,
     currencies: Vec<Currency>,
     rounding: Rounding,
@@ -200,8 +202,6 @@ pub struct Catalog {
     partners: Partners,
     warnings: Vec<Problem>,
     index: Index,
-    /// The JSON it was loaded from, for the public view.
-    pub(crate) source: Value,
 }
 
 /// Where each id is, and the price rules by what they price: built once at load time, so a
@@ -240,6 +240,14 @@ impl serde::Serialize for Validation {
 }
 
 impl Validation {
+    /// The validation of a catalog that loaded, or did not.
+    pub(crate) fn of(loaded: Result<Catalog, Error>) -> Validation {
+        match loaded {
+            Ok(c) => Validation { errors: vec![], warnings: c.warnings },
+            Err(e) => Validation { errors: e.problems().to_vec(), warnings: vec![] },
+        }
+    }
+
     /// Whether the catalog has no errors.
     pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
@@ -259,7 +267,7 @@ impl Catalog {
     /// Every problem at once (see [`Error::problems`]), with paths relative to the catalog,
     /// such as `plans[1].prices[3].tiers[2].upTo`.
     pub fn from_json(text: &str) -> Result<Catalog, Error> {
-        load::load(crate::json::parse(text)?)
+        load::load(text)
     }
 
     /// Validates a catalog without keeping it: every error and warning.
@@ -271,21 +279,7 @@ impl Catalog {
     /// assert_eq!(v.errors[0].path, "plns");
     /// ```
     pub fn validate(text: &str) -> Validation {
-        match crate::json::parse(text) {
-            Ok(value) => Catalog::validate_value(&value),
-            Err(e) => Validation { errors: e.problems().to_vec(), warnings: vec![] },
-        }
-    }
-
-    pub(crate) fn validate_value(value: &Value) -> Validation {
-        match load::check(value) {
-            Ok(c) => Validation { errors: vec![], warnings: c.warnings },
-            Err(e) => Validation { errors: e.problems().to_vec(), warnings: vec![] },
-        }
-    }
-
-    pub(crate) fn from_value(value: Value) -> Result<Catalog, Error> {
-        load::load(value)
+        Validation::of(load::load(text))
     }
 
     /// The currency of customers who have none.

@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::load::{catalog_currency, check_unique, index_by_id, list, raw_ids};
-use crate::decode::{Decoder, Num, Obj};
+use super::load::{catalog_currency, check_unique, index_by_id, named, CatalogDoc};
 use crate::error::{Code, Error, Problem};
-use crate::json::Value;
+use crate::input::{shape, At, Field, IntoPath, Leaf, List, Num, Problems};
 use crate::money::{checked, Currency};
 
 /// A partner (a reseller) in the partner tree. The one partner without a parent is the platform.
@@ -78,10 +77,6 @@ impl Environment {
             Environment::Dev => "dev",
             Environment::Qa => "qa",
         }
-    }
-
-    fn decode(d: &mut Decoder, v: &Value, path: &str) -> Option<Environment> {
-        d.choice(v, path, &Environment::ALL)
     }
 }
 
@@ -196,35 +191,51 @@ impl Partners {
 // ---------------------------------------------------------------------------------------------
 // Loading and validation.
 
-const PARTNER_FIELDS: &[&str] = &["id", "name", "parent"];
-const PLAN_TYPE_FIELDS: &[&str] =
-    &["id", "name", "owner", "parent", "fees", "currency", "recurring", "environments", "grantedTo"];
+shape!(
+    /// A partner as JSON gives it.
+    PartnerDoc { id: Field<String>, name: Field<String>, parent: Field<String> }
+);
+shape!(
+    /// A plan type as JSON gives it.
+    PlanTypeDoc {
+        id: Field<String>,
+        name: Field<String>,
+        owner: Field<String>,
+        parent: Field<String>,
+        fees: Field<List<Box<FeeDoc>>>,
+        currency: Field<String>,
+        recurring: Field<String>,
+        environments: Field<List<String>>,
+        grantedTo: Field<List<String>>,
+    }
+);
+shape!(FeeDoc { name: Field<String>, price: Field<Num> });
 
-/// Decodes and checks the catalog's `partners` and `planTypes`; adds `NEGATIVE_PROFIT` warnings.
+/// Checks the catalog's `partners` and `planTypes`; adds `NEGATIVE_PROFIT` warnings.
 ///
-/// Cross-references are checked among the entries that decode, so one broken entry does not
+/// Cross-references are checked among the entries that read, so one broken entry does not
 /// hide the problems of the others; references to a broken entry are not reported again.
-pub(crate) fn decode(
-    d: &mut Decoder,
-    o: &Obj<'_>,
+pub(crate) fn validate(
+    p: &mut Problems,
+    o: &CatalogDoc,
     currencies: Option<&[Currency]>,
     warnings: &mut Vec<Problem>,
 ) -> Option<Partners> {
-    let partners = entries(d, o, "partners", decode_partner);
-    check_unique(d, o, "partners");
-    let plan_types = entries(d, o, "planTypes", |d, v, p| decode_plan_type(d, v, p, currencies));
-    check_unique(d, o, "planTypes");
+    let partners = entries(p, &o.partners, "partners", |p, o, at| partner(p, o, at));
+    check_unique(p, "partners", named(&o.partners, |x| &x.id));
+    let plan_types = entries(p, &o.planTypes, "planTypes", |p, doc, at| plan_type(p, doc, at, currencies));
+    check_unique(p, "planTypes", named(&o.planTypes, |x| &x.id));
     let (partners, plan_types) = (partners?, plan_types?);
     let book = Book {
         partners: &partners.items,
-        partner_ids: raw_ids(o, "partners"),
+        partner_ids: named(&o.partners, |x| &x.id).map(|(_, id)| id).collect(),
         partner_at: index_by_id(partners.items.iter().map(|(_, p)| p.id.as_str())),
         types: &plan_types.items,
-        type_ids: raw_ids(o, "planTypes"),
+        type_ids: named(&o.planTypes, |x| &x.id).map(|(_, id)| id).collect(),
         type_at: index_by_id(plan_types.items.iter().map(|(_, t)| t.id.as_str())),
     };
-    check_partner_tree(d, &book);
-    check_plan_types(d, &book, warnings);
+    check_partner_tree(p, &book);
+    check_plan_types(p, &book, warnings);
     (partners.complete && plan_types.complete).then(|| {
         Partners::new(
             partners.items.into_iter().map(|(_, p)| p).collect(),
@@ -233,28 +244,44 @@ pub(crate) fn decode(
     })
 }
 
-/// The entries of a list that decode, each with its index in the list.
+/// The entries of a list that read, each with its index in the list.
 struct Entries<T> {
     items: Vec<(usize, T)>,
-    /// Whether every entry decoded (the others' problems are recorded).
+    /// Whether every entry read (the others' problems are recorded).
     complete: bool,
 }
 
-/// Decodes list `key` entry by entry; `None` only when the list itself is not a valid list.
-fn entries<'a, T>(
-    d: &mut Decoder,
-    o: &Obj<'a>,
+/// Reads list `key` entry by entry; `None` only when the list itself is not a valid list.
+fn entries<T: Leaf, U>(
+    p: &mut Problems,
+    list: &Field<List<T>>,
     key: &str,
-    mut f: impl FnMut(&mut Decoder, &'a Value, &str) -> Option<T>,
-) -> Option<Entries<T>> {
-    let all = d.opt(o, key, |d, v, p| list(d, v, p, |d, v, p| Some(f(d, v, p))))?.unwrap_or_default();
-    let complete = all.iter().all(Option::is_some);
-    let items = all.into_iter().enumerate().filter_map(|(i, t)| Some((i, t?))).collect();
-    Some(Entries { items, complete })
+    mut f: impl FnMut(&mut Problems, &T, &At<'_>) -> Option<U>,
+) -> Option<Entries<U>> {
+    let root = At::Root;
+    let at = root.key(key);
+    let Some(items) = p.opt(list, &at, |p, l, at| super::load::entries(p, l, at))? else {
+        return Some(Entries { items: Vec::new(), complete: true });
+    };
+    let mut out = Entries { items: Vec::with_capacity(items.len()), complete: true };
+    for (i, item) in items.iter().enumerate() {
+        let at = at.index(i);
+        match item {
+            Field::Ok(doc) => match f(p, doc, &at) {
+                Some(entry) => out.items.push((i, entry)),
+                None => out.complete = false,
+            },
+            other => {
+                out.complete = false;
+                p.bad::<T, ()>(other, &at);
+            }
+        }
+    }
+    Some(out)
 }
 
-/// What the cross-reference checks look at: the entries that decoded (indexed by id) and the
-/// ids of every entry, decoded or not.
+/// What the cross-reference checks look at: the entries that read (indexed by id) and the
+/// ids of every entry, read or not.
 struct Book<'a> {
     partners: &'a [(usize, Partner)],
     partner_ids: BTreeSet<&'a str>,
@@ -269,66 +296,68 @@ impl Book<'_> {
         self.partner_at.get(id).map(|&i| &self.partners[i].1)
     }
 
-    /// The position of plan type `id` among the decoded ones.
+    /// The position of plan type `id` among the ones that read.
     fn plan_type(&self, id: &str) -> Option<usize> {
         self.type_at.get(id).copied()
     }
 }
 
-fn decode_partner(d: &mut Decoder, v: &Value, path: &str) -> Option<Partner> {
-    let o = d.object(v, path, PARTNER_FIELDS)?;
-    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
-    let name = d.req(&o, "name", |d, v, p| d.string(v, p).map(str::to_string));
-    let parent = d.opt(&o, "parent", |d, v, p| d.id(v, p));
+fn partner(p: &mut Problems, o: &PartnerDoc, at: &At<'_>) -> Option<Partner> {
+    p.fields(o, at);
+    let id = p.req(&o.id, &at.key("id"), Problems::id);
+    let name = p.req(&o.name, &at.key("name"), Problems::text);
+    let parent = p.opt(&o.parent, &at.key("parent"), Problems::id);
     Some(Partner { id: id?, name: name?, parent: parent? })
 }
 
-fn decode_plan_type(
-    d: &mut Decoder,
-    v: &Value,
-    path: &str,
+fn plan_type(
+    p: &mut Problems,
+    o: &PlanTypeDoc,
+    at: &At<'_>,
     currencies: Option<&[Currency]>,
 ) -> Option<PlanType> {
-    let o = d.object(v, path, PLAN_TYPE_FIELDS)?;
-    let id = d.req(&o, "id", |d, v, p| d.id(v, p));
-    let name = d.req(&o, "name", |d, v, p| {
-        let name = d.string(v, p)?;
+    p.fields(o, at);
+    let id = p.req(&o.id, &at.key("id"), Problems::id);
+    let name = p.req(&o.name, &at.key("name"), |p, name, at| {
         if name.trim().is_empty() {
-            d.problem(Code::InvalidValue, p, "a plan type needs a name, e.g. \"Production 110\"");
+            p.add(Code::InvalidValue, at, "a plan type needs a name, e.g. \"Production 110\"");
             return None;
         }
-        Some(name.to_string())
+        Some(name.clone())
     });
-    let owner = d.opt(&o, "owner", |d, v, p| d.id(v, p));
-    let parent = d.opt(&o, "parent", |d, v, p| d.id(v, p));
-    let currency = d.req(&o, "currency", |d, v, p| catalog_currency(d, v, p, currencies));
-    let fees = d.req(&o, "fees", |d, v, p| {
-        let fees = list(d, v, p, |d, v, p| decode_fee(d, v, p, currency.as_ref()));
-        check_unique_fee_names(d, v, p);
+    let owner = p.opt(&o.owner, &at.key("owner"), Problems::id);
+    let parent = p.opt(&o.parent, &at.key("parent"), Problems::id);
+    let currency = p.req(&o.currency, &at.key("currency"), |p, s, at| catalog_currency(p, s, at, currencies));
+    let fees = p.req(&o.fees, &at.key("fees"), |p, l, at| {
+        let items = super::load::entries(p, l, at)?;
+        let fees = p.all(items, at, |p, fee, at| usage_fee(p, fee, at, currency.as_ref()));
+        check_unique_fee_names(p, items, at);
         let fees = fees?;
         if fees.is_empty() {
-            d.problem(
+            p.add(
                 Code::NoUsageFees,
-                p,
+                at,
                 "a plan type has at least one usage fee, e.g. {\"name\": \"Hosting\", \"price\": \"9.90\"}",
             );
             return None;
         }
         Some(fees)
     });
-    let recurring = d.opt(&o, "recurring", |d, v, p| d.choice(v, p, &Recurrence::ALL));
-    let environments = d.req(&o, "environments", |d, v, p| {
-        let envs = d.array(v, p, Environment::decode)?;
+    let recurring = p.opt(&o.recurring, &at.key("recurring"), |p, s, at| p.choice(s, at, &Recurrence::ALL));
+    let environments = p.req(&o.environments, &at.key("environments"), |p, l, at| {
+        let items = super::load::entries(p, l, at)?;
+        let envs = p.all(items, at, |p, s, at| p.choice(s, at, &Environment::ALL))?;
         if envs.is_empty() {
-            d.problem(Code::InvalidValue, p, "a plan type available in no environment can never be assigned");
+            p.add(Code::InvalidValue, at, "a plan type available in no environment can never be assigned");
             return None;
         }
-        d.repeats(p, envs.iter().map(|e| e.as_str()), "environment");
+        p.repeats(at, envs.iter().map(|e| e.as_str()), "environment");
         Some(envs)
     });
-    let granted_to = d.opt(&o, "grantedTo", |d, v, p| {
-        let ids = d.array(v, p, |d, v, p| d.id(v, p))?;
-        d.repeats(p, ids.iter().map(String::as_str), "partner");
+    let granted_to = p.opt(&o.grantedTo, &at.key("grantedTo"), |p, l, at| {
+        let items = super::load::entries(p, l, at)?;
+        let ids = p.all(items, at, Problems::id)?;
+        p.repeats(at, ids.iter().map(String::as_str), "partner");
         Some(ids)
     });
     Some(PlanType {
@@ -344,41 +373,42 @@ fn decode_plan_type(
     })
 }
 
-/// `DUPLICATE_ID` for a fee name used before in the same list (read from the raw JSON, so
-/// fees with other problems count too).
-fn check_unique_fee_names(d: &mut Decoder, fees: &Value, path: &str) {
-    let Value::Array(items) = fees else { return };
+/// `DUPLICATE_ID` for a fee name used before in the same list (fees with other problems
+/// count too).
+fn check_unique_fee_names(p: &mut Problems, fees: &[Field<Box<FeeDoc>>], at: &At<'_>) {
     let mut first_of = BTreeMap::new();
-    for (i, fee) in items.iter().enumerate() {
-        if let Some(Value::String(name)) = fee.get("name") {
-            match first_of.get(name.as_str()) {
-                Some(first) => d.problem(
+    for (i, fee) in fees.iter().enumerate() {
+        let Some(name) = fee.ok().and_then(|f| f.name.ok()) else { continue };
+        match first_of.get(name.as_str()) {
+            Some(first) => {
+                let list = at.into_path();
+                p.add(
                     Code::DuplicateId,
-                    format!("{path}[{i}].name"),
-                    format!("the fee \"{name}\" is already {path}[{first}]"),
-                ),
-                None => {
-                    first_of.insert(name.as_str(), i);
-                }
+                    &at.index(i).key("name"),
+                    format!("the fee \"{name}\" is already {list}[{first}]"),
+                )
+            }
+            None => {
+                first_of.insert(name.as_str(), i);
             }
         }
     }
 }
 
-fn decode_fee(d: &mut Decoder, v: &Value, path: &str, currency: Option<&Currency>) -> Option<UsageFee> {
-    let o = d.object(v, path, &["name", "price"])?;
-    let name = d.req(&o, "name", |d, v, p| d.id(v, p));
-    let price = d.req(&o, "price", |d, v, p| {
-        let price = d.decimal(v, p, Num::Money)?;
+fn usage_fee(p: &mut Problems, o: &FeeDoc, at: &At<'_>, currency: Option<&Currency>) -> Option<UsageFee> {
+    p.fields(o, at);
+    let name = p.req(&o.name, &at.key("name"), Problems::id);
+    let price = p.req(&o.price, &at.key("price"), |p, n, at| {
+        let price = p.money(n, at)?;
         if price.is_sign_negative() && !price.is_zero() {
-            d.problem(Code::NegativePrice, p, format!("a usage fee cannot be negative, found {price}"));
+            p.add(Code::NegativePrice, at, format!("a usage fee cannot be negative, found {price}"));
             return None;
         }
         if let Some(c) = currency {
             if price.normalize().scale() > c.exponent() {
-                d.problem(
+                p.add(
                     Code::AmountPrecision,
-                    p,
+                    at,
                     format!(
                         "{price} has more decimal places than {} has ({}): a fee is charged as it is written",
                         c.code(),
@@ -433,7 +463,7 @@ fn cycles(parents: &[Option<usize>]) -> Vec<Vec<usize>> {
 
 /// `PARENT_CYCLE` once per cycle, at the parent of its first member, naming every member.
 /// `entries` are (index in the list, id); `parents` index into `entries`.
-fn report_cycles(d: &mut Decoder, list: &str, entries: &[(usize, &str)], parents: &[Option<usize>]) {
+fn report_cycles(p: &mut Problems, list: &str, entries: &[(usize, &str)], parents: &[Option<usize>]) {
     const SHOWN: usize = 4;
     for cycle in cycles(parents) {
         let name = |i: usize| format!("\"{}\"", entries[i].1);
@@ -442,7 +472,7 @@ fn report_cycles(d: &mut Decoder, list: &str, entries: &[(usize, &str)], parents
             names.push(format!("... ({} in all)", cycle.len()));
         }
         names.push(name(cycle[0]));
-        d.problem(
+        p.add(
             Code::ParentCycle,
             format!("{list}[{}].parent", entries[cycle[0]].0),
             format!("parents go round in a cycle: {}", names.join(" -> ")),
@@ -450,13 +480,13 @@ fn report_cycles(d: &mut Decoder, list: &str, entries: &[(usize, &str)], parents
     }
 }
 
-fn check_partner_tree(d: &mut Decoder, book: &Book<'_>) {
+fn check_partner_tree(p: &mut Problems, book: &Book<'_>) {
     let mut parents = Vec::with_capacity(book.partners.len());
     let mut platform: Option<&Partner> = None;
-    for (i, p) in book.partners {
-        parents.push(p.parent.as_deref().and_then(|id| book.partner_at.get(id).copied()));
-        match p.parent.as_deref() {
-            Some(id) if !book.partner_ids.contains(id) => d.unknown(
+    for (i, partner) in book.partners {
+        parents.push(partner.parent.as_deref().and_then(|id| book.partner_at.get(id).copied()));
+        match partner.parent.as_deref() {
+            Some(id) if !book.partner_ids.contains(id) => p.unknown(
                 Code::UnknownPartner,
                 format!("partners[{i}].parent"),
                 "partner",
@@ -465,8 +495,8 @@ fn check_partner_tree(d: &mut Decoder, book: &Book<'_>) {
             ),
             Some(_) => {}
             None => match platform {
-                None => platform = Some(p),
-                Some(first) => d.problem(
+                None => platform = Some(partner),
+                Some(first) => p.add(
                     Code::MultiplePlatforms,
                     format!("partners[{i}].parent"),
                     format!(
@@ -478,31 +508,27 @@ fn check_partner_tree(d: &mut Decoder, book: &Book<'_>) {
         }
     }
     let entries: Vec<(usize, &str)> = book.partners.iter().map(|(i, p)| (*i, p.id.as_str())).collect();
-    report_cycles(d, "partners", &entries, &parents);
+    report_cycles(p, "partners", &entries, &parents);
 }
 
-fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem>) {
+fn check_plan_types(p: &mut Problems, book: &Book<'_>, warnings: &mut Vec<Problem>) {
     let mut parents = Vec::with_capacity(book.types.len());
     for (i, t) in book.types {
         let at = |field: &str| format!("planTypes[{i}].{field}");
         let owner = t.owner.as_deref();
         if let Some(o) = owner.filter(|o| !book.partner_ids.contains(o)) {
-            d.unknown(Code::UnknownPartner, at("owner"), "partner", o, book.partner_ids.iter().copied());
+            p.unknown(Code::UnknownPartner, at("owner"), "partner", o, book.partner_ids.iter().copied());
         }
         if !book.partner_ids.is_empty() && owner.is_none() {
-            d.problem(
-                Code::MissingField,
-                at("owner"),
-                "\"owner\" is required when the catalog lists partners",
-            );
+            p.add(Code::MissingField, at("owner"), "\"owner\" is required when the catalog lists partners");
         }
         for (g, grantee) in t.granted_to.iter().enumerate() {
             let path = format!("{}[{g}]", at("grantedTo"));
             if !book.partner_ids.contains(grantee.as_str()) {
-                d.unknown(Code::UnknownPartner, path, "partner", grantee, book.partner_ids.iter().copied());
-            } else if let (Some(owner), Some(p)) = (owner, book.partner(grantee)) {
-                if p.parent.as_deref() != Some(owner) {
-                    d.problem(
+                p.unknown(Code::UnknownPartner, path, "partner", grantee, book.partner_ids.iter().copied());
+            } else if let (Some(owner), Some(partner)) = (owner, book.partner(grantee)) {
+                if partner.parent.as_deref() != Some(owner) {
+                    p.add(
                         Code::GrantNotSubPartner,
                         path,
                         format!("\"{grantee}\" is not a sub-partner of the owner \"{owner}\": a plan type is granted to its owner's own sub-partners"),
@@ -516,7 +542,7 @@ fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem
         match (parent, parent_at) {
             (None, _) => {
                 if owner.and_then(|o| book.partner(o)).is_some_and(|p| p.parent.is_some()) {
-                    d.problem(
+                    p.add(
                         Code::RootPlanTypeNotPlatform,
                         at("parent"),
                         "only the platform (the partner without a parent) owns plan types without a parent; choose a parent plan type",
@@ -524,18 +550,18 @@ fn check_plan_types(d: &mut Decoder, book: &Book<'_>, warnings: &mut Vec<Problem
                 }
             }
             (Some(id), None) if !book.type_ids.contains(id) => {
-                d.unknown(Code::UnknownPlanType, at("parent"), "plan type", id, book.type_ids.iter().copied())
+                p.unknown(Code::UnknownPlanType, at("parent"), "plan type", id, book.type_ids.iter().copied())
             }
             (Some(_), None) => {}
-            (Some(_), Some(pi)) => check_against_parent(d, t, *i, &book.types[pi].1, warnings),
+            (Some(_), Some(pi)) => check_against_parent(p, t, *i, &book.types[pi].1, warnings),
         }
     }
     let entries: Vec<(usize, &str)> = book.types.iter().map(|(i, t)| (*i, t.id.as_str())).collect();
-    report_cycles(d, "planTypes", &entries, &parents);
+    report_cycles(p, "planTypes", &entries, &parents);
 }
 
 fn check_against_parent(
-    d: &mut Decoder,
+    p: &mut Problems,
     t: &PlanType,
     i: usize,
     parent: &PlanType,
@@ -543,7 +569,7 @@ fn check_against_parent(
 ) {
     let at = |field: &str| format!("planTypes[{i}].{field}");
     for (e, env) in t.environments.iter().enumerate().filter(|(_, env)| !parent.environments.contains(env)) {
-        d.problem(
+        p.add(
             Code::EnvironmentNotInParent,
             format!("{}[{e}]", at("environments")),
             format!(
@@ -555,7 +581,7 @@ fn check_against_parent(
         );
     }
     if let Some(owner) = t.owner.as_deref().filter(|o| !parent.usable_by(o)) {
-        d.problem(
+        p.add(
             Code::ParentNotGranted,
             at("parent"),
             format!(
@@ -567,7 +593,7 @@ fn check_against_parent(
         );
     }
     if t.currency != parent.currency {
-        d.problem(
+        p.add(
             Code::ParentCurrencyMismatch,
             at("currency"),
             format!(
@@ -577,7 +603,7 @@ fn check_against_parent(
             ),
         );
     } else if t.recurring != parent.recurring {
-        d.problem(
+        p.add(
             Code::ParentRecurrenceMismatch,
             at("recurring"),
             format!(

@@ -283,7 +283,7 @@ fn look_alike_ids_are_refused_so_one_id_means_one_thing() {
     let product = |id: &str| {
         format!(
             r#"{{"id":{},"name":"P","kind":"metered","resource":"cpu","unitType":"CORE"}}"#,
-            crate::json::Value::str(id).to_json()
+            crate::verify::Value::str(id).to_json()
         )
     };
     let ids = [

@@ -494,9 +494,9 @@ test('every shared fixture gives byte-identical output in Chromium', async () =>
     await glue.default();
     return cases.map((c) => {
       try {
-        return { ok: true, output: glue.call(c.call, c.args) };
+        return { ok: true, output: glue.callJson(c.call, c.args) };
       } catch (e) {
-        return { ok: false, output: e };
+        return { ok: false, output: JSON.stringify({ code: e.code, path: e.path, message: e.message, problems: e.problems }) };
       }
     });
   }, cases);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { call } from '../../pkg/ratecard.js';
+import { callJson as call } from '../../pkg/ratecard.js';
 import '../../js/node.js'; // instantiates the module
 import { loadCases, runCase } from './fixtures.mjs';
 

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { LoadedCatalog, call } from '../../pkg/ratecard.js';
+import { LoadedCatalog, callJson } from '../../pkg/ratecard.js';
+import { errorText } from './fixtures.mjs';
 import '../../js/node.js'; // instantiates the module
 
 test('3,000 generated tier prices and quotes: wasm gives the native bytes', () => {
@@ -15,10 +16,10 @@ test('3,000 generated tier prices and quotes: wasm gives the native bytes', () =
     let ok = true;
     let output;
     try {
-      output = c.call === 'quote' ? catalog.call('quote', c.args) : call(c.call, c.args);
+      output = c.call === 'quote' ? catalog.callJson('quote', c.args) : callJson(c.call, c.args);
     } catch (e) {
       ok = false;
-      output = e;
+      output = errorText(e);
     }
     if (ok !== c.ok || output !== c.output) differing.push(`${c.call} ${c.args}\n  native: ${c.output}\n  wasm:   ${output}`);
   }

@@ -58,13 +58,38 @@ export function contains(actual, expected) {
   return actual === expected;
 }
 
-/** Runs a case with a raw `call(op, argsJson)`: { ok, output } exactly as the engine produced it. */
+/** A thrown RatecardError as the error's JSON text, `{code, path, message, problems}`: what
+ *  the native run writes, field for field. */
+export function errorText(e) {
+  if (e?.name !== 'RatecardError') throw e;
+  return JSON.stringify({ code: e.code, path: e.path, message: e.message, problems: e.problems });
+}
+
+/** Runs a case with a raw `callJson(op, argsJson)`: { ok, output } as the engine produced it. */
 export function runCase(call, c) {
   try {
     return { ok: true, output: call(c.call, c.args) };
   } catch (e) {
-    if (typeof e !== 'string') throw e;
-    return { ok: false, output: e };
+    return { ok: false, output: errorText(e) };
+  }
+}
+
+/** Runs a case with the raw object `call(op, args)`: the answer as JSON.stringify writes it. */
+export function runObjectCase(call, c) {
+  try {
+    return { ok: true, output: JSON.stringify(call(c.call, JSON.parse(c.args))) };
+  } catch (e) {
+    return { ok: false, output: errorText(e) };
+  }
+}
+
+/** Whether a case's arguments are the same as a JS object as they are as text (no repeated
+ *  key, no number JSON.parse would change): then the object API must answer the same bytes. */
+export function sameAsObject(c) {
+  try {
+    return !c.raw && JSON.stringify(JSON.parse(c.args)) === c.args;
+  } catch {
+    return false;
   }
 }
 

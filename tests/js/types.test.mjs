@@ -62,7 +62,7 @@ const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'Qu
   'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'Invoice'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
-  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'InvoiceRequest'];
+  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'TrustedInvoice', 'InvoiceRequest'];
 
 function cases() {
   const outputs = nativeOutputs();
@@ -132,4 +132,40 @@ test('every property an answer type declares is in some fixture answer', () => {
   for (const c of cases()) keys(JSON.parse(c.output), seen);
   const missing = ANSWER_INTERFACES.flatMap((i) => (interfaces[i] ?? [`(interface ${i} is gone)`]).filter((p) => !seen.has(p)).map((p) => `${i}.${p}`));
   assert.deepEqual(missing, [], 'declared, but in no fixture answer: a field the engine no longer writes, or a fixture to add');
+});
+
+/** Every key path of a declared type, through unions, intersections, arrays and nested objects. */
+function declaredPaths(name) {
+  const program = ts.createProgram([declarations], { strict: true, target: ts.ScriptTarget.ES2022 });
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(declarations);
+  const symbol = checker.getExportsOfModule(checker.getSymbolAtLocation(source)).find((s) => s.name === name);
+  assert.ok(symbol, `no type ${name} in js/ratecard.d.ts`);
+  const out = new Set();
+  const walk = (type, prefix, depth) => {
+    if (depth > 10) return;
+    if (type.isUnion() || type.isIntersection()) return type.types.forEach((t) => walk(t, prefix, depth));
+    if (checker.isArrayType(type)) return walk(checker.getTypeArguments(type)[0], `${prefix}[]`, depth + 1);
+    if (!(type.flags & ts.TypeFlags.Object)) return;
+    for (const property of checker.getPropertiesOfType(type)) {
+      const path = prefix ? `${prefix}.${property.name}` : property.name;
+      out.add(path);
+      walk(checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(property, source)), path, depth + 1);
+    }
+  };
+  walk(checker.getDeclaredTypeOfSymbol(symbol), '', 0);
+  return [...out].sort();
+}
+
+test('every input document declares exactly the keys the engine reads, key by key', () => {
+  const inputs = JSON.parse(readFileSync(join(root, 'target', 'fixture-out', 'inputs.json'), 'utf8'));
+  assert.ok(Object.keys(inputs).length >= 8);
+  for (const [name, paths] of Object.entries(inputs)) {
+    const declared = declaredPaths(name);
+    assert.deepEqual(
+      { undeclared: paths.filter((p) => !declared.includes(p)), unread: declared.filter((p) => !paths.includes(p)) },
+      { undeclared: [], unread: [] },
+      `${name}: keys the engine reads that the .d.ts does not declare, and keys it declares that no Rust shape reads`,
+    );
+  }
 });
