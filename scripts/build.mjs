@@ -31,7 +31,7 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // 254 -> 297 KB): the JSON tree, its decoders and fast paths are gone, and inputs are read in
 // one pass into typed shapes, but the per-type reading code (about 0.6 KB for each of 62 input
 // types, each behind the one type-erased reader) came to more than the decoders it replaced;
-// serde-wasm-bindgen, js-sys and erased-serde for the object API add 110 KB raw. Missed: the
+// serde-wasm-bindgen and js-sys for the object API add 60 KB raw. Missed: the
 // issue's 238 KB gzipped. The way down is fewer, smaller per-type functions (a shape's
 // wrong-kind paths are half of them) and the compiled catalog of the speed issue.
 export const BUDGET = { wasmRaw: 880 * 1024 };

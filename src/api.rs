@@ -148,12 +148,11 @@ pub(crate) enum Answer<'c> {
     Batch(&'static str, Vec<Result<Answer<'c>, Error>>),
 }
 
-/// Writes answers: each answer type is written through one type-erased serializer per writer,
-/// so the answer types exist once in the wasm, not once per writer.
+/// Writes answers: as JSON text (every runtime), or as JS values (in wasm).
 pub(crate) trait Write {
     type Out;
     /// One answer.
-    fn one(value: &dyn erased_serde::Serialize) -> Result<Self::Out, Error>;
+    fn one<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self::Out, Error>;
     /// The answers of a batch, in order.
     fn list(items: Vec<Self::Out>) -> Self::Out;
     /// Bytes written, for the output limit (`0` where nothing is text).
@@ -165,7 +164,7 @@ pub(crate) struct Text;
 
 impl Write for Text {
     type Out = String;
-    fn one(value: &dyn erased_serde::Serialize) -> Result<String, Error> {
+    fn one<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
         crate::limits::text(value)
     }
     fn list(items: Vec<String>) -> String {

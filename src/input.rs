@@ -180,29 +180,28 @@ fn skip_seq(seq: &mut dyn Items, expected: &str) -> Result<Bad, Failed> {
     Ok(wrong(expected, "an array"))
 }
 
-// Each result is written in place, a bad one without a copy of the type's size.
+impl<T> Field<T> {
+    /// Sets a field read for the first time. A sink is always a fresh `Missing` field, which
+    /// holds nothing to drop: forgetting it spares a call of the type's drop code for each type
+    /// and reader, and would leak nothing if a field were ever set twice.
+    fn set(&mut self, value: Result<T, Bad>) {
+        std::mem::forget(std::mem::replace(self, value.into()));
+    }
+}
+
 impl<T: Leaf> Sink for Field<T> {
     fn scalar(&mut self, value: Scalar<'_>) {
         match value {
-            Scalar::Null => *self = Field::Null,
-            value => match T::from_scalar(value) {
-                Ok(v) => *self = Field::Ok(v),
-                Err((code, why)) => *self = Field::Bad(code, why),
-            },
+            Scalar::Null => std::mem::forget(std::mem::replace(self, Field::Null)),
+            value => self.set(T::from_scalar(value)),
         }
     }
     fn map(&mut self, map: &mut dyn Entries<'_>) -> Result<(), Failed> {
-        match T::from_map(map)? {
-            Ok(v) => *self = Field::Ok(v),
-            Err((code, why)) => *self = Field::Bad(code, why),
-        }
+        self.set(T::from_map(map)?);
         Ok(())
     }
     fn seq(&mut self, seq: &mut dyn Items) -> Result<(), Failed> {
-        match T::from_seq(seq)? {
-            Ok(v) => *self = Field::Ok(v),
-            Err((code, why)) => *self = Field::Bad(code, why),
-        }
+        self.set(T::from_seq(seq)?);
         Ok(())
     }
 }

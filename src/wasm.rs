@@ -10,7 +10,6 @@
 use std::cell::RefCell;
 
 use serde::de::DeserializeSeed;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, TablePricer, Write};
@@ -53,7 +52,7 @@ struct Js;
 
 impl Write for Js {
     type Out = JsValue;
-    fn one(value: &dyn erased_serde::Serialize) -> Result<JsValue, Error> {
+    fn one<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
         value
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| Error::new(Code::InvalidValue, "", format!("cannot write the answer: {e}")))
