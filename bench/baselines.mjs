@@ -107,7 +107,9 @@ export function loadCatalog(N, catalog) {
     }
   }
   const products = new Map(catalog.products.map((p) => [p.id, p]));
-  return { N, plan, rules, products, hoursPerMonth: N.parse(catalog.hoursPerMonth ?? '730') };
+  // Under the monthly cap (SPEC 10), a month of an hourly rule is capHours of it.
+  const hours = catalog.monthlyCap === true ? catalog.capHours ?? catalog.hoursPerMonth ?? '730' : catalog.hoursPerMonth ?? '730';
+  return { N, plan, rules, products, hoursPerMonth: N.parse(hours) };
 }
 
 /** Monthly amounts per line and the timeline, as ratecard's quote gives them. */

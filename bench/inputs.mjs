@@ -48,7 +48,7 @@ function catalogWithRules(n) {
   const products = Array.from({ length: 500 }, (_, i) => ({ id: `p${i}`, name: `P${i}`, kind: 'metered', resource: 'cpu', unitType: 'CORE' }));
   const regions = Array.from({ length: 20 }, (_, i) => ({ id: `r${i}` }));
   const prices = Array.from({ length: n }, (_, i) => ({
-    product: `p${i % 500}`, phase: 'final', currency: 'USD', regions: [`r${Math.floor(i / 500)}`],
+    product: `p${i % 500}`, phase: 'final', currency: 'USD', regions: [`r${Math.floor(i / 500)}`], period: 'hour',
     mode: 'graduated', tiers: [{ upTo: '10', unitPrice: `0.${i}` }, { upTo: null, unitPrice: '1' }],
   }));
   return { defaultCurrency: 'USD', currencies: ['USD'], regions, products, plans: [{ id: 'a', name: 'A', default: true, prices }] };

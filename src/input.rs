@@ -1167,19 +1167,35 @@ pub(crate) fn read<T: Leaf>(input: &dyn Source) -> Result<Field<T>, Error> {
     Ok(field)
 }
 
+/// Reads JSON text into shape `S` and checks it with `validate`: the value, or every problem
+/// (paths relative to the text's root).
+///
+/// # Errors
+/// As [`read`], then every problem `validate` records.
+pub(crate) fn from_json<S: Shape, T>(
+    text: &str,
+    validate: impl FnOnce(&mut Problems, &S, &At<'_>) -> Option<T>,
+) -> Result<T, Error> {
+    let doc = read::<Box<S>>(&Json(text))?;
+    let mut p = Problems::new();
+    let value = p.req(&doc, &At::Root, |p, doc, at| validate(p, doc, at));
+    p.finish(value)
+}
+
 /// Why `text` does not read, with the path where reading stopped: walked once more, building
 /// nothing and tracking the path (the rare case needs no tracking on the common path). A
 /// repeated key stops the walk too: where a shape reports it as a problem, a hard error was
 /// found elsewhere, and where a generic value is read (a received quote), it is the error.
 #[cold]
 pub(crate) fn locate(text: &str) -> Error {
-    let trail = std::cell::RefCell::new(Vec::new());
+    let mut trail = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    let walked = Walk { depth: 0, trail: &trail }.deserialize(&mut de).and_then(|()| de.end());
+    let walked = Drive(&mut Locate { depth: 0, trail: &mut trail }, Raw(false))
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
     let Err(e) = walked else { return Error::new(Code::InvalidJson, "", "invalid JSON") };
     // The trail was built from the innermost segment outwards.
-    let path =
-        trail.into_inner().iter().rev().fold(String::new(), |p, s: &String| crate::error::join_path(&p, s));
+    let path = trail.iter().rev().fold(String::new(), |p, s| crate::error::join_path(&p, s));
     let message = e.to_string();
     if let Some(key) = message.strip_prefix("duplicate field `").and_then(|m| m.split('`').next()) {
         return Error::new(
@@ -1200,77 +1216,49 @@ pub(crate) fn locate(text: &str) -> Error {
     Error::new(Code::InvalidJson, path, format!("invalid JSON: {message}"))
 }
 
-/// Walks a value, recording on the way out of an error the path where it happened.
-#[derive(Clone, Copy)]
-struct Walk<'t> {
+/// Reads past a value, recording on the way out of an error the path where it happened.
+struct Locate<'t> {
     depth: usize,
-    trail: &'t std::cell::RefCell<Vec<String>>,
+    trail: &'t mut Vec<String>,
 }
 
-impl Walk<'_> {
-    fn deeper<E: serde::de::Error>(self) -> Result<Self, E> {
+impl Locate<'_> {
+    fn deeper(&mut self) -> Result<Locate<'_>, Failed> {
         match self.depth < MAX_DEPTH {
-            true => Ok(Walk { depth: self.depth + 1, trail: self.trail }),
-            false => Err(E::custom("recursion limit exceeded")),
+            true => Ok(Locate { depth: self.depth + 1, trail: self.trail }),
+            false => Err(Failed("recursion limit exceeded".to_string())),
         }
-    }
-
-    fn within<E>(self, e: E, segment: String) -> E {
-        self.trail.borrow_mut().push(segment);
-        e
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Walk<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Walk<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("any value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let item = self.deeper()?;
-        for i in 0.. {
-            match seq.next_element_seed(item) {
-                Ok(Some(())) => {}
-                Ok(None) => break,
-                Err(e) => return Err(self.within(e, format!("[{i}]"))),
-            }
-        }
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let member = self.deeper()?;
+impl Sink for Locate<'_> {
+    fn scalar(&mut self, _: Scalar<'_>) {}
+    fn map(&mut self, map: &mut dyn Entries<'_>) -> Result<(), Failed> {
+        self.deeper()?;
         let mut seen = std::collections::BTreeSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
-                return Err(self.within(serde::de::Error::custom(format!("duplicate field `{key}`")), key));
+        while let Some(key) = map.key()? {
+            let key = key.into_owned();
+            let read = match seen.contains(&key) {
+                true => Err(Failed(format!("duplicate field `{key}`"))),
+                false => map.value(&mut self.deeper()?),
+            };
+            if read.is_err() {
+                self.trail.push(key);
+                return read;
             }
-            if let Err(e) = map.next_value_seed(member) {
-                return Err(self.within(e, key));
+            seen.insert(key);
+        }
+        Ok(())
+    }
+    fn seq(&mut self, seq: &mut dyn Items) -> Result<(), Failed> {
+        for i in 0.. {
+            match seq.next(&mut self.deeper()?) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.trail.push(format!("[{i}]"));
+                    return Err(e);
+                }
             }
         }
         Ok(())

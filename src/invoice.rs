@@ -87,10 +87,7 @@ impl TrustedCustomer {
     /// # Errors
     /// Every problem at once, with paths relative to it (`UNKNOWN_FIELD` for an `at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<TrustedCustomer, Error> {
-        let doc = crate::input::read::<Box<TrustedCustomerDoc>>(&crate::input::Json(text))?;
-        let mut p = Problems::new();
-        let trusted = p.req(&doc, &At::Root, |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog));
-        p.finish(trusted)
+        crate::input::from_json(text, |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog))
     }
 
     /// Checks trusted fields read from JSON against the catalog.
@@ -180,10 +177,7 @@ impl InvoiceRequest {
     /// # Errors
     /// Every problem at once, with paths relative to the request (`items[2].changes[1].at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<InvoiceRequest, Error> {
-        let doc = crate::input::read::<Box<RequestDoc>>(&crate::input::Json(text))?;
-        let mut p = Problems::new();
-        let request = p.req(&doc, &At::Root, |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog));
-        p.finish(request)
+        crate::input::from_json(text, |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog))
     }
 }
 

@@ -123,10 +123,7 @@ impl Order {
     /// # Errors
     /// Every problem at once, with paths relative to the order (`lines[2].quantity`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Order, Error> {
-        let doc = crate::input::read::<Box<OrderDoc>>(&crate::input::Json(text))?;
-        let mut p = Problems::new();
-        let order = p.req(&doc, &At::Root, |p, doc, at| Order::validate(p, doc, at, catalog));
-        p.finish(order)
+        crate::input::from_json(text, |p, doc, at| Order::validate(p, doc, at, catalog))
     }
 
     /// Checks an order read from JSON against the catalog.
@@ -254,10 +251,7 @@ impl Trusted {
     /// # Errors
     /// Every problem at once, with paths relative to it.
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Trusted, Error> {
-        let doc = crate::input::read::<Box<TrustedDoc>>(&crate::input::Json(text))?;
-        let mut p = Problems::new();
-        let trusted = p.req(&doc, &At::Root, |p, doc, at| Trusted::validate(p, doc, at, catalog));
-        p.finish(trusted)
+        crate::input::from_json(text, |p, doc, at| Trusted::validate(p, doc, at, catalog))
     }
 
     /// Checks trusted fields read from JSON against the catalog.

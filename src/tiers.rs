@@ -175,13 +175,10 @@ impl TierTable {
     /// # Errors
     /// Every problem at once, with paths relative to the table (`tiers[2].upTo`).
     pub fn from_json(text: &str) -> Result<TierTable, Error> {
-        let doc = input::read::<Box<TableDoc>>(&crate::input::Json(text))?;
-        let mut p = Problems::new();
-        let table = p.req(&doc, &At::Root, |p, doc, at| {
+        input::from_json(text, |p, doc: &TableDoc, at| {
             p.fields(doc, at);
             TierTable::validate(p, doc, at, false)
-        });
-        p.finish(table)
+        })
     }
 
     /// Checks a table read from JSON (its unknown keys are the caller's: a price rule has

@@ -94,10 +94,7 @@ const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
 
 /// Reads and checks a catalog from JSON text (paths relative to the catalog).
 pub(super) fn load(text: &str) -> Result<Catalog, Error> {
-    let doc = crate::input::read::<Box<CatalogDoc>>(&crate::input::Json(text))?;
-    let mut p = Problems::new();
-    let catalog = validate(&mut p, &doc);
-    p.finish(catalog)
+    crate::input::from_json(text, |p, doc, _| catalog(p, doc))
 }
 
 /// Checks a catalog read from JSON, recording its problems (paths relative to the catalog).
