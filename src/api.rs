@@ -21,7 +21,7 @@ use crate::invoice::{
     invoice_within, Invoice, InvoiceRequest, RequestDoc, TrustedCustomer, TrustedCustomerDoc,
 };
 use crate::limits::{
-    output_too_large, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
+    check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
 };
 use crate::margins::{PartnerMargins, PlanMargins};
 use crate::money::{Currency, Money, Rounding};
@@ -207,10 +207,14 @@ impl Answer<'_> {
                 let mut out = Vec::with_capacity(items.len());
                 let mut bytes = 0;
                 for (i, item) in items.into_iter().enumerate() {
-                    let written = item.and_then(Answer::write::<W>).or_else(|e| match e.code() {
-                        Code::OutputTooLarge => Err(e),
-                        _ => W::one(&Failed { error: &e.within(&format!("{name}[{i}]")) }),
-                    })?;
+                    // An item's error has its path; an answer that cannot be written is given it.
+                    let written = match item {
+                        Ok(answer) => answer.write::<W>().or_else(|e| match e.code() {
+                            Code::OutputTooLarge => Err(e),
+                            _ => W::one(&Failed { error: &e.within(&format!("{name}[{i}]")) }),
+                        }),
+                        Err(e) => W::one(&Failed { error: &e }),
+                    }?;
                     bytes += W::bytes(&written) + 1;
                     if bytes > MAX_OUTPUT_BYTES {
                         return Err(output_too_large(
@@ -285,11 +289,6 @@ pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Er
     check_output(dispatch::<Text>(op, &Json(args), Some(catalog))?)
 }
 
-/// The answer's text, or `OUTPUT_TOO_LARGE` past [`MAX_OUTPUT_BYTES`].
-fn check_output(text: String) -> Result<String, Error> {
-    crate::limits::check_output(text)
-}
-
 /// The arguments as JSON text gives them, and the call's collector with their unknown keys
 /// recorded (less `catalog` on a loaded catalog, where it is unknown).
 fn arguments<A: Shape>(input: &dyn Source, loaded: bool) -> Result<(Box<A>, Problems), Error> {
@@ -301,9 +300,11 @@ fn arguments<A: Shape>(input: &dyn Source, loaded: bool) -> Result<(Box<A>, Prob
             return Err(p.check::<()>(None).unwrap_err());
         }
     };
-    let mut known = A::known();
-    known.retain(|k| !(loaded && *k == "catalog"));
-    p.unknown_fields(args.unknown(), &At::Root, &known);
+    if !args.unknown().keys.is_empty() {
+        let mut known = A::known();
+        known.retain(|k| !(loaded && *k == "catalog"));
+        p.unknown_fields(args.unknown(), &At::Root, &known);
+    }
     Ok((args, p))
 }
 
@@ -347,10 +348,9 @@ pub(crate) fn load_catalog(input: &dyn Source) -> Result<Catalog, Error> {
 /// The `catalog` argument, loaded: a catalog's problems come under one `INVALID_CATALOG`.
 fn catalog_argument(doc: &Field<Box<CatalogDoc>>) -> Result<Catalog, Error> {
     let mut p = Problems::new();
-    let Field::Ok(_) = doc else {
-        let none = p.req(doc, &At::Root.key("catalog"), |_, _, _| None::<()>);
-        return Err(p.check(none).unwrap_err());
-    };
+    if p.req(doc, &At::Root.key("catalog"), |_, _, _| Some(())).is_none() {
+        return Err(p.check::<()>(None).unwrap_err());
+    }
     let catalog = crate::catalog::load::validate(&mut p, doc);
     p.check(catalog).map_err(invalid_catalog)
 }
@@ -588,20 +588,17 @@ fn batch<'c, T: Shape, const MAX: usize>(
         };
         let answer = match answer {
             Some(Err(e)) if e.code() == Code::OutputTooLarge => return Err(e.within(&at.into_path())),
-            // Paths relative to the item: the item's path is put in front when it is written.
+            // Paths relative to the item, put under its path and counted as the call's problems.
             Some(Err(e)) => {
-                p.extend(e.clone().within(&at.into_path()).problems().iter().cloned());
+                let e = e.within(&at.into_path());
+                p.extend(e.problems().iter().cloned());
                 p.settle(mark);
                 Err(e)
             }
-            Some(Ok(answer)) => match p.settle(mark) {
-                None => Ok(answer),
-                Some(e) => Err(relative(e, &at)),
-            },
-            None => Err(relative(
-                p.settle(mark).unwrap_or_else(|| Error::new(Code::InvalidValue, "", "invalid")),
-                &at,
-            )),
+            Some(Ok(answer)) => p.settle(mark).map_or(Ok(answer), Err),
+            None => Err(p
+                .settle(mark)
+                .unwrap_or_else(|| Error::new(Code::InvalidValue, at.into_path(), "invalid"))),
         };
         if p.full() {
             return Err(std::mem::take(p)
@@ -611,21 +608,6 @@ fn batch<'c, T: Shape, const MAX: usize>(
         answers.push(answer);
     }
     Ok(Answer::Batch(name, answers))
-}
-
-/// An item's error with paths relative to the item (they were recorded from the call's root).
-fn relative(e: Error, at: &At<'_>) -> Error {
-    let prefix = at.into_path();
-    let problems = e
-        .problems()
-        .iter()
-        .map(|p| {
-            let path =
-                p.path.strip_prefix(&prefix).map_or(p.path.as_str(), |rest| rest.trim_start_matches('.'));
-            Problem { path: path.to_string(), ..p.clone() }
-        })
-        .collect();
-    Error::from_problems(problems).unwrap_or(e)
 }
 
 fn price_tiers(args: &PriceTiersArgs, p: &mut Problems) -> Result<Answer<'static>, Error> {

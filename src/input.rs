@@ -206,16 +206,22 @@ impl<T: Leaf> Sink for Field<T> {
     }
 }
 
+/// The depth of a value inside one at `depth`, or a failure past [`MAX_DEPTH`] levels (for
+/// every reader that walks a value of any shape: a JS object has no parser to stop it).
+pub(crate) fn deeper(depth: usize) -> Result<usize, Failed> {
+    match depth < MAX_DEPTH {
+        true => Ok(depth + 1),
+        false => Err(Failed("recursion limit exceeded".to_string())),
+    }
+}
+
 /// Reads past a value, at most [`MAX_DEPTH`] levels deep: a value nested 10,000 deep is
 /// refused wherever it is.
 pub(crate) struct Skip(usize);
 
 impl Skip {
     fn deeper(&self) -> Result<Skip, Failed> {
-        match self.0 < MAX_DEPTH {
-            true => Ok(Skip(self.0 + 1)),
-            false => Err(Failed("recursion limit exceeded".to_string())),
-        }
+        deeper(self.0).map(Skip)
     }
 }
 
@@ -1224,10 +1230,7 @@ struct Locate<'t> {
 
 impl Locate<'_> {
     fn deeper(&mut self) -> Result<Locate<'_>, Failed> {
-        match self.depth < MAX_DEPTH {
-            true => Ok(Locate { depth: self.depth + 1, trail: self.trail }),
-            false => Err(Failed("recursion limit exceeded".to_string())),
-        }
+        Ok(Locate { depth: deeper(self.depth)?, trail: self.trail })
     }
 }
 

@@ -7,8 +7,8 @@
 use serde::{Serialize, Serializer};
 
 use crate::error::{join_path, Error};
-use crate::input::{Bad, Entries, Failed, Field, Items, Leaf, Scalar, Sink};
-use crate::limits::{MAX_DEPTH, MAX_DIFFERENCES};
+use crate::input::{deeper, Bad, Entries, Failed, Field, Items, Leaf, Scalar, Sink};
+use crate::limits::MAX_DIFFERENCES;
 
 /// A JSON value as received, for comparison. Object members keep their order; numbers keep
 /// the text they are written back with.
@@ -118,7 +118,7 @@ impl Leaf for Value {
     }
 }
 
-/// Reads a value `depth` levels down; past [`MAX_DEPTH`] levels it is refused (a JS object has
+/// Reads a value `depth` levels down; past [`crate::limits::MAX_DEPTH`] levels it is refused (a JS object has
 /// no parser to stop it).
 struct Nested {
     value: Value,
@@ -127,10 +127,7 @@ struct Nested {
 
 impl Nested {
     fn member(&self) -> Result<Nested, Failed> {
-        match self.depth < MAX_DEPTH {
-            true => Ok(Nested { value: Value::Null, depth: self.depth + 1 }),
-            false => Err(Failed("recursion limit exceeded".to_string())),
-        }
+        Ok(Nested { value: Value::Null, depth: deeper(self.depth)? })
     }
 }
 
@@ -212,23 +209,29 @@ impl Leaf for Received {
         Some(Received(text.to_string()))
     }
     fn from_scalar(value: Scalar<'_>) -> Result<Self, Bad> {
-        let mut out = Vec::new();
-        Canonical { out: &mut out, depth: 0 }.scalar(value);
-        Ok(Received(String::from_utf8(out).unwrap_or_default()))
+        Ok(Received::written(|c| {
+            c.scalar(value);
+            Ok(())
+        })
+        .unwrap_or_default())
     }
     fn from_map(map: &mut dyn Entries<'_>) -> Result<Result<Self, Bad>, Failed> {
-        let mut out = Vec::with_capacity(4096);
-        Canonical { out: &mut out, depth: 0 }.map(map)?;
-        Ok(Ok(Received(String::from_utf8(out).unwrap_or_default())))
+        Received::written(|c| c.map(map)).map(Ok)
     }
     fn from_seq(seq: &mut dyn Items) -> Result<Result<Self, Bad>, Failed> {
-        let mut out = Vec::new();
-        Canonical { out: &mut out, depth: 0 }.seq(seq)?;
-        Ok(Ok(Received(String::from_utf8(out).unwrap_or_default())))
+        Received::written(|c| c.seq(seq)).map(Ok)
     }
 }
 
 impl Received {
+    /// The text `write` writes with a [`Canonical`] writer.
+    fn written(write: impl FnOnce(&mut Canonical<'_>) -> Result<(), Failed>) -> Result<Received, Failed> {
+        let mut out = Vec::with_capacity(4096);
+        write(&mut Canonical { out: &mut out, depth: 0 })?;
+        // Cannot fail: the writer writes whole strings.
+        Ok(Received(String::from_utf8(out).unwrap_or_default()))
+    }
+
     /// The received value, read into a tree (only when it differs from what was expected).
     pub(crate) fn value(&self) -> Result<Value, Error> {
         Value::parse(&self.0)
@@ -248,10 +251,7 @@ impl Canonical<'_> {
     }
 
     fn member(&mut self) -> Result<Canonical<'_>, Failed> {
-        match self.depth < MAX_DEPTH {
-            true => Ok(Canonical { out: self.out, depth: self.depth + 1 }),
-            false => Err(Failed("recursion limit exceeded".to_string())),
-        }
+        Ok(Canonical { out: self.out, depth: deeper(self.depth)? })
     }
 }
 
@@ -405,6 +405,7 @@ impl Verdict {
 mod tests {
     use super::*;
     use crate::error::Code;
+    use crate::limits::MAX_DEPTH;
 
     #[test]
     fn round_trips_and_escapes_like_json_stringify() {
