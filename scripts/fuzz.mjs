@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { root, run } from './setup.mjs';
 
-const TARGETS = ['catalog', 'quote', 'tiers', 'verify', 'invoice'];
+/** Every target: one file each in fuzz/fuzz_targets. */
+const TARGETS = readdirSync(join(root, 'fuzz', 'fuzz_targets')).filter((f) => f.endsWith('.rs')).map((f) => f.slice(0, -3)).sort();
 const FUZZ_VERSION = '0.13.2';
 
 /** cargo-fuzz and the nightly toolchain, installed when missing. */

@@ -13,7 +13,6 @@
 //!   A path ([`At`]) is a chain of borrowed segments, written out only for a problem.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
@@ -750,7 +749,9 @@ impl<'a> At<'a> {
             }
             At::Index(parent, i) => {
                 parent.write(out);
-                let _ = write!(out, "[{i}]");
+                out.push('[');
+                out.push_str(itoa::Buffer::new().format(*i));
+                out.push(']');
             }
         }
     }
@@ -762,7 +763,7 @@ pub(crate) trait IntoPath {
 }
 impl IntoPath for &At<'_> {
     fn into_path(self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(32);
         self.write(&mut out);
         out
     }

@@ -99,7 +99,6 @@ pub(crate) fn output_too_large(path: &str, what: &str) -> Error {
     Error::new(Code::OutputTooLarge, path, format!("the answer would be too large: {what}"))
 }
 
-/// `OUTPUT_TOO_LARGE` for a JSON answer longer than [`MAX_OUTPUT_BYTES`].
 /// `value` as JSON text, with serde_json: what every runtime answers.
 ///
 /// # Errors
@@ -109,6 +108,7 @@ pub(crate) fn text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Er
         .map_err(|e| Error::new(Code::InvalidValue, "", format!("cannot write JSON: {e}")))
 }
 
+/// `OUTPUT_TOO_LARGE` for a JSON answer longer than [`MAX_OUTPUT_BYTES`].
 pub(crate) fn check_output(text: String) -> Result<String, Error> {
     if text.len() > MAX_OUTPUT_BYTES {
         return Err(output_too_large(

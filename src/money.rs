@@ -50,6 +50,22 @@ QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL 
 TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER \
 ZAR ZMW ZWG";
 
+/// Whether `code` is in [`ISO_CODES`], by binary search: the list is sorted and each code
+/// takes 4 bytes (3 letters and a space).
+fn is_iso_code(code: &[u8]) -> bool {
+    let listed = |i: usize| &ISO_CODES.as_bytes()[i * 4..i * 4 + 3];
+    let (mut low, mut high) = (0, ISO_CODES.len().div_ceil(4));
+    while low < high {
+        let middle = (low + high) / 2;
+        match listed(middle).cmp(code) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// Largest number of decimal places a custom currency may declare.
 pub const MAX_CUSTOM_EXPONENT: u32 = 8;
 
@@ -73,7 +89,7 @@ pub struct Currency {
 impl Currency {
     /// The ISO 4217 currency with this code (upper case), if there is one.
     pub fn iso(code: &str) -> Option<Currency> {
-        if code.len() != 3 || !ISO_CODES.split(' ').any(|c| c == code) {
+        if code.len() != 3 || !is_iso_code(code.as_bytes()) {
             return None;
         }
         let exponent = ISO_EXPONENTS.iter().find(|(c, _)| *c == code).map_or(2, |(_, e)| *e);
@@ -353,14 +369,6 @@ fn write_digits(n: u128, buf: &mut [u8; 40]) -> usize {
         }
     }
     start
-}
-
-/// Appends `n` in decimal (an index, a count).
-pub(crate) fn push_integer(n: usize, out: &mut String) {
-    let mut digits = [0u8; 40];
-    let start = write_digits(n as u128, &mut digits);
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// `d` with its trailing zeros removed but at least `places` decimals: see [`exact_text`].

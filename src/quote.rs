@@ -289,7 +289,7 @@ fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a
 /// `lines[i]`.
 fn line_path(i: usize) -> String {
     let mut path = String::from("lines[");
-    crate::money::push_integer(i, &mut path);
+    path.push_str(itoa::Buffer::new().format(i));
     path.push(']');
     path
 }
