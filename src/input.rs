@@ -1056,6 +1056,9 @@ impl Problems {
     pub(crate) fn id(&mut self, s: &String, at: &At<'_>) -> Option<String> {
         let why = if s.is_empty() || s.len() > MAX_ID_LEN {
             "an id must have 1 to 200 bytes".to_string()
+        } else if s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+            // Printable ASCII, most ids: no control, format or combining character to look for.
+            return Some(s.clone());
         } else if let Some(c) = s.chars().find(|&c| is_control_or_format(c)) {
             format!("an id cannot hold control or format characters such as U+{:04X}", c as u32)
         } else if let Some(c) = s.chars().find(|&c| is_combining(c)) {
