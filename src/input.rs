@@ -180,27 +180,28 @@ fn skip_seq(seq: &mut dyn Items, expected: &str) -> Result<Bad, Failed> {
 }
 
 impl<T> Field<T> {
-    /// Sets a field read for the first time. A sink is always a fresh `Missing` field, which
-    /// holds nothing to drop: forgetting it spares a call of the type's drop code for each type
-    /// and reader, and would leak nothing if a field were ever set twice.
-    fn set(&mut self, value: Result<T, Bad>) {
-        std::mem::forget(std::mem::replace(self, value.into()));
+    /// Sets a field read for the first time. A sink is always a fresh `Missing` field
+    /// (`read_field` reads a repeated key past), which holds nothing to drop: forgetting it
+    /// spares a call of the type's drop code for each type and reader.
+    fn set(&mut self, value: Field<T>) {
+        debug_assert!(matches!(self, Field::Missing), "a field is read once");
+        std::mem::forget(std::mem::replace(self, value));
     }
 }
 
 impl<T: Leaf> Sink for Field<T> {
     fn scalar(&mut self, value: Scalar<'_>) {
         match value {
-            Scalar::Null => std::mem::forget(std::mem::replace(self, Field::Null)),
-            value => self.set(T::from_scalar(value)),
+            Scalar::Null => self.set(Field::Null),
+            value => self.set(T::from_scalar(value).into()),
         }
     }
     fn map(&mut self, map: &mut dyn Entries<'_>) -> Result<(), Failed> {
-        self.set(T::from_map(map)?);
+        self.set(T::from_map(map)?.into());
         Ok(())
     }
     fn seq(&mut self, seq: &mut dyn Items) -> Result<(), Failed> {
-        self.set(T::from_seq(seq)?);
+        self.set(T::from_seq(seq)?.into());
         Ok(())
     }
 }
@@ -208,9 +209,10 @@ impl<T: Leaf> Sink for Field<T> {
 /// The depth of a value inside one at `depth`, or a failure past [`MAX_DEPTH`] levels (for
 /// every reader that walks a value of any shape: a JS object has no parser to stop it).
 pub(crate) fn deeper(depth: usize) -> Result<usize, Failed> {
-    match depth < MAX_DEPTH {
-        true => Ok(depth + 1),
-        false => Err(Failed("recursion limit exceeded".to_string())),
+    if depth < MAX_DEPTH {
+        Ok(depth + 1)
+    } else {
+        Err(Failed("recursion limit exceeded".to_string()))
     }
 }
 
@@ -1056,9 +1058,6 @@ impl Problems {
     pub(crate) fn id(&mut self, s: &String, at: &At<'_>) -> Option<String> {
         let why = if s.is_empty() || s.len() > MAX_ID_LEN {
             "an id must have 1 to 200 bytes".to_string()
-        } else if s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-            // Printable ASCII, most ids: no control, format or combining character to look for.
-            return Some(s.clone());
         } else if let Some(c) = s.chars().find(|&c| is_control_or_format(c)) {
             format!("an id cannot hold control or format characters such as U+{:04X}", c as u32)
         } else if let Some(c) = s.chars().find(|&c| is_combining(c)) {
@@ -1346,6 +1345,10 @@ fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
 /// joiners, bidirectional overrides, the byte order mark...) or a line or paragraph separator:
 /// characters that are invisible, or that a terminal or a text layout acts on.
 pub fn is_control_or_format(c: char) -> bool {
+    // Most text is ASCII, where only the controls are: the table below is for the rest.
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     c.is_control()
         || matches!(
             c,
@@ -1377,7 +1380,8 @@ pub fn is_control_or_format(c: char) -> bool {
 /// text is made of. An id without them is in NFC for every script whose letters compose from
 /// these marks (a full NFC check would carry Unicode's composition tables: 125 KB of wasm).
 fn is_combining(c: char) -> bool {
-    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+    !c.is_ascii()
+        && matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
 }
 
 /// `text` with every control and format character (see [`is_control_or_format`]) and every
