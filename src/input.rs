@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -444,18 +444,27 @@ fn inexact(n: &str) -> Bad {
     )
 }
 
-/// An instant: RFC 3339 (`2026-11-21T10:00:00Z`, any offset) or a date (`2026-11-21`, midnight UTC).
+/// An instant: RFC 3339 (`2026-11-21T10:00:00Z`, any offset) or a date (`2026-11-21`, midnight
+/// UTC), in the years 0001 to 9999 once in UTC: the four-digit years every answer writes, so
+/// that no offset can carry an instant to a year its text cannot show.
 impl Leaf for DateTime<Utc> {
     const EXPECTED: &'static str = "an ISO 8601 timestamp";
     fn from_scalar(value: Scalar<'_>) -> Result<Self, Bad> {
         let Some(s) = value.text() else { return Err(wrong(Self::EXPECTED, value.kind())) };
-        parse_instant(s).ok_or_else(|| {
-            let shown: String = s.chars().take(40).collect();
-            (
+        let shown = || s.chars().take(40).collect::<String>();
+        let Some(t) = parse_instant(s) else {
+            return Err((
                 Code::InvalidDate,
-                format!("\"{shown}\" is not an ISO 8601 timestamp such as 2026-11-21T10:00:00Z or a date such as 2026-11-21"),
-            )
-        })
+                format!("\"{}\" is not an ISO 8601 timestamp such as 2026-11-21T10:00:00Z or a date such as 2026-11-21", shown()),
+            ));
+        };
+        if !(1..=9999).contains(&t.year()) {
+            return Err((
+                Code::InvalidDate,
+                format!("\"{}\" is in the year {} in UTC: instants are from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z", shown(), t.year()),
+            ));
+        }
+        Ok(t)
     }
 }
 

@@ -219,7 +219,8 @@ fn write_instant(t: DateTime<Utc>, buf: &mut [u8; 32]) -> usize {
         buf[at + width] = after;
         at += width + 1;
     };
-    // Years are 1 to 9999: chrono's range beyond that cannot come from a parsed input.
+    // Years are 1 to 9999: an input instant outside them is INVALID_DATE, and so is a phase
+    // that would end after them (quote.rs), so the clamp never changes what is written.
     put(d.year().clamp(0, 9999) as u32, 4, b'-');
     put(d.month(), 2, b'-');
     put(d.day(), 2, b'T');
