@@ -4,6 +4,9 @@
 //   catalog the build writes, and the package files the page imports (js/, pkg/);
 // - the operator server, on its own port, serves the partner view, the catalog check and the full demo catalog
 //   (catalogs/), with every partner's cost and margin. Never expose it to customers.
+// Both answer only requests whose Host is a loopback name (127.0.0.1, localhost, [::1]), with
+// 421 otherwise: a page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding)
+// sends its own Host, so it cannot read the operator's catalog from a developer's machine.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -35,8 +38,23 @@ function resolve(urlPath, operator) {
   }
 }
 
+/** The loopback names a request may address these servers by. */
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** Whether a Host header names a loopback host, with or without a port. */
+export function isLoopbackHost(host) {
+  if (typeof host !== 'string') return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  const port = host.slice(name.length);
+  return LOOPBACK.includes(name.toLowerCase()) && /^(:[0-9]{1,5})?$/.test(port);
+}
+
 function handler(operator) {
   return (req, res) => {
+    if (!isLoopbackHost(req.headers.host)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('misdirected request: this server answers only to 127.0.0.1, localhost and [::1]\n');
+      return;
+    }
     let file = null;
     if (req.method === 'GET' || req.method === 'HEAD') {
       try {

@@ -10,10 +10,10 @@ before(async () => { server = await serve({ port: 0 }); });
 after(() => server.close());
 
 /** GET with the path exactly as given (no URL normalisation by a client library). */
-function get(base, path) {
+function get(base, path, headers = {}) {
   const { hostname, port } = new URL(base);
   return new Promise((ok, fail) => {
-    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
+    const req = request({ hostname, port, path, method: 'GET', headers }, (res) => {
       res.resume();
       res.on('end', () => ok(res.statusCode));
     });
@@ -42,6 +42,30 @@ test('the operator origin serves them, on its own port', async () => {
   assert.equal(await get(server.operatorUrl, '/partner.html'), 200);
   assert.equal(await get(server.operatorUrl, '/catalog.html'), 200);
   assert.equal(await get(server.operatorUrl, '/catalogs/demo.json'), 200);
+});
+
+test('both origins answer 421 to a Host that is not loopback (DNS rebinding), and serve loopback names', async () => {
+  for (const base of [server.url, server.operatorUrl]) {
+    const { port } = new URL(base);
+    for (const host of ['attacker.example', `attacker.example:${port}`, 'localhost.attacker.example', '127.0.0.1.nip.io',
+      `127.0.0.1:${port}@attacker.example`, '127.0.0.2', '[::2]', '[::1].attacker.example', 'LOCALHOST:x']) {
+      assert.equal(await get(base, '/catalogs/demo.json', { host }), 421, `${base} Host: ${host}`);
+      assert.equal(await get(base, '/', { host }), 421, `${base} Host: ${host}`);
+    }
+    for (const host of ['127.0.0.1', `127.0.0.1:${port}`, `localhost:${port}`, 'LocalHost', `[::1]:${port}`]) {
+      assert.equal(await get(base, '/', { host }), 200, `${base} Host: ${host}`);
+    }
+  }
+  assert.equal(await get(server.operatorUrl, '/catalogs/demo.json', { host: 'localhost' }), 200);
+  // HTTP/1.0 without any Host: refused too.
+  const { connect } = await import('node:net');
+  const { port } = new URL(server.operatorUrl);
+  const status = await new Promise((ok, fail) => {
+    let text = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET /catalogs/demo.json HTTP/1.0\r\n\r\n'));
+    socket.on('data', (d) => { text += d; }).on('end', () => ok(Number(text.split(' ')[1]))).on('error', fail);
+  });
+  assert.equal(status, 421);
 });
 
 test('npm start reports a port in use at once, before building anything', async () => {
