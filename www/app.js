@@ -1,7 +1,7 @@
 // The customer order form. It loads the engine once and the *public* catalog (no partner costs
 // or margins ever reach this page), then requotes on every change without a reload.
 import { init, loadCatalog, loadTierTable, version } from '../js/browser.js';
-import { day, el, money, options, plural, problemItems, rate, today } from './shared.js';
+import { day, el, money, options, plural, problemItems, rate, tierBounds, today } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
@@ -434,10 +434,10 @@ function drawChart(rule, product, cur) {
   const line = lastQuote?.lines.find((l) => l.product === product);
   const typed = $(`q-${product}`)?.value.trim() || '0';
   const billed = line ? line.quantity : typed;
-  const blockSize = Number(rule.blockSize ?? 1);
-  const bounds = rule.tiers.filter((t) => t.upTo !== null).map((t) => Number(t.upTo) * blockSize);
-  const top = Math.max((bounds.at(-1) ?? 100) * 1.5, Number(billed) * 1.2 || 0, 10);
-  const samples = Array.from({ length: 61 }, (_, i) => String(Math.round((i * top) / 60)));
+  // Labels are exact decimal strings; only pixel positions and sample spacing use numbers.
+  const bounds = tierBounds(rule);
+  const top = Math.max(Number(bounds.at(-1) ?? 100) * 1.5, Number(billed) * 1.2 || 0, 10);
+  const samples = Array.from({ length: 61 }, (_, i) => BigInt(Math.round((i * top) / 60)).toString());
   let table;
   try {
     table = loadTierTable({ mode: rule.mode, tiers: rule.tiers, blockSize: rule.blockSize, blockRounding: rule.blockRounding }, cur);
@@ -464,9 +464,9 @@ function drawChart(rule, product, cur) {
       svgEl('text', { x: 60, y: 216, class: 'tick', 'text-anchor': 'middle' }, '0'),
       svgEl('text', { x: 580, y: 234, class: 'tick', 'text-anchor': 'end' }, `${unit} (price per ${period})`),
     );
-    for (const bound of bounds.filter((b) => b <= top)) {
+    for (const bound of bounds.filter((b) => Number(b) <= top)) {
       svg.append(svgEl('line', { x1: x(bound), y1: 20, x2: x(bound), y2: 200, class: 'bound', 'data-testid': 'tier-bound' }),
-        svgEl('text', { x: x(bound), y: 216, class: 'tick', 'text-anchor': 'middle' }, String(bound)));
+        svgEl('text', { x: x(bound), y: 216, class: 'tick', 'text-anchor': 'middle' }, bound));
     }
     svg.append(svgEl('polyline', { points: samples.map((q, i) => `${x(q)},${y(amounts[i])}`).join(' '), class: 'curve' }));
     if (marker !== null && Number(billed) <= top) {
@@ -475,7 +475,7 @@ function drawChart(rule, product, cur) {
     const included = line && line.included !== '0' ? ` (${line.measured} ${unit} less ${line.included} ${unit} included)` : '';
     const caption = marker === null ? '' : `At ${billed} ${unit} billed${included}: ${money(marker, cur)} per ${period}.`;
     $('tier-caption').textContent = caption;
-    const tiers = rule.tiers.map((t) => `${t.upTo === null ? 'then' : `up to ${Number(t.upTo) * blockSize} ${unit}`} at ${money(t.unitPrice, cur)}`).join(', ');
+    const tiers = rule.tiers.map((t, i) => `${t.upTo === null ? 'then' : `up to ${bounds[i]} ${unit}`} at ${money(t.unitPrice, cur)}`).join(', ');
     $('tier-chart-desc').textContent = `${rule.mode === 'graduated' ? 'Graduated' : 'Volume'} tiers, per ${unit} and ${period}: ${tiers}. ${caption}`;
   } catch (e) {
     $('tier-caption').textContent = `${e.code ?? 'ERROR'}: ${e.message}`;

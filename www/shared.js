@@ -95,3 +95,25 @@ export function problemItems(error) {
 export function today() {
   return new Date().toISOString().slice(0, 10);
 }
+
+/** The exact product of two decimal strings ("0.1" x "3" -> "0.3", never 0.30000000000000004). */
+export function decimalTimes(a, b) {
+  const parse = (s) => {
+    const [whole, fraction = ''] = s.replace(/^-/, '').split('.');
+    return { digits: BigInt(whole + fraction), scale: fraction.length, negative: s.startsWith('-') };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  const scale = x.scale + y.scale;
+  const digits = (x.digits * y.digits).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
+  const text = fraction ? `${whole}.${fraction}` : whole;
+  return x.negative !== y.negative && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/** A tier rule's bounds in units of its product (a tier's `upTo` counts blocks of `blockSize`),
+ *  as exact decimal strings, for the chart's labels: `upTo` "3" of blocks of "0.1" GB is "0.3". */
+export function tierBounds(rule) {
+  return rule.tiers.filter((t) => t.upTo !== null).map((t) => decimalTimes(t.upTo, rule.blockSize ?? '1'));
+}
