@@ -309,7 +309,7 @@ fn run(command: Command) -> Result<Output, Failure> {
             Ok(Output::ok(match format {
                 MatrixFormat::Json => matrix + "\n",
                 MatrixFormat::Table => matrix_table(&loaded, &parse(&matrix)),
-                MatrixFormat::Csv => csv(&matrix_rows(&parse(&matrix), true)),
+                MatrixFormat::Csv => csv(&matrix_rows(&parse(&matrix))),
             }))
         }
         Command::Margins { catalog, plan_type, partner, instances, format } => {
@@ -506,9 +506,13 @@ fn plural(n: usize) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Text output.
 
-/// A field of an output object as text: strings as they are, `null` and absent as `-`.
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
+// Every value a table or a line prints goes through `text`, `json_text` or `shown`: an answer
+// repeats what its input held (a received quote's keys and values, ids), so control and format
+// characters are escaped there and cannot forge a line or drive the terminal.
+
+/// A value as text: strings as they are, `null` and absent as `-`.
+fn plain(v: Option<&Value>) -> String {
+    match v {
         Some(Value::String(s)) | Some(Value::Number(s)) => s.clone(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(Value::Null) | None => "-".to_string(),
@@ -516,10 +520,20 @@ fn text(v: &Value, key: &str) -> String {
     }
 }
 
+/// A value as [`plain`] text, escaped for the terminal.
+fn shown(v: Option<&Value>) -> String {
+    terminal_safe(&plain(v)).into_owned()
+}
+
+/// A field of an output object as text (see [`shown`]).
+fn text(v: &Value, key: &str) -> String {
+    shown(v.get(key))
+}
+
 /// A field as JSON (`"12.00"`, `null`), where the difference between a string and a number or
-/// null matters.
+/// null matters; escaped for the terminal.
 fn json_text(v: &Value, key: &str) -> String {
-    v.get(key).map_or("-".to_string(), Value::to_json)
+    v.get(key).map_or("-".to_string(), |v| terminal_safe(&v.to_json()).into_owned())
 }
 
 fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
@@ -568,24 +582,23 @@ fn csv(rows: &[Vec<String>]) -> String {
     rows.iter().map(|r| r.iter().map(cell).collect::<Vec<_>>().join(",") + "\n").collect()
 }
 
-fn matrix_rows(m: &Value, all_fields: bool) -> Vec<Vec<String>> {
-    let keys: &[&str] = match all_fields {
-        true => &[
-            "product",
-            "region",
-            "currency",
-            "phase",
-            "rule",
-            "tiered",
-            "unitPrice",
-            "hourly",
-            "monthly",
-            "amount",
-        ],
-        false => &["product", "region", "currency", "phase", "unitPrice", "hourly", "monthly", "amount"],
-    };
+/// The price matrix as CSV rows, every field of each row, as data: values are not escaped for
+/// the terminal (ids hold no control or format characters; `csv` quotes what needs quoting).
+fn matrix_rows(m: &Value) -> Vec<Vec<String>> {
+    let keys = [
+        "product",
+        "region",
+        "currency",
+        "phase",
+        "rule",
+        "tiered",
+        "unitPrice",
+        "hourly",
+        "monthly",
+        "amount",
+    ];
     let mut rows = vec![keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()];
-    rows.extend(items(m, "rows").iter().map(|r| keys.iter().map(|k| text(r, k)).collect()));
+    rows.extend(items(m, "rows").iter().map(|r| keys.iter().map(|k| plain(r.get(k))).collect()));
     rows
 }
 
@@ -618,7 +631,7 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
     }
     for t in items(q, "timeline") {
         let until = match t.get("end") {
-            Some(Value::String(end)) => format!("until {end}"),
+            Some(Value::String(_)) => format!("until {}", text(t, "end")),
             _ => "on".to_string(),
         };
         out += &format!(
@@ -752,7 +765,7 @@ fn tiers_table(p: &Value) -> String {
     }));
     let mut out = table(&rows);
     let blocks = match p.get("blocks") {
-        Some(Value::String(b)) => format!(" ({b} blocks)"),
+        Some(Value::String(_)) => format!(" ({} blocks)", text(p, "blocks")),
         _ => String::new(),
     };
     let currency = p.get("currency").map(|_| format!(" {}", text(p, "currency"))).unwrap_or_default();
@@ -795,13 +808,7 @@ fn partner_table(m: &Value) -> String {
         .map(String::from)
         .to_vec()];
     for p in items(m, "plans") {
-        let via: Vec<String> = items(p, "via")
-            .iter()
-            .map(|v| match v {
-                Value::String(id) => id.clone(),
-                other => other.to_json(),
-            })
-            .collect();
+        let via: Vec<String> = items(p, "via").iter().map(|v| shown(Some(v))).collect();
         rows.push(vec![
             text(p, "planType"),
             text(p, "owner"),

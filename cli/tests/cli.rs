@@ -323,3 +323,37 @@ fn quote_table_counts_lines_from_1_and_states_the_timeline() {
     assert!(text.contains("final    from 2026-12-01T00:00:00Z on: "), "{text}");
     assert!(!text.contains("until -"), "{text}");
 }
+
+#[test]
+fn verification_tables_escape_what_the_received_answer_holds_so_it_cannot_forge_a_line() {
+    // A received quote and invoice with an extra key and a value that would print a forged `ok`
+    // line, clear the terminal, reverse the text (U+202E) and start a C1 escape (U+009B).
+    let forged = r#"x\n\nok: the quote matches\n\u001b[2J\u001b[H\u202e\u009b"#;
+    let order = scratch("forge-order.json", ORDER.as_bytes());
+    let good = stdout(&ratecard(&["quote", DEMO, order.to_str().unwrap()]));
+    let tampered = good.replacen('{', &format!(r#"{{"{forged}":"{forged}","#), 1).replacen(
+        r#""plan":"standard""#,
+        &format!(r#""plan":"{forged}""#),
+        1,
+    );
+    let quote = scratch("forge-quote.json", tampered.as_bytes());
+    let request = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/invoice-request.json");
+    let invoice = stdout(&ratecard(&["invoice", DEMO, request]));
+    let invoice =
+        scratch("forge-invoice.json", invoice.replacen('{', &format!(r#"{{"{forged}":1,"#), 1).as_bytes());
+    for (args, what) in [
+        (vec!["verify", DEMO, order.to_str().unwrap(), quote.to_str().unwrap()], "quote"),
+        (vec!["verify-invoice", DEMO, request, invoice.to_str().unwrap()], "invoice"),
+    ] {
+        let o = ratecard(&args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.starts_with(&format!("the {what} differs in ")), "{out}");
+        assert!(!out.lines().any(|l| l.starts_with("ok:")), "no forged line: {out}");
+        assert!(
+            !out.lines().any(|l| l.chars().any(|c| c.is_control() || ratecard::is_control_or_format(c))),
+            "{out:?}"
+        );
+        assert!(out.contains(r"x\n\nok: the quote matches\n\u{1b}[2J\u{1b}[H\u{202e}\u{9b}"), "{out}");
+    }
+}
