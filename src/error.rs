@@ -42,7 +42,8 @@ codes! {
     OutputTooLarge = "OUTPUT_TOO_LARGE",
     /// More problems than [`crate::limits::MAX_PROBLEMS`]: the first ones are listed, then this one.
     TooManyProblems = "TOO_MANY_PROBLEMS",
-    /// An id that is empty, too long, or holds control, format or combining characters.
+    /// An id that is empty, too long, or holds control or format characters, marks, invisible
+    /// characters or characters NFC changes (see docs/catalog.md).
     InvalidId = "INVALID_ID",
     /// An object has a key the format does not define (often a misspelling).
     UnknownField = "UNKNOWN_FIELD",

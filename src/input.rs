@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use crate::error::{Code, Error, Problem};
 use crate::limits::{MAX_DEPTH, MAX_ID_LEN, MAX_INPUT_BYTES, MAX_LIST_LEN, MAX_PROBLEMS};
+use crate::lookalike::{lookalike, Lookalike};
 
 /// Largest integer a JSON number may hold and still mean the same in JavaScript (2^53 - 1).
 const MAX_SAFE_INTEGER: i128 = 9_007_199_254_740_991;
@@ -1060,20 +1061,31 @@ impl Problems {
         Some(s.clone())
     }
 
-    /// An identifier: 1 to [`MAX_ID_LEN`] bytes without control, format or combining
-    /// characters, so that two ids that look the same are the same id (`café` composed or
-    /// decomposed, `small` with a zero-width space) and none can forge a line of output.
+    /// An identifier: 1 to [`MAX_ID_LEN`] bytes without control or format characters, and
+    /// without what [`lookalike`] refuses (marks, invisible characters, what NFC changes), so
+    /// that two ids that look the same are the same id (`café` composed or decomposed, `small`
+    /// with a zero-width space, the Kelvin sign beside `K`) and none can forge a line of output.
     #[allow(clippy::ptr_arg)]
     pub(crate) fn id(&mut self, s: &String, at: &At<'_>) -> Option<String> {
         let why = if s.is_empty() || s.len() > MAX_ID_LEN {
             "an id must have 1 to 200 bytes".to_string()
         } else if let Some(c) = s.chars().find(|&c| is_control_or_format(c)) {
             format!("an id cannot hold control or format characters such as U+{:04X}", c as u32)
-        } else if let Some(c) = s.chars().find(|&c| is_combining(c)) {
-            format!(
-                "an id cannot hold combining marks such as U+{:04X}: write accented letters composed (NFC), as one character",
-                c as u32
-            )
+        } else if let Some((c, why)) = s.chars().find_map(|c| lookalike(c).map(|why| (c, why))) {
+            let (what, fix) = match why {
+                Lookalike::Mark => (
+                    "a combining mark or variation selector",
+                    "write accented letters composed (NFC), as one character",
+                ),
+                Lookalike::Invisible => (
+                    "an invisible character or a space other than U+0020",
+                    "write ids with visible characters only",
+                ),
+                Lookalike::Composes => {
+                    ("a character that NFC replaces or composes", "write the id in NFC, as NFC gives it")
+                }
+            };
+            format!("an id cannot hold U+{:04X} ({what}): {fix}", c as u32)
         } else {
             return Some(s.clone());
         };
@@ -1383,14 +1395,6 @@ pub fn is_control_or_format(c: char) -> bool {
                 | '\u{e0001}'
                 | '\u{e0020}'..='\u{e007f}'
         )
-}
-
-/// Whether `c` is a combining mark of the combining diacritical blocks: what decomposed (NFD)
-/// text is made of. An id without them is in NFC for every script whose letters compose from
-/// these marks (a full NFC check would carry Unicode's composition tables: 125 KB of wasm).
-fn is_combining(c: char) -> bool {
-    !c.is_ascii()
-        && matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
 }
 
 /// `text` with every control and format character (see [`is_control_or_format`]) and every

@@ -31,6 +31,7 @@ mod error;
 mod input;
 mod invoice;
 pub mod limits;
+mod lookalike;
 mod margins;
 mod money;
 mod order;

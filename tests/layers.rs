@@ -7,6 +7,8 @@ const LAYERS: &[&[&str]] = &[
     // Errors and codes; the limits every layer enforces.
     &["error"],
     &["limits"],
+    // Characters an id may not hold (a generated table).
+    &["lookalike"],
     // Values: money, dates; reading inputs (soft leaves, the per-call collector of problems).
     &["money", "phases", "input"],
     // The generic value a received answer is compared in.
