@@ -60,14 +60,15 @@ function optionalCount(v, name) {
   return v === undefined || v === null ? undefined : quantityArg(v, name);
 }
 
-/** UTF-8 length of a string, counted without copying it. */
+/** UTF-8 length of a string, counted without copying it: a surrogate pair is 4 bytes, a lone
+ *  surrogate 3 (the U+FFFD it becomes when copied). */
 function utf8Length(s) {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) { n += 4; i++; } else n += 3;
+    else if (c >= 0xd800 && c < 0xdc00 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { n += 4; i++; } else n += 3;
   }
   return n;
 }
@@ -210,13 +211,68 @@ export function verifyInvoice(catalog, request, received, trusted) {
   });
 }
 
+/** A catalog's wasm memory: freed when no Catalog handle holds it and it left the cache. */
+class Loaded {
+  constructor(inner, cached) {
+    this.inner = inner;
+    this.handles = 0;
+    this.cached = cached;
+  }
+
+  release() {
+    if (this.handles === 0 && !this.cached) this.inner.free();
+  }
+}
+
+// Loaded catalogs by their JSON text, least recently used first. A server that loads the same
+// catalog text for every request (from its database, a file, a header) gets the catalog loaded
+// the first time, shared by every handle, instead of a new copy of wasm memory per request: V8
+// feels no pressure from wasm memory, so copies dropped without free() were reclaimed late or
+// never (a loop of 20,000 loads held 900 MiB). Objects are not cached: their JSON text is not
+// their identity (`undefined` members, NaN).
+const loadedByText = new Map();
+/** At most this many catalogs, and this much text, stay loaded in the cache. */
+export const CATALOG_CACHE = Object.freeze({ entries: 8, textLength: 32 * 1024 * 1024 });
+let cachedTextLength = 0;
+
+function loadShared(text) {
+  let loaded = loadedByText.get(text);
+  if (loaded) {
+    loadedByText.delete(text); // re-inserted as the most recently used
+  } else {
+    loaded = new Loaded(guarded(() => new LoadedCatalog(text)), true);
+    cachedTextLength += text.length;
+  }
+  loadedByText.set(text, loaded);
+  for (const [old, entry] of loadedByText) {
+    if (loadedByText.size <= CATALOG_CACHE.entries && cachedTextLength <= CATALOG_CACHE.textLength) break;
+    if (entry === loaded) break;
+    loadedByText.delete(old);
+    cachedTextLength -= old.length;
+    entry.cached = false;
+    entry.release();
+  }
+  return loaded;
+}
+
+function freed(what) {
+  return new RatecardError('FREED', '', `this ${what} was freed: load it again to use it`);
+}
+
 /** A catalog parsed and validated once, for many quotes (an order form, a backend checking quotes). */
 export class Catalog {
-  #inner;
+  #loaded;
 
   /** Use loadCatalog(). */
-  constructor(inner) {
-    this.#inner = inner;
+  constructor(loaded) {
+    this.#loaded = loaded;
+    loaded.handles += 1;
+  }
+
+  /** The wasm side, or FREED after free(). */
+  get #inner() {
+    if (!this.#loaded) throw freed('catalog');
+    return this.#loaded.inner;
   }
 
   /** Warnings found when the catalog was loaded. */
@@ -300,16 +356,30 @@ export class Catalog {
     return this.#call('verifyInvoiceMany', { checks: array(checks, 'checks') });
   }
 
-  /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */
+  /** Lets go of the catalog: every later call throws FREED. Its wasm memory is freed once no
+   *  handle holds it and the cache let it go. Calling it again does nothing. */
   free() {
-    this.#inner.free();
+    const loaded = this.#loaded;
+    if (!loaded) return;
+    this.#loaded = null;
+    loaded.handles -= 1;
+    loaded.release();
+  }
+
+  /** `using catalog = loadCatalog(text)` frees it at the end of the block. */
+  [Symbol.dispose]() {
+    this.free();
   }
 }
 
-/** Parses and validates a catalog once; throws INVALID_CATALOG with every problem when it is not valid. */
+/**
+ * Parses and validates a catalog once; throws INVALID_CATALOG with every problem when it is not
+ * valid. The same JSON text loaded again shares the catalog already loaded (see CATALOG_CACHE).
+ */
 export function loadCatalog(catalog) {
   const value = source(catalog, 'catalog');
-  return new Catalog(guarded(() => new LoadedCatalog(value)));
+  if (typeof value === 'string') return new Catalog(loadShared(value));
+  return new Catalog(new Loaded(guarded(() => new LoadedCatalog(value)), false));
 }
 
 /** A quantity argument: a decimal string or a safe integer; a fraction, NaN or anything else is refused. */
@@ -330,11 +400,17 @@ function quantityText(q, path) {
 
 /** A tier table parsed and validated once, for prices on every keystroke and in batches. */
 export class TierPricer {
-  #inner;
+  #table;
 
   /** Use loadTierTable(). */
-  constructor(inner) {
-    this.#inner = inner;
+  constructor(table) {
+    this.#table = table;
+  }
+
+  /** The wasm side, or FREED after free(). */
+  get #inner() {
+    if (!this.#table) throw freed('tier table');
+    return this.#table;
   }
 
   /** The price of `quantity`, explained tier by tier (what priceTiers returns). */
@@ -354,9 +430,15 @@ export class TierPricer {
     return guarded(() => this.#inner.amounts(text)).split('\n');
   }
 
-  /** Frees the wasm memory now (it is also freed when the object is garbage-collected). */
+  /** Frees the wasm memory now: every later call throws FREED. Calling it again does nothing. */
   free() {
-    this.#inner.free();
+    this.#table?.free();
+    this.#table = null;
+  }
+
+  /** `using pricer = loadTierTable(table)` frees it at the end of the block. */
+  [Symbol.dispose]() {
+    this.free();
   }
 }
 

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 // Types of the ratecard npm package. Every amount, price, rate and quantity is a decimal
 // string ("0.0137"); a quantity may also be a JS integer. Fractional JS numbers are refused.
 
@@ -16,7 +17,9 @@ export interface Problem {
   message: string;
 }
 
-/** Thrown for bad input: `code` and `path` of the first problem, and every problem found. */
+/** Thrown for bad input: `code` and `path` of the first problem, and every problem found.
+ *  Also thrown by the package itself: `NOT_INITIALIZED` before init(), `FREED` for a Catalog or
+ *  TierPricer used after free(), `INVALID_TYPE` for an argument of the wrong type. */
 export class RatecardError extends Error {
   name: 'RatecardError';
   code: string;
@@ -470,12 +473,28 @@ export class Catalog {
   verifyInvoice(request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
   /** Many invoice verifications in one call. */
   verifyInvoiceMany(checks: { request: InvoiceRequest; invoice: unknown; trusted?: TrustedInvoice }[]): (Verification | { error: Problem & { problems: Problem[] } })[];
-  /** Frees the wasm memory now (it is also freed when garbage-collected). */
+  /**
+   * Lets go of this handle: every later call throws `RatecardError` `FREED`; a second free()
+   * does nothing. The wasm memory is freed once no handle holds the catalog and it left the
+   * cache of recently loaded texts (see CATALOG_CACHE). **A server must free every catalog it
+   * does not keep**: garbage collection does not see wasm memory, and may free it late or never.
+   */
   free(): void;
+  /** `using catalog = loadCatalog(text)`: free() at the end of the block. */
+  [Symbol.dispose](): void;
 }
 
-/** Parses and validates a catalog once (a document, or its JSON text); throws INVALID_CATALOG. */
+/**
+ * Parses and validates a catalog once (a document, or its JSON text); throws INVALID_CATALOG.
+ * The same JSON text loaded again shares the catalog already loaded (see CATALOG_CACHE), so a
+ * server that loads its catalog text for each request does not load a copy each time. Keep the
+ * catalog for many calls, or free() it: see Catalog.free.
+ */
 export function loadCatalog(catalog: CatalogDocument | string): Catalog;
+
+/** How many catalogs, by JSON text, stay loaded for loadCatalog to share: the last `entries`
+ *  texts, and at most `textLength` characters of them. Catalogs loaded from objects are not kept. */
+export const CATALOG_CACHE: { readonly entries: number; readonly textLength: number };
 
 /** A tier table parsed and validated once (see loadTierTable). */
 export class TierPricer {
@@ -486,8 +505,11 @@ export class TierPricer {
   amount(quantity: Quantity): Decimal;
   /** The amounts of many quantities in one call. */
   amounts(quantities: Quantity[]): Decimal[];
-  /** Frees the wasm memory now (it is also freed when garbage-collected). */
+  /** Frees the wasm memory now: every later call throws `RatecardError` `FREED`; a second free()
+   *  does nothing. Free every table you do not keep (garbage collection does not see wasm memory). */
   free(): void;
+  /** `using pricer = loadTierTable(table)`: free() at the end of the block. */
+  [Symbol.dispose](): void;
 }
 
 /** Loads a tier table once for many prices; `currency` (ISO 4217) rounds amounts to its minor unit. */

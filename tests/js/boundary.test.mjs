@@ -122,7 +122,16 @@ test('text over the input limit is refused before it is copied into WebAssembly'
   const wide = `"${'€'.repeat(6 * 1024 * 1024)}"`;
   assert.throws(() => ratecard.loadCatalog(wide), { code: 'INPUT_TOO_LARGE', path: 'catalog' });
   assert.throws(() => catalog.callJson('quote', big), { code: 'INPUT_TOO_LARGE', path: 'argsJson' });
+  // 6 Mi lone high surrogates are 18 MiB once copied (each a three-byte U+FFFD), also when two
+  // of them stand side by side as if they were a pair.
+  const lone = `"${'\ud800'.repeat(6 * 1024 * 1024)}"`;
+  assert.throws(() => ratecard.loadCatalog(lone), { code: 'INPUT_TOO_LARGE', path: 'catalog' });
+  assert.throws(() => ratecard.callJson('version', `{"x":${lone}}`), { code: 'INPUT_TOO_LARGE', path: 'argsJson' });
+  assert.throws(() => ratecard.callJson('version', `"${'\udbff'.repeat(3 * 1024 * 1024)}${'\ud83d\ude00'.repeat(2 * 1024 * 1024)}"`), { code: 'INPUT_TOO_LARGE' });
   assert.equal(memory.buffer.byteLength, before, 'wasm memory did not grow');
+  // Real pairs are four bytes: 4 Mi - 1 emoji and their quotes are under the limit, and it is
+  // the engine that answers (a string is not the object of arguments).
+  assert.throws(() => ratecard.callJson('version', `"${'\ud83d\ude00'.repeat(4 * 1024 * 1024 - 1)}"`), { code: 'INVALID_TYPE', path: '' });
   // Just under the limit in bytes, it is the engine that answers (and refuses the JSON).
   assert.throws(() => ratecard.callJson('version', `${' '.repeat(ratecard.MAX_INPUT_BYTES - 1)}x`), { code: 'INVALID_JSON' });
 });

@@ -27,13 +27,14 @@ function declaredMembers(className) {
   const c = source.statements.find((s) => ts.isClassDeclaration(s) && s.name.text === className);
   return c.members
     .filter((m) => m.name && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Private))
-    .map((m) => m.name.text)
+    .map((m) => (ts.isComputedPropertyName(m.name) ? `[${m.name.expression.getText()}]` : m.name.text))
     .sort();
 }
 
-/** Public members of a runtime class: prototype methods and getters. */
+/** Public members of a runtime class: prototype methods and getters, symbols as `[Symbol.x]`. */
 function runtimeMembers(cls) {
-  return Object.getOwnPropertyNames(cls.prototype).filter((n) => n !== 'constructor').sort();
+  const symbols = Object.getOwnPropertySymbols(cls.prototype).map((s) => (s === Symbol.dispose ? '[Symbol.dispose]' : String(s)));
+  return [...Object.getOwnPropertyNames(cls.prototype).filter((n) => n !== 'constructor'), ...symbols].sort();
 }
 
 test('the runtime exports and the declared exports are the same names', () => {

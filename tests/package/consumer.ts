@@ -1,5 +1,5 @@
 // Type-checked by the packaging test (tsc --noEmit) against the installed tarball.
-import { RatecardError, checkAssignment, init, planMargins, priceTiers, version, type PlanMargins, type TierPrice } from 'ratecard';
+import { RatecardError, checkAssignment, init, loadTierTable, planMargins, priceTiers, version, type PlanMargins, type TierPrice } from 'ratecard';
 
 await init();
 const v: string = version();
@@ -10,6 +10,12 @@ try {
   priceTiers({ tiers: [] }, 1);
 } catch (e) {
   if (e instanceof RatecardError) console.log(e.code, e.path, e.problems.length, v, amount, minor);
+}
+{
+  // A handle freed at the end of its block.
+  using pricer = loadTierTable({ tiers: [{ upTo: null, unitPrice: '1' }] });
+  const two: string = pricer.amount('2');
+  console.log(two);
 }
 // @ts-expect-error a price is a decimal string, never a number
 priceTiers({ tiers: [{ upTo: null, unitPrice: 0.1 }] }, '1');
