@@ -27,7 +27,7 @@ use crate::margins::{PartnerMargins, PlanMargins};
 use crate::money::{Currency, Money, Rounding};
 use crate::order::{Order, OrderDoc, Trusted, TrustedDoc};
 use crate::quote::{price_matrix, quote_within, Detail, MatrixOptions, MatrixOptionsDoc, PriceMatrix, Quote};
-use crate::tiers::{TableDoc, TierPrice, TierTable};
+use crate::tiers::{TableDoc, TierPrice, TierTable, POW10};
 use crate::verify::{differences, tree_differences, Received, Value, Verdict};
 
 pub use crate::limits::MAX_INPUT_BYTES;
@@ -723,14 +723,61 @@ impl TablePricer {
         Ok(out)
     }
 
-    /// The amount of one quantity; error paths are relative to it.
+    /// The amount of one quantity; error paths are relative to it. Integer arithmetic where it
+    /// is exact (see [`TierTable::fast_amount`]), the exact decimal path otherwise.
     fn amount_of(&self, quantity: &str) -> Result<String, Error> {
-        let exact = self.table.amount(quantity_text(quantity)?)?;
+        let quantity = quantity_text(quantity)?;
+        let places = self.currency.as_ref().map(Currency::exponent);
+        match self.table.fast_amount(quantity).and_then(|(m, s)| fixed_text(m, s, places)) {
+            Some(text) => Ok(text),
+            None => self.exact_amount_of(quantity),
+        }
+    }
+
+    /// [`TablePricer::amount_of`] by the exact decimal path alone.
+    fn exact_amount_of(&self, quantity: Decimal) -> Result<String, Error> {
+        let exact = self.table.amount(quantity)?;
         Ok(match &self.currency {
             Some(c) => Money::round(exact, c, Rounding::HalfUp)?.amount_text(),
             None => crate::tiers::plain(exact),
         })
     }
+}
+
+/// A positive exact amount `m` x 10^-`s` as an amount answer writes it: rounded half up to
+/// `places` decimals when there is a currency, with its trailing zeros removed when not;
+/// `None` when the rounded amount is past what a `Decimal` holds (the exact path reports it).
+fn fixed_text(m: i128, s: u32, places: Option<u32>) -> Option<String> {
+    let (mut m, mut s) = (m, s);
+    match places {
+        Some(places) if s <= places => {
+            m = m.checked_mul(*POW10.get((places - s) as usize)?)?;
+            s = places;
+        }
+        Some(places) => {
+            let unit = POW10[(s - places) as usize];
+            // Half up: a remainder of half the unit or more rounds away from zero. In 64 bits
+            // when it fits, where a division is one instruction instead of a library call.
+            m = match (u64::try_from(m), u64::try_from(unit)) {
+                (Ok(m), Ok(unit)) => i128::from(m / unit + u64::from(m % unit >= unit - m % unit)),
+                _ => (m + unit / 2) / unit,
+            };
+            s = places;
+        }
+        None => {
+            while s > 0 && m % 10 == 0 {
+                m /= 10;
+                s -= 1;
+            }
+        }
+    }
+    // What the exact path could not hold, it refuses (OVERFLOW): leave it that answer.
+    if m >= 1 << 96 || s > 28 {
+        return None;
+    }
+    let mut text = String::with_capacity(24);
+    crate::money::write_fixed(m.unsigned_abs(), s, false, &mut text);
+    Some(text)
 }
 
 /// A quantity written as decimal text.
@@ -892,5 +939,100 @@ mod tests {
             "{two}"
         );
         assert!(two.contains(r#"},{"at":"2026-11-01T00:00:00Z""#), "{two}");
+    }
+}
+
+// proptest is a native dev-dependency only.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod fast_amounts {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A decimal text of `digits` digits with `scale` of them after the point.
+    fn decimal(digits: u32, scale: u32) -> impl Strategy<Value = String> {
+        (0u128..10u128.pow(digits.min(38)))
+            .prop_map(move |m| Decimal::from_i128_with_scale(m as i128, scale).to_string())
+    }
+
+    /// Any decimal from 0 to 28 digits long (the short ones most often), at any scale it allows.
+    fn any_decimal() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (1u32..7, 0u32..4).prop_flat_map(|(d, s)| decimal(d, s.min(d))),
+            1 => (1u32..29, 0u32..29).prop_flat_map(|(d, s)| decimal(d, s.min(d))),
+        ]
+    }
+
+    /// A tier table's JSON: increasing bounds (the last unbounded or not), prices of any size.
+    fn table() -> impl Strategy<Value = String> {
+        (
+            any::<bool>(),
+            prop::collection::vec(
+                (1u64..1_000_000, 0u32..4, any_decimal(), prop::option::of(any_decimal())),
+                1..5,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(graduated, tiers, bounded)| {
+                let (mut bound, n) = (0u128, tiers.len());
+                let tiers: Vec<String> = tiers
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (step, scale, price, flat))| {
+                        bound += u128::from(step) * 10u128.pow(scale);
+                        let up = if i + 1 == n && !bounded {
+                            "null".to_string()
+                        } else {
+                            format!("\"{}\"", Decimal::from_i128_with_scale(bound as i128, scale + 3))
+                        };
+                        let flat = flat.map(|f| format!(",\"flatPrice\":\"{f}\"")).unwrap_or_default();
+                        format!("{{\"upTo\":{up},\"unitPrice\":\"{price}\"{flat}}}")
+                    })
+                    .collect();
+                let mode = if graduated { "graduated" } else { "volume" };
+                format!("{{\"mode\":\"{mode}\",\"tiers\":[{}]}}", tiers.join(","))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The integer path answers what the exact decimal path answers, to the digit, with and
+        /// without a currency (or leaves the quantity to it).
+        #[test]
+        fn the_integer_path_gives_the_exact_paths_amounts(table in table(), quantity in any_decimal()) {
+            for currency in [None, Some("USD"), Some("JPY"), Some("KWD")] {
+                let Ok(pricer) = TablePricer::from_json(&table, currency) else { continue };
+                let q: Decimal = quantity.parse().unwrap();
+                let exact = pricer.exact_amount_of(q).map_err(|e| e.code());
+                prop_assert_eq!(pricer.amount_of(&quantity).map_err(|e| e.code()), exact.clone(), "{} {:?}", table, currency);
+                if let Some((m, s)) = pricer.table.fast_amount(q) {
+                    let places = pricer.currency.as_ref().map(Currency::exponent);
+                    prop_assert_eq!(fixed_text(m, s, places), exact.ok(), "the fast path answered for {}", quantity);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_integer_path_answers_the_common_tables_and_leaves_the_rest() {
+        let graduated = r#"{"mode":"graduated","tiers":[{"upTo":"100","unitPrice":"0.10"},{"upTo":"1000","unitPrice":"0.08"},{"upTo":null,"unitPrice":"0.05"}]}"#;
+        let t = TablePricer::from_json(graduated, Some("USD")).unwrap();
+        assert_eq!(
+            t.table.fast_amount("2500".parse().unwrap()),
+            Some((15700, 2)),
+            "100 x 0.10 + 900 x 0.08 + 1500 x 0.05 = 157.00"
+        );
+        assert_eq!(t.amount("2500").unwrap(), "157.00");
+        assert_eq!(t.amount("0.005").unwrap(), "0.00");
+        let blocks = r#"{"tiers":[{"upTo":null,"unitPrice":"1"}],"blockSize":"10"}"#;
+        let b = TablePricer::from_json(blocks, None).unwrap();
+        assert_eq!(b.table.fast_amount("25".parse().unwrap()), None, "blocks take the exact path");
+        assert_eq!(b.amount("25").unwrap(), "3");
+        // 28 digits times 28 digits: past 96 bits, left to the exact path, which refuses it.
+        let huge = r#"{"tiers":[{"upTo":null,"unitPrice":"9999999999999999999999999999"}]}"#;
+        let h = TablePricer::from_json(huge, None).unwrap();
+        assert_eq!(h.table.fast_amount("99999".parse().unwrap()), None);
+        assert_eq!(h.amount("99999").unwrap_err().code(), Code::Overflow);
     }
 }

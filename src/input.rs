@@ -1479,14 +1479,26 @@ pub(crate) fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
 /// no white space. `-0` is zero.
 pub(crate) fn parse_decimal(s: &str) -> Result<Decimal, Bad> {
     let digits = s.strip_prefix('-').unwrap_or(s);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    // A byte search: `split_once` goes through the general pattern machinery, and every
+    // decimal of every input passes here.
+    let (int, frac) = match digits.bytes().position(|b| b == b'.') {
+        Some(point) => (&digits[..point], &digits[point + 1..]),
+        None => (digits, ""),
+    };
     let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    if !plain(int) || !plain(frac) {
+    if !plain(int) || !(plain(frac) || frac.is_empty() && int.len() == digits.len()) {
         let shown: String = s.chars().take(40).collect();
         return Err((
             Code::InvalidDecimal,
             format!("\"{shown}\" is not a decimal number (expected digits with an optional '-' and '.', such as \"12.50\")"),
         ));
+    }
+    // Up to 18 digits (every price and quantity in practice) are read in 64 bits here; the
+    // rest by rust_decimal, which checks them against its 28 digits.
+    if int.len() + frac.len() <= 18 {
+        let mantissa = int.bytes().chain(frac.bytes()).fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
+        let signed = if digits.len() < s.len() { -mantissa } else { mantissa };
+        return Ok(if mantissa == 0 { Decimal::ZERO } else { Decimal::new(signed, frac.len() as u32) });
     }
     let d = Decimal::from_str_exact(s).map_err(|_| {
         (
@@ -1601,6 +1613,45 @@ mod tests {
         let thirty_places = format!("0.{}1", "0".repeat(29));
         assert_eq!(parse_decimal(&thirty_places).unwrap_err().0, Code::DecimalOutOfRange);
         assert_eq!(parse_decimal(&"9".repeat(400)).unwrap_err().0, Code::DecimalOutOfRange);
+        for bad in ["-.5", "1.2.3", "--1", "1-", "-"] {
+            assert_eq!(parse_decimal(bad).unwrap_err().0, Code::InvalidDecimal, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn short_decimals_read_in_64_bits_are_what_rust_decimal_reads() {
+        // Value and scale both: "12.50" keeps its two places.
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for i in 0..50_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = x.to_string();
+            let digits = &digits[..1 + (i as usize % digits.len().min(20))];
+            let point = (x >> 50) as usize % (digits.len() + 1);
+            let mut text = if point == digits.len() {
+                digits.to_string()
+            } else {
+                format!("{}.{}", &digits[..point.max(1)], &digits[point.max(1)..])
+            };
+            if text.ends_with('.') {
+                text.pop();
+            }
+            let zeros = ["", "0", "00", "0000000000"][i as usize % 4];
+            let sign = if i % 3 == 0 { "-" } else { "" };
+            let text = format!("{sign}{zeros}{text}");
+            let want = Decimal::from_str_exact(&text).map(|d| if d.is_zero() { Decimal::ZERO } else { d });
+            let got = parse_decimal(&text);
+            match (want, got) {
+                (Ok(w), Ok(g)) => assert_eq!(
+                    (w, w.scale(), w.is_sign_negative()),
+                    (g, g.scale(), g.is_sign_negative()),
+                    "{text}"
+                ),
+                (Err(_), Err(e)) => assert_eq!(e.0, Code::DecimalOutOfRange, "{text}"),
+                (w, g) => panic!("{text}: rust_decimal {w:?}, ours {g:?}"),
+            }
+        }
     }
 
     #[test]

@@ -327,48 +327,34 @@ pub(crate) fn decimal_text(d: Decimal) -> String {
 
 /// Appends `d` as [`decimal_text`] writes it.
 pub(crate) fn write_decimal(d: Decimal, out: &mut String) {
-    let mut digits = [0u8; 40];
-    let mut start = write_digits(d.mantissa().unsigned_abs(), &mut digits);
-    let scale = d.scale() as usize;
-    // Leading zeros so that there is a digit before the point: 5 at scale 3 is 0.005.
-    while digits.len() - start <= scale {
-        start -= 1;
-        digits[start] = b'0';
-    }
-    let digits = &digits[start..];
-    let point = digits.len() - scale;
-    if d.is_sign_negative() {
-        out.push('-');
-    }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[..point]).unwrap_or_default());
-    if scale > 0 {
-        out.push('.');
-        out.push_str(std::str::from_utf8(&digits[point..]).unwrap_or_default());
-    }
+    write_fixed(d.mantissa().unsigned_abs(), d.scale(), d.is_sign_negative(), out);
 }
 
-/// Writes the decimal digits of `n` at the end of `buf` and returns where they start. Output
-/// formats numbers on every call, so this avoids the formatting machinery.
-fn write_digits(n: u128, buf: &mut [u8; 40]) -> usize {
-    let mut start = buf.len();
-    let mut rest = n;
-    // 128-bit division is a library call: go down to 64 bits as soon as the rest fits.
-    while rest > u128::from(u64::MAX) {
-        start -= 1;
-        buf[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
+/// Appends `magnitude` x 10^-`scale` (negative when `negative`) as `Decimal`'s `Display` does:
+/// the digits by `itoa` (in 64-bit arithmetic while they fit), the point placed in them.
+pub(crate) fn write_fixed(magnitude: u128, scale: u32, negative: bool, out: &mut String) {
+    let mut buffer = itoa::Buffer::new();
+    let digits = match u64::try_from(magnitude) {
+        Ok(small) => buffer.format(small),
+        Err(_) => buffer.format(magnitude),
+    };
+    let scale = scale as usize;
+    if negative {
+        out.push('-');
     }
-    let mut rest = rest as u64;
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
+    if digits.len() > scale {
+        let (whole, fraction) = digits.split_at(digits.len() - scale);
+        out.push_str(whole);
+        if scale > 0 {
+            out.push('.');
+            out.push_str(fraction);
         }
+    } else {
+        // A digit before the point: 5 at scale 3 is 0.005.
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', scale - digits.len()));
+        out.push_str(digits);
     }
-    start
 }
 
 /// `d` with its trailing zeros removed but at least `places` decimals: see [`exact_text`].
