@@ -674,7 +674,7 @@ impl TablePricer {
 
     fn answer(&self, quantity: Decimal) -> Result<Answer<'static>, Error> {
         let price = self.table.price(quantity).map_err(|e| e.within("quantity"))?;
-        Ok(Answer::Tiers(price, self.currency.clone()))
+        Ok(Answer::Tiers(price, self.currency))
     }
 
     /// The price of `quantity` (decimal text) explained tier by tier, as JSON: what

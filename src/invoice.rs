@@ -924,7 +924,7 @@ pub(crate) fn invoice_within(
     Ok(Invoice {
         start: request.start,
         end: request.end,
-        currency: currency.clone(),
+        currency: *currency,
         billing_start,
         plans: spans
             .iter()

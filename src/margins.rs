@@ -365,7 +365,7 @@ impl Catalog {
         let parent = t.parent.as_deref().and_then(|id| self.partners().plan_type(id));
         Ok(PlanMargins {
             plan_type: t.id.clone(),
-            currency: t.currency.clone(),
+            currency: t.currency,
             recurring: t.recurring,
             instances,
             per_instance: chain
@@ -466,7 +466,7 @@ impl Catalog {
                 plan_type: t.id.clone(),
                 owner: t.owner.clone(),
                 via,
-                currency: t.currency.clone(),
+                currency: t.currency,
                 recurring: t.recurring,
                 profit_per_instance: profit,
                 instances: instances.get(&t.id).copied().unwrap_or(0),

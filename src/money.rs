@@ -80,10 +80,22 @@ pub const MAX_CUSTOM_EXPONENT: u32 = 8;
 /// let credits = Currency::custom("CREDIT", 4).unwrap();
 /// assert_eq!(credits.code(), "CREDIT");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Currency {
-    code: String,
+    /// The code's ASCII bytes, then zeros: held inline, so that every amount can carry its
+    /// currency without an allocation.
+    code: [u8; MAX_CODE_LEN],
+    len: u8,
     exponent: u32,
+}
+
+/// Longest currency code (custom codes have 3 to 10 characters).
+const MAX_CODE_LEN: usize = 10;
+
+impl std::fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Currency").field("code", &self.code()).field("exponent", &self.exponent).finish()
+    }
 }
 
 impl Currency {
@@ -93,7 +105,7 @@ impl Currency {
             return None;
         }
         let exponent = ISO_EXPONENTS.iter().find(|(c, _)| *c == code).map_or(2, |(_, e)| *e);
-        Some(Currency { code: code.to_string(), exponent })
+        Some(Currency::new(code, exponent))
     }
 
     /// A currency that is not in ISO 4217 (credits, tokens), with its own number of decimals.
@@ -119,12 +131,20 @@ impl Currency {
                 format!("a currency has at most {MAX_CUSTOM_EXPONENT} decimal places, found {exponent}"),
             ));
         }
-        Ok(Currency { code: code.to_string(), exponent })
+        Ok(Currency::new(code, exponent))
+    }
+
+    /// A currency of a checked code: ASCII, at most [`MAX_CODE_LEN`] bytes.
+    fn new(code: &str, exponent: u32) -> Currency {
+        let mut bytes = [0; MAX_CODE_LEN];
+        bytes[..code.len()].copy_from_slice(code.as_bytes());
+        Currency { code: bytes, len: code.len() as u8, exponent }
     }
 
     /// The currency code, e.g. `"USD"`.
     pub fn code(&self) -> &str {
-        &self.code
+        // ASCII by construction.
+        std::str::from_utf8(&self.code[..usize::from(self.len)]).unwrap_or_default()
     }
 
     /// Decimal places of the minor unit (USD 2, JPY 0, KWD 3).
@@ -197,7 +217,7 @@ fn compare_product(n: Decimal, m: Decimal, d: Decimal) -> Result<std::cmp::Order
 /// assert_eq!(m.to_string(), "10.01 USD");
 /// assert_eq!(m.minor_units(), 1001);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Money {
     amount: Decimal,
     currency: Currency,
@@ -209,7 +229,7 @@ impl Money {
     /// # Errors
     /// `OVERFLOW` when the amount is too large to carry the currency's decimal places.
     pub fn round(exact: Decimal, currency: &Currency, rounding: Rounding) -> Result<Money, Error> {
-        Ok(Money { amount: rounding.round(exact, currency.exponent)?, currency: currency.clone() })
+        Ok(Money { amount: rounding.round(exact, currency.exponent)?, currency: *currency })
     }
 
     /// `numerator / denominator` rounded once to the currency, exactly: the quotient is first
@@ -307,7 +327,7 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.amount, self.currency.code)
+        write!(f, "{} {}", self.amount, self.currency.code())
     }
 }
 

@@ -223,7 +223,7 @@ pub(crate) fn quote_within(
     Ok(Quote {
         at: order.at,
         plan: plan.id.clone(),
-        currency: currency.clone(),
+        currency: *currency,
         billing_start,
         phase: current.phase,
         lines,
@@ -444,7 +444,7 @@ fn price_line(
         tiers,
         hourly,
         monthly,
-        amount: amount.clone(),
+        amount,
         cap,
     };
     Ok((amount, Some(line)))

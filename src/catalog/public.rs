@@ -168,7 +168,7 @@ impl Catalog {
     /// The catalog for a customer-facing order form, with every private amount left out (see
     /// [`PublicCatalog`]).
     pub fn public_view(&self) -> PublicCatalog<'_> {
-        let (iso, custom): (Vec<_>, Vec<_>) =
+        let (iso, custom): (Vec<&crate::money::Currency>, Vec<_>) =
             self.currencies.iter().partition(|c| crate::money::Currency::iso(c.code()).is_some());
         PublicCatalog {
             name: self.name.as_deref(),
