@@ -246,9 +246,18 @@ impl Sink for Skip {
 /// serde's side: gives what a deserializer reads to a [`Sink`]. The one visitor of every input.
 pub(crate) struct Drive<'s>(pub(crate) &'s mut dyn Sink, pub(crate) Raw);
 
-/// Whether a reader gives values as their text (serde_json's `RawValue`): only JSON text does.
+/// How a reader gives the values of raw leaves ([`Leaf::RAW`]: a received answer) as text.
 #[derive(Clone, Copy)]
-pub(crate) struct Raw(pub(crate) bool);
+pub(crate) enum Raw {
+    /// It does not: they are read like any value.
+    No,
+    /// As the JSON text they are written in (serde_json's `RawValue`).
+    Json,
+    /// They are strings holding their JSON text (JS values whose received answers were written
+    /// by `JSON.stringify` first: see `wasm.rs`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    Text,
+}
 
 impl<'de> DeserializeSeed<'de> for Drive<'_> {
     type Value = ();
@@ -341,13 +350,14 @@ impl<'de, A: MapAccess<'de>> Entries<'de> for Reader<A, A::Error> {
         self.access.next_value_seed(Drive(sink, self.raw)).map_err(|e| self.fail(e))
     }
     fn raw(&mut self) -> Result<Option<String>, Failed> {
-        if !self.raw.0 {
-            return Ok(None);
-        }
-        match self.access.next_value::<&serde_json::value::RawValue>() {
-            Ok(raw) => Ok(Some(raw.get().to_string())),
-            Err(e) => Err(self.fail(e)),
-        }
+        let text = match self.raw {
+            Raw::No => return Ok(None),
+            Raw::Json => {
+                self.access.next_value::<&serde_json::value::RawValue>().map(|raw| raw.get().to_string())
+            }
+            Raw::Text => self.access.next_value::<String>(),
+        };
+        text.map(Some).map_err(|e| self.fail(e))
     }
 }
 
@@ -1181,7 +1191,7 @@ impl Source for Json<'_> {
             ));
         }
         let mut de = serde_json::Deserializer::from_str(text);
-        Drive(sink, Raw(true)).deserialize(&mut de).and_then(|()| de.end()).map_err(|_| locate(text))
+        Drive(sink, Raw::Json).deserialize(&mut de).and_then(|()| de.end()).map_err(|_| locate(text))
     }
 }
 
@@ -1220,7 +1230,7 @@ pub(crate) fn from_json<S: Shape, T>(
 pub(crate) fn locate(text: &str) -> Error {
     let mut trail = Vec::new();
     let mut de = serde_json::Deserializer::from_str(text);
-    let walked = Drive(&mut Locate { depth: 0, trail: &mut trail }, Raw(false))
+    let walked = Drive(&mut Locate { depth: 0, trail: &mut trail }, Raw::No)
         .deserialize(&mut de)
         .and_then(|()| de.end());
     let Err(e) = walked else { return Error::new(Code::InvalidJson, "", "invalid JSON") };

@@ -2,8 +2,10 @@
 //! serde-wasm-bindgen.
 //!
 //! One engine, two ways across: `call` reads its arguments from JS values and answers JS values
-//! (serde-wasm-bindgen, JSON-compatible: plain objects and `null`), with no JSON text between;
-//! `callJson` takes and answers JSON text, for servers that hold text. Errors are thrown as the
+//! (serde-wasm-bindgen, JSON-compatible: plain objects and `null`), with no JSON text between
+//! but for the received answers of verifications, which are compared as text and so cross as
+//! the text `JSON.stringify` writes (see [`received_as_text`]); `callJson` takes and answers
+//! JSON text, for servers that hold text. Errors are thrown as the
 //! package's own `RatecardError` objects (the JS entry gives the class once, `setErrorClass`),
 //! so nothing parses error text.
 
@@ -68,26 +70,121 @@ impl Write for Js {
 /// A JS value as input: read member by member, with no JSON text between.
 impl Source for JsValue {
     fn drive(&self, sink: &mut dyn Sink) -> Result<(), Error> {
-        Drive(sink, Raw(false)).deserialize(serde_wasm_bindgen::Deserializer::from(self.clone())).map_err(
-            |e| {
-                let message = e.to_string();
-                match message.starts_with("recursion limit exceeded") {
-                    true => Error::new(
-                        Code::JsonTooDeep,
-                        "",
-                        format!("nested deeper than {} levels", crate::limits::MAX_DEPTH),
-                    ),
-                    false => Error::new(Code::InvalidType, "", format!("not a JSON value: {message}")),
+        drive(self, Raw::No, sink)
+    }
+}
+
+/// The arguments of a verification, each received answer in them a string of its JSON text
+/// (see [`received_as_text`]).
+struct ReceivedAsText(JsValue);
+
+impl Source for ReceivedAsText {
+    fn drive(&self, sink: &mut dyn Sink) -> Result<(), Error> {
+        drive(&self.0, Raw::Text, sink)
+    }
+}
+
+fn drive(value: &JsValue, raw: Raw, sink: &mut dyn Sink) -> Result<(), Error> {
+    Drive(sink, raw).deserialize(serde_wasm_bindgen::Deserializer::from(value.clone())).map_err(|e| {
+        let message = e.to_string();
+        match message.starts_with("recursion limit exceeded") {
+            true => Error::new(
+                Code::JsonTooDeep,
+                "",
+                format!("nested deeper than {} levels", crate::limits::MAX_DEPTH),
+            ),
+            false => Error::new(Code::InvalidType, "", format!("not a JSON value: {message}")),
+        }
+    })
+}
+
+/// A verification's arguments with each received quote or invoice replaced by its
+/// `JSON.stringify` text, in a copy; `None` for other operations and for arguments that are
+/// not an object (the reader says what is wrong). The engine compares a received answer as
+/// text, and the JS engine's own writer gives that text in a fraction of the time reading it
+/// member by member takes: a quote's verification took 105 µs that way, 37 µs through text.
+/// A received answer is so what JSON would carry of it: `undefined` members are left out.
+fn received_as_text(op: &str, args: &JsValue) -> Result<Option<ReceivedAsText>, Error> {
+    let (list, key) = match op {
+        "verifyQuote" => (None, "quote"),
+        "verifyInvoice" => (None, "invoice"),
+        "verifyMany" => (Some("checks"), "quote"),
+        "verifyInvoiceMany" => (Some("checks"), "invoice"),
+        _ => return Ok(None),
+    };
+    let Some(args) = copy_of(args) else { return Ok(None) };
+    match list {
+        None => stringify_member(&args, key, key)?,
+        Some(list) => {
+            let items = js_sys::Reflect::get(&args, &list.into()).unwrap_or_default();
+            if js_sys::Array::is_array(&items) {
+                let items = js_sys::Array::from(&items);
+                for i in 0..items.length() {
+                    if let Some(item) = copy_of(&items.get(i)) {
+                        stringify_member(&item, key, &format!("{list}[{i}].{key}"))?;
+                        items.set(i, item.into());
+                    }
                 }
-            },
-        )
+                let _ = js_sys::Reflect::set(&args, &list.into(), &items);
+            }
+        }
+    }
+    Ok(Some(ReceivedAsText(args.into())))
+}
+
+/// A shallow copy of a plain object (not an array), so that the caller's object is left as it was.
+fn copy_of(value: &JsValue) -> Option<js_sys::Object> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return None;
+    }
+    Some(js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref()))
+}
+
+/// Replaces `object[key]`, when it has one, by its JSON text (`undefined` as `null`, as the
+/// reader of JS values reads it).
+fn stringify_member(object: &js_sys::Object, key: &str, path: &str) -> Result<(), Error> {
+    let key = JsValue::from_str(key);
+    if !js_sys::Object::has_own(object, &key) {
+        return Ok(());
+    }
+    let value = js_sys::Reflect::get(object, &key).unwrap_or_default();
+    // The text stays a JS string until the reader takes it: one copy into wasm memory.
+    let text: JsValue = match js_sys::JSON::stringify(&value) {
+        Ok(text) if text.is_string() => text.into(),
+        Ok(_) => JsValue::from_str("null"),
+        Err(e) => {
+            let why = js_sys::Error::from(e).message();
+            return Err(Error::new(
+                Code::InvalidType,
+                path,
+                format!("not a JSON value: {}", String::from(why)),
+            ));
+        }
+    };
+    // UTF-16 code units: no more than the UTF-8 bytes the text becomes.
+    if js_sys::JsString::from(text.clone()).length() as usize > crate::limits::MAX_INPUT_BYTES {
+        return Err(Error::new(
+            Code::InputTooLarge,
+            path,
+            format!("more than {} bytes of JSON", crate::limits::MAX_INPUT_BYTES),
+        ));
+    }
+    let _ = js_sys::Reflect::set(object, &key, &text);
+    Ok(())
+}
+
+/// [`api::dispatch`] of JS values, a verification's received answers as text.
+fn dispatch_js(op: &str, args: &JsValue, catalog: Option<&Catalog>) -> Result<JsValue, Error> {
+    match received_as_text(op, args)? {
+        Some(args) => api::dispatch::<Js>(op, &args, catalog),
+        None => api::dispatch::<Js>(op, args, catalog),
     }
 }
 
 /// Runs one [`crate::api::call`] operation on JS values: arguments in, the answer out.
 #[wasm_bindgen]
 pub fn call(op: &str, args: JsValue) -> Result<JsValue, JsValue> {
-    api::dispatch::<Js>(op, &args, None).map_err(thrown)
+    dispatch_js(op, &args, None).map_err(thrown)
 }
 
 /// Runs one [`crate::api::call`] operation on JSON text: the answer's text out.
@@ -121,7 +218,7 @@ impl LoadedCatalog {
 
     /// Runs an operation on the loaded catalog: JS values in and out.
     pub fn call(&self, op: &str, args: JsValue) -> Result<JsValue, JsValue> {
-        api::dispatch::<Js>(op, &args, Some(&self.catalog)).map_err(thrown)
+        dispatch_js(op, &args, Some(&self.catalog)).map_err(thrown)
     }
 
     /// Runs an operation on the loaded catalog: JSON text in and out.
