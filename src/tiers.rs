@@ -319,8 +319,20 @@ impl TierTable {
             return None;
         }
         let q = Fixed::of(quantity)?;
-        let i = self.tier_of(quantity)?;
-        let tier = &self.tiers[i];
+        // The first tier whose bound `q` does not pass, as `tier_of` finds it, in integers.
+        let mut passes = true;
+        let i = self.tiers.partition_point(|t| match t.up_to.map(Fixed::of) {
+            Some(Some(up)) => up.below(q).unwrap_or_else(|| {
+                passes = false;
+                false
+            }),
+            Some(None) => {
+                passes = false;
+                false
+            }
+            None => false,
+        });
+        let tier = self.tiers.get(i).filter(|_| passes)?;
         let priced = |units: Fixed| units.mul(Fixed::of(tier.unit_price)?)?.add(Fixed::of(tier.flat_price)?);
         let amount = match self.mode {
             TierMode::Volume => priced(q)?,
@@ -577,6 +589,12 @@ impl Fixed {
         let s = self.s.max(other.s);
         let minuend = Fixed::new(self.at(s)?, s)?;
         Fixed::new(minuend.m - other.at(s)?, s)
+    }
+
+    /// Whether `self` < `other`; `None` when aligning them passes `i128`.
+    fn below(self, other: Fixed) -> Option<bool> {
+        let s = self.s.max(other.s);
+        Some(self.at(s)? < other.at(s)?)
     }
 
     fn mul(self, other: Fixed) -> Option<Fixed> {
