@@ -392,13 +392,22 @@ pub(crate) fn unpriced_message(
 
 /// One line's rounded amount, and the whole line when `detailed` (the current phase's lines),
 /// explained as far as it says.
-fn price_line(
+/// What a line costs, before any of its names are copied into a [`QuoteLine`].
+struct Figures {
+    unit_price: Decimal,
+    hourly: Decimal,
+    monthly: Decimal,
+    amount: Money,
+    cap: Option<Money>,
+}
+
+/// The figures of a measured line under its pricing.
+fn figures(
     catalog: &Catalog,
     m: &Measured<'_>,
     pricing: &Pricing<'_>,
     currency: &Currency,
-    detailed: Option<Detail>,
-) -> Result<(Money, Option<QuoteLine>), Error> {
+) -> Result<Figures, Error> {
     let (exact, unit_price) = match pricing {
         Pricing::Priced(_, reach) => (reach.amount, reach.unit_price),
         _ => (Decimal::ZERO, Decimal::ZERO),
@@ -418,9 +427,21 @@ fn price_line(
             .transpose()?,
         _ => None,
     };
+    Ok(Figures { unit_price, hourly, monthly, amount, cap })
+}
+
+fn price_line(
+    catalog: &Catalog,
+    m: &Measured<'_>,
+    pricing: &Pricing<'_>,
+    currency: &Currency,
+    detailed: Option<Detail>,
+) -> Result<(Money, Option<QuoteLine>), Error> {
+    let Figures { unit_price, hourly, monthly, amount, cap } = figures(catalog, m, pricing, currency)?;
     let Some(detail) = detailed else {
         return Ok((amount, None));
     };
+    let rule = pricing.rule();
     let tiers = match (pricing, detail) {
         (Pricing::Priced(rule, _), Detail::Full) => {
             Some(rule.table.price(m.quantity).map_err(|e| e.within("quantity"))?)
@@ -878,11 +899,7 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<PriceM
                     };
                     let pricing = pricing(catalog, plan, *phase, currency, &m)?;
                     let rule = pricing.rule();
-                    // Detailed, so the line is always there; the matrix shows no tier breakdown.
-                    let (_, Some(line)) = price_line(catalog, &m, &pricing, currency, Some(Detail::Summary))?
-                    else {
-                        continue;
-                    };
+                    let line = figures(catalog, &m, &pricing, currency)?;
                     let places = currency.exponent();
                     let tiered =
                         rule.is_some_and(|r| r.table.tiers().len() > 1 || r.table.block_size().is_some());
