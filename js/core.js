@@ -1,7 +1,7 @@
 // The JavaScript API of ratecard, shared by the Node and browser entries.
-// Arguments cross into WebAssembly as JS values and answers come back as JS values, read and
-// written by the same Rust code as JSON text is (serde-wasm-bindgen): no text between, and the
-// same answer, field for field, as every other runtime. callJson keeps text for servers that
+// Arguments cross into WebAssembly as JS values, read by the same Rust code as JSON text is
+// (serde-wasm-bindgen); answers come back as JS values parsed from the engine's own JSON text,
+// the same answer, byte for byte, as every other runtime. callJson keeps text for servers that
 // hold text. Errors are thrown from Rust as RatecardError objects.
 import { LoadedCatalog, LoadedTierTable, call as rawCall, callJson as rawCallJson, setErrorClass } from '../pkg/ratecard.js';
 import { state } from './state.js';

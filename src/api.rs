@@ -21,7 +21,8 @@ use crate::invoice::{
     invoice_within, Invoice, InvoiceRequest, RequestDoc, TrustedCustomer, TrustedCustomerDoc,
 };
 use crate::limits::{
-    check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
+    check_output, output_too_large, text, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES,
+    MAX_PRICED_LINES,
 };
 use crate::margins::{PartnerMargins, PlanMargins};
 use crate::money::{Currency, Money, Rounding};
@@ -98,8 +99,9 @@ macro_rules! operations {
         /// catalog through [`call_loaded`].
         pub const OPERATIONS: &[&str] = &[$($name),*];
 
-        /// Runs operation `op` on its arguments, read from `args`, and writes its answer with `W`.
-        pub(crate) fn dispatch<W: Write>(op: &str, args: &dyn Source, loaded: Option<&Catalog>) -> Result<W::Out, Error> {
+        /// Runs operation `op` on its arguments, read from `args`, and writes its answer as JSON
+        /// text (the object API parses it with the JS engine's `JSON.parse`).
+        pub(crate) fn dispatch(op: &str, args: &dyn Source, loaded: Option<&Catalog>) -> Result<String, Error> {
             match op {
                 $($name => $run(args, loaded),)*
                 _ => Err(Error::new(
@@ -113,22 +115,22 @@ macro_rules! operations {
 }
 
 operations! {
-    "version" => |a, l| plain::<NoArgs, W>(a, l, |_, _| Ok(Answer::Version)),
-    "priceTiers" => |a, l| plain::<PriceTiersArgs, W>(a, l, price_tiers),
-    "validateCatalog" => |a, l| plain::<CatalogArgs, W>(a, l, validate_catalog),
-    "quote" => |a, l| on_catalog::<QuoteArgs, W>(a, l, |c, a, p| quote(c, a, p, Detail::Full)),
-    "quoteSummary" => |a, l| on_catalog::<QuoteArgs, W>(a, l, |c, a, p| quote(c, a, p, Detail::Summary)),
-    "priceMatrix" => |a, l| on_catalog::<MatrixArgs, W>(a, l, matrix),
-    "verifyQuote" => |a, l| on_catalog::<VerifyArgs, W>(a, l, verify_quote),
-    "planMargins" => |a, l| on_catalog::<PlanMarginsArgs, W>(a, l, plan_margins),
-    "partnerMargins" => |a, l| on_catalog::<PartnerMarginsArgs, W>(a, l, partner_margins),
-    "checkAssignment" => |a, l| on_catalog::<AssignmentArgs, W>(a, l, check_assignment),
-    "publicCatalog" => |a, l| on_catalog::<CatalogArgs, W>(a, l, |c, _, _| Ok(Answer::Public(c.public_view()))),
-    "quoteMany" => |a, l| on_catalog::<QuoteManyArgs, W>(a, l, quote_many),
-    "verifyMany" => |a, l| on_catalog::<VerifyManyArgs, W>(a, l, verify_many),
-    "invoice" => |a, l| on_catalog::<InvoiceArgs, W>(a, l, invoice),
-    "verifyInvoice" => |a, l| on_catalog::<VerifyInvoiceArgs, W>(a, l, verify_invoice),
-    "verifyInvoiceMany" => |a, l| on_catalog::<VerifyInvoiceManyArgs, W>(a, l, verify_invoice_many),
+    "version" => |a, l| plain::<NoArgs>(a, l, |_, _| Ok(Answer::Version)),
+    "priceTiers" => |a, l| plain::<PriceTiersArgs>(a, l, price_tiers),
+    "validateCatalog" => |a, l| plain::<CatalogArgs>(a, l, validate_catalog),
+    "quote" => |a, l| on_catalog::<QuoteArgs>(a, l, |c, a, p| quote(c, a, p, Detail::Full)),
+    "quoteSummary" => |a, l| on_catalog::<QuoteArgs>(a, l, |c, a, p| quote(c, a, p, Detail::Summary)),
+    "priceMatrix" => |a, l| on_catalog::<MatrixArgs>(a, l, matrix),
+    "verifyQuote" => |a, l| on_catalog::<VerifyArgs>(a, l, verify_quote),
+    "planMargins" => |a, l| on_catalog::<PlanMarginsArgs>(a, l, plan_margins),
+    "partnerMargins" => |a, l| on_catalog::<PartnerMarginsArgs>(a, l, partner_margins),
+    "checkAssignment" => |a, l| on_catalog::<AssignmentArgs>(a, l, check_assignment),
+    "publicCatalog" => |a, l| on_catalog::<CatalogArgs>(a, l, |c, _, _| Ok(Answer::Public(c.public_view()))),
+    "quoteMany" => |a, l| on_catalog::<QuoteManyArgs>(a, l, quote_many),
+    "verifyMany" => |a, l| on_catalog::<VerifyManyArgs>(a, l, verify_many),
+    "invoice" => |a, l| on_catalog::<InvoiceArgs>(a, l, invoice),
+    "verifyInvoice" => |a, l| on_catalog::<VerifyInvoiceArgs>(a, l, verify_invoice),
+    "verifyInvoiceMany" => |a, l| on_catalog::<VerifyInvoiceManyArgs>(a, l, verify_invoice_many),
 }
 
 /// What an operation answers, before it is written (as JSON text, or as a JS value).
@@ -148,57 +150,30 @@ pub(crate) enum Answer<'c> {
     Batch(&'static str, Vec<Result<Answer<'c>, Error>>),
 }
 
-/// Writes answers: as JSON text (every runtime), or as JS values (in wasm).
-pub(crate) trait Write {
-    type Out;
-    /// One answer.
-    fn one<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self::Out, Error>;
-    /// The answers of a batch, in order.
-    fn list(items: Vec<Self::Out>) -> Self::Out;
-    /// Bytes written, for the output limit (`0` where nothing is text).
-    fn bytes(out: &Self::Out) -> usize;
-}
-
-/// JSON text, with serde_json: what every runtime answers a call in text.
-pub(crate) struct Text;
-
-impl Write for Text {
-    type Out = String;
-    fn one<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-        crate::limits::text(value)
-    }
-    fn list(items: Vec<String>) -> String {
-        format!("[{}]", items.join(","))
-    }
-    fn bytes(out: &String) -> usize {
-        out.len()
-    }
-}
-
 impl Answer<'_> {
-    /// The answer, written.
-    pub(crate) fn write<W: Write>(self) -> Result<W::Out, Error> {
+    /// The answer as JSON text.
+    pub(crate) fn write(self) -> Result<String, Error> {
         match self {
-            Answer::Version => W::one(&crate::VERSION),
+            Answer::Version => text(&crate::VERSION),
             Answer::Tiers(price, currency) => {
-                W::one(&price.json(currency.as_ref().map(|c| (c, Rounding::HalfUp)))?)
+                text(&price.json(currency.as_ref().map(|c| (c, Rounding::HalfUp)))?)
             }
-            Answer::Validation(v) => W::one(&v),
-            Answer::Quote(quote, detail) => W::one(&quote.answer(detail)?),
-            Answer::Matrix(m) => W::one(&m),
-            Answer::Verdict(v) => W::one(&v),
-            Answer::PlanMargins(m) => W::one(&m.json()?),
-            Answer::PartnerMargins(m) => W::one(&m.json()?),
+            Answer::Validation(v) => text(&v),
+            Answer::Quote(quote, detail) => text(&quote.answer(detail)?),
+            Answer::Matrix(m) => text(&m),
+            Answer::Verdict(v) => text(&v),
+            Answer::PlanMargins(m) => text(&m.json()?),
+            Answer::PartnerMargins(m) => text(&m.json()?),
             Answer::Assignment(reasons) => {
                 #[derive(serde::Serialize)]
                 struct Assignment<'a> {
                     allowed: bool,
                     reasons: &'a [Problem],
                 }
-                W::one(&Assignment { allowed: reasons.is_empty(), reasons: &reasons })
+                text(&Assignment { allowed: reasons.is_empty(), reasons: &reasons })
             }
-            Answer::Public(view) => W::one(&view),
-            Answer::Invoice(invoice) => W::one(&invoice.json()?),
+            Answer::Public(view) => text(&view),
+            Answer::Invoice(invoice) => text(&invoice.json()?),
             Answer::Batch(name, items) => {
                 #[derive(serde::Serialize)]
                 struct Failed<'a> {
@@ -209,13 +184,13 @@ impl Answer<'_> {
                 for (i, item) in items.into_iter().enumerate() {
                     // An item's error has its path; an answer that cannot be written is given it.
                     let written = match item {
-                        Ok(answer) => answer.write::<W>().or_else(|e| match e.code() {
+                        Ok(answer) => answer.write().or_else(|e| match e.code() {
                             Code::OutputTooLarge => Err(e),
-                            _ => W::one(&Failed { error: &e.within(&format!("{name}[{i}]")) }),
+                            _ => text(&Failed { error: &e.within(&format!("{name}[{i}]")) }),
                         }),
-                        Err(e) => W::one(&Failed { error: &e }),
+                        Err(e) => text(&Failed { error: &e }),
                     }?;
-                    bytes += W::bytes(&written) + 1;
+                    bytes += written.len() + 1;
                     if bytes > MAX_OUTPUT_BYTES {
                         return Err(output_too_large(
                             name,
@@ -224,7 +199,7 @@ impl Answer<'_> {
                     }
                     out.push(written);
                 }
-                Ok(W::list(out))
+                Ok(format!("[{}]", out.join(",")))
             }
         }
     }
@@ -270,7 +245,7 @@ pub fn input_paths() -> Vec<(&'static str, Vec<String>)> {
 /// assert!(out.starts_with(r#"{"quantity":"3","blocks":null,"currency":"USD","amount":"0.30""#));
 /// ```
 pub fn call(op: &str, args: &str) -> Result<String, Error> {
-    check_output(dispatch::<Text>(op, &Json(args), None)?)
+    check_output(dispatch(op, &Json(args), None)?)
 }
 
 /// Runs one operation that takes a catalog on an already loaded `catalog`; `args` are its other
@@ -286,7 +261,7 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 /// assert!(out.contains(r#""profit":"36.00""#));
 /// ```
 pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
-    check_output(dispatch::<Text>(op, &Json(args), Some(catalog))?)
+    check_output(dispatch(op, &Json(args), Some(catalog))?)
 }
 
 /// The arguments as JSON text gives them, and the call's collector with their unknown keys
@@ -308,23 +283,19 @@ fn arguments<A: Shape>(input: &dyn Source, loaded: bool) -> Result<(Box<A>, Prob
     Ok((args, p))
 }
 
-fn plain<A: Shape, W: Write>(
-    input: &dyn Source,
-    loaded: Option<&Catalog>,
-    f: Plain<A>,
-) -> Result<W::Out, Error> {
+fn plain<A: Shape>(input: &dyn Source, loaded: Option<&Catalog>, f: Plain<A>) -> Result<String, Error> {
     if loaded.is_some() {
         return Err(Error::new(Code::InvalidValue, "", "this operation does not run on a loaded catalog"));
     }
     let (args, mut p) = arguments::<A>(input, false)?;
-    f(&args, &mut p)?.write::<W>()
+    f(&args, &mut p)?.write()
 }
 
-fn on_catalog<A: CatalogArg, W: Write>(
+fn on_catalog<A: CatalogArg>(
     input: &dyn Source,
     loaded: Option<&Catalog>,
     f: OnCatalog<A>,
-) -> Result<W::Out, Error> {
+) -> Result<String, Error> {
     let (args, mut p) = arguments::<A>(input, loaded.is_some())?;
     if loaded.is_some() && !matches!(args.catalog(), Field::Missing) {
         p.add(Code::UnknownField, "catalog", "the catalog is loaded already: give no \"catalog\" argument");
@@ -334,7 +305,7 @@ fn on_catalog<A: CatalogArg, W: Write>(
         Some(c) => Cow::Borrowed(c),
         None => Cow::Owned(catalog_argument(args.catalog())?),
     };
-    f(&catalog, &args, &mut p)?.write::<W>()
+    f(&catalog, &args, &mut p)?.write()
 }
 
 /// A catalog from JSON text, as the `catalog` argument of a call would be: errors of the text
@@ -683,12 +654,7 @@ impl TablePricer {
     /// # Errors
     /// `INVALID_DECIMAL`, `NEGATIVE_QUANTITY`, `QUANTITY_ABOVE_LAST_TIER`, `OVERFLOW` at `quantity`.
     pub fn price(&self, quantity: &str) -> Result<String, Error> {
-        self.price_with::<Text>(quantity)
-    }
-
-    /// [`TablePricer::price`], written with `W`.
-    pub(crate) fn price_with<W: Write>(&self, quantity: &str) -> Result<W::Out, Error> {
-        self.answer(quantity_text(quantity).map_err(|e| e.within("quantity"))?)?.write::<W>()
+        self.answer(quantity_text(quantity).map_err(|e| e.within("quantity"))?)?.write()
     }
 
     /// Just the amount for `quantity` (decimal text): rounded to the currency when there is

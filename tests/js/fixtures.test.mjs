@@ -13,7 +13,7 @@ for (const c of loadCases()) {
   });
 }
 
-test('through JS objects (serde-wasm-bindgen both ways), every fixture gives the native bytes', () => {
+test('through JS objects (arguments read by serde-wasm-bindgen, answers parsed from the engine\'s text), every fixture gives the native bytes', () => {
   const cases = loadCases().filter(sameAsObject);
   const problems = cases.flatMap((c) => check(c, runObjectCase(call, c), native));
   assert.deepEqual(problems, []);
