@@ -133,7 +133,7 @@ operations! {
     "verifyInvoiceMany" => |a, l| on_catalog::<VerifyInvoiceManyArgs>(a, l, verify_invoice_many),
 }
 
-/// What an operation answers, before it is written (as JSON text, or as a JS value).
+/// What an operation answers, before it is written as JSON text.
 pub(crate) enum Answer<'c> {
     Version,
     Tiers(TierPrice, Option<Currency>),

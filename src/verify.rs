@@ -178,128 +178,36 @@ impl SeenKeys {
 
     /// Whether `key` is among `members` (whose keys this has seen, in order); remembers it.
     fn repeats(&mut self, members: &[(String, Value)], key: &str) -> bool {
-        self.repeats_among(members.len(), |i| &members[i].0, key)
-    }
-
-    /// Whether `key` is among `keys`; remembers it.
-    fn repeats_key(&mut self, keys: &[String], key: &str) -> bool {
-        self.repeats_among(keys.len(), |i| &keys[i], key)
-    }
-
-    fn repeats_among<'k>(&mut self, len: usize, key_at: impl Fn(usize) -> &'k String, key: &str) -> bool {
-        if len < Self::SCAN {
-            return (0..len).any(|i| key_at(i) == key);
+        if members.len() < Self::SCAN {
+            return members.iter().any(|(k, _)| k == key);
         }
-        let set = self.set.get_or_insert_with(|| (0..len).map(|i| key_at(i).clone()).collect());
+        let set = self.set.get_or_insert_with(|| members.iter().map(|(k, _)| k.clone()).collect());
         !set.insert(key.to_string())
     }
 }
 
 /// A received answer (a quote or an invoice a browser sent) as JSON text: from JSON text, the
-/// text it was written in, untouched; from a JS value, the very text the engine writes for the
-/// same value. An untouched answer is then equal to the recomputed one byte for byte, with no
-/// tree built; only a different one is read into a [`Value`] to say where it differs.
+/// text it was written in, untouched; from a JS value, the text `JSON.stringify` writes for it
+/// (`wasm.rs`), which is the engine's own text for the engine's own answer. An untouched answer
+/// is then equal to the recomputed one byte for byte, with no tree built; only a different one
+/// is read into a [`Value`] to say where it differs.
 #[derive(Debug, Default)]
 pub(crate) struct Received(pub(crate) String);
 
 impl Leaf for Received {
     const EXPECTED: &'static str = "a JSON value";
+    // Always read as text: the JSON text it was written in, or (from JS values) the string
+    // `JSON.stringify` made of it; never member by member.
     const RAW: bool = true;
     fn from_raw(text: &str) -> Option<Self> {
         Some(Received(text.to_string()))
     }
-    fn from_scalar(value: Scalar<'_>) -> Result<Self, Bad> {
-        Ok(Received::written(|c| {
-            c.scalar(value);
-            Ok(())
-        })
-        .unwrap_or_default())
-    }
-    fn from_map(map: &mut dyn Entries<'_>) -> Result<Result<Self, Bad>, Failed> {
-        Received::written(|c| c.map(map)).map(Ok)
-    }
-    fn from_seq(seq: &mut dyn Items) -> Result<Result<Self, Bad>, Failed> {
-        Received::written(|c| c.seq(seq)).map(Ok)
-    }
 }
 
 impl Received {
-    /// The text `write` writes with a [`Canonical`] writer.
-    fn written(write: impl FnOnce(&mut Canonical<'_>) -> Result<(), Failed>) -> Result<Received, Failed> {
-        let mut out = Vec::with_capacity(4096);
-        write(&mut Canonical { out: &mut out, depth: 0 })?;
-        // Cannot fail: the writer writes whole strings.
-        Ok(Received(String::from_utf8(out).unwrap_or_default()))
-    }
-
     /// The received value, read into a tree (only when it differs from what was expected).
     pub(crate) fn value(&self) -> Result<Value, Error> {
         Value::parse(&self.0)
-    }
-}
-
-/// Writes what it reads as compact JSON, the way the engine's writer does (and `JSON.stringify`).
-struct Canonical<'a> {
-    out: &'a mut Vec<u8>,
-    depth: usize,
-}
-
-impl Canonical<'_> {
-    fn text(&mut self, s: &str) {
-        // Cannot fail: writing a string into memory.
-        let _ = serde_json::to_writer(&mut *self.out, s);
-    }
-
-    fn member(&mut self) -> Result<Canonical<'_>, Failed> {
-        Ok(Canonical { out: self.out, depth: deeper(self.depth)? })
-    }
-}
-
-impl Sink for Canonical<'_> {
-    fn scalar(&mut self, value: Scalar<'_>) {
-        match value {
-            Scalar::Str(s) => self.text(s),
-            Scalar::String(s) => self.text(&s),
-            other => {
-                let json = Value::from_scalar(other).unwrap_or_default().to_json();
-                self.out.extend_from_slice(json.as_bytes());
-            }
-        }
-    }
-    fn map(&mut self, map: &mut dyn Entries<'_>) -> Result<(), Failed> {
-        self.out.push(b'{');
-        let mut keys: Vec<String> = Vec::new();
-        let mut seen = SeenKeys::default();
-        while let Some(key) = map.key()? {
-            if seen.repeats_key(&keys, &key) {
-                return Err(Failed(format!("duplicate field `{key}`")));
-            }
-            if !keys.is_empty() {
-                self.out.push(b',');
-            }
-            self.text(&key);
-            self.out.push(b':');
-            map.value(&mut self.member()?)?;
-            keys.push(key.into_owned());
-        }
-        self.out.push(b'}');
-        Ok(())
-    }
-    fn seq(&mut self, seq: &mut dyn Items) -> Result<(), Failed> {
-        self.out.push(b'[');
-        let mark = self.out.len();
-        loop {
-            let before = self.out.len();
-            if before > mark {
-                self.out.push(b',');
-            }
-            if !seq.next(&mut self.member()?)? {
-                self.out.truncate(before);
-                break;
-            }
-        }
-        self.out.push(b']');
-        Ok(())
     }
 }
 
