@@ -434,12 +434,14 @@ function drawChart(rule, product, cur) {
   const line = lastQuote?.lines.find((l) => l.product === product);
   const typed = $(`q-${product}`)?.value.trim() || '0';
   const billed = line ? line.quantity : typed;
-  // Labels are exact decimal strings; only pixel positions and sample spacing use numbers.
-  const bounds = tierBounds(rule);
-  const top = Math.max(Number(bounds.at(-1) ?? 100) * 1.5, Number(billed) * 1.2 || 0, 10);
-  const samples = Array.from({ length: 61 }, (_, i) => BigInt(Math.round((i * top) / 60)).toString());
   let table;
   try {
+    // Labels are exact decimal strings; only pixel positions and sample spacing use numbers (a
+    // quantity typed past what a number holds, "1e400", is left out of the scale).
+    const bounds = tierBounds(rule);
+    const typedScale = Number.isFinite(Number(billed)) ? Number(billed) * 1.2 : 0;
+    const top = Math.max(Number(bounds.at(-1) ?? 100) * 1.5, typedScale, 10);
+    const samples = Array.from({ length: 61 }, (_, i) => BigInt(Math.round((i * top) / 60)).toString());
     table = loadTierTable({ mode: rule.mode, tiers: rule.tiers, blockSize: rule.blockSize, blockRounding: rule.blockRounding }, cur);
     const amounts = table.amounts(samples);
     const marker = Number.isFinite(Number(billed)) && Number(billed) >= 0 ? table.amount(billed) : null;

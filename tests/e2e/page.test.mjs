@@ -282,6 +282,16 @@ test('crossing a tier boundary changes the tier breakdown', async () => {
   assert.match(await page.textContent('#tier-chart-desc'), /^Graduated tiers, per GB and month: up to 100 GB at \$0\.10, .*At 115 GB billed/);
 });
 
+test('a quantity typed past what a number holds leaves the tier chart drawn, its labels exact', async () => {
+  const { page, errors } = await customerPage();
+  await page.fill('#q-storage', '1e400');
+  await page.selectOption('#tier-product', 'storage');
+  // The order cannot be priced (INVALID_DECIMAL), but the chart of the tiers stays, scaled to them.
+  assert.ok((await page.$$('[data-testid="tier-bound"]')).length >= 1);
+  assert.match(await page.textContent('#tier-chart-desc'), /^Graduated tiers, per GB and month: up to 100 GB at \$0\.10, /);
+  assert.deepEqual(errors, []);
+});
+
 test('operators check a catalog on their own page: every problem with its path, then a valid one', async () => {
   const { page, errors } = await openPage(env, 'catalog.html', DESKTOP, env.operatorUrl);
   await page.waitForSelector('body[data-ready="true"]');
