@@ -320,19 +320,20 @@ impl TierTable {
         }
         let q = Fixed::of(quantity)?;
         // The first tier whose bound `q` does not pass, as `tier_of` finds it, in integers.
-        let mut passes = true;
-        let i = self.tiers.partition_point(|t| match t.up_to.map(Fixed::of) {
-            Some(Some(up)) => up.below(q).unwrap_or_else(|| {
-                passes = false;
-                false
-            }),
-            Some(None) => {
-                passes = false;
-                false
+        let (mut i, mut end) = (0, self.tiers.len());
+        while i < end {
+            let middle = (i + end) / 2;
+            let passed = match self.tiers[middle].up_to {
+                Some(up) => Fixed::of(up)?.below(q)?,
+                None => false,
+            };
+            if passed {
+                i = middle + 1;
+            } else {
+                end = middle;
             }
-            None => false,
-        });
-        let tier = self.tiers.get(i).filter(|_| passes)?;
+        }
+        let tier = self.tiers.get(i)?;
         let priced = |units: Fixed| units.mul(Fixed::of(tier.unit_price)?)?.add(Fixed::of(tier.flat_price)?);
         let amount = match self.mode {
             TierMode::Volume => priced(q)?,
