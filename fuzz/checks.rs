@@ -55,7 +55,10 @@ pub fn quote_order(data: &[u8]) {
     let c = demo();
     let Ok(order) = Order::from_json(c, text) else { return };
     let Ok(q) = quote(c, &order) else { return };
-    let v = ratecard::Value::parse(&q.to_json().expect("a computed quote writes")).expect("a quote is JSON");
+    let text = q.to_json().expect("a computed quote writes");
+    let v = ratecard::Value::parse(&text).expect("a quote is JSON");
+    // The answer writer and serde_json write the same document to the same bytes.
+    assert_eq!(v.to_json(), text, "the quote is written as serde_json writes it");
     let diffs = verify_quote(c, &order, &v).expect("the order quoted once quotes again");
     assert!(diffs.is_empty(), "a quote differs from itself: {diffs:?}");
 }
@@ -117,6 +120,7 @@ pub fn invoice_request(data: &[u8]) {
     assert_eq!(Some(sum), bill.total().ok().map(|t| t.amount()), "lines add up to the total");
     let text = bill.to_json().expect("a computed invoice writes");
     let received = ratecard::Value::parse(&text).expect("an invoice is JSON");
+    assert_eq!(received.to_json(), text, "the invoice is written as serde_json writes it");
     let diffs = verify_invoice(c, &request, &received).expect("the request billed once bills again");
     assert!(diffs.is_empty(), "an invoice differs from itself: {diffs:?}");
 }

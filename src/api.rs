@@ -20,9 +20,9 @@ use crate::input::{shape, At, Field, IntoPath, Json, List, Map, Num, Problems, S
 use crate::invoice::{
     invoice_within, Invoice, InvoiceRequest, RequestDoc, TrustedCustomer, TrustedCustomerDoc,
 };
+use crate::json_text::{json_text, object, with};
 use crate::limits::{
-    check_output, output_too_large, text, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES,
-    MAX_PRICED_LINES,
+    check_output, output_too_large, Budget, MAX_BATCH_ITEMS, MAX_LIST_LEN, MAX_OUTPUT_BYTES, MAX_PRICED_LINES,
 };
 use crate::margins::{PartnerMargins, PlanMargins};
 use crate::money::{Currency, Money, Rounding};
@@ -154,31 +154,23 @@ impl Answer<'_> {
     /// The answer as JSON text.
     pub(crate) fn write(self) -> Result<String, Error> {
         match self {
-            Answer::Version => text(&crate::VERSION),
+            Answer::Version => json_text(crate::VERSION),
             Answer::Tiers(price, currency) => {
-                text(&price.json(currency.as_ref().map(|c| (c, Rounding::HalfUp)))?)
+                json_text(&price.answer(currency.as_ref().map(|c| (c, Rounding::HalfUp))))
             }
-            Answer::Validation(v) => text(&v),
-            Answer::Quote(quote, detail) => text(&quote.answer(detail)?),
-            Answer::Matrix(m) => text(&m),
-            Answer::Verdict(v) => text(&v),
-            Answer::PlanMargins(m) => text(&m.json()?),
-            Answer::PartnerMargins(m) => text(&m.json()?),
+            Answer::Validation(v) => json_text(&v),
+            Answer::Quote(quote, detail) => json_text(&quote.answer(detail)),
+            Answer::Matrix(m) => json_text(&m),
+            Answer::Verdict(v) => json_text(&v),
+            Answer::PlanMargins(m) => json_text(&m),
+            Answer::PartnerMargins(m) => json_text(&m),
             Answer::Assignment(reasons) => {
-                #[derive(serde::Serialize)]
-                struct Assignment<'a> {
-                    allowed: bool,
-                    reasons: &'a [Problem],
-                }
-                text(&Assignment { allowed: reasons.is_empty(), reasons: &reasons })
+                json_text(&with(|out| object!(out, { "allowed": reasons.is_empty(), "reasons": reasons })))
             }
-            Answer::Public(view) => text(&view),
-            Answer::Invoice(invoice) => text(&invoice.json()?),
+            Answer::Public(view) => Ok(view.to_json()),
+            Answer::Invoice(invoice) => json_text(&*invoice),
             Answer::Batch(name, items) => {
-                #[derive(serde::Serialize)]
-                struct Failed<'a> {
-                    error: &'a Error,
-                }
+                let failed = |error: &Error| json_text(&with(|out| object!(out, { "error": error })));
                 let mut out = Vec::with_capacity(items.len());
                 let mut bytes = 0;
                 for (i, item) in items.into_iter().enumerate() {
@@ -186,9 +178,9 @@ impl Answer<'_> {
                     let written = match item {
                         Ok(answer) => answer.write().or_else(|e| match e.code() {
                             Code::OutputTooLarge => Err(e),
-                            _ => text(&Failed { error: &e.within(&format!("{name}[{i}]")) }),
+                            _ => failed(&e.within(&format!("{name}[{i}]"))),
                         }),
-                        Err(e) => text(&Failed { error: &e }),
+                        Err(e) => failed(&e),
                     }?;
                     bytes += written.len() + 1;
                     if bytes > MAX_OUTPUT_BYTES {

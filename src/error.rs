@@ -177,7 +177,7 @@ pub const MAX_MESSAGE_LEN: usize = 300;
 
 /// One problem found in an input: what (code), where (JSON path) and why (message).
 /// Serialized as `{code, path, message}`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// The stable code.
     pub code: Code,
@@ -264,36 +264,6 @@ impl Error {
             p.path = join_path(prefix, &p.path);
         }
         self
-    }
-
-    /// The error as JSON text `{code, path, message, problems}`: what every runtime throws.
-    ///
-    /// ```
-    /// let e = ratecard::Catalog::from_json("{").unwrap_err();
-    /// assert!(e.to_json().starts_with(r#"{"code":"INVALID_JSON","path":"","message":"#));
-    /// ```
-    pub fn to_json(&self) -> String {
-        // Cannot fail: every field is a string or a list of problems.
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
-
-impl serde::Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-/// `{code, path, message, problems}`: the first problem's code and path, every problem.
-impl serde::Serialize for Error {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Error", 4)?;
-        s.serialize_field("code", &self.code())?;
-        s.serialize_field("path", self.path())?;
-        s.serialize_field("message", &self.to_string())?;
-        s.serialize_field("problems", &self.problems)?;
-        s.end()
     }
 }
 

@@ -10,9 +10,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::json_text::{json_text, list, object, with, ToJson};
 use chrono::{DateTime, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
 
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::error::{Code, Error, Problem};
@@ -668,170 +668,85 @@ impl Invoice {
     /// # Errors
     /// `OVERFLOW` when a total exceeds the decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
-        crate::limits::text(&self.json()?)
+        json_text(self)
     }
+}
 
-    /// The invoice's answer.
-    pub(crate) fn json(&self) -> Result<InvoiceJson<'_>, Error> {
+/// The shape the `.d.ts` declares as `Invoice`.
+impl ToJson for Invoice {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let places = self.currency.exponent();
         let total = self.total()?;
         let currency = self.currency.code();
         let hours = |seconds: Decimal| checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize());
-        let mut lines = Vec::with_capacity(self.lines.len());
-        for (i, l) in self.lines.iter().enumerate() {
+        let segment = |out: &mut String, _, s: &Segment| {
+            object!(out, {
+                "start": Instant(s.start),
+                "end": Instant(s.end),
+                "hours": hours(s.seconds)?,
+                "plan": s.plan,
+                "phase": s.phase.as_str(),
+                "measured": s.measured.normalize(),
+                "included": s.included.normalize(),
+                "quantity": s.quantity.normalize(),
+                "rule": s.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
+                "period": s.period.map(Period::as_str),
+                "hourlyRate": s.hourly_rate.map(|r| exact(r, places)),
+                "amount": exact(s.amount, places),
+            })
+        };
+        let cap = |out: &mut String, _, g: &CapGroup| {
+            object!(out, {
+                "month": g.month,
+                "rule": RuleJson { path: &g.rule.0, id: g.rule.1.as_deref() },
+                "quantity": g.quantity.normalize(),
+                "uncapped": exact(g.uncapped, places),
+                "cap": exact(g.cap, places),
+                "capped": g.capped,
+            })
+        };
+        let line = |out: &mut String, i, l: &InvoiceLine| {
             let mut seconds = Decimal::ZERO;
-            let mut segments = Vec::with_capacity(l.segments.len());
             for s in &l.segments {
                 seconds = checked::add(seconds, s.seconds)?;
-                segments.push(SegmentJson {
-                    start: Instant(s.start),
-                    end: Instant(s.end),
-                    hours: hours(s.seconds)?,
-                    plan: &s.plan,
-                    phase: s.phase.as_str(),
-                    measured: s.measured.normalize(),
-                    included: s.included.normalize(),
-                    quantity: s.quantity.normalize(),
-                    rule: s.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
-                    period: s.period.map(Period::as_str),
-                    hourly_rate: s.hourly_rate.map(|r| exact(r, places)),
-                    amount: exact(s.amount, places),
-                });
             }
-            lines.push(LineJson {
-                line: i,
-                product: &l.product,
-                external_id: l.external_id.as_deref(),
-                kind: l.kind,
-                region: l.region.as_deref(),
-                start: Instant(l.start),
-                end: Instant(l.end),
-                billing: if l.usage { "usage" } else { "hours" },
-                hours: hours(seconds)?,
-                segments,
-                caps: l
-                    .caps
-                    .iter()
-                    .map(|g| CapJson {
-                        month: &g.month,
-                        rule: RuleJson { path: &g.rule.0, id: g.rule.1.as_deref() },
-                        quantity: g.quantity.normalize(),
-                        uncapped: exact(g.uncapped, places),
-                        cap: exact(g.cap, places),
-                        capped: g.capped,
-                    })
-                    .collect(),
-                exact: exact(l.exact, places),
-                amount: l.amount.amount(),
-                amount_minor: l.amount.minor(),
-            });
-        }
-        Ok(InvoiceJson {
-            period: PeriodJson { start: Instant(self.start), end: Instant(self.end) },
-            currency,
-            billing_start: Instant(self.billing_start),
-            plans: self
-                .plans
-                .iter()
-                .map(|s| SpanJson {
-                    plan: &s.plan,
-                    phase: s.phase.as_str(),
-                    start: Instant(s.start),
-                    end: Instant(s.end),
-                })
-                .collect(),
-            lines,
-            totals: [TotalJson {
-                currency,
-                exact: exact(self.exact_total()?, places),
-                amount: total.amount(),
-                amount_minor: total.minor(),
-            }],
-            warnings: &self.warnings,
+            object!(out, {
+                "line": i,
+                "product": l.product,
+                "externalId": l.external_id,
+                "kind": l.kind,
+                "region": l.region,
+                "start": Instant(l.start),
+                "end": Instant(l.end),
+                "billing": if l.usage { "usage" } else { "hours" },
+                "hours": hours(seconds)?,
+                "segments": list(&l.segments, segment),
+                "caps": list(&l.caps, cap),
+                "exact": exact(l.exact, places),
+                "amount": l.amount.amount(),
+                "amountMinor": l.amount.minor(),
+            })
+        };
+        object!(out, {
+            "period": with(|out| object!(out, { "start": Instant(self.start), "end": Instant(self.end) })),
+            "currency": currency,
+            "billingStart": Instant(self.billing_start),
+            "plans": list(&self.plans, |out, _, s| object!(out, {
+                "plan": s.plan,
+                "phase": s.phase.as_str(),
+                "start": Instant(s.start),
+                "end": Instant(s.end),
+            })),
+            "lines": list(&self.lines, line),
+            "totals": [with(|out| object!(out, {
+                "currency": currency,
+                "exact": exact(self.exact_total()?, places),
+                "amount": total.amount(),
+                "amountMinor": total.minor(),
+            }))],
+            "warnings": self.warnings,
         })
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct InvoiceJson<'a> {
-    period: PeriodJson,
-    currency: &'a str,
-    billing_start: Instant,
-    plans: Vec<SpanJson<'a>>,
-    lines: Vec<LineJson<'a>>,
-    totals: [TotalJson<'a>; 1],
-    warnings: &'a [Problem],
-}
-
-#[derive(Serialize)]
-struct PeriodJson {
-    start: Instant,
-    end: Instant,
-}
-
-#[derive(Serialize)]
-struct SpanJson<'a> {
-    plan: &'a str,
-    phase: &'static str,
-    start: Instant,
-    end: Instant,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LineJson<'a> {
-    line: usize,
-    product: &'a str,
-    external_id: Option<&'a str>,
-    kind: &'static str,
-    region: Option<&'a str>,
-    start: Instant,
-    end: Instant,
-    billing: &'static str,
-    hours: Decimal,
-    segments: Vec<SegmentJson<'a>>,
-    caps: Vec<CapJson<'a>>,
-    exact: Decimal,
-    amount: Decimal,
-    amount_minor: Decimal,
-}
-
-/// A cap group of a line (SPEC 10).
-#[derive(Serialize)]
-struct CapJson<'a> {
-    month: &'a str,
-    rule: RuleJson<'a>,
-    quantity: Decimal,
-    uncapped: Decimal,
-    cap: Decimal,
-    capped: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SegmentJson<'a> {
-    start: Instant,
-    end: Instant,
-    hours: Decimal,
-    plan: &'a str,
-    phase: &'static str,
-    measured: Decimal,
-    included: Decimal,
-    quantity: Decimal,
-    rule: Option<RuleJson<'a>>,
-    period: Option<&'static str>,
-    hourly_rate: Option<Decimal>,
-    amount: Decimal,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TotalJson<'a> {
-    currency: &'a str,
-    exact: Decimal,
-    amount: Decimal,
-    amount_minor: Decimal,
 }
 
 /// A plan and phase from an instant on (the period's plan timeline, resolved to the catalog).

@@ -30,6 +30,7 @@ mod catalog;
 mod error;
 mod input;
 mod invoice;
+mod json_text;
 pub mod limits;
 mod lookalike;
 mod margins;

@@ -99,15 +99,6 @@ pub(crate) fn output_too_large(path: &str, what: &str) -> Error {
     Error::new(Code::OutputTooLarge, path, format!("the answer would be too large: {what}"))
 }
 
-/// `value` as JSON text, with serde_json: what every runtime answers.
-///
-/// # Errors
-/// `INVALID_VALUE` if a `Serialize` impl fails: none of ratecard's answers does.
-pub(crate) fn text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::new(Code::InvalidValue, "", format!("cannot write JSON: {e}")))
-}
-
 /// `OUTPUT_TOO_LARGE` for a JSON answer longer than [`MAX_OUTPUT_BYTES`].
 pub(crate) fn check_output(text: String) -> Result<String, Error> {
     if text.len() > MAX_OUTPUT_BYTES {

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::catalog::{names_or_none, Catalog, Environment, PlanType, Recurrence};
-use serde::Serialize;
+use crate::json_text::{json_text, list, object, with, ToJson};
 
 use crate::error::{Code, Error, Problem};
 use crate::input::{unknown_id, Problems};
 use crate::limits::{output_too_large, MAX_OUTPUT_BYTES};
-use crate::money::{checked, exact_text, Currency};
+use crate::money::{checked, exact, Currency};
 
 /// Price, cost and profit of a plan type per instance (or for several instances).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,21 +41,10 @@ impl Figures {
         })
     }
 
-    fn json(&self, places: u32) -> FiguresJson {
-        FiguresJson {
-            price: exact_text(self.price, places),
-            cost: exact_text(self.cost, places),
-            profit: exact_text(self.profit, places),
-        }
+    /// The figures at the currency's decimal `places`, as (price, cost, profit) texts.
+    fn texts(&self, places: u32) -> [Decimal; 3] {
+        [exact(self.price, places), exact(self.cost, places), exact(self.profit, places)]
     }
-}
-
-/// Figures as JSON: amounts at the currency's decimal places.
-#[derive(Serialize)]
-struct FiguresJson {
-    price: String,
-    cost: String,
-    profit: String,
 }
 
 /// One fee of a plan type against the parent's fee of the same name.
@@ -113,76 +102,46 @@ impl PlanMargins {
     /// # Errors
     /// `OVERFLOW` when a total for the instances exceeds the exact decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
-        crate::limits::text(&self.json()?)
+        json_text(self)
     }
+}
 
-    pub(crate) fn json(&self) -> Result<PlanMarginsJson<'_>, Error> {
+/// `{planType, currency, recurring, instances, price, cost, profit, total, fees, chain,
+/// warnings}`: figures per instance, and `total` for the instances.
+impl ToJson for PlanMargins {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let places = self.currency.exponent();
-        let chain = self
-            .chain
-            .iter()
-            .map(|l| {
-                Ok(LevelJson {
-                    plan_type: &l.plan_type,
-                    name: &l.name,
-                    owner: l.owner.as_deref(),
-                    pays_to: l.pays_to.as_deref(),
-                    figures: l.per_instance.json(places),
-                    total_profit: exact_text(l.per_instance.times(self.instances)?.profit, places),
+        let [price, cost, profit] = self.per_instance.texts(places);
+        let total = self.per_instance.times(self.instances)?.texts(places);
+        object!(out, {
+            "planType": self.plan_type,
+            "currency": self.currency.code(),
+            "recurring": self.recurring.as_str(),
+            "instances": self.instances,
+            "price": price,
+            "cost": cost,
+            "profit": profit,
+            "total": with(|out| object!(out, { "price": total[0], "cost": total[1], "profit": total[2] })),
+            "fees": list(&self.fees, |out, _, f| {
+                let [price, cost, profit] = f.figures.texts(places);
+                object!(out, { "name": f.name, "price": price, "cost": cost, "profit": profit })
+            }),
+            "chain": list(&self.chain, |out, _, l| {
+                let [price, cost, profit] = l.per_instance.texts(places);
+                object!(out, {
+                    "planType": l.plan_type,
+                    "name": l.name,
+                    "owner": l.owner,
+                    "paysTo": l.pays_to,
+                    "price": price,
+                    "cost": cost,
+                    "profit": profit,
+                    "totalProfit": exact(l.per_instance.times(self.instances)?.profit, places),
                 })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        Ok(PlanMarginsJson {
-            plan_type: &self.plan_type,
-            currency: self.currency.code(),
-            recurring: self.recurring.as_str(),
-            instances: self.instances,
-            figures: self.per_instance.json(places),
-            total: self.per_instance.times(self.instances)?.json(places),
-            fees: self
-                .fees
-                .iter()
-                .map(|f| FeeJson { name: &f.name, figures: f.figures.json(places) })
-                .collect(),
-            chain,
-            warnings: &self.warnings,
+            }),
+            "warnings": self.warnings,
         })
     }
-}
-
-/// [`PlanMargins`] as JSON.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PlanMarginsJson<'a> {
-    plan_type: &'a str,
-    currency: &'a str,
-    recurring: &'static str,
-    instances: u32,
-    #[serde(flatten)]
-    figures: FiguresJson,
-    total: FiguresJson,
-    fees: Vec<FeeJson<'a>>,
-    chain: Vec<LevelJson<'a>>,
-    warnings: &'a [Problem],
-}
-
-#[derive(Serialize)]
-struct FeeJson<'a> {
-    name: &'a str,
-    #[serde(flatten)]
-    figures: FiguresJson,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LevelJson<'a> {
-    plan_type: &'a str,
-    name: &'a str,
-    owner: Option<&'a str>,
-    pays_to: Option<&'a str>,
-    #[serde(flatten)]
-    figures: FiguresJson,
-    total_profit: String,
 }
 
 /// What a partner earns per instance of one plan type (its own, or one built on its own).
@@ -219,66 +178,46 @@ impl PartnerMargins {
     /// # Errors
     /// `OVERFLOW` when a total exceeds the exact decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
-        crate::limits::text(&self.json()?)
+        json_text(self)
     }
+}
 
-    pub(crate) fn json(&self) -> Result<PartnerMarginsJson<'_>, Error> {
+/// `{partner, plans, totals}`: each plan's profit for its instances, and totals per currency
+/// and recurrence.
+impl ToJson for PartnerMargins {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let mut totals: BTreeMap<(&str, Recurrence), (u32, Decimal)> = BTreeMap::new();
-        let mut plans = Vec::with_capacity(self.plans.len());
+        let mut profits = Vec::with_capacity(self.plans.len());
         for e in &self.plans {
-            let places = e.currency.exponent();
             let profit = checked::mul(e.profit_per_instance, Decimal::from(e.instances))?;
+            let places = e.currency.exponent();
             let total = totals.entry((e.currency.code(), e.recurring)).or_insert((places, Decimal::ZERO));
             total.1 = checked::add(total.1, profit)?;
-            plans.push(EarningJson {
-                plan_type: &e.plan_type,
-                owner: e.owner.as_deref(),
-                via: &e.via,
-                currency: e.currency.code(),
-                recurring: e.recurring.as_str(),
-                profit_per_instance: exact_text(e.profit_per_instance, places),
-                instances: e.instances,
-                profit: exact_text(profit, places),
-            });
+            profits.push(exact(profit, places));
         }
-        let totals = totals
-            .into_iter()
-            .map(|((currency, recurring), (places, profit))| TotalJson {
-                currency,
-                recurring: recurring.as_str(),
-                profit: exact_text(profit, places),
-            })
-            .collect();
-        Ok(PartnerMarginsJson { partner: &self.partner, plans, totals })
+        let totals: Vec<_> = totals.into_iter().collect();
+        object!(out, {
+            "partner": self.partner,
+            "plans": list(&self.plans, |out, i, e| {
+                let places = e.currency.exponent();
+                object!(out, {
+                    "planType": e.plan_type,
+                    "owner": e.owner,
+                    "via": e.via,
+                    "currency": e.currency.code(),
+                    "recurring": e.recurring.as_str(),
+                    "profitPerInstance": exact(e.profit_per_instance, places),
+                    "instances": e.instances,
+                    "profit": profits[i],
+                })
+            }),
+            "totals": list(&totals, |out, _, ((currency, recurring), (places, profit))| object!(out, {
+                "currency": currency,
+                "recurring": recurring.as_str(),
+                "profit": exact(*profit, *places),
+            })),
+        })
     }
-}
-
-/// [`PartnerMargins`] as JSON.
-#[derive(Serialize)]
-pub(crate) struct PartnerMarginsJson<'a> {
-    partner: &'a str,
-    plans: Vec<EarningJson<'a>>,
-    totals: Vec<TotalJson<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct EarningJson<'a> {
-    plan_type: &'a str,
-    owner: Option<&'a str>,
-    via: &'a [String],
-    currency: &'a str,
-    recurring: &'static str,
-    profit_per_instance: String,
-    instances: u32,
-    profit: String,
-}
-
-#[derive(Serialize)]
-struct TotalJson<'a> {
-    currency: &'a str,
-    recurring: &'static str,
-    profit: String,
 }
 
 /// What a partner earns per instance on a plan type's chain down to it, and its nearest own

@@ -8,14 +8,14 @@ use rust_decimal::Decimal;
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, Problems};
-use serde::Serialize;
+use crate::json_text::{json_text, list, object, with, ToJson};
 
 use crate::limits::Budget;
 use crate::limits::{output_too_large, MAX_MATRIX_ROWS};
 use crate::money::{checked, exact, exact_text, Currency, Money};
 use crate::order::{Amount, Order, OrderLine};
 use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
-use crate::tiers::{plain, Reach, TierLineJson, TierMode, TierPrice};
+use crate::tiers::{plain, Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
 
 /// A computed quote (see [`quote`]): JSON via [`Quote::to_json`].
@@ -506,22 +506,12 @@ impl Quote {
     /// # Errors
     /// `OVERFLOW` when a total exceeds the decimal range.
     pub fn to_json(&self) -> Result<String, Error> {
-        crate::limits::text(&self.answer(Detail::Full)?)
+        json_text(&self.answer(Detail::Full))
     }
 
     /// The quote's answer, in full or its summary.
-    pub(crate) fn answer(&self, detail: Detail) -> Result<QuoteAnswer<'_>, Error> {
-        let places = self.currency.exponent();
-        let lines = self.lines.iter().enumerate();
-        Ok(match detail {
-            Detail::Full => QuoteAnswer::Full(self.view(lines.map(|(i, line)| line.json(i, places)))?),
-            Detail::Summary => QuoteAnswer::Summary(self.view(lines.map(|(i, line)| SummaryLineJson {
-                line: i,
-                product: &line.product,
-                amount: line.amount.amount(),
-                amount_minor: line.amount.minor(),
-            }))?),
-        })
+    pub(crate) fn answer(&self, detail: Detail) -> QuoteAnswer<'_> {
+        QuoteAnswer(self, detail)
     }
 
     /// The quote's summary as JSON text: each line's amount, the totals, the phase and the
@@ -542,161 +532,100 @@ impl Quote {
     /// assert!(summary.contains(r#""lines":[{"line":0,"product":"medium","amount":"24.00","amountMinor":"2400"}]"#));
     /// ```
     pub fn summary_json(&self) -> Result<String, Error> {
-        crate::limits::text(&self.answer(Detail::Summary)?)
+        json_text(&self.answer(Detail::Summary))
     }
+}
 
-    /// The quote's answer with these lines.
-    fn view<'a, L>(&'a self, lines: impl Iterator<Item = L>) -> Result<QuoteJson<'a, L>, Error> {
-        let places = self.currency.exponent();
+/// A quote as JSON, in full (the shape the `.d.ts` declares as `Quote`) or its summary
+/// (`QuoteSummary`: each line's amount only).
+pub(crate) struct QuoteAnswer<'a>(&'a Quote, Detail);
+
+impl ToJson for QuoteAnswer<'_> {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
+        let QuoteAnswer(q, detail) = *self;
+        let places = q.currency.exponent();
         let mut hourly = Decimal::ZERO;
         let mut monthly = Decimal::ZERO;
-        for l in &self.lines {
+        for l in &q.lines {
             // Hourly figures of monthly rules are quotients (28 digits): their sum is a display
             // value and may round at the 28th digit. Money (monthly, amount) stays exact.
             hourly =
                 hourly.checked_add(l.hourly).ok_or_else(|| crate::money::overflow("the hourly total"))?;
             monthly = checked::add(monthly, l.monthly)?;
         }
-        let total = self.total()?;
-        let currency = self.currency.code();
-        Ok(QuoteJson {
-            at: Instant(self.at),
-            plan: &self.plan,
-            currency,
-            billing_start: Instant(self.billing_start),
-            phase: self.phase.as_str(),
-            lines: lines.collect(),
-            totals: [TotalsJson {
-                currency,
-                hourly: exact(hourly, places),
-                monthly: exact(monthly, places),
-                amount: total.amount(),
-                amount_minor: total.minor(),
-            }],
-            timeline: self
-                .timeline
-                .iter()
-                .map(|t| TimelineJson {
-                    phase: t.window.phase.as_str(),
-                    start: Instant(t.window.start),
-                    end: t.window.end.map(Instant),
-                    amount: t.monthly.amount(),
-                    amount_minor: t.monthly.minor(),
-                })
-                .collect(),
-            warnings: &self.warnings,
+        let total = q.total()?;
+        let currency = q.currency.code();
+        object!(out, {
+            "at": Instant(q.at),
+            "plan": q.plan,
+            "currency": currency,
+            "billingStart": Instant(q.billing_start),
+            "phase": q.phase.as_str(),
+            "lines": list(&q.lines, |out, i, line| match detail {
+                Detail::Full => line.write_json(i, places, out),
+                Detail::Summary => object!(out, {
+                    "line": i,
+                    "product": line.product,
+                    "amount": line.amount.amount(),
+                    "amountMinor": line.amount.minor(),
+                }),
+            }),
+            "totals": [with(|out| object!(out, {
+                "currency": currency,
+                "hourly": exact(hourly, places),
+                "monthly": exact(monthly, places),
+                "amount": total.amount(),
+                "amountMinor": total.minor(),
+            }))],
+            "timeline": list(&q.timeline, |out, _, t| object!(out, {
+                "phase": t.window.phase.as_str(),
+                "start": Instant(t.window.start),
+                "end": t.window.end.map(Instant),
+                "amount": t.monthly.amount(),
+                "amountMinor": t.monthly.minor(),
+            })),
+            "warnings": q.warnings,
         })
     }
 }
 
-/// A quote as JSON, in full or its summary.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub(crate) enum QuoteAnswer<'a> {
-    Full(QuoteJson<'a, QuoteLineJson<'a>>),
-    Summary(QuoteJson<'a, SummaryLineJson<'a>>),
-}
-
-/// A quote as JSON: the shape the `.d.ts` declares as `Quote` (lines: [`QuoteLineJson`]) or
-/// as `QuoteSummary` (lines: [`SummaryLineJson`]).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct QuoteJson<'a, L> {
-    at: Instant,
-    plan: &'a str,
-    currency: &'a str,
-    billing_start: Instant,
-    phase: &'static str,
-    lines: Vec<L>,
-    totals: [TotalsJson<'a>; 1],
-    timeline: Vec<TimelineJson>,
-    warnings: &'a [Problem],
-}
-
-/// A line of a quote's summary: its amount.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SummaryLineJson<'a> {
-    line: usize,
-    product: &'a str,
-    amount: Decimal,
-    amount_minor: Decimal,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TotalsJson<'a> {
-    currency: &'a str,
-    hourly: Decimal,
-    monthly: Decimal,
-    amount: Decimal,
-    amount_minor: Decimal,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TimelineJson {
-    phase: &'static str,
-    start: Instant,
-    end: Option<Instant>,
-    amount: Decimal,
-    amount_minor: Decimal,
-}
-
-/// A quote line as JSON: quantities and prices normalised (`0.1`), amounts at no fewer than
-/// the currency's decimal places.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct QuoteLineJson<'a> {
-    line: usize,
-    product: &'a str,
-    external_id: Option<&'a str>,
-    kind: &'static str,
-    region: Option<&'a str>,
-    rule: Option<RuleJson<'a>>,
-    period: Option<&'static str>,
-    measured: Decimal,
-    included: Decimal,
-    quantity: Decimal,
-    blocks: Option<Decimal>,
-    unit_price: Decimal,
-    tiers: Vec<TierLineJson>,
-    hourly: Decimal,
-    monthly: Decimal,
-    amount: Decimal,
-    amount_minor: Decimal,
-    cap: Option<Decimal>,
-}
-
-/// The rule a line or segment used: its path in the catalog and its id.
-#[derive(Serialize)]
+/// The rule a line or segment used: its path in the catalog and its id, as `{path, id}`.
 pub(crate) struct RuleJson<'a> {
     pub(crate) path: &'a str,
     pub(crate) id: Option<&'a str>,
 }
 
+impl ToJson for RuleJson<'_> {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
+        object!(out, { "path": self.path, "id": self.id })
+    }
+}
+
 impl QuoteLine {
-    fn json(&self, index: usize, places: u32) -> QuoteLineJson<'_> {
-        QuoteLineJson {
-            line: index,
-            product: &self.product,
-            external_id: self.external_id.as_deref(),
-            kind: self.kind,
-            region: self.region.as_deref(),
-            rule: self.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
-            period: self.period.map(Period::as_str),
-            measured: self.measured.normalize(),
-            included: self.included.normalize(),
-            quantity: self.quantity.normalize(),
-            blocks: self.tiers.as_ref().and_then(|t| t.blocks).map(|b| b.normalize()),
-            unit_price: self.unit_price.normalize(),
-            tiers: self.tiers.iter().flat_map(|t| &t.lines).map(|l| l.json(places)).collect(),
-            hourly: exact(self.hourly, places),
-            monthly: exact(self.monthly, places),
-            amount: self.amount.amount(),
-            amount_minor: self.amount.minor(),
-            cap: self.cap.as_ref().map(Money::amount),
-        }
+    /// The line as JSON: quantities and prices normalised (`0.1`), amounts at no fewer than
+    /// the currency's decimal `places`.
+    fn write_json(&self, index: usize, places: u32, out: &mut String) -> Result<(), Error> {
+        let tier_lines = self.tiers.as_ref().map_or(&[][..], |t| &t.lines[..]);
+        object!(out, {
+            "line": index,
+            "product": self.product,
+            "externalId": self.external_id,
+            "kind": self.kind,
+            "region": self.region,
+            "rule": self.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
+            "period": self.period.map(Period::as_str),
+            "measured": self.measured.normalize(),
+            "included": self.included.normalize(),
+            "quantity": self.quantity.normalize(),
+            "blocks": self.tiers.as_ref().and_then(|t| t.blocks).map(|b| b.normalize()),
+            "unitPrice": self.unit_price.normalize(),
+            "tiers": list(tier_lines, |out, _, l| l.write_json(places, out)),
+            "hourly": exact(self.hourly, places),
+            "monthly": exact(self.monthly, places),
+            "amount": self.amount.amount(),
+            "amountMinor": self.amount.minor(),
+            "cap": self.cap.as_ref().map(Money::amount),
+        })
     }
 }
 
@@ -789,7 +718,7 @@ impl MatrixOptions {
 }
 
 /// The price matrix of a plan (see [`price_matrix`]): JSON via [`PriceMatrix::to_json`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceMatrix {
     /// The plan priced.
     pub plan: String,
@@ -798,8 +727,7 @@ pub struct PriceMatrix {
 }
 
 /// One row of a price matrix: a product's price at quantity 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatrixRow {
     /// Product id.
     pub product: String,
@@ -831,7 +759,30 @@ impl PriceMatrix {
     /// # Errors
     /// None in practice (every field is text).
     pub fn to_json(&self) -> Result<String, Error> {
-        crate::limits::text(self)
+        json_text(self)
+    }
+}
+
+/// `{plan, rows: [{product, region, currency, phase, rule, tiered, unitPrice, hourly, monthly,
+/// amount, cap}]}`.
+impl ToJson for PriceMatrix {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
+        object!(out, {
+            "plan": self.plan,
+            "rows": list(&self.rows, |out, _, r| object!(out, {
+                "product": r.product,
+                "region": r.region,
+                "currency": r.currency,
+                "phase": r.phase,
+                "rule": r.rule,
+                "tiered": r.tiered,
+                "unitPrice": r.unit_price,
+                "hourly": r.hourly,
+                "monthly": r.monthly,
+                "amount": r.amount,
+                "cap": r.cap,
+            })),
+        })
     }
 }
 

@@ -5,9 +5,9 @@ use rust_decimal::Decimal;
 
 use crate::error::{Code, Error};
 use crate::input::{self, At, Field, List, Num, Problems};
+use crate::json_text::{list, object, with, ToJson};
 use crate::limits::MAX_TIERS;
 use crate::money::{checked, exact, Currency, Money, Rounding};
-use serde::Serialize;
 
 /// How a tier table turns a quantity into an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -617,76 +617,54 @@ pub(crate) fn plain(d: Decimal) -> String {
     crate::money::decimal_text(d.normalize())
 }
 
-/// A tier line as JSON: bounds, quantity and prices normalised (`0.1`, not `0.10`); amounts
-/// at no fewer than the currency's decimal places.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct TierLineJson {
-    tier: usize,
-    from: Decimal,
-    up_to: Option<Decimal>,
-    quantity: Decimal,
-    unit_price: Decimal,
-    flat_price: Decimal,
-    amount: Decimal,
-}
-
 impl TierLine {
-    /// The line as JSON; `places` is the currency's exponent, when there is a currency.
-    pub(crate) fn json(&self, places: u32) -> TierLineJson {
-        TierLineJson {
-            tier: self.tier,
-            from: self.from.normalize(),
-            up_to: self.up_to.map(|d| d.normalize()),
-            quantity: self.quantity.normalize(),
-            unit_price: self.unit_price.normalize(),
-            flat_price: exact(self.flat_price, places),
-            amount: exact(self.amount, places),
-        }
+    /// The line as JSON: bounds, quantity and prices normalised (`0.1`, not `0.10`); amounts
+    /// at no fewer than the currency's decimal `places` (0 without a currency).
+    pub(crate) fn write_json(&self, places: u32, out: &mut String) -> Result<(), Error> {
+        object!(out, {
+            "tier": self.tier,
+            "from": self.from.normalize(),
+            "upTo": self.up_to.map(|d| d.normalize()),
+            "quantity": self.quantity.normalize(),
+            "unitPrice": self.unit_price.normalize(),
+            "flatPrice": exact(self.flat_price, places),
+            "amount": exact(self.amount, places),
+        })
     }
 }
 
-/// A tier price as JSON: without a currency the exact amount; with one, the amount rounded to
-/// its minor unit and the exact amount beside it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PriceJson<'a> {
-    quantity: Decimal,
-    blocks: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    currency: Option<&'a str>,
-    amount: Decimal,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    amount_minor: Option<Decimal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    exact_amount: Option<Decimal>,
-    lines: Vec<TierLineJson>,
-}
-
 impl TierPrice {
-    /// The result as JSON. With a currency, `amount` is rounded to its minor unit and the
-    /// exact amount is kept in `exactAmount`; without one, `amount` is exact.
-    pub(crate) fn json<'c>(
-        &self,
-        currency: Option<(&'c Currency, Rounding)>,
-    ) -> Result<PriceJson<'c>, Error> {
-        let places = currency.map_or(0, |(c, _)| c.exponent());
-        let mut out = PriceJson {
-            quantity: self.quantity.normalize(),
-            blocks: self.blocks.map(|b| b.normalize()),
-            currency: None,
-            amount: self.amount.normalize(),
-            amount_minor: None,
-            exact_amount: None,
-            lines: self.lines.iter().map(|l| l.json(places)).collect(),
-        };
-        if let Some((c, rounding)) = currency {
-            let money = Money::round(self.amount, c, rounding)?;
-            out.currency = Some(c.code());
-            (out.amount, out.amount_minor) = (money.amount(), Some(money.minor()));
-            out.exact_amount = Some(exact(self.amount, places));
-        }
-        Ok(out)
+    /// The result as JSON. With a currency, `amount` is rounded to its minor unit, with
+    /// `currency`, `amountMinor` and the exact amount in `exactAmount`; without one, `amount`
+    /// is exact and those three are left out.
+    pub(crate) fn answer(&self, currency: Option<(&Currency, Rounding)>) -> impl ToJson + '_ {
+        let currency = currency.map(|(c, rounding)| (*c, rounding));
+        with(move |out| {
+            let places = currency.map_or(0, |(c, _)| c.exponent());
+            let quantity = self.quantity.normalize();
+            let blocks = self.blocks.map(|b| b.normalize());
+            let lines = list(&self.lines, |out, _, l| l.write_json(places, out));
+            match currency {
+                None => object!(out, {
+                    "quantity": quantity,
+                    "blocks": blocks,
+                    "amount": self.amount.normalize(),
+                    "lines": lines,
+                }),
+                Some((c, rounding)) => {
+                    let money = Money::round(self.amount, &c, rounding)?;
+                    object!(out, {
+                        "quantity": quantity,
+                        "blocks": blocks,
+                        "currency": c.code(),
+                        "amount": money.amount(),
+                        "amountMinor": money.minor(),
+                        "exactAmount": exact(self.amount, places),
+                        "lines": lines,
+                    })
+                }
+            }
+        })
     }
 }
 
@@ -820,7 +798,7 @@ mod tests {
         let t = table(r#"{"tiers":[{"upTo":null,"unitPrice":"0.0137"}]}"#);
         let usd = Currency::iso("USD").unwrap();
         let v = crate::verify::Value::parse(
-            &crate::limits::text(&t.price(d("5")).unwrap().json(Some((&usd, Rounding::HalfUp))).unwrap())
+            &crate::json_text::json_text(&t.price(d("5")).unwrap().answer(Some((&usd, Rounding::HalfUp))))
                 .unwrap(),
         )
         .unwrap();

@@ -8,6 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::error::{join_path, Error};
 use crate::input::{deeper, Bad, Entries, Failed, Field, Items, Leaf, Scalar, Sink};
+use crate::json_text::{list, object, ToJson};
 use crate::limits::MAX_DIFFERENCES;
 
 /// A JSON value as received, for comparison. Object members keep their order; numbers keep
@@ -281,17 +282,36 @@ fn diff(path: &str, expected: &Value, received: &Value, out: &mut Vec<Difference
 /// `{ok, differences: [{path, expected, received}]}`: each group's differences under its
 /// prefix, in order (a verified quote: the order's trusted fields under `order`, then the
 /// quote's differences under `quote`), at most [`MAX_DIFFERENCES`].
-#[derive(Serialize)]
 pub(crate) struct Verdict {
     ok: bool,
     differences: Vec<DifferenceJson>,
 }
 
-#[derive(Serialize)]
 struct DifferenceJson {
     path: String,
     expected: Value,
     received: Value,
+}
+
+impl ToJson for Verdict {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
+        object!(out, {
+            "ok": self.ok,
+            "differences": list(&self.differences, |out, _, d| object!(out, {
+                "path": d.path,
+                "expected": d.expected,
+                "received": d.received,
+            })),
+        })
+    }
+}
+
+/// A value as `JSON.stringify` writes it (its numbers through serde_json, as floats or integers).
+impl ToJson for Value {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
+        out.push_str(&self.to_json());
+        Ok(())
+    }
 }
 
 impl Verdict {

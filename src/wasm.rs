@@ -57,8 +57,8 @@ fn parsed(text: &str) -> Result<JsValue, Error> {
 }
 
 /// `value` as a JS value: its JSON text, [`parsed`].
-fn js<T: serde::Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
-    parsed(&crate::limits::text(value)?)
+fn js<T: crate::json_text::ToJson + ?Sized>(value: &T) -> Result<JsValue, Error> {
+    parsed(&crate::json_text::json_text(value)?)
 }
 
 /// A JS value as input: read member by member, with no JSON text between.

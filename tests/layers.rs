@@ -11,6 +11,8 @@ const LAYERS: &[&[&str]] = &[
     &["lookalike"],
     // Values: money, dates; reading inputs (soft leaves, the per-call collector of problems).
     &["money", "phases", "input"],
+    // Answers as JSON text, written directly.
+    &["json_text"],
     // The generic value a received answer is compared in.
     &["verify"],
     // The model: tier tables, then the catalog (products, plans, rules, partners), validated.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::error::{Code, Error, Problem};
+use crate::json_text::{json_text, object, ToJson};
 use crate::limits::MAX_PROBLEMS;
 use crate::money::{Currency, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
@@ -228,14 +229,9 @@ pub struct Validation {
 }
 
 /// `{valid, errors, warnings}`.
-impl serde::Serialize for Validation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Validation", 3)?;
-        s.serialize_field("valid", &self.is_valid())?;
-        s.serialize_field("errors", &self.errors)?;
-        s.serialize_field("warnings", &self.warnings)?;
-        s.end()
+impl ToJson for Validation {
+    fn write_json(&self, out: &mut String) -> Result<(), Error> {
+        object!(out, { "valid": self.is_valid(), "errors": self.errors, "warnings": self.warnings })
     }
 }
 
@@ -256,7 +252,7 @@ impl Validation {
     /// `{valid, errors, warnings}` as JSON text.
     pub fn to_json(&self) -> String {
         // Cannot fail: a boolean and lists of problems.
-        serde_json::to_string(self).unwrap_or_default()
+        json_text(self).unwrap_or_default()
     }
 }
 
