@@ -139,7 +139,7 @@ pub(crate) enum Answer<'c> {
     Tiers(TierPrice, Option<Currency>),
     Validation(Validation),
     Quote(Box<Quote>, Detail),
-    Matrix(PriceMatrix),
+    Matrix(PriceMatrix<'c>),
     Verdict(Verdict),
     PlanMargins(PlanMargins),
     PartnerMargins(PartnerMargins),

@@ -14,7 +14,7 @@ use crate::json_text::{json_text, list, object, with, ToJson};
 use chrono::{DateTime, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
+use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind, RuleKey};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, List, Num, Problems, Shape};
 use crate::limits::{
@@ -754,6 +754,8 @@ struct Span<'a> {
     start: Time,
     end: Time,
     plan: &'a Plan,
+    /// The plan's index in the catalog, where its rules are.
+    plan_index: Option<usize>,
     phase: Phase,
 }
 
@@ -925,7 +927,9 @@ fn plan_spans<'a>(
             reached = phase;
             match spans.last_mut() {
                 Some(last) if last.plan.id == plan.id && last.phase == phase => last.end = end,
-                _ => spans.push(Span { start: *start, end, plan, phase }),
+                _ => {
+                    spans.push(Span { start: *start, end, plan, plan_index: catalog.plan_index(plan), phase })
+                }
             }
         }
     }
@@ -1264,7 +1268,12 @@ impl<'c, 'r> Biller<'c, 'r> {
         covered: bool,
     ) -> Result<Pricing<'c>, Error> {
         let (catalog, currency) = (self.catalog, self.currency);
-        rule_pricing(catalog, span.plan, &product.id, span.phase, currency, region, quantity, covered)
+        let rules = span.plan_index.zip(catalog.product_index(&product.id)).map(|(plan, product)| RuleKey {
+            plan,
+            product,
+            region: region.and_then(|r| catalog.region_index(r)),
+        });
+        rule_pricing(catalog, rules, span.phase, currency, quantity, covered)
     }
 
     /// `NO_PRICE_RULE` for an unpriced segment, unless it is in a free trial.

@@ -331,12 +331,6 @@ impl fmt::Display for Money {
     }
 }
 
-/// An exact (unrounded) amount as text: trailing zeros removed, but never fewer decimal places
-/// than the currency's (`5` in USD is `"5.00"`, `0.00685` stays `"0.00685"`).
-pub(crate) fn exact_text(d: Decimal, places: u32) -> String {
-    decimal_text(exact(d, places))
-}
-
 /// `d` as text, exactly as its `Display` writes it (`-0.050`, `12`), without the formatting
 /// machinery: output is written a hundred times per quote, and this is several times faster.
 pub(crate) fn decimal_text(d: Decimal) -> String {
@@ -377,7 +371,8 @@ pub(crate) fn write_fixed(magnitude: u128, scale: u32, negative: bool, out: &mut
     }
 }
 
-/// `d` with its trailing zeros removed but at least `places` decimals: see [`exact_text`].
+/// `d` with its trailing zeros removed but never fewer than `places` decimal places (`5` in USD
+/// is `5.00`, `0.00685` stays `0.00685`): how exact amounts are shown.
 pub(crate) fn exact(d: Decimal, places: u32) -> Decimal {
     let mut n = d.normalize();
     if n.scale() < places {
@@ -531,8 +526,8 @@ mod tests {
 
     #[test]
     fn exact_text_keeps_precision_and_currency_places() {
-        assert_eq!(exact_text(d("5"), 2), "5.00");
-        assert_eq!(exact_text(d("0.006850"), 2), "0.00685");
-        assert_eq!(exact_text(d("12.5000"), 0), "12.5");
+        assert_eq!(decimal_text(exact(d("5"), 2)), "5.00");
+        assert_eq!(decimal_text(exact(d("0.006850"), 2)), "0.00685");
+        assert_eq!(decimal_text(exact(d("12.5000"), 0)), "12.5");
     }
 }

@@ -5,17 +5,17 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
+use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind, RuleKey};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, Problems};
 use crate::json_text::{json_text, list, object, with, ToJson};
 
 use crate::limits::Budget;
 use crate::limits::{output_too_large, MAX_MATRIX_ROWS};
-use crate::money::{checked, exact, exact_text, Currency, Money};
+use crate::money::{checked, exact, Currency, Money};
 use crate::order::{Amount, Order, OrderLine};
 use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
-use crate::tiers::{plain, Reach, TierMode, TierPrice};
+use crate::tiers::{Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
 
 /// A computed quote (see [`quote`]): JSON via [`Quote::to_json`].
@@ -88,6 +88,8 @@ pub struct TimelineEntry {
 struct Measured<'a> {
     product: &'a Product,
     region: Option<&'a str>,
+    /// Where its rules are in the catalog (`None`: a plan the catalog does not have).
+    rules: Option<RuleKey>,
     measured: Decimal,
     included: Decimal,
     quantity: Decimal,
@@ -163,7 +165,7 @@ pub(crate) fn quote_within(
         ));
     }
     let current = *window_at(&windows, order.at);
-    let measured = measure(catalog, order)?;
+    let measured = measure(catalog, plan, order)?;
     // At most MAX_PROBLEMS of each, however many lines and phases go unpriced.
     let (mut warnings, mut errors) = (Problems::new(), Problems::new());
     let mut lines = Vec::new();
@@ -174,9 +176,7 @@ pub(crate) fn quote_within(
         let pricings = measured
             .iter()
             .enumerate()
-            .map(|(i, m)| {
-                pricing(catalog, plan, window.phase, currency, m).map_err(|e| e.within(&line_path(i)))
-            })
+            .map(|(i, m)| pricing(catalog, window.phase, currency, m).map_err(|e| e.within(&line_path(i))))
             .collect::<Result<Vec<_>, Error>>()?;
         if detailed == Some(Detail::Full) {
             budget.take_tier_lines(pricings.iter().map(Pricing::tier_lines).sum())?;
@@ -233,7 +233,8 @@ pub(crate) fn quote_within(
 }
 
 /// Measured quantities, readings turned into usage, and package allowances applied.
-fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a>>, Error> {
+fn measure<'a>(catalog: &'a Catalog, plan: &Plan, order: &'a Order) -> Result<Vec<Measured<'a>>, Error> {
+    let plan_index = catalog.plan_index(plan);
     let region_of = |line: &'a OrderLine| line.region.as_deref().or(order.customer.region.as_deref());
     // What the packages of the order include, per (region, resource).
     let mut allowance: BTreeMap<(Option<&str>, &str), Decimal> = BTreeMap::new();
@@ -252,9 +253,16 @@ fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a
     for (i, line) in order.lines.iter().enumerate() {
         let at = |e: Error| e.within(&line_path(i));
         // Validated when the order was decoded against this catalog.
-        let Some(product) = catalog.product(&line.product) else {
+        let Some(product_index) = catalog.product_index(&line.product) else {
             return Err(Error::new(Code::UnknownProduct, format!("lines[{i}].product"), "unknown product"));
         };
+        let product = &catalog.products()[product_index];
+        let region = region_of(line);
+        let rules = plan_index.map(|plan| RuleKey {
+            plan,
+            product: product_index,
+            region: region.and_then(|r| catalog.region_index(r)),
+        });
         let raw = match line.amount {
             Amount::Quantity(q) => q,
             Amount::Reading { reading, previous } => match (&product.kind, previous) {
@@ -281,7 +289,7 @@ fn measure<'a>(catalog: &'a Catalog, order: &'a Order) -> Result<Vec<Measured<'a
         };
         let quantity = checked::sub(measured, included).map_err(at)?;
         let covered = allowed && quantity.is_zero();
-        out.push(Measured { product, region: region_of(line), measured, included, quantity, covered });
+        out.push(Measured { product, region, rules, measured, included, quantity, covered });
     }
     Ok(out)
 }
@@ -328,29 +336,24 @@ impl<'a> Pricing<'a> {
 /// Finds a line's rule in a phase and where its quantity lands (SPEC sections 2, 4 and 6).
 fn pricing<'a>(
     catalog: &'a Catalog,
-    plan: &'a Plan,
     phase: Phase,
     currency: &Currency,
     m: &Measured<'_>,
 ) -> Result<Pricing<'a>, Error> {
-    rule_pricing(catalog, plan, &m.product.id, phase, currency, m.region, m.quantity, m.covered)
-        .map_err(|e| e.within("quantity"))
+    rule_pricing(catalog, m.rules, phase, currency, m.quantity, m.covered).map_err(|e| e.within("quantity"))
 }
 
-/// The rule for `product` in `plan`'s `phase`, `currency` and `region`, and where `quantity`
-/// lands in its table; `covered`: all of it is within a package allowance.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn rule_pricing<'a>(
-    catalog: &'a Catalog,
-    plan: &'a Plan,
-    product: &str,
+/// The rule at `rules` (a plan, product and region) in `phase` and `currency`, and where
+/// `quantity` lands in its table; `covered`: all of it is within a package allowance.
+pub(crate) fn rule_pricing<'c>(
+    catalog: &'c Catalog,
+    rules: Option<RuleKey>,
     phase: Phase,
     currency: &Currency,
-    region: Option<&str>,
     quantity: Decimal,
     covered: bool,
-) -> Result<Pricing<'a>, Error> {
-    let Some(rule) = catalog.find_rule(plan, product, phase, currency.code(), region) else {
+) -> Result<Pricing<'c>, Error> {
+    let Some(rule) = rules.and_then(|key| catalog.rule(key, phase, currency.code())) else {
         return Ok(Pricing::Unpriced(None));
     };
     if covered {
@@ -717,43 +720,44 @@ impl MatrixOptions {
     }
 }
 
-/// The price matrix of a plan (see [`price_matrix`]): JSON via [`PriceMatrix::to_json`].
+/// The price matrix of a plan (see [`price_matrix`]): JSON via [`PriceMatrix::to_json`]. It
+/// borrows every name from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriceMatrix {
+pub struct PriceMatrix<'c> {
     /// The plan priced.
-    pub plan: String,
+    pub plan: &'c str,
     /// One row per product, region, currency and phase.
-    pub rows: Vec<MatrixRow>,
+    pub rows: Vec<MatrixRow<'c>>,
 }
 
 /// One row of a price matrix: a product's price at quantity 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatrixRow {
+pub struct MatrixRow<'c> {
     /// Product id.
-    pub product: String,
+    pub product: &'c str,
     /// Region id (`None` in a catalog without regions).
-    pub region: Option<String>,
-    /// Currency code.
-    pub currency: String,
-    /// `"trial"`, `"discount"` or `"final"`.
-    pub phase: &'static str,
+    pub region: Option<&'c str>,
+    /// The currency.
+    pub currency: Currency,
+    /// The phase.
+    pub phase: Phase,
     /// Path of the rule that prices it, if any.
-    pub rule: Option<String>,
+    pub rule: Option<&'c str>,
     /// Whether the price depends on the quantity (more than one tier, or blocks).
     pub tiered: bool,
     /// Unit price of the first unit.
-    pub unit_price: String,
+    pub unit_price: Decimal,
     /// Exact hourly amount.
-    pub hourly: String,
+    pub hourly: Decimal,
     /// Exact monthly amount.
-    pub monthly: String,
+    pub monthly: Decimal,
     /// The monthly amount rounded to the currency.
-    pub amount: String,
+    pub amount: Money,
     /// Under the catalog's monthly cap, the most a month of it costs.
-    pub cap: Option<String>,
+    pub cap: Option<Money>,
 }
 
-impl PriceMatrix {
+impl PriceMatrix<'_> {
     /// The matrix as JSON text.
     ///
     /// # Errors
@@ -764,24 +768,28 @@ impl PriceMatrix {
 }
 
 /// `{plan, rows: [{product, region, currency, phase, rule, tiered, unitPrice, hourly, monthly,
-/// amount, cap}]}`.
-impl ToJson for PriceMatrix {
+/// amount, cap}]}`: unit prices normalised, exact amounts at no fewer than the currency's
+/// decimal places.
+impl ToJson for PriceMatrix<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
         object!(out, {
             "plan": self.plan,
-            "rows": list(&self.rows, |out, _, r| object!(out, {
-                "product": r.product,
-                "region": r.region,
-                "currency": r.currency,
-                "phase": r.phase,
-                "rule": r.rule,
-                "tiered": r.tiered,
-                "unitPrice": r.unit_price,
-                "hourly": r.hourly,
-                "monthly": r.monthly,
-                "amount": r.amount,
-                "cap": r.cap,
-            })),
+            "rows": list(&self.rows, |out, _, r| {
+                let places = r.currency.exponent();
+                object!(out, {
+                    "product": r.product,
+                    "region": r.region,
+                    "currency": r.currency.code(),
+                    "phase": r.phase.as_str(),
+                    "rule": r.rule,
+                    "tiered": r.tiered,
+                    "unitPrice": r.unit_price.normalize(),
+                    "hourly": exact(r.hourly, places),
+                    "monthly": exact(r.monthly, places),
+                    "amount": r.amount.amount(),
+                    "cap": r.cap.as_ref().map(Money::amount),
+                })
+            }),
         })
     }
 }
@@ -790,7 +798,8 @@ impl ToJson for PriceMatrix {
 /// priced at quantity 1 (tiered products show the first unit's price and `tiered: true`).
 ///
 /// # Errors
-/// `NO_DEFAULT_PLAN` when no plan is given and there is no default; `OVERFLOW`.
+/// `NO_DEFAULT_PLAN` when no plan is given and there is no default; `UNKNOWN_REGION` for a region
+/// the catalog does not have; `OVERFLOW`.
 ///
 /// # Example
 /// ```
@@ -800,7 +809,7 @@ impl ToJson for PriceMatrix {
 /// let m = price_matrix(&catalog, &opts).unwrap().to_json().unwrap();
 /// assert!(m.contains(r#""product":"medium","region":"eu-west","currency":"EUR","phase":"final""#));
 /// ```
-pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<PriceMatrix, Error> {
+pub fn price_matrix<'c>(catalog: &'c Catalog, options: &MatrixOptions) -> Result<PriceMatrix<'c>, Error> {
     let plan = match &options.plan {
         Some(id) => catalog.plan(id),
         None => catalog.default_plan(),
@@ -808,11 +817,16 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<PriceM
     .ok_or_else(|| {
         Error::new(Code::NoDefaultPlan, "plan", "no plan was given and the catalog has no default plan")
     })?;
-    let regions: Vec<Option<&str>> = match &options.region {
-        Some(r) => vec![Some(r.as_str())],
+    // Each region with its index.
+    let regions: Vec<Option<(usize, &str)>> = match &options.region {
+        Some(r) => match catalog.region_index(r) {
+            Some(i) => vec![Some((i, catalog.regions()[i].id.as_str()))],
+            None => return Err(Error::new(Code::UnknownRegion, "region", format!("unknown region \"{r}\""))),
+        },
         None if catalog.regions().is_empty() => vec![None],
-        None => catalog.regions().iter().map(|r| Some(r.id.as_str())).collect(),
+        None => catalog.regions().iter().enumerate().map(|(i, r)| Some((i, r.id.as_str()))).collect(),
     };
+    let plan_index = catalog.plan_index(plan);
     let currencies: Vec<&Currency> = catalog
         .currencies()
         .iter()
@@ -836,40 +850,42 @@ pub fn price_matrix(catalog: &Catalog, options: &MatrixOptions) -> Result<PriceM
         ));
     }
     let mut rows = Vec::with_capacity(count);
-    for product in catalog.products() {
+    for (product_index, product) in catalog.products().iter().enumerate() {
         for region in &regions {
+            let rules =
+                plan_index.map(|plan| RuleKey { plan, product: product_index, region: region.map(|r| r.0) });
             for currency in &currencies {
                 for phase in &phases {
                     let m = Measured {
                         product,
-                        region: *region,
+                        region: region.map(|r| r.1),
+                        rules,
                         measured: Decimal::ONE,
                         included: Decimal::ZERO,
                         quantity: Decimal::ONE,
                         covered: false,
                     };
-                    let pricing = pricing(catalog, plan, *phase, currency, &m)?;
+                    let pricing = pricing(catalog, *phase, currency, &m)?;
                     let rule = pricing.rule();
                     let line = figures(catalog, &m, &pricing, currency)?;
-                    let places = currency.exponent();
                     let tiered =
                         rule.is_some_and(|r| r.table.tiers().len() > 1 || r.table.block_size().is_some());
                     rows.push(MatrixRow {
-                        product: product.id.clone(),
-                        region: region.map(str::to_string),
-                        currency: currency.code().to_string(),
-                        phase: phase.as_str(),
-                        rule: rule.map(|r| r.path.clone()),
+                        product: &product.id,
+                        region: m.region,
+                        currency: **currency,
+                        phase: *phase,
+                        rule: rule.map(|r| r.path.as_str()),
                         tiered,
-                        unit_price: plain(line.unit_price),
-                        hourly: exact_text(line.hourly, places),
-                        monthly: exact_text(line.monthly, places),
-                        amount: line.amount.amount_text(),
-                        cap: line.cap.as_ref().map(Money::amount_text),
+                        unit_price: line.unit_price,
+                        hourly: line.hourly,
+                        monthly: line.monthly,
+                        amount: line.amount,
+                        cap: line.cap,
                     });
                 }
             }
         }
     }
-    Ok(PriceMatrix { plan: plan.id.clone(), rows })
+    Ok(PriceMatrix { plan: &plan.id, rows })
 }

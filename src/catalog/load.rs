@@ -128,6 +128,16 @@ pub(crate) fn named<'f, T>(
     items.iter().enumerate().filter_map(move |(i, item)| Some((i, id(item.ok()?).ok()?.as_str())))
 }
 
+/// Each id's index among the entries: its index in the catalog, which has them all when it
+/// loads. A repeated id (a `DUPLICATE_ID`) keeps its first.
+fn first_index<'f>(ids: impl Iterator<Item = (usize, &'f str)>) -> BTreeMap<&'f str, usize> {
+    let mut index = BTreeMap::new();
+    for (i, id) in ids {
+        index.entry(id).or_insert(i);
+    }
+    index
+}
+
 /// `DUPLICATE_ID` for each entry of list `key` that repeats an earlier entry's id.
 pub(crate) fn check_unique<'f>(p: &mut Problems, key: &str, ids: impl Iterator<Item = (usize, &'f str)>) {
     let mut seen = BTreeMap::new();
@@ -210,7 +220,12 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
     let plans = plans?.unwrap_or_default();
     warnings.extend(discount_warnings(&plans, phase_clock));
     let mut ambiguous = Vec::new();
-    let rules = Catalog::index_rules(&plans, &mut ambiguous);
+    let rules = Catalog::index_rules(
+        &plans,
+        &first_index(named(&o.products, |r| &r.id)),
+        &first_index(named(&o.regions, |r| &r.id)),
+        &mut ambiguous,
+    );
     p.extend(ambiguous);
     let partners = super::partners::validate(p, o, currencies.as_deref(), &mut warnings);
     let catalog = Catalog {

@@ -158,16 +158,27 @@ impl Plan {
     }
 }
 
-/// Rules of one (plan, product, phase, currency): per region, and the region-less one.
+/// Rules of one (plan, product, phase, currency): per region (by index), and the region-less one.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct RuleSet {
-    by_region: BTreeMap<String, usize>,
+    by_region: BTreeMap<usize, usize>,
     any_region: Option<usize>,
 }
 
-/// Per plan (by index), per product: the rule sets of each (phase, currency). Looked up with
-/// borrowed strings, so pricing a line allocates nothing to find its rule.
-pub(crate) type RuleIndex = Vec<BTreeMap<String, Vec<(Phase, String, RuleSet)>>>;
+/// Per plan (by index), per product (by index): the rule sets of each (phase, currency). A line
+/// resolves its plan, product and region to indexes once ([`RuleKey`]); each phase then finds
+/// its rule by comparing integers, not ids.
+pub(crate) type RuleIndex = Vec<BTreeMap<usize, Vec<(Phase, String, RuleSet)>>>;
+
+/// Where a line's rules are: its plan, product and region, by their index in the catalog
+/// (see [`Catalog::rule_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RuleKey {
+    pub(crate) plan: usize,
+    pub(crate) product: usize,
+    /// `None`: no region, or one the catalog does not have (only region-less rules apply).
+    pub(crate) region: Option<usize>,
+}
 
 /// A loaded, validated catalog. It cannot be changed once loaded: its indexes (ids to entries,
 /// rules by plan, product, phase, currency and region) are built when it is loaded, and every
@@ -426,11 +437,40 @@ impl Catalog {
         currency: &str,
         region: Option<&str>,
     ) -> Option<&'a PriceRule> {
-        let plan_index = *self.index.plans.get(&plan.id)?;
-        let sets = self.index.rules.get(plan_index)?.get(product)?;
+        self.rule(self.rule_key(plan, product, region)?, phase, currency)
+    }
+
+    /// The indexes of `plan`, `product` and `region`; `None` for a plan or product this catalog
+    /// does not have.
+    pub(crate) fn rule_key(&self, plan: &Plan, product: &str, region: Option<&str>) -> Option<RuleKey> {
+        Some(RuleKey {
+            plan: self.plan_index(plan)?,
+            product: self.product_index(product)?,
+            region: region.and_then(|r| self.index.regions.get(r).copied()),
+        })
+    }
+
+    /// The index of `plan` in this catalog.
+    pub(crate) fn plan_index(&self, plan: &Plan) -> Option<usize> {
+        self.index.plans.get(&plan.id).copied()
+    }
+
+    /// The index of the product with this id.
+    pub(crate) fn product_index(&self, id: &str) -> Option<usize> {
+        self.index.products.get(id).copied()
+    }
+
+    /// The index of the region with this id.
+    pub(crate) fn region_index(&self, id: &str) -> Option<usize> {
+        self.index.regions.get(id).copied()
+    }
+
+    /// The rule at `key` in `phase` and `currency`: see [`Catalog::find_rule`].
+    pub(crate) fn rule(&self, key: RuleKey, phase: Phase, currency: &str) -> Option<&PriceRule> {
+        let sets = self.index.rules.get(key.plan)?.get(&key.product)?;
         let (_, _, set) = sets.iter().find(|(ph, cur, _)| *ph == phase && cur == currency)?;
-        let index = region.and_then(|r| set.by_region.get(r)).copied().or(set.any_region)?;
-        plan.prices.get(index)
+        let index = key.region.and_then(|r| set.by_region.get(&r)).copied().or(set.any_region)?;
+        self.plans.get(key.plan)?.prices.get(index)
     }
 
     /// The catalog with its indexes built (`rules`: see [`Catalog::index_rules`]).
@@ -452,13 +492,20 @@ impl Catalog {
     }
 
     /// The rules of every plan by product, phase, currency and region; `AMBIGUOUS_PRICE_RULE`
-    /// for each rule that another one already covers.
-    pub(crate) fn index_rules(plans: &[Plan], problems: &mut Vec<Problem>) -> RuleIndex {
+    /// for each rule that another one already covers. `products` and `regions` give each id's
+    /// index in the catalog (the rules of plans that read name only known ones).
+    pub(crate) fn index_rules(
+        plans: &[Plan],
+        products: &BTreeMap<&str, usize>,
+        regions: &BTreeMap<&str, usize>,
+        problems: &mut Vec<Problem>,
+    ) -> RuleIndex {
         let mut index = RuleIndex::with_capacity(plans.len());
         for plan in plans {
-            let mut by_product: BTreeMap<String, Vec<(Phase, String, RuleSet)>> = BTreeMap::new();
+            let mut by_product: BTreeMap<usize, Vec<(Phase, String, RuleSet)>> = BTreeMap::new();
             for (ri, rule) in plan.prices.iter().enumerate() {
-                let sets = by_product.entry(rule.product.clone()).or_default();
+                let Some(&product) = products.get(rule.product.as_str()) else { continue };
+                let sets = by_product.entry(product).or_default();
                 let at = match sets.iter().position(|(ph, cur, _)| *ph == rule.phase && *cur == rule.currency)
                 {
                     Some(at) => at,
@@ -489,10 +536,11 @@ impl Catalog {
                     }
                 }
                 for region in &rule.regions {
-                    match set.by_region.get(region) {
+                    let Some(&at) = regions.get(region.as_str()) else { continue };
+                    match set.by_region.get(&at) {
                         Some(&other) => problems.push(clash(other, Some(region))),
                         None => {
-                            set.by_region.insert(region.clone(), ri);
+                            set.by_region.insert(at, ri);
                         }
                     }
                 }
@@ -511,22 +559,24 @@ impl Catalog {
         let mut out = Vec::new();
         let regions = self.regions.len();
         'plans: for (pi, plan) in self.plans.iter().enumerate() {
-            for product in &self.products {
+            for (product_index, product) in self.products.iter().enumerate() {
                 for currency in &self.currencies {
                     if out.len() >= MAX_PROBLEMS {
                         break 'plans;
                     }
-                    let set = self.index.rules.get(pi).and_then(|by| by.get(&product.id)).and_then(|sets| {
-                        sets.iter().find(|(ph, cur, _)| *ph == Phase::Final && cur == currency.code())
-                    });
+                    let set =
+                        self.index.rules.get(pi).and_then(|by| by.get(&product_index)).and_then(|sets| {
+                            sets.iter().find(|(ph, cur, _)| *ph == Phase::Final && cur == currency.code())
+                        });
                     let missing: Vec<&str> = match set {
                         Some((_, _, set)) if set.any_region.is_some() => continue,
                         Some((_, _, set)) if regions > 0 && set.by_region.len() >= regions => continue,
                         Some((_, _, set)) => self
                             .regions
                             .iter()
-                            .map(|r| r.id.as_str())
-                            .filter(|r| !set.by_region.contains_key(*r))
+                            .enumerate()
+                            .filter(|(ri, _)| !set.by_region.contains_key(ri))
+                            .map(|(_, r)| r.id.as_str())
                             .take(4)
                             .collect(),
                         None => self.regions.iter().map(|r| r.id.as_str()).take(4).collect(),
