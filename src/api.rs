@@ -694,7 +694,7 @@ impl TablePricer {
 
     /// [`TablePricer::amount_of`] by the exact decimal path alone.
     fn exact_amount_of(&self, quantity: Decimal) -> Result<String, Error> {
-        let exact = self.table.amount(quantity)?;
+        let exact = self.table.exact_amount(quantity)?;
         Ok(match &self.currency {
             Some(c) => Money::round(exact, c, Rounding::HalfUp)?.amount_text(),
             None => crate::tiers::plain(exact),

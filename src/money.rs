@@ -291,12 +291,15 @@ impl Money {
         amounts: impl IntoIterator<Item = &'m Money>,
         currency: &Currency,
     ) -> Result<Money, Error> {
-        let mut sum = Decimal::ZERO;
+        // Every amount has the currency's scale, so the sum is the sum of the minor units.
+        let mut minor: i128 = 0;
         for m in amounts {
-            sum = checked::add(sum, m.amount)?;
+            debug_assert_eq!(m.currency.code(), currency.code(), "a sum of one currency");
+            minor = minor.checked_add(m.minor_units()).ok_or_else(|| overflow("the total"))?;
         }
-        // Already at the currency's scale: rounding changes nothing.
-        Money::round(sum, currency, Rounding::HalfUp)
+        let amount =
+            Decimal::try_from_i128_with_scale(minor, currency.exponent).map_err(|_| overflow("the total"))?;
+        Ok(Money { amount, currency: *currency })
     }
 
     /// The rounded amount, with exactly the currency's number of decimal places.

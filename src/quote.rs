@@ -205,13 +205,9 @@ pub(crate) fn quote_within(
                 price_line(catalog, m, &pricing, currency, detailed).map_err(|e| e.within(&line_path(i)))?,
             );
         }
-        let mut total = Decimal::ZERO;
-        for (amount, _) in &priced {
-            total = checked::add(total, amount.amount())?;
-        }
         timeline.push(TimelineEntry {
             window: *window,
-            monthly: Money::round(total, currency, catalog.rounding())?,
+            monthly: Money::sum(priced.iter().map(|(m, _)| m), currency)?,
         });
         if detailed.is_some() {
             lines = priced.into_iter().filter_map(|(_, line)| line).collect();

@@ -315,6 +315,11 @@ impl TierTable {
     /// there); the caller rounds or normalises it, which depends on the value alone. About half
     /// the exact path's work: what a loaded table's amounts take.
     pub(crate) fn fast_amount(&self, quantity: Decimal) -> Option<(i128, u32)> {
+        self.fast_reach(quantity).map(|(_, m, s)| (m, s))
+    }
+
+    /// [`TierTable::fast_amount`] with the tier the quantity reaches: `(tier, mantissa, scale)`.
+    fn fast_reach(&self, quantity: Decimal) -> Option<(usize, i128, u32)> {
         if self.block_size.is_some() || quantity.is_sign_negative() {
             return None;
         }
@@ -342,11 +347,33 @@ impl TierTable {
                 below.add(priced(q.sub(Fixed::of(self.lower(i))?)?)?)?
             }
         };
-        (amount.m > 0).then_some((amount.m, amount.s))
+        (amount.m > 0).then_some((i, amount.m, amount.s))
     }
 
-    /// The tier a quantity reaches, its unit price, and the exact amount.
+    /// The tier a quantity reaches, its unit price, and the exact amount (normalised: which
+    /// path computed it does not show): in integers where [`TierTable::fast_amount`] answers,
+    /// otherwise in exact decimals.
     pub(crate) fn reach(&self, quantity: Decimal) -> Result<Reach, Error> {
+        let fast = self.fast_reach(quantity).and_then(|(tier, m, s)| {
+            Some(Reach {
+                tier,
+                unit_price: self.tiers[tier].unit_price,
+                amount: Decimal::try_from_i128_with_scale(m, s).ok()?.normalize(),
+            })
+        });
+        if let Some(reach) = fast {
+            return Ok(reach);
+        }
+        self.exact_reach(quantity).map(|r| Reach { amount: r.amount.normalize(), ..r })
+    }
+
+    /// [`TierTable::amount`] by the exact decimal path alone: what the integer path is held to.
+    pub(crate) fn exact_amount(&self, quantity: Decimal) -> Result<Decimal, Error> {
+        Ok(self.exact_reach(quantity)?.amount)
+    }
+
+    /// [`TierTable::reach`] in exact decimals.
+    fn exact_reach(&self, quantity: Decimal) -> Result<Reach, Error> {
         if quantity.is_sign_negative() && !quantity.is_zero() {
             return self.price(quantity).map(|p| Reach::of(&p));
         }

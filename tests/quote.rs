@@ -355,6 +355,15 @@ fn the_price_matrix_covers_products_regions_currencies_and_phases() {
     let e = api::call("priceMatrix", &format!(r#"{{"catalog":{DEMO_CATALOG},"options":{{"plan":"gold"}}}}"#))
         .unwrap_err();
     assert_eq!((e.code(), e.path()), (Code::UnknownPlan, "options.plan"));
+    // The Rust API refuses a region the catalog does not have instead of pricing it at zero.
+    let catalog = demo();
+    let options = ratecard::MatrixOptions { region: Some("mars".into()), ..Default::default() };
+    let e = ratecard::price_matrix(&catalog, &options).unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::UnknownRegion, "region"));
+    let options = ratecard::MatrixOptions { region: Some("eu-west".into()), ..Default::default() };
+    let m = ratecard::price_matrix(&catalog, &options).unwrap();
+    assert_eq!(m.rows.len(), 9 * 3 * 3);
+    assert!(m.rows.iter().all(|r| r.region == Some("eu-west")));
 }
 
 #[test]
