@@ -138,7 +138,7 @@ pub(crate) enum Answer<'c> {
     Version,
     Tiers(TierPrice, Option<Currency>),
     Validation(Validation),
-    Quote(Box<Quote>, Detail),
+    Quote(Box<Quote<'c>>, Detail),
     Matrix(PriceMatrix<'c>),
     Verdict(Verdict),
     PlanMargins(PlanMargins),

@@ -89,6 +89,10 @@ pub struct Currency {
     exponent: u32,
 }
 
+/// A currency code as a fixed-size key: see [`Currency::code_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CodeKey([u8; MAX_CODE_LEN]);
+
 /// Longest currency code (custom codes have 3 to 10 characters).
 const MAX_CODE_LEN: usize = 10;
 
@@ -139,6 +143,22 @@ impl Currency {
         let mut bytes = [0; MAX_CODE_LEN];
         bytes[..code.len()].copy_from_slice(code.as_bytes());
         Currency { code: bytes, len: code.len() as u8, exponent }
+    }
+
+    /// The code as a fixed-size key (its bytes, then zeros; `None` past [`MAX_CODE_LEN`]
+    /// bytes): compared inline, where comparing strings calls `memcmp`.
+    pub(crate) fn code_key(code: &str) -> Option<CodeKey> {
+        if code.contains('\0') {
+            return None; // a zero byte would read as padding
+        }
+        let mut key = [0; MAX_CODE_LEN];
+        key.get_mut(..code.len())?.copy_from_slice(code.as_bytes());
+        Some(CodeKey(key))
+    }
+
+    /// This currency's [`Currency::code_key`].
+    pub(crate) fn key(&self) -> CodeKey {
+        CodeKey(self.code)
     }
 
     /// The currency code, e.g. `"USD"`.

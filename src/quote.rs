@@ -18,13 +18,14 @@ use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, Phas
 use crate::tiers::{Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
 
-/// A computed quote (see [`quote`]): JSON via [`Quote::to_json`].
+/// A computed quote (see [`quote`]): JSON via [`Quote::to_json`]. It borrows every name from
+/// the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quote {
+pub struct Quote<'c> {
     /// The instant priced.
     pub at: DateTime<Utc>,
     /// The customer's plan.
-    pub plan: String,
+    pub plan: &'c str,
     /// The customer's currency.
     pub currency: Currency,
     /// The customer's billing start.
@@ -32,7 +33,7 @@ pub struct Quote {
     /// The phase at `at`.
     pub phase: Phase,
     /// Priced lines, in order.
-    pub lines: Vec<QuoteLine>,
+    pub lines: Vec<QuoteLine<'c>>,
     /// Phases from the current one on, with the monthly total in each.
     pub timeline: Vec<TimelineEntry>,
     /// Lines priced at zero for lack of a rule, and the like.
@@ -41,17 +42,17 @@ pub struct Quote {
 
 /// One priced line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuoteLine {
+pub struct QuoteLine<'c> {
     /// Product id.
-    pub product: String,
+    pub product: &'c str,
     /// The product's external id.
-    pub external_id: Option<String>,
+    pub external_id: Option<&'c str>,
     /// `"package"` or `"metered"`.
     pub kind: &'static str,
     /// The region priced.
-    pub region: Option<String>,
-    /// The rule used (its path and id), or `None` when none matched (price zero).
-    pub rule: Option<(String, Option<String>)>,
+    pub region: Option<&'c str>,
+    /// The rule used, or `None` when none matched (price zero).
+    pub rule: Option<&'c PriceRule>,
     /// Period of the rule's amounts.
     pub period: Option<Period>,
     /// Quantity measured (after readings and the unit divisor), before allowances.
@@ -116,7 +117,7 @@ struct Measured<'a> {
 /// assert_eq!(q.lines[1].quantity.to_string(), "100");
 /// assert_eq!(q.total().unwrap().to_string(), "22.00 USD");
 /// ```
-pub fn quote(catalog: &Catalog, order: &Order) -> Result<Quote, Error> {
+pub fn quote<'c>(catalog: &'c Catalog, order: &Order) -> Result<Quote<'c>, Error> {
     quote_within(catalog, order, Detail::Full, &mut Budget::default())
 }
 
@@ -130,12 +131,12 @@ pub(crate) enum Detail {
 }
 
 /// [`quote`] within what the call may still spend (batches share one budget).
-pub(crate) fn quote_within(
-    catalog: &Catalog,
+pub(crate) fn quote_within<'c>(
+    catalog: &'c Catalog,
     order: &Order,
     detail: Detail,
     budget: &mut Budget,
-) -> Result<Quote, Error> {
+) -> Result<Quote<'c>, Error> {
     budget.take_lines(order.lines.len())?;
     let plan = order.customer.plan_in(catalog)?;
     let currency = order.customer.currency_in(catalog);
@@ -168,21 +169,24 @@ pub(crate) fn quote_within(
     let measured = measure(catalog, plan, order)?;
     // At most MAX_PROBLEMS of each, however many lines and phases go unpriced.
     let (mut warnings, mut errors) = (Problems::new(), Problems::new());
-    let mut lines = Vec::new();
-    let mut timeline = Vec::new();
+    // Only the current phase's lines are kept (`price_line` gives them for it alone); the
+    // buffers serve every phase.
+    let mut lines = Vec::with_capacity(measured.len());
+    let mut pricings = Vec::with_capacity(measured.len());
+    let mut amounts = Vec::with_capacity(measured.len());
+    let mut timeline = Vec::with_capacity(windows.len());
     for window in windows.iter().filter(|w| w.phase >= current.phase) {
         // The current phase's lines are kept in full; later phases only need their total.
         let detailed = (window.phase == current.phase).then_some(detail);
-        let pricings = measured
-            .iter()
-            .enumerate()
-            .map(|(i, m)| pricing(catalog, window.phase, currency, m).map_err(|e| e.within(&line_path(i))))
-            .collect::<Result<Vec<_>, Error>>()?;
+        pricings.clear();
+        for (i, m) in measured.iter().enumerate() {
+            pricings.push(pricing(catalog, window.phase, currency, m).map_err(|e| e.within(&line_path(i)))?);
+        }
         if detailed == Some(Detail::Full) {
             budget.take_tier_lines(pricings.iter().map(Pricing::tier_lines).sum())?;
         }
-        let mut priced = Vec::with_capacity(measured.len());
-        for (i, (m, pricing)) in measured.iter().zip(pricings).enumerate() {
+        amounts.clear();
+        for (i, (m, pricing)) in measured.iter().zip(pricings.drain(..)).enumerate() {
             if let Pricing::Unpriced(above_last) = &pricing {
                 // A free trial (a trial without rules) prices everything at zero by design.
                 let problems = match order.strict || catalog.strict() {
@@ -201,24 +205,19 @@ pub(crate) fn quote_within(
                     problems.add(Code::NoPriceRule, line_path(i), why);
                 }
             }
-            priced.push(
-                price_line(catalog, m, &pricing, currency, detailed).map_err(|e| e.within(&line_path(i)))?,
-            );
+            let (amount, line) =
+                price_line(catalog, m, &pricing, currency, detailed).map_err(|e| e.within(&line_path(i)))?;
+            amounts.push(amount);
+            lines.extend(line);
         }
-        timeline.push(TimelineEntry {
-            window: *window,
-            monthly: Money::sum(priced.iter().map(|(m, _)| m), currency)?,
-        });
-        if detailed.is_some() {
-            lines = priced.into_iter().filter_map(|(_, line)| line).collect();
-        }
+        timeline.push(TimelineEntry { window: *window, monthly: Money::sum(&amounts, currency)? });
     }
     if let Some(e) = errors.into_error() {
         return Err(e);
     }
     Ok(Quote {
         at: order.at,
-        plan: plan.id.clone(),
+        plan: &plan.id,
         currency: *currency,
         billing_start,
         phase: current.phase,
@@ -229,9 +228,9 @@ pub(crate) fn quote_within(
 }
 
 /// Measured quantities, readings turned into usage, and package allowances applied.
-fn measure<'a>(catalog: &'a Catalog, plan: &Plan, order: &'a Order) -> Result<Vec<Measured<'a>>, Error> {
+fn measure<'c, 'o>(catalog: &'c Catalog, plan: &Plan, order: &'o Order) -> Result<Vec<Measured<'c>>, Error> {
     let plan_index = catalog.plan_index(plan);
-    let region_of = |line: &'a OrderLine| line.region.as_deref().or(order.customer.region.as_deref());
+    let region_of = |line: &'o OrderLine| line.region.as_deref().or(order.customer.region.as_deref());
     // What the packages of the order include, per (region, resource).
     let mut allowance: BTreeMap<(Option<&str>, &str), Decimal> = BTreeMap::new();
     for line in &order.lines {
@@ -253,12 +252,19 @@ fn measure<'a>(catalog: &'a Catalog, plan: &Plan, order: &'a Order) -> Result<Ve
             return Err(Error::new(Code::UnknownProduct, format!("lines[{i}].product"), "unknown product"));
         };
         let product = &catalog.products()[product_index];
-        let region = region_of(line);
-        let rules = plan_index.map(|plan| RuleKey {
-            plan,
-            product: product_index,
-            region: region.and_then(|r| catalog.region_index(r)),
-        });
+        // Also validated with the order: the catalog's own id is what the line borrows.
+        let region_index = match region_of(line) {
+            Some(r) => Some(catalog.region_index(r).ok_or_else(|| {
+                Error::new(
+                    Code::UnknownRegion,
+                    format!("lines[{i}].region"),
+                    format!("unknown region \"{r}\""),
+                )
+            })?),
+            None => None,
+        };
+        let region = region_index.map(|r| catalog.regions()[r].id.as_str());
+        let rules = plan_index.map(|plan| RuleKey { plan, product: product_index, region: region_index });
         let raw = match line.amount {
             Amount::Quantity(q) => q,
             Amount::Reading { reading, previous } => match (&product.kind, previous) {
@@ -349,7 +355,7 @@ pub(crate) fn rule_pricing<'c>(
     quantity: Decimal,
     covered: bool,
 ) -> Result<Pricing<'c>, Error> {
-    let Some(rule) = rules.and_then(|key| catalog.rule(key, phase, currency.code())) else {
+    let Some(rule) = rules.and_then(|key| catalog.rule(key, phase, currency.key())) else {
         return Ok(Pricing::Unpriced(None));
     };
     if covered {
@@ -429,13 +435,13 @@ fn figures(
     Ok(Figures { unit_price, hourly, monthly, amount, cap })
 }
 
-fn price_line(
+fn price_line<'c>(
     catalog: &Catalog,
-    m: &Measured<'_>,
-    pricing: &Pricing<'_>,
+    m: &Measured<'c>,
+    pricing: &Pricing<'c>,
     currency: &Currency,
     detailed: Option<Detail>,
-) -> Result<(Money, Option<QuoteLine>), Error> {
+) -> Result<(Money, Option<QuoteLine<'c>>), Error> {
     let Figures { unit_price, hourly, monthly, amount, cap } = figures(catalog, m, pricing, currency)?;
     let Some(detail) = detailed else {
         return Ok((amount, None));
@@ -448,14 +454,14 @@ fn price_line(
         _ => None,
     };
     let line = QuoteLine {
-        product: m.product.id.clone(),
-        external_id: m.product.external_id.clone(),
+        product: &m.product.id,
+        external_id: m.product.external_id.as_deref(),
         kind: match m.product.kind {
             ProductKind::Package(_) => "package",
             ProductKind::Metered(_) => "metered",
         },
-        region: m.region.map(str::to_string),
-        rule: rule.map(|r| (r.path.clone(), r.id.clone())),
+        region: m.region,
+        rule,
         period: rule.map(|r| r.period),
         measured: m.measured,
         included: m.included,
@@ -491,7 +497,7 @@ fn per_hour_and_month(
     })
 }
 
-impl Quote {
+impl Quote<'_> {
     /// The total of the current phase: the sum of the rounded line amounts.
     ///
     /// # Errors
@@ -537,7 +543,7 @@ impl Quote {
 
 /// A quote as JSON, in full (the shape the `.d.ts` declares as `Quote`) or its summary
 /// (`QuoteSummary`: each line's amount only).
-pub(crate) struct QuoteAnswer<'a>(&'a Quote, Detail);
+pub(crate) struct QuoteAnswer<'a>(&'a Quote<'a>, Detail);
 
 impl ToJson for QuoteAnswer<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
@@ -600,7 +606,7 @@ impl ToJson for RuleJson<'_> {
     }
 }
 
-impl QuoteLine {
+impl QuoteLine<'_> {
     /// The line as JSON: quantities and prices normalised (`0.1`), amounts at no fewer than
     /// the currency's decimal `places`.
     fn write_json(&self, index: usize, places: u32, out: &mut String) -> Result<(), Error> {
@@ -611,7 +617,7 @@ impl QuoteLine {
             "externalId": self.external_id,
             "kind": self.kind,
             "region": self.region,
-            "rule": self.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
+            "rule": self.rule.map(|r| RuleJson { path: &r.path, id: r.id.as_deref() }),
             "period": self.period.map(Period::as_str),
             "measured": self.measured.normalize(),
             "included": self.included.normalize(),

@@ -732,3 +732,16 @@ fn the_age_limits_are_inclusive_at_their_edges() {
     let bad = at("2026-11-21T10:00:11Z", r#","maxAgeSeconds":0"#).unwrap_err();
     assert_eq!(bad.problems()[0].path, "trusted.maxAgeSeconds");
 }
+
+#[test]
+fn an_order_built_by_hand_with_an_unknown_region_is_refused() {
+    // Orders read from JSON are checked against the catalog; one built in Rust may name
+    // anything, and a quote borrows the catalog's own region id, so it refuses what has none.
+    let c = demo();
+    let text = format!(r#"{{{FINAL},"lines":[{{"product":"small","quantity":1}}]}}"#);
+    let mut order = Order::from_json(&c, &text).unwrap();
+    assert_eq!(quote(&c, &order).unwrap().lines[0].region, Some("us-east"));
+    order.lines[0].region = Some("mars".into());
+    let e = quote(&c, &order).unwrap_err();
+    assert_eq!((e.code(), e.path()), (Code::UnknownRegion, "lines[0].region"));
+}

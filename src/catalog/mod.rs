@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::error::{Code, Error, Problem};
 use crate::json_text::{json_text, object, ToJson};
 use crate::limits::MAX_PROBLEMS;
-use crate::money::{Currency, Rounding};
+use crate::money::{CodeKey, Currency, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
 pub(crate) use partners::names_or_none;
@@ -168,7 +168,7 @@ pub(crate) struct RuleSet {
 /// Per plan (by index), per product (by index): the rule sets of each (phase, currency). A line
 /// resolves its plan, product and region to indexes once ([`RuleKey`]); each phase then finds
 /// its rule by comparing integers, not ids.
-pub(crate) type RuleIndex = Vec<BTreeMap<usize, Vec<(Phase, String, RuleSet)>>>;
+pub(crate) type RuleIndex = Vec<BTreeMap<usize, Vec<(Phase, CodeKey, RuleSet)>>>;
 
 /// Where a line's rules are: its plan, product and region, by their index in the catalog
 /// (see [`Catalog::rule_key`]).
@@ -437,7 +437,7 @@ impl Catalog {
         currency: &str,
         region: Option<&str>,
     ) -> Option<&'a PriceRule> {
-        self.rule(self.rule_key(plan, product, region)?, phase, currency)
+        self.rule(self.rule_key(plan, product, region)?, phase, Currency::code_key(currency)?)
     }
 
     /// The indexes of `plan`, `product` and `region`; `None` for a plan or product this catalog
@@ -466,9 +466,9 @@ impl Catalog {
     }
 
     /// The rule at `key` in `phase` and `currency`: see [`Catalog::find_rule`].
-    pub(crate) fn rule(&self, key: RuleKey, phase: Phase, currency: &str) -> Option<&PriceRule> {
+    pub(crate) fn rule(&self, key: RuleKey, phase: Phase, currency: CodeKey) -> Option<&PriceRule> {
         let sets = self.index.rules.get(key.plan)?.get(&key.product)?;
-        let (_, _, set) = sets.iter().find(|(ph, cur, _)| *ph == phase && cur == currency)?;
+        let (_, _, set) = sets.iter().find(|(ph, cur, _)| *ph == phase && *cur == currency)?;
         let index = key.region.and_then(|r| set.by_region.get(&r)).copied().or(set.any_region)?;
         self.plans.get(key.plan)?.prices.get(index)
     }
@@ -502,15 +502,18 @@ impl Catalog {
     ) -> RuleIndex {
         let mut index = RuleIndex::with_capacity(plans.len());
         for plan in plans {
-            let mut by_product: BTreeMap<usize, Vec<(Phase, String, RuleSet)>> = BTreeMap::new();
+            let mut by_product: BTreeMap<usize, Vec<(Phase, CodeKey, RuleSet)>> = BTreeMap::new();
             for (ri, rule) in plan.prices.iter().enumerate() {
-                let Some(&product) = products.get(rule.product.as_str()) else { continue };
+                let (Some(&product), Some(currency)) =
+                    (products.get(rule.product.as_str()), Currency::code_key(&rule.currency))
+                else {
+                    continue;
+                };
                 let sets = by_product.entry(product).or_default();
-                let at = match sets.iter().position(|(ph, cur, _)| *ph == rule.phase && *cur == rule.currency)
-                {
+                let at = match sets.iter().position(|(ph, cur, _)| *ph == rule.phase && *cur == currency) {
                     Some(at) => at,
                     None => {
-                        sets.push((rule.phase, rule.currency.clone(), RuleSet::default()));
+                        sets.push((rule.phase, currency, RuleSet::default()));
                         sets.len() - 1
                     }
                 };
@@ -566,7 +569,7 @@ impl Catalog {
                     }
                     let set =
                         self.index.rules.get(pi).and_then(|by| by.get(&product_index)).and_then(|sets| {
-                            sets.iter().find(|(ph, cur, _)| *ph == Phase::Final && cur == currency.code())
+                            sets.iter().find(|(ph, cur, _)| *ph == Phase::Final && *cur == currency.key())
                         });
                     let missing: Vec<&str> = match set {
                         Some((_, _, set)) if set.any_region.is_some() => continue,
