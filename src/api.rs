@@ -145,7 +145,7 @@ pub(crate) enum Answer<'c> {
     PartnerMargins(PartnerMargins),
     Assignment(Vec<Problem>),
     Public(PublicCatalog<'c>),
-    Invoice(Box<Invoice>),
+    Invoice(Box<Invoice<'c>>),
     /// Each item's answer or error; the batch's argument name.
     Batch(&'static str, Vec<Result<Answer<'c>, Error>>),
 }

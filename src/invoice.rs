@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::json_text::{json_text, list, object, with, ToJson};
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Datelike, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind, RuleKey};
@@ -531,9 +531,10 @@ fn invoice_item(
     Some(item)
 }
 
-/// A computed invoice (see [`invoice`]): JSON via [`Invoice::to_json`].
+/// A computed invoice (see [`invoice`]): JSON via [`Invoice::to_json`]. It borrows every name
+/// from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invoice {
+pub struct Invoice<'c> {
     /// First instant billed.
     pub start: Time,
     /// First instant not billed.
@@ -543,9 +544,9 @@ pub struct Invoice {
     /// The customer's billing start.
     pub billing_start: Time,
     /// The plan and phase in force over the period, in time order.
-    pub plans: Vec<PlanSpan>,
+    pub plans: Vec<PlanSpan<'c>>,
     /// One line per item, in order.
-    pub lines: Vec<InvoiceLine>,
+    pub lines: Vec<InvoiceLine<'c>>,
     /// Segments billed at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
     /// The sum of every line's numerator (see [`Segment`]).
@@ -556,9 +557,9 @@ pub struct Invoice {
 
 /// A stretch of the period with one plan and one phase.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanSpan {
+pub struct PlanSpan<'c> {
     /// The plan's id.
-    pub plan: String,
+    pub plan: &'c str,
     /// The phase.
     pub phase: Phase,
     /// First instant.
@@ -569,15 +570,15 @@ pub struct PlanSpan {
 
 /// One invoice line: an item, its segments, and its amount rounded once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvoiceLine {
+pub struct InvoiceLine<'c> {
     /// Product id.
-    pub product: String,
+    pub product: &'c str,
     /// The product's external id.
-    pub external_id: Option<String>,
+    pub external_id: Option<&'c str>,
     /// `"package"` or `"metered"`.
     pub kind: &'static str,
     /// The region billed.
-    pub region: Option<String>,
+    pub region: Option<&'c str>,
     /// The item's first instant in the period.
     pub start: Time,
     /// The item's first instant after its time in the period.
@@ -585,9 +586,9 @@ pub struct InvoiceLine {
     /// Whether the line bills usage once (a counter) rather than levels by the hour.
     pub usage: bool,
     /// The item's time cut where anything that sets its price changes.
-    pub segments: Vec<Segment>,
+    pub segments: Vec<Segment<'c>>,
     /// Under the monthly cap, each group of segments a cap applies to; empty without it.
-    pub caps: Vec<CapGroup>,
+    pub caps: Vec<CapGroup<'c>>,
     /// The exact amount: the segments' numerators over the catalog's denominator, one division.
     pub exact: Decimal,
     /// The exact amount rounded to the currency: what the line costs.
@@ -596,7 +597,7 @@ pub struct InvoiceLine {
 
 /// A stretch of an item's time with one plan, phase, quantity and rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
+pub struct Segment<'c> {
     /// First instant.
     pub start: Time,
     /// First instant after it.
@@ -604,7 +605,7 @@ pub struct Segment {
     /// Seconds billed: the segment's length, or whole started hours under `hourRounding: "up"`.
     pub seconds: Decimal,
     /// The plan's id.
-    pub plan: String,
+    pub plan: &'c str,
     /// The phase.
     pub phase: Phase,
     /// Quantity measured (level or usage, after the unit divisor), before allowances.
@@ -613,8 +614,8 @@ pub struct Segment {
     pub included: Decimal,
     /// Quantity billed: measured - included.
     pub quantity: Decimal,
-    /// The rule used (its path and id), or `None` when none matched (price zero).
-    pub rule: Option<(String, Option<String>)>,
+    /// The rule used, or `None` when none matched (price zero).
+    pub rule: Option<&'c PriceRule>,
     /// Period of the rule's amounts.
     pub period: Option<Period>,
     /// The rate per hour at the quantity; `None` for usage billed once.
@@ -631,11 +632,11 @@ pub struct Segment {
 /// Under the monthly cap (SPEC 10), the segments of one item in one calendar month with the
 /// same rule at the same quantity: together they cost at most the rule's monthly price.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CapGroup {
+pub struct CapGroup<'c> {
     /// The calendar month (UTC), `"2026-10"`.
     pub month: String,
-    /// The rule (its path and id).
-    pub rule: (String, Option<String>),
+    /// The rule.
+    pub rule: &'c PriceRule,
     /// The quantity billed.
     pub quantity: Decimal,
     /// What the segments would cost without the cap, exact to 28 significant digits.
@@ -646,7 +647,7 @@ pub struct CapGroup {
     pub capped: bool,
 }
 
-impl Invoice {
+impl Invoice<'_> {
     /// The total: the sum of the rounded line amounts.
     ///
     /// # Errors
@@ -673,13 +674,13 @@ impl Invoice {
 }
 
 /// The shape the `.d.ts` declares as `Invoice`.
-impl ToJson for Invoice {
+impl ToJson for Invoice<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let places = self.currency.exponent();
         let total = self.total()?;
         let currency = self.currency.code();
         let hours = |seconds: Decimal| checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize());
-        let segment = |out: &mut String, _, s: &Segment| {
+        let segment = |out: &mut String, _, s: &Segment<'_>| {
             object!(out, {
                 "start": Instant(s.start),
                 "end": Instant(s.end),
@@ -689,23 +690,23 @@ impl ToJson for Invoice {
                 "measured": s.measured.normalize(),
                 "included": s.included.normalize(),
                 "quantity": s.quantity.normalize(),
-                "rule": s.rule.as_ref().map(|(path, id)| RuleJson { path, id: id.as_deref() }),
+                "rule": s.rule.map(RuleJson::of),
                 "period": s.period.map(Period::as_str),
                 "hourlyRate": s.hourly_rate.map(|r| exact(r, places)),
                 "amount": exact(s.amount, places),
             })
         };
-        let cap = |out: &mut String, _, g: &CapGroup| {
+        let cap = |out: &mut String, _, g: &CapGroup<'_>| {
             object!(out, {
                 "month": g.month,
-                "rule": RuleJson { path: &g.rule.0, id: g.rule.1.as_deref() },
+                "rule": RuleJson::of(g.rule),
                 "quantity": g.quantity.normalize(),
                 "uncapped": exact(g.uncapped, places),
                 "cap": exact(g.cap, places),
                 "capped": g.capped,
             })
         };
-        let line = |out: &mut String, i, l: &InvoiceLine| {
+        let line = |out: &mut String, i, l: &InvoiceLine<'_>| {
             let mut seconds = Decimal::ZERO;
             for s in &l.segments {
                 seconds = checked::add(seconds, s.seconds)?;
@@ -780,16 +781,16 @@ struct Span<'a> {
 /// assert_eq!(bill.lines[0].amount.to_string(), "6.86 USD");
 /// assert_eq!(bill.total().unwrap().to_string(), "6.86 USD");
 /// ```
-pub fn invoice(catalog: &Catalog, request: &InvoiceRequest) -> Result<Invoice, Error> {
+pub fn invoice<'c>(catalog: &'c Catalog, request: &InvoiceRequest) -> Result<Invoice<'c>, Error> {
     invoice_within(catalog, request, &mut Budget::default())
 }
 
 /// [`invoice`] within what the call may still spend (batches share one budget).
-pub(crate) fn invoice_within(
-    catalog: &Catalog,
+pub(crate) fn invoice_within<'c>(
+    catalog: &'c Catalog,
     request: &InvoiceRequest,
     budget: &mut Budget,
-) -> Result<Invoice, Error> {
+) -> Result<Invoice<'c>, Error> {
     budget.take_lines(request.items.len())?;
     check_times(request)?;
     let plan = request.customer.plan_in(catalog)?;
@@ -845,7 +846,7 @@ pub(crate) fn invoice_within(
         billing_start,
         plans: spans
             .iter()
-            .map(|s| PlanSpan { plan: s.plan.id.clone(), phase: s.phase, start: s.start, end: s.end })
+            .map(|s| PlanSpan { plan: &s.plan.id, phase: s.phase, start: s.start, end: s.end })
             .collect(),
         lines,
         warnings: biller.warnings.into_list(),
@@ -1283,7 +1284,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         span: &Span<'_>,
         product: &Product,
         region: Option<&str>,
-        segment: &Segment,
+        segment: &Segment<'_>,
         above_last: Option<&(&PriceRule, Error)>,
     ) {
         if span.phase == Phase::Trial && !self.catalog.has_paid_trial(span.plan) {
@@ -1308,15 +1309,15 @@ impl<'c, 'r> Biller<'c, 'r> {
     #[allow(clippy::too_many_arguments)]
     fn segment(
         &self,
-        span: &Span<'_>,
+        span: &Span<'c>,
         start: Time,
         end: Time,
         seconds: Decimal,
         measured: Decimal,
         included: Decimal,
         quantity: Decimal,
-        pricing: &Pricing<'_>,
-    ) -> Result<Segment, Error> {
+        pricing: &Pricing<'c>,
+    ) -> Result<Segment<'c>, Error> {
         let hpm = self.catalog.rate_hours();
         let rule = pricing.rule();
         let amount = match pricing {
@@ -1337,12 +1338,12 @@ impl<'c, 'r> Biller<'c, 'r> {
             start,
             end,
             seconds,
-            plan: span.plan.id.clone(),
+            plan: &span.plan.id,
             phase: span.phase,
             measured,
             included,
             quantity,
-            rule: rule.map(|r| (r.path.clone(), r.id.clone())),
+            rule,
             period: rule.map(|r| r.period),
             hourly_rate: Some(hourly_rate),
             // Divided once the segments are merged (see `line`).
@@ -1357,9 +1358,9 @@ impl<'c, 'r> Biller<'c, 'r> {
         &mut self,
         i: usize,
         item: &'r InvoiceItem,
-        product: &Product,
+        product: &'c Product,
         allowances: &[Allowance],
-    ) -> Result<InvoiceLine, Error> {
+    ) -> Result<InvoiceLine<'c>, Error> {
         let region: Option<&'r str> = region_of(self.request, item);
         let (levels, start, end) = levels(self.request, item);
         let mut cuts: Vec<Time> = levels.iter().map(|(at, _)| *at).collect();
@@ -1415,7 +1416,7 @@ impl<'c, 'r> Biller<'c, 'r> {
                 _ => segments.push(segment),
             }
         }
-        self.line(item, product, region, start, end, false, segments)
+        self.line(product, region, start, end, false, segments)
     }
 
     /// A counter (bandwidth): its usage over the item's time, less what the packages include
@@ -1427,9 +1428,9 @@ impl<'c, 'r> Biller<'c, 'r> {
         &mut self,
         i: usize,
         item: &'r InvoiceItem,
-        product: &Product,
+        product: &'c Product,
         pools: &mut UsagePools<'r>,
-    ) -> Result<InvoiceLine, Error> {
+    ) -> Result<InvoiceLine<'c>, Error> {
         let region: Option<&'r str> = region_of(self.request, item);
         let (_, start, end) = levels(self.request, item);
         let ProductKind::Metered(m) = &product.kind else {
@@ -1477,12 +1478,12 @@ impl<'c, 'r> Biller<'c, 'r> {
                 start: a,
                 end: b,
                 seconds: Decimal::new(nanos, 9).normalize(),
-                plan: span.plan.id.clone(),
+                plan: &span.plan.id,
                 phase: span.phase,
                 measured: checked::sub(c1, c0)?,
                 included: checked::sub(checked::sub(c1, c0)?, checked::sub(b1, b0)?)?,
                 quantity: checked::sub(b1, b0)?,
-                rule: rule.map(|r| (r.path.clone(), r.id.clone())),
+                rule,
                 period: rule.map(|r| r.period),
                 hourly_rate: None,
                 amount: Decimal::ZERO,
@@ -1494,28 +1495,27 @@ impl<'c, 'r> Biller<'c, 'r> {
             }
             segments.push(segment);
         }
-        self.line(item, product, region, start, end, true, segments)
+        self.line(product, region, start, end, true, segments)
     }
 
     /// Caps each group of `segments` (one calendar month, one rule, one quantity) at the rule's
     /// monthly price: the group's amount goes to its segments in time order until the cap is
     /// reached (SPEC 10). Nothing without the cap, and nothing for usage (never capped).
-    fn cap(&self, segments: &mut [Segment]) -> Result<Vec<CapGroup>, Error> {
-        let mut groups: Vec<(CapGroup, Decimal)> = Vec::new();
-        // (month, rule, quantity) -> its group: an item of 10,000 levels costs 10,000 look-ups.
-        // (A string key: the map of strings the crate already has, not another one in the wasm.)
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    fn cap(&self, segments: &mut [Segment<'c>]) -> Result<Vec<CapGroup<'c>>, Error> {
+        let mut groups: Vec<(CapGroup<'c>, Decimal)> = Vec::new();
+        // (year, month, rule, quantity) -> its group: an item of 10,000 levels costs 10,000
+        // look-ups, and a segment no text (a quantity's value is its key: 1.0 is 1).
+        let mut index: BTreeMap<(i32, u32, &str, Decimal), usize> = BTreeMap::new();
         for s in segments.iter_mut() {
-            let (Some(cap), Some(rule)) = (s.cap, &s.rule) else { continue };
-            let month = month_of(s.start);
-            let key = format!("{month} {} {}", rule.0, s.quantity.normalize());
+            let (Some(cap), Some(rule)) = (s.cap, s.rule) else { continue };
+            let key = (s.start.year(), s.start.month(), rule.path.as_str(), s.quantity);
             let (group, left) = match index.get(&key) {
                 Some(&k) => &mut groups[k],
                 None => {
                     index.insert(key, groups.len());
                     let group = CapGroup {
-                        month,
-                        rule: rule.clone(),
+                        month: month_of(s.start),
+                        rule,
                         quantity: s.quantity,
                         uncapped: Decimal::ZERO,
                         cap,
@@ -1541,17 +1541,15 @@ impl<'c, 'r> Biller<'c, 'r> {
             .collect()
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn line(
         &self,
-        item: &InvoiceItem,
-        product: &Product,
+        product: &'c Product,
         region: Option<&str>,
         start: Time,
         end: Time,
         usage: bool,
-        mut segments: Vec<Segment>,
-    ) -> Result<InvoiceLine, Error> {
+        mut segments: Vec<Segment<'c>>,
+    ) -> Result<InvoiceLine<'c>, Error> {
         let caps = self.cap(&mut segments)?;
         let mut numerator = Decimal::ZERO;
         for s in &mut segments {
@@ -1559,14 +1557,24 @@ impl<'c, 'r> Biller<'c, 'r> {
             numerator = checked::add(numerator, s.numerator)?;
         }
         let exact = checked::div(numerator, self.denominator)?;
+        // Validated with the request: the catalog's own id is what the line borrows.
+        let region = match region {
+            Some(r) => Some(match self.catalog.region_index(r) {
+                Some(index) => self.catalog.regions()[index].id.as_str(),
+                None => {
+                    return Err(Error::new(Code::UnknownRegion, "region", format!("unknown region \"{r}\"")))
+                }
+            }),
+            None => None,
+        };
         Ok(InvoiceLine {
-            product: item.product.clone(),
-            external_id: product.external_id.clone(),
+            product: &product.id,
+            external_id: product.external_id.as_deref(),
             kind: match product.kind {
                 ProductKind::Package(_) => "package",
                 ProductKind::Metered(_) => "metered",
             },
-            region: region.map(str::to_string),
+            region,
             start,
             end,
             usage,
@@ -1588,7 +1596,7 @@ fn same_month(a: Time, b: Time) -> bool {
 /// The calendar month (UTC) of an instant, `"2026-10"`.
 fn month_of(t: Time) -> String {
     // Not chrono's strftime, which would bring its format parser into the wasm.
-    format!("{:04}-{:02}", chrono::Datelike::year(&t), chrono::Datelike::month(&t))
+    format!("{:04}-{:02}", t.year(), t.month())
 }
 
 /// The first instants of the calendar months (UTC) after `start` and before `end`.

@@ -600,6 +600,13 @@ pub(crate) struct RuleJson<'a> {
     pub(crate) id: Option<&'a str>,
 }
 
+impl RuleJson<'_> {
+    /// `rule` as `{path, id}`.
+    pub(crate) fn of(rule: &PriceRule) -> RuleJson<'_> {
+        RuleJson { path: &rule.path, id: rule.id.as_deref() }
+    }
+}
+
 impl ToJson for RuleJson<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
         object!(out, { "path": self.path, "id": self.id })
@@ -617,7 +624,7 @@ impl QuoteLine<'_> {
             "externalId": self.external_id,
             "kind": self.kind,
             "region": self.region,
-            "rule": self.rule.map(|r| RuleJson { path: &r.path, id: r.id.as_deref() }),
+            "rule": self.rule.map(RuleJson::of),
             "period": self.period.map(Period::as_str),
             "measured": self.measured.normalize(),
             "included": self.included.normalize(),

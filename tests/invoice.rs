@@ -88,3 +88,16 @@ fn a_trusted_billing_start_corrects_the_invoice_request_and_is_a_difference() {
     .unwrap();
     assert!(check.starts_with(r#"{"ok":true"#), "{check}");
 }
+
+/// A request read from JSON is checked against the catalog; one built in Rust may name any
+/// region, and an invoice borrows the catalog's own region id, so it refuses what has none.
+#[test]
+fn a_request_built_by_hand_with_an_unknown_region_is_refused() {
+    let catalog = Catalog::from_json(DEMO_CATALOG).unwrap();
+    let text = r#"{"period":{"start":"2026-11-01T00:00:00Z","end":"2026-12-01T00:00:00Z"},"customer":{"region":"us-east","billingStart":"2026-11-01T00:00:00Z"},"items":[{"product":"medium","quantity":1}]}"#;
+    let mut request = ratecard::InvoiceRequest::from_json(&catalog, text).unwrap();
+    assert_eq!(ratecard::invoice(&catalog, &request).unwrap().lines[0].region, Some("us-east"));
+    request.items[0].region = Some("mars".into());
+    let e = ratecard::invoice(&catalog, &request).unwrap_err();
+    assert_eq!((e.code(), e.path()), (ratecard::Code::UnknownRegion, "items[0].region"));
+}
