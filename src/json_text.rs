@@ -19,7 +19,8 @@ pub(crate) trait ToJson {
 
 /// `value` as JSON text.
 pub(crate) fn json_text(value: &(impl ToJson + ?Sized)) -> Result<String, Error> {
-    let mut out = String::with_capacity(1024);
+    // Most answers fit: one allocation, no regrowth (a quote's is 2.3 KB).
+    let mut out = String::with_capacity(4096);
     value.write_json(&mut out)?;
     Ok(out)
 }

@@ -169,6 +169,7 @@ pub(crate) fn quote_within<'c>(
     let measured = measure(catalog, plan, order)?;
     // At most MAX_PROBLEMS of each, however many lines and phases go unpriced.
     let (mut warnings, mut errors) = (Problems::new(), Problems::new());
+    let paid_trial = catalog.has_paid_trial(plan);
     // Only the current phase's lines are kept (`price_line` gives them for it alone); the
     // buffers serve every phase.
     let mut lines = Vec::with_capacity(measured.len());
@@ -193,7 +194,7 @@ pub(crate) fn quote_within<'c>(
                     true => &mut errors,
                     false => &mut warnings,
                 };
-                if (window.phase != Phase::Trial || catalog.has_paid_trial(plan)) && problems.wants() {
+                if (window.phase != Phase::Trial || paid_trial) && problems.wants() {
                     let why = unpriced_message(
                         above_last.as_ref(),
                         plan,
@@ -231,12 +232,22 @@ pub(crate) fn quote_within<'c>(
 fn measure<'c, 'o>(catalog: &'c Catalog, plan: &Plan, order: &'o Order) -> Result<Vec<Measured<'c>>, Error> {
     let plan_index = catalog.plan_index(plan);
     let region_of = |line: &'o OrderLine| line.region.as_deref().or(order.customer.region.as_deref());
+    // Validated when the order was decoded against this catalog.
+    let products = order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let index = catalog.product_index(&line.product).ok_or_else(|| {
+                Error::new(Code::UnknownProduct, format!("lines[{i}].product"), "unknown product")
+            })?;
+            Ok((index, &catalog.products()[index]))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     // What the packages of the order include, per (region, resource).
     let mut allowance: BTreeMap<(Option<&str>, &str), Decimal> = BTreeMap::new();
-    for line in &order.lines {
-        if let (Some(Product { kind: ProductKind::Package(spec), .. }), Amount::Quantity(q)) =
-            (catalog.product(&line.product), line.amount)
-        {
+    for (line, (_, product)) in order.lines.iter().zip(&products) {
+        if let (ProductKind::Package(spec), Amount::Quantity(q)) = (&product.kind, line.amount) {
             for resource in ["storage", "bandwidth", "backup"] {
                 let inc = checked::mul(spec.included(resource).unwrap_or_default(), q)?;
                 let slot = allowance.entry((region_of(line), resource)).or_default();
@@ -245,13 +256,8 @@ fn measure<'c, 'o>(catalog: &'c Catalog, plan: &Plan, order: &'o Order) -> Resul
         }
     }
     let mut out = Vec::with_capacity(order.lines.len());
-    for (i, line) in order.lines.iter().enumerate() {
+    for (i, (line, &(product_index, product))) in order.lines.iter().zip(&products).enumerate() {
         let at = |e: Error| e.within(&line_path(i));
-        // Validated when the order was decoded against this catalog.
-        let Some(product_index) = catalog.product_index(&line.product) else {
-            return Err(Error::new(Code::UnknownProduct, format!("lines[{i}].product"), "unknown product"));
-        };
-        let product = &catalog.products()[product_index];
         // Also validated with the order: the catalog's own id is what the line borrows.
         let region_index = match region_of(line) {
             Some(r) => Some(catalog.region_index(r).ok_or_else(|| {
@@ -419,7 +425,7 @@ fn figures(
     };
     let rule = pricing.rule();
     let (hourly, monthly) = match rule {
-        Some(rule) => per_hour_and_month(catalog, rule.period, exact)?,
+        Some(rule) => (hourly_of(catalog, rule.period, exact)?, monthly_of(catalog, rule.period, exact)?),
         None => (Decimal::ZERO, Decimal::ZERO),
     };
     let amount = Money::round(monthly, currency, catalog.rounding())?;
@@ -442,10 +448,15 @@ fn price_line<'c>(
     currency: &Currency,
     detailed: Option<Detail>,
 ) -> Result<(Money, Option<QuoteLine<'c>>), Error> {
-    let Figures { unit_price, hourly, monthly, amount, cap } = figures(catalog, m, pricing, currency)?;
     let Some(detail) = detailed else {
-        return Ok((amount, None));
+        // A later phase's total needs only each line's rounded month.
+        let monthly = match pricing {
+            Pricing::Priced(rule, reach) => monthly_of(catalog, rule.period, reach.amount)?,
+            _ => Decimal::ZERO,
+        };
+        return Ok((Money::round(monthly, currency, catalog.rounding())?, None));
     };
+    let Figures { unit_price, hourly, monthly, amount, cap } = figures(catalog, m, pricing, currency)?;
     let rule = pricing.rule();
     let tiers = match (pricing, detail) {
         (Pricing::Priced(rule, _), Detail::Full) => {
@@ -476,25 +487,29 @@ fn price_line<'c>(
     Ok((amount, Some(line)))
 }
 
-/// An amount for a period as (hourly, monthly). Only the derived hourly figure of a monthly
-/// rule divides (28 significant digits); a monthly amount is never derived by division. Under
-/// the monthly cap (SPEC 10) a monthly rule's hourly rate is its price / capHours, and an
-/// hourly rule's month costs at most its rate x capHours.
-fn per_hour_and_month(
-    catalog: &Catalog,
-    period: Period,
-    amount: Decimal,
-) -> Result<(Decimal, Decimal), Error> {
+/// What a month of a rule's `amount` for `period` costs: a monthly amount is never derived by
+/// division, and under the monthly cap (SPEC 10) an hourly rule's month costs at most its rate
+/// x capHours.
+fn monthly_of(catalog: &Catalog, period: Period, amount: Decimal) -> Result<Decimal, Error> {
     Ok(match period {
         Period::Hour => {
             let month = checked::mul(amount, catalog.hours_per_month())?;
             match catalog.monthly_cap(period, amount)? {
-                Some(cap) => (amount, month.min(cap)),
-                None => (amount, month),
+                Some(cap) => month.min(cap),
+                None => month,
             }
         }
-        Period::Month => (checked::div(amount, catalog.rate_hours())?, amount),
+        Period::Month => amount,
     })
+}
+
+/// The hourly rate of a rule's `amount` for `period`: only the derived rate of a monthly rule
+/// divides (28 significant digits), by capHours under the monthly cap.
+fn hourly_of(catalog: &Catalog, period: Period, amount: Decimal) -> Result<Decimal, Error> {
+    match period {
+        Period::Hour => Ok(amount),
+        Period::Month => checked::div(amount, catalog.rate_hours()),
+    }
 }
 
 impl Quote<'_> {
