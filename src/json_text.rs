@@ -83,10 +83,24 @@ impl<T, F: Fn(&mut String, usize, &T) -> Result<(), Error>> ToJson for List<'_, 
     }
 }
 
+/// The bytes serde_json escapes: control characters, `"` and `\\` (one load a byte, where
+/// three comparisons cost twice as much).
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// A string as JSON: copied as it is unless it holds a quote, a backslash or a control
 /// character, the only characters serde_json escapes; then escaped by serde_json.
 pub(crate) fn write_str(s: &str, out: &mut String) {
-    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if s.bytes().any(|b| ESCAPED[usize::from(b)]) {
         // Writing a string cannot fail.
         out.push_str(&serde_json::to_string(s).unwrap_or_default());
     } else {
