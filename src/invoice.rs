@@ -1701,12 +1701,13 @@ impl Share {
 
 /// Whether two adjacent segments bill the same way (and so are one segment).
 fn same_price(a: &Segment, b: &Segment) -> bool {
-    a.plan == b.plan
+    // Plans and rules are the catalog's own: the same one is the same reference.
+    std::ptr::eq(a.plan, b.plan)
         && a.phase == b.phase
         && a.measured == b.measured
         && a.included == b.included
         && a.quantity == b.quantity
-        && a.rule == b.rule
+        && a.rule.map(std::ptr::from_ref) == b.rule.map(std::ptr::from_ref)
         && a.hourly_rate == b.hourly_rate
 }
 

@@ -212,9 +212,11 @@ pub(crate) fn write_instant(t: DateTime<Utc>, buf: &mut [u8; 32]) -> usize {
     }
     let mut at = 0;
     // `n` in `width` digits, then `after`.
-    let mut put = |n: u32, width: usize, after: u8| {
-        for i in 0..width {
-            buf[at + i] = b'0' + (n / 10u32.pow((width - 1 - i) as u32) % 10) as u8;
+    let mut put = |mut n: u32, width: usize, after: u8| {
+        // From the last digit: no power of ten is computed (an invoice writes dozens of these).
+        for i in (0..width).rev() {
+            buf[at + i] = b'0' + (n % 10) as u8;
+            n /= 10;
         }
         buf[at + width] = after;
         at += width + 1;
