@@ -244,6 +244,9 @@ fn diff(path: &str, expected: &Value, received: &Value, out: &mut Vec<Difference
         return;
     }
     let join = |key: &str| join_path(path, key);
+    // Past the cap, nothing more is looked at: a received object of a million extra keys costs
+    // the first MAX_DIFFERENCES of them.
+    let full = |out: &Vec<Difference>| out.len() >= MAX_DIFFERENCES;
     match (expected, received) {
         (Value::Object(e), Value::Object(r)) => {
             for (k, ev) in e {
@@ -255,11 +258,17 @@ fn diff(path: &str, expected: &Value, received: &Value, out: &mut Vec<Difference
                 }
             }
             for (k, rv) in r.iter().filter(|(k, _)| expected.get(k).is_none()) {
+                if full(out) {
+                    break;
+                }
                 out.push(Difference { path: join(k), expected: None, received: Some(rv.clone()) });
             }
         }
         (Value::Array(e), Value::Array(r)) => {
             for i in 0..e.len().max(r.len()) {
+                if full(out) {
+                    break;
+                }
                 let p = format!("{path}[{i}]");
                 match (e.get(i), r.get(i)) {
                     (Some(ev), Some(rv)) => diff(&p, ev, rv, out),
@@ -365,6 +374,20 @@ mod tests {
         assert_eq!(Value::parse(&deep).unwrap_err().code(), Code::JsonTooDeep);
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert!(Value::parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn differences_stop_at_the_cap_in_document_order() {
+        let extra: Vec<String> = (0..10_000).map(|i| format!("\"k{i}\":0")).collect();
+        let received = Value::parse(&format!("{{\"a\":\"1\",{}}}", extra.join(","))).unwrap();
+        let got = differences(r#"{"a":"2"}"#, &received).unwrap();
+        assert_eq!(got.len(), MAX_DIFFERENCES);
+        assert_eq!(got[0].path, "a");
+        assert_eq!(got[1].path, "k0");
+        assert_eq!(got[MAX_DIFFERENCES - 1].path, format!("k{}", MAX_DIFFERENCES - 2));
+        let items = format!("[{}]", vec!["0"; 10_000].join(","));
+        let got = differences("[]", &Value::parse(&items).unwrap()).unwrap();
+        assert_eq!((got.len(), got[0].path.as_str()), (MAX_DIFFERENCES, "[0]"));
     }
 
     #[test]
