@@ -14,7 +14,7 @@ use crate::json_text::{json_text, list, object, with, ToJson};
 use chrono::{DateTime, Datelike, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind, RuleKey};
+use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, List, Num, Problems, Shape};
 use crate::limits::{
@@ -690,7 +690,7 @@ impl ToJson for Invoice<'_> {
                 "measured": s.measured.normalize(),
                 "included": s.included.normalize(),
                 "quantity": s.quantity.normalize(),
-                "rule": s.rule.map(RuleJson::of),
+                "rule": s.rule.map(RuleJson),
                 "period": s.period.map(Period::as_str),
                 "hourlyRate": s.hourly_rate.map(|r| exact(r, places)),
                 "amount": exact(s.amount, places),
@@ -699,7 +699,7 @@ impl ToJson for Invoice<'_> {
         let cap = |out: &mut String, _, g: &CapGroup<'_>| {
             object!(out, {
                 "month": g.month,
-                "rule": RuleJson::of(g.rule),
+                "rule": RuleJson(g.rule),
                 "quantity": g.quantity.normalize(),
                 "uncapped": exact(g.uncapped, places),
                 "cap": exact(g.cap, places),
@@ -1269,11 +1269,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         covered: bool,
     ) -> Result<Pricing<'c>, Error> {
         let (catalog, currency) = (self.catalog, self.currency);
-        let rules = span.plan_index.zip(catalog.product_index(&product.id)).map(|(plan, product)| RuleKey {
-            plan,
-            product,
-            region: region.and_then(|r| catalog.region_index(r)),
-        });
+        let rules = span.plan_index.and_then(|plan| catalog.rule_key(plan, &product.id, region));
         rule_pricing(catalog, rules, span.phase, currency, quantity, covered)
     }
 
@@ -1559,12 +1555,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         let exact = checked::div(numerator, self.denominator)?;
         // Validated with the request: the catalog's own id is what the line borrows.
         let region = match region {
-            Some(r) => Some(match self.catalog.region_index(r) {
-                Some(index) => self.catalog.regions()[index].id.as_str(),
-                None => {
-                    return Err(Error::new(Code::UnknownRegion, "region", format!("unknown region \"{r}\"")))
-                }
-            }),
+            Some(r) => Some(self.catalog.known_region(r, || "region".to_string())?.1),
             None => None,
         };
         Ok(InvoiceLine {

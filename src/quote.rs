@@ -259,18 +259,13 @@ fn measure<'c, 'o>(catalog: &'c Catalog, plan: &Plan, order: &'o Order) -> Resul
     for (i, (line, &(product_index, product))) in order.lines.iter().zip(&products).enumerate() {
         let at = |e: Error| e.within(&line_path(i));
         // Also validated with the order: the catalog's own id is what the line borrows.
-        let region_index = match region_of(line) {
-            Some(r) => Some(catalog.region_index(r).ok_or_else(|| {
-                Error::new(
-                    Code::UnknownRegion,
-                    format!("lines[{i}].region"),
-                    format!("unknown region \"{r}\""),
-                )
-            })?),
+        let region = match region_of(line) {
+            Some(r) => Some(catalog.known_region(r, || format!("lines[{i}].region"))?),
             None => None,
         };
-        let region = region_index.map(|r| catalog.regions()[r].id.as_str());
-        let rules = plan_index.map(|plan| RuleKey { plan, product: product_index, region: region_index });
+        let rules =
+            plan_index.map(|plan| RuleKey { plan, product: product_index, region: region.map(|r| r.0) });
+        let region = region.map(|r| r.1);
         let raw = match line.amount {
             Amount::Quantity(q) => q,
             Amount::Reading { reading, previous } => match (&product.kind, previous) {
@@ -609,22 +604,12 @@ impl ToJson for QuoteAnswer<'_> {
     }
 }
 
-/// The rule a line or segment used: its path in the catalog and its id, as `{path, id}`.
-pub(crate) struct RuleJson<'a> {
-    pub(crate) path: &'a str,
-    pub(crate) id: Option<&'a str>,
-}
-
-impl RuleJson<'_> {
-    /// `rule` as `{path, id}`.
-    pub(crate) fn of(rule: &PriceRule) -> RuleJson<'_> {
-        RuleJson { path: &rule.path, id: rule.id.as_deref() }
-    }
-}
+/// The rule a line or segment used, as `{path, id}`: its path in the catalog and its id.
+pub(crate) struct RuleJson<'a>(pub(crate) &'a PriceRule);
 
 impl ToJson for RuleJson<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
-        object!(out, { "path": self.path, "id": self.id })
+        object!(out, { "path": self.0.path, "id": self.0.id })
     }
 }
 
@@ -639,7 +624,7 @@ impl QuoteLine<'_> {
             "externalId": self.external_id,
             "kind": self.kind,
             "region": self.region,
-            "rule": self.rule.map(RuleJson::of),
+            "rule": self.rule.map(RuleJson),
             "period": self.period.map(Period::as_str),
             "measured": self.measured.normalize(),
             "included": self.included.normalize(),
@@ -843,10 +828,7 @@ pub fn price_matrix<'c>(catalog: &'c Catalog, options: &MatrixOptions) -> Result
     })?;
     // Each region with its index.
     let regions: Vec<Option<(usize, &str)>> = match &options.region {
-        Some(r) => match catalog.region_index(r) {
-            Some(i) => vec![Some((i, catalog.regions()[i].id.as_str()))],
-            None => return Err(Error::new(Code::UnknownRegion, "region", format!("unknown region \"{r}\""))),
-        },
+        Some(r) => vec![Some(catalog.known_region(r, || "region".to_string())?)],
         None if catalog.regions().is_empty() => vec![None],
         None => catalog.regions().iter().enumerate().map(|(i, r)| Some((i, r.id.as_str()))).collect(),
     };

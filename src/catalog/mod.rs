@@ -437,16 +437,17 @@ impl Catalog {
         currency: &str,
         region: Option<&str>,
     ) -> Option<&'a PriceRule> {
-        self.rule(self.rule_key(plan, product, region)?, phase, Currency::code_key(currency)?)
+        let key = self.rule_key(self.plan_index(plan)?, product, region)?;
+        self.rule(key, phase, Currency::code_key(currency)?)
     }
 
-    /// The indexes of `plan`, `product` and `region`; `None` for a plan or product this catalog
-    /// does not have.
-    pub(crate) fn rule_key(&self, plan: &Plan, product: &str, region: Option<&str>) -> Option<RuleKey> {
+    /// The rules of `product` and `region` in the plan at index `plan`; `None` for a product
+    /// this catalog does not have.
+    pub(crate) fn rule_key(&self, plan: usize, product: &str, region: Option<&str>) -> Option<RuleKey> {
         Some(RuleKey {
-            plan: self.plan_index(plan)?,
+            plan,
             product: self.product_index(product)?,
-            region: region.and_then(|r| self.index.regions.get(r).copied()),
+            region: region.and_then(|r| self.region_index(r)),
         })
     }
 
@@ -463,6 +464,19 @@ impl Catalog {
     /// The index of the region with this id.
     pub(crate) fn region_index(&self, id: &str) -> Option<usize> {
         self.index.regions.get(id).copied()
+    }
+
+    /// The region with this id, as its index and the catalog's own id (what answers borrow);
+    /// `UNKNOWN_REGION` at `path` when the catalog has none.
+    pub(crate) fn known_region(
+        &self,
+        id: &str,
+        path: impl FnOnce() -> String,
+    ) -> Result<(usize, &str), Error> {
+        match self.region_index(id) {
+            Some(i) => Ok((i, self.regions[i].id.as_str())),
+            None => Err(Error::new(Code::UnknownRegion, path(), format!("unknown region \"{id}\""))),
+        }
     }
 
     /// The rule at `key` in `phase` and `currency`: see [`Catalog::find_rule`].
