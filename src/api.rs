@@ -681,45 +681,59 @@ impl TablePricer {
         Ok(out)
     }
 
-    /// The amount of one quantity; error paths are relative to it. Integer arithmetic where it
-    /// is exact (see [`TierTable::fast_amount`]), the exact decimal path otherwise.
+    /// The amount of one quantity; error paths are relative to it.
     fn amount_of(&self, quantity: &str) -> Result<String, Error> {
-        let quantity = quantity_text(quantity)?;
-        let places = self.currency.as_ref().map(Currency::exponent);
-        match self.table.fast_amount(quantity).and_then(|(m, s)| fixed_text(m, s, places)) {
-            Some(text) => Ok(text),
-            None => self.exact_amount_of(quantity),
-        }
-    }
-
-    /// [`TablePricer::amount_of`] by the exact decimal path alone.
-    fn exact_amount_of(&self, quantity: Decimal) -> Result<String, Error> {
-        let exact = self.table.exact_amount(quantity)?;
-        Ok(match &self.currency {
-            Some(c) => Money::round(exact, c, Rounding::HalfUp)?.amount_text(),
-            None => crate::tiers::plain(exact),
-        })
+        let rounding = self.currency.as_ref().map(|c| (c, Rounding::HalfUp));
+        table_amount(&self.table, rounding, quantity_text(quantity)?)
     }
 }
 
-/// A positive exact amount `m` x 10^-`s` as an amount answer writes it: rounded half up to
-/// `places` decimals when there is a currency, with its trailing zeros removed when not;
-/// `None` when the rounded amount is past what a `Decimal` holds (the exact path reports it).
-fn fixed_text(m: i128, s: u32, places: Option<u32>) -> Option<String> {
+/// A tier table's amount for `quantity` as an amount answer writes it: rounded once to the
+/// currency when there is one, exact otherwise. Integer arithmetic where it is exact (see
+/// [`TierTable::fast_amount`]), the exact decimal path otherwise: `priceTiers`' amounts and
+/// `ratecard rate`'s tier rows both come from here.
+pub(crate) fn table_amount(
+    table: &TierTable,
+    currency: Option<(&Currency, Rounding)>,
+    quantity: Decimal,
+) -> Result<String, Error> {
+    let places = currency.map(|(c, rounding)| (c.exponent(), rounding));
+    if let Some(text) = table.fast_amount(quantity).and_then(|(m, s)| fixed_text(m, s, places)) {
+        return Ok(text);
+    }
+    let exact = table.exact_amount(quantity)?;
+    Ok(match currency {
+        Some((c, rounding)) => Money::round(exact, c, rounding)?.amount_text(),
+        None => crate::tiers::plain(exact),
+    })
+}
+
+/// A positive exact amount `m` x 10^-`s` as an amount answer writes it: rounded to `places`
+/// decimals when there is a currency, with its trailing zeros removed when not; `None` when the
+/// rounded amount is past what a `Decimal` holds (the exact path reports it).
+fn fixed_text(m: i128, s: u32, places: Option<(u32, Rounding)>) -> Option<String> {
     let (mut m, mut s) = (m, s);
     match places {
-        Some(places) if s <= places => {
+        Some((places, _)) if s <= places => {
             m = m.checked_mul(*POW10.get((places - s) as usize)?)?;
             s = places;
         }
-        Some(places) => {
+        Some((places, rounding)) => {
             let unit = POW10[(s - places) as usize];
-            // Half up: a remainder of half the unit or more rounds away from zero. In 64 bits
-            // when it fits, where a division is one instruction instead of a library call.
-            m = match (u64::try_from(m), u64::try_from(unit)) {
-                (Ok(m), Ok(unit)) => i128::from(m / unit + u64::from(m % unit >= unit - m % unit)),
-                _ => (m + unit / 2) / unit,
+            // In 64 bits when it fits, where a division is one instruction instead of a
+            // library call.
+            let (quotient, remainder) = match (u64::try_from(m), u64::try_from(unit)) {
+                (Ok(m), Ok(unit)) => (i128::from(m / unit), i128::from(m % unit)),
+                _ => (m / unit, m % unit),
             };
+            // Past half the unit rounds up; exactly half rounds up (half up) or to the even
+            // quotient (half even).
+            let up = match (remainder * 2).cmp(&unit) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => rounding == Rounding::HalfUp || quotient % 2 == 1,
+                std::cmp::Ordering::Less => false,
+            };
+            m = quotient + i128::from(up);
             s = places;
         }
         None => {
@@ -956,18 +970,51 @@ mod fast_amounts {
         #![proptest_config(ProptestConfig::with_cases(4000))]
 
         /// The integer path answers what the exact decimal path answers, to the digit, with and
-        /// without a currency (or leaves the quantity to it).
+        /// without a currency, rounding half up and half even (or leaves the quantity to it).
         #[test]
         fn the_integer_path_gives_the_exact_paths_amounts(table in table(), quantity in any_decimal()) {
-            for currency in [None, Some("USD"), Some("JPY"), Some("KWD")] {
-                let Ok(pricer) = TablePricer::from_json(&table, currency) else { continue };
+            for code in [None, Some("USD"), Some("JPY"), Some("KWD")] {
+                let Ok(pricer) = TablePricer::from_json(&table, code) else { continue };
                 let q: Decimal = quantity.parse().unwrap();
-                let exact = pricer.exact_amount_of(q).map_err(|e| e.code());
-                prop_assert_eq!(pricer.amount_of(&quantity).map_err(|e| e.code()), exact.clone(), "{} {:?}", table, currency);
-                if let Some((m, s)) = pricer.table.fast_amount(q) {
-                    let places = pricer.currency.as_ref().map(Currency::exponent);
-                    prop_assert_eq!(fixed_text(m, s, places), exact.ok(), "the fast path answered for {}", quantity);
+                for rounding in [Rounding::HalfUp, Rounding::HalfEven] {
+                    let currency = pricer.currency.as_ref().map(|c| (c, rounding));
+                    let exact = pricer.table.exact_amount(q).and_then(|exact| match currency {
+                        Some((c, r)) => Ok(Money::round(exact, c, r)?.amount_text()),
+                        None => Ok(crate::tiers::plain(exact)),
+                    });
+                    let exact = exact.map_err(|e| e.code());
+                    let answered = table_amount(&pricer.table, currency, q).map_err(|e| e.code());
+                    prop_assert_eq!(answered, exact.clone(), "{} {:?} {:?}", table, code, rounding);
+                    if let Some((m, s)) = pricer.table.fast_amount(q) {
+                        let places = currency.map(|(c, r)| (c.exponent(), r));
+                        prop_assert_eq!(fixed_text(m, s, places), exact.ok(), "the fast path answered for {}", quantity);
+                    }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_integer_path_rounds_ties_as_the_catalog_says() {
+        let table = |price: &str| {
+            let json = format!(r#"{{"tiers":[{{"upTo":null,"unitPrice":"{price}"}}]}}"#);
+            TablePricer::from_json(&json, Some("USD")).unwrap()
+        };
+        let usd = Currency::iso("USD").unwrap();
+        for (price, half_up, half_even) in [
+            ("0.125", "0.13", "0.12"),
+            ("0.135", "0.14", "0.14"),
+            ("0.1251", "0.13", "0.13"),
+            ("0.005", "0.01", "0.00"),
+        ] {
+            let t = table(price);
+            assert!(t.table.fast_amount(Decimal::ONE).is_some(), "{price} takes the integer path");
+            for (rounding, expected) in [(Rounding::HalfUp, half_up), (Rounding::HalfEven, half_even)] {
+                assert_eq!(
+                    table_amount(&t.table, Some((&usd, rounding)), Decimal::ONE).unwrap(),
+                    expected,
+                    "{price}"
+                );
             }
         }
     }
