@@ -18,6 +18,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tiers", tiers),
     ("verify", verify),
     ("invoice", invoice_request),
+    ("rate", rate_stream),
 ];
 
 fn demo() -> &'static Catalog {
@@ -123,4 +124,37 @@ pub fn invoice_request(data: &[u8]) {
     assert_eq!(received.to_json(), text, "the invoice is written as serde_json writes it");
     let diffs = verify_invoice(c, &request, &received).expect("the request billed once bills again");
     assert!(diffs.is_empty(), "an invoice differs from itself: {diffs:?}");
+}
+
+/// A stream for `ratecard rate` (the first byte picks JSON lines or tier rows): one answer per
+/// line, in order, each the answer to its line alone; JSON answers are JSON objects, tier
+/// answers one value with no tab or line end inside.
+pub fn rate_stream(data: &[u8]) {
+    use ratecard::rate::{RateFormat, Rater};
+    let Some((&first, input)) = data.split_first() else { return };
+    let format = if first % 2 == 0 { RateFormat::Json } else { RateFormat::Tsv };
+    let c = demo();
+    let mut out = Vec::new();
+    let answered = Rater::new(c, format).stream(input, &mut out).expect("in memory, nothing fails");
+    let out = String::from_utf8(out).expect("answers are UTF-8");
+    let mut lines: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    assert_eq!(answered as usize, lines.len(), "one answer per line");
+    let answers: Vec<&str> = out.split_terminator('\n').collect();
+    assert_eq!(answers.len(), lines.len(), "one answer line per line");
+    let mut alone = Rater::new(c, format);
+    for (line, answer) in lines.iter().zip(&answers) {
+        if let Ok(text) = std::str::from_utf8(line) {
+            assert_eq!(alone.answer(text), *answer, "a line's answer does not depend on the stream");
+        }
+        match format {
+            RateFormat::Json => {
+                let v = ratecard::Value::parse(answer).expect("an answer is JSON");
+                assert!(matches!(v, ratecard::Value::Object(_)), "an answer is an object: {answer}");
+            }
+            RateFormat::Tsv => assert!(!answer.contains('\t') && !answer.contains('\r'), "{answer:?}"),
+        }
+    }
 }

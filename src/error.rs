@@ -258,6 +258,15 @@ impl Error {
         &self.problems
     }
 
+    /// The same error with every problem's path rewritten by `path`.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) fn map_paths(mut self, path: impl Fn(&str) -> String) -> Self {
+        for p in &mut self.problems {
+            p.path = path(&p.path);
+        }
+        self
+    }
+
     /// Puts `prefix` in front of every path (`"order"` + `lines[0]` = `order.lines[0]`).
     pub(crate) fn within(mut self, prefix: &str) -> Self {
         for p in &mut self.problems {

@@ -38,6 +38,9 @@ mod money;
 mod order;
 mod phases;
 mod quote;
+// Streams of requests (`ratecard rate`, ClickHouse functions): native processes only.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod rate;
 mod tiers;
 mod verify;
 #[cfg(target_arch = "wasm32")]

@@ -24,9 +24,10 @@ const LAYERS: &[&[&str]] = &[
     &["quote", "margins"],
     // Billing a period: invoices, built on the quote's rules.
     &["invoice"],
-    // The JSON API every runtime calls, then the wasm bindings.
+    // The JSON API every runtime calls.
     &["api"],
-    &["wasm"],
+    // Streams of requests, one answer a line (native), and the wasm bindings.
+    &["rate", "wasm"],
 ];
 
 fn layer_of(module: &str) -> usize {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use ratecard::api::{self, MAX_INPUT_BYTES};
-use ratecard::Value;
+use ratecard::{rate, Value};
 use ratecard::{terminal_safe, Catalog, Decimal};
 use rust_decimal::RoundingStrategy;
 
@@ -155,6 +155,24 @@ enum Command {
         /// The catalog (JSON).
         catalog: String,
     },
+    /// Rate a stream: one request per line of standard input (a call, a flat row, or with
+    /// --format tsv a tier row), one answer per line on standard output, in order, flushed after
+    /// each block read. A bad line is answered with its error and the stream goes on. This is
+    /// what a ClickHouse executable_pool function runs (see the README, "Rating at scale").
+    Rate {
+        /// The catalog (JSON); a catalog that does not load stops the command before any line.
+        catalog: String,
+        /// json: JSON lines, calls ({"call": "priceTiers"|"quote"|"invoice", "args": {...}}) and
+        /// flat rows ({plan?, currency?, region?, billingStart?, product, quantity, at} or with
+        /// period {start, end}). tsv: tier rows, PLAN PRODUCT REGION CURRENCY PHASE QUANTITY
+        /// separated by tabs, answered with the amount.
+        #[arg(long, value_enum, default_value_t = RateFormat::Json)]
+        format: RateFormat,
+        /// Write each JSON answer as {"NAME": answer}, as a ClickHouse function in JSONEachRow
+        /// reads it under its return_name.
+        #[arg(long, value_name = "NAME")]
+        wrap: Option<String>,
+    },
     /// Price a quantity with a tier table, tier by tier; or many quantities, one amount each.
     Tiers {
         /// The tier table (JSON): mode, tiers, blockSize, blockRounding.
@@ -175,6 +193,13 @@ enum Command {
 enum Format {
     Table,
     Json,
+}
+
+/// What the lines of `rate` are.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RateFormat {
+    Json,
+    Tsv,
 }
 
 /// Output of the price matrix.
@@ -373,6 +398,26 @@ fn run(command: Command) -> Result<Output, Failure> {
         Command::Public { catalog } => {
             let loaded = load_catalog(&catalog)?;
             Ok(Output::ok(call_loaded(&loaded, "publicCatalog", "{}", &catalog)? + "\n"))
+        }
+        Command::Rate { catalog, format, wrap } => {
+            let format = match format {
+                RateFormat::Json => rate::RateFormat::Json,
+                RateFormat::Tsv if wrap.is_some() => usage("--wrap: tab-separated answers are not wrapped"),
+                RateFormat::Tsv => rate::RateFormat::Tsv,
+            };
+            let loaded = load_catalog(&catalog)?;
+            let mut rater = rate::Rater::new(&loaded, format);
+            if let Some(key) = &wrap {
+                rater = rater.wrapped(key);
+            }
+            // Blocks of 64 KiB: each one read is answered and flushed before the next is read.
+            let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
+            match rater.stream(input, std::io::stdout().lock()) {
+                Ok(_) => Ok(Output::ok(String::new())),
+                // A reader that went away (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Output::ok(String::new())),
+                Err(e) => Err(Failure::new("standard input", "", "IO_ERROR", e)),
+            }
         }
         Command::Tiers { table: file, quantity, currency, format } => {
             let table_json = read_json(&file)?;

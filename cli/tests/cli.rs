@@ -357,3 +357,82 @@ fn verification_tables_escape_what_the_received_answer_holds_so_it_cannot_forge_
         assert!(out.contains(r"x\n\nok: the quote matches\n\u{1b}[2J\u{1b}[H\u{202e}\u{9b}"), "{out}");
     }
 }
+
+/// `rate` answers each line of standard input with one line, the stream going on past a bad
+/// one; with --wrap under the key a ClickHouse function reads.
+#[test]
+fn rate_answers_one_line_per_line_and_goes_on_past_a_bad_one() {
+    let rows = concat!(
+        r#"{"product":"storage","quantity":"250","region":"us-east","billingStart":"2026-01-01T00:00:00Z","at":"2026-11-21T10:00:00Z"}"#,
+        "\n{\"product\":\"huge\"}\nnot json\n",
+        r#"{"call":"priceTiers","args":{"table":{"tiers":[{"upTo":null,"unitPrice":"0.5"}]},"quantity":"3"}}"#,
+    );
+    let o = ratecard_with_stdin(&["rate", DEMO], rows.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].starts_with(r#"{"amount":"22.00","currency":"USD","#), "{out}");
+    assert!(lines[1].starts_with(r#"{"error":{"code":"MISSING_FIELD","path":"at""#), "{out}");
+    assert!(lines[2].starts_with(r#"{"error":{"code":"INVALID_JSON""#), "{out}");
+    assert!(lines[3].starts_with(r#"{"quantity":"3","blocks":null,"amount":"1.5""#), "{out}");
+    let wrapped = ratecard_with_stdin(&["rate", DEMO, "--wrap", "result"], rows.as_bytes());
+    let wrapped_out = stdout(&wrapped);
+    for (plain, wrapped) in lines.iter().zip(wrapped_out.lines()) {
+        assert_eq!(wrapped, format!(r#"{{"result":{plain}}}"#));
+    }
+    let tiers = ratecard_with_stdin(
+        &["rate", DEMO, "--format", "tsv"],
+        b"standard\tstorage\tus-east\tUSD\tfinal\t250\n",
+    );
+    assert_eq!(stdout(&tiers), "22.00\n");
+}
+
+/// A catalog that does not load stops `rate` before it answers anything; --wrap is for JSON.
+#[test]
+fn rate_stops_at_start_on_a_catalog_that_does_not_load() {
+    assert_clean_failure(
+        &ratecard_with_stdin(&["rate", "no-such.json"], b"{}\n"),
+        "no-such.json: IO_ERROR: no such file",
+    );
+    let bad = scratch("rate-bad-catalog.json", br#"{"currencies":"USD"}"#);
+    let o = ratecard_with_stdin(&["rate", bad.to_str().unwrap()], b"{}\n");
+    assert_clean_failure(&o, "rate-bad-catalog.json: ");
+    let o = ratecard(&["rate", DEMO, "--format", "tsv", "--wrap", "result"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// `rate` answers a line as soon as it has read it, while its input stays open: what a
+/// ClickHouse pool, which sends a block and waits for its answers, needs.
+#[test]
+fn rate_answers_a_line_while_its_input_stays_open() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ratecard"))
+        .args(["rate", DEMO, "--format", "tsv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (send, receive) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            send.send(line).unwrap();
+        }
+    });
+    // A guard against a hang, not a measure of speed.
+    let wait = std::time::Duration::from_secs(120);
+    for (row, answer) in
+        [("standard\tstorage\tus-east\tUSD\tfinal\t250\n", "22.00\n"), ("\tstorage\t\t\t\t100\n", "10.00\n")]
+    {
+        stdin.write_all(row.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        assert_eq!(receive.recv_timeout(wait).expect("an answer before the input ends"), answer);
+    }
+    drop(stdin);
+    reader.join().unwrap();
+    assert!(child.wait().unwrap().success());
+}
