@@ -75,6 +75,20 @@ export function ensureChromium() {
   apt('install', '-y', '-qq', 'chromium', 'chromium-driver');
 }
 
+// ClickHouse in-process (chDB, from PyPI), pinned, in a virtual environment of its own: what
+// the rating-at-scale test runs ratecard's functions in (tests/clickhouse).
+export const CHDB_VERSION = '4.4.0';
+const chdbVenv = join(root, 'target', 'chdb-venv');
+export const chdbPython = join(chdbVenv, 'bin', 'python');
+
+export function ensureChdb() {
+  const have = existsSync(chdbPython) && output(chdbPython, ['-c', 'import chdb; print(chdb.__version__)'])?.trim();
+  if (have === CHDB_VERSION) return;
+  step(`installing chdb ${CHDB_VERSION} from PyPI into ${chdbVenv} (found: ${have || 'none'}); about a minute`);
+  run('python3', ['-m', 'venv', chdbVenv]);
+  run(join(chdbVenv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `chdb==${CHDB_VERSION}`]);
+}
+
 /** Everything the build needs. */
 export function setupBuild() {
   ensureWasmTarget();
@@ -86,6 +100,7 @@ export function setupBuild() {
 export function setupTest() {
   setupBuild();
   ensureChromium();
+  ensureChdb();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

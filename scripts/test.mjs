@@ -19,6 +19,7 @@ const steps = [
   ['clippy (wasm32)', null, 'cargo', ['clippy', '--all-targets', ...wasm, '--', '-D', 'warnings']],
   ['docs', null, 'cargo', ['doc', '--no-deps'], { RUSTDOCFLAGS: '-D warnings' }],
   ['Rust tests and doctests', 'native', 'cargo', ['test']],
+  ['ClickHouse: ratecard rate as functions inside chDB', 'ClickHouse (chDB)', 'node', ['--test', 'tests/clickhouse/']],
   ['fuzz every target (FUZZ_SECONDS each)', null, 'node', ['scripts/fuzz.mjs', process.env.FUZZ_SECONDS ?? '5']],
   ['Rust tests in wasm under Node', 'wasm (Node)', 'cargo', ['test', ...wasm, '--test', 'fixtures']],
   ['Rust tests in wasm under Chromium', 'wasm (Chromium)', 'cargo', ['test', ...wasm, '--test', 'fixtures'], browserEnv],

@@ -2,7 +2,7 @@
 // can express runs through both, and the outputs must be the same bytes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -99,4 +99,45 @@ for (const c of loadCases()) {
 
 test('most fixtures have a CLI command', () => {
   assert.ok(compared >= 25, `only ${compared} fixtures compared`);
+});
+
+test('every quote, invoice and tier price fixture through `ratecard rate`, as call lines, gives the wasm bytes', () => {
+  // One stream per catalog: each case a line {"call", "args"} (the args without the catalog).
+  const streams = new Map();
+  for (const c of loadCases()) {
+    if (c.raw || !['quote', 'invoice', 'priceTiers'].includes(c.call)) continue;
+    let args;
+    try {
+      args = JSON.parse(c.args);
+    } catch {
+      continue;
+    }
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) continue;
+    const { catalog = null, ...rest } = args;
+    if (c.call !== 'priceTiers' && (catalog === null || typeof catalog !== 'object')) continue;
+    const key = c.call === 'priceTiers' ? '@none' : JSON.stringify(catalog);
+    if (!streams.has(key)) streams.set(key, []);
+    streams.get(key).push({ c, line: JSON.stringify({ call: c.call, args: rest }) });
+  }
+  let rated = 0;
+  for (const [key, cases] of streams) {
+    const catalog = file(key === '@none' ? JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8')) : JSON.parse(key));
+    const r = spawnSync(binary, ['rate', catalog], { input: cases.map((x) => x.line).join('\n'), encoding: 'utf8' });
+    if (r.status !== 0) continue; // a catalog that does not load: the fixture is about that
+    const answers = r.stdout.split('\n').slice(0, -1);
+    assert.equal(answers.length, cases.length);
+    cases.forEach(({ c }, i) => {
+      const wasm = runCase(call, c);
+      if (wasm.ok) {
+        assert.equal(answers[i], wasm.output, c.name);
+      } else {
+        const { error } = JSON.parse(answers[i]);
+        const expected = JSON.parse(wasm.output);
+        assert.equal(error.code, expected.code, `${c.name}: ${answers[i]}`);
+        assert.equal(error.path, expected.path ? `args.${expected.path}`.replace('args.[', 'args[') : 'args', c.name);
+      }
+      rated++;
+    });
+  }
+  assert.ok(rated >= 30, `only ${rated} fixtures rated`);
 });
