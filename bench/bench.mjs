@@ -3,6 +3,7 @@
 // bench/results.json. Every figure is the median of several samples; nothing here is asserted:
 // targets are reported as met or missed.
 import { printWorst, worstCases } from './worst.mjs';
+import { printRating, ratingThroughput, ratingTargets } from './rating.mjs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -151,6 +152,7 @@ async function chromiumColdStart() {
 
 const cold = { node: nodeColdStart(), chromium: await chromiumColdStart() };
 const worst = worstCases();
+const rating = ratingThroughput();
 
 // ----- report -----
 const us = (ns) => ns / 1000;
@@ -224,12 +226,14 @@ if (instructions) {
 console.log(`verifyQuote throughput in Node: ${Math.round(1e9 / wasm.verify).toLocaleString('en')}/s (objects), ${Math.round(1e9 / wasm.verifyText).toLocaleString('en')}/s (JSON text), ${Math.round(1e9 / wasm.verifyBatch).toLocaleString('en')}/s (batch)\n`);
 for (const [what, met, value] of targets) console.log(`${met ? 'met   ' : 'MISSED'}  ${what}: ${value}`);
 printWorst(worst);
+printRating(rating);
 
 const results = {
   version: api.version(), node: process.versions.node, cpu: cpus()[0]?.model, cores: cpus().length,
   nanoseconds: { native, wasm, 'decimal.js': d, BigInt: b }, instructions, size, coldStart: cold,
-  targets: targets.map(([what, met, value]) => ({ what, met, value })),
+  targets: [...targets, ...ratingTargets(rating)].map(([what, met, value]) => ({ what, met, value })),
   worstCases: worst,
+  rating,
 };
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten: bench/results.json');
