@@ -691,21 +691,41 @@ impl TablePricer {
 /// A tier table's amount for `quantity` as an amount answer writes it: rounded once to the
 /// currency when there is one, exact otherwise. Integer arithmetic where it is exact (see
 /// [`TierTable::fast_amount`]), the exact decimal path otherwise: `priceTiers`' amounts and
-/// `ratecard rate`'s tier rows both come from here.
+/// `ratecard rate`'s tier rows both come from here. Always inlined: as a call of its own it
+/// cost a tier amount 30 instructions (1,002 against 972, callgrind).
+#[inline(always)]
 pub(crate) fn table_amount(
     table: &TierTable,
     currency: Option<(&Currency, Rounding)>,
     quantity: Decimal,
 ) -> Result<String, Error> {
     let places = currency.map(|(c, rounding)| (c.exponent(), rounding));
-    if let Some(text) = table.fast_amount(quantity).and_then(|(m, s)| fixed_text(m, s, places)) {
-        return Ok(text);
+    match table.fast_amount(quantity).and_then(|(m, s)| fixed_text(m, s, places)) {
+        Some(text) => Ok(text),
+        None => exact_table_amount(table, currency, quantity),
     }
+}
+
+/// [`table_amount`] by the exact decimal path alone (kept out of the integer path's way).
+#[inline(never)]
+fn exact_table_amount(
+    table: &TierTable,
+    currency: Option<(&Currency, Rounding)>,
+    quantity: Decimal,
+) -> Result<String, Error> {
     let exact = table.exact_amount(quantity)?;
     Ok(match currency {
         Some((c, rounding)) => Money::round(exact, c, rounding)?.amount_text(),
         None => crate::tiers::plain(exact),
     })
+}
+
+/// Whether a quotient with remainder `r` (and `rest` = the unit less `r`) rounds up.
+fn rounds_up<T: PartialOrd>(r: T, rest: T, odd: bool, rounding: Rounding) -> bool {
+    match rounding {
+        Rounding::HalfUp => r >= rest,
+        Rounding::HalfEven => r > rest || (r == rest && odd),
+    }
 }
 
 /// A positive exact amount `m` x 10^-`s` as an amount answer writes it: rounded to `places`
@@ -720,20 +740,19 @@ fn fixed_text(m: i128, s: u32, places: Option<(u32, Rounding)>) -> Option<String
         }
         Some((places, rounding)) => {
             let unit = POW10[(s - places) as usize];
-            // In 64 bits when it fits, where a division is one instruction instead of a
-            // library call.
-            let (quotient, remainder) = match (u64::try_from(m), u64::try_from(unit)) {
-                (Ok(m), Ok(unit)) => (i128::from(m / unit), i128::from(m % unit)),
-                _ => (m / unit, m % unit),
-            };
             // Past half the unit rounds up; exactly half rounds up (half up) or to the even
-            // quotient (half even).
-            let up = match (remainder * 2).cmp(&unit) {
-                std::cmp::Ordering::Greater => true,
-                std::cmp::Ordering::Equal => rounding == Rounding::HalfUp || quotient % 2 == 1,
-                std::cmp::Ordering::Less => false,
+            // quotient (half even). `r >= unit - r` is `2r >= unit` without overflow. In 64
+            // bits when it fits, where a division is one instruction instead of a library call.
+            m = match (u64::try_from(m), u64::try_from(unit)) {
+                (Ok(m), Ok(unit)) => {
+                    let (q, r) = (m / unit, m % unit);
+                    i128::from(q + u64::from(rounds_up(r, unit - r, q % 2 == 1, rounding)))
+                }
+                _ => {
+                    let (q, r) = (m / unit, m % unit);
+                    q + i128::from(rounds_up(r, unit - r, q % 2 == 1, rounding))
+                }
             };
-            m = quotient + i128::from(up);
             s = places;
         }
         None => {
@@ -978,11 +997,7 @@ mod fast_amounts {
                 let q: Decimal = quantity.parse().unwrap();
                 for rounding in [Rounding::HalfUp, Rounding::HalfEven] {
                     let currency = pricer.currency.as_ref().map(|c| (c, rounding));
-                    let exact = pricer.table.exact_amount(q).and_then(|exact| match currency {
-                        Some((c, r)) => Ok(Money::round(exact, c, r)?.amount_text()),
-                        None => Ok(crate::tiers::plain(exact)),
-                    });
-                    let exact = exact.map_err(|e| e.code());
+                    let exact = exact_table_amount(&pricer.table, currency, q).map_err(|e| e.code());
                     let answered = table_amount(&pricer.table, currency, q).map_err(|e| e.code());
                     prop_assert_eq!(answered, exact.clone(), "{} {:?} {:?}", table, code, rounding);
                     if let Some((m, s)) = pricer.table.fast_amount(q) {
