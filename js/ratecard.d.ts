@@ -132,6 +132,9 @@ export interface PlanDocument {
   prices?: (TierTable & {
     id?: string; product: string; phase: PhaseName; currency: string; regions?: string[]; period: 'hour' | 'month';
   })[];
+  /** The least a customer on the plan pays a calendar month, by catalog currency
+   *  (`{ USD: "50.00" }`): a month that costs less gets a true-up, prorated by the hours on the plan. */
+  minimumCommitment?: Record<string, Decimal>;
 }
 
 /** An order to price. */
@@ -414,9 +417,32 @@ export interface Invoice {
   /** The plan and phase in force over the period. */
   plans: { plan: string; phase: PhaseName; start: string; end: string }[];
   lines: InvoiceLine[];
+  /** Minimum-commitment true-ups, after the lines: one per plan and calendar month that cost
+   *  less than the plan's commitment (`commitment x activeHours / monthHours - billed`, rounded once). */
+  trueUps: InvoiceTrueUp[];
   /** The sum of the rounded lines; `exact` is the sum before rounding. */
   totals: { currency: string; exact: Decimal; amount: Decimal; amountMinor: string }[];
+  /** What the customer owes: the lines and the true-ups. */
+  amountDue: Decimal;
+  amountDueMinor: string;
   warnings: Problem[];
+}
+
+/** What a plan's calendar month lacks of its minimum commitment. */
+export interface InvoiceTrueUp {
+  name: 'Minimum commitment';
+  plan: string;
+  /** The calendar month (UTC), "2026-11". */
+  month: string;
+  /** The plan's commitment for a whole month. */
+  commitment: Decimal;
+  /** Hours of the month, inside the period, on the plan (a trial counts). */
+  activeHours: Decimal;
+  monthHours: Decimal;
+  /** The exact amounts of the plan's segments in the month. */
+  billed: Decimal;
+  amount: Decimal;
+  amountMinor: string;
 }
 
 /** Bills a period: one line per item, cut into segments, each line rounded once. */

@@ -547,12 +547,37 @@ pub struct Invoice<'c> {
     pub plans: Vec<PlanSpan<'c>>,
     /// One line per item, in order.
     pub lines: Vec<InvoiceLine<'c>>,
+    /// Minimum-commitment true-ups (SPEC 13), one per plan and calendar month that costs less
+    /// than the plan's commitment, after the lines (SPEC 11, step 2).
+    pub true_ups: Vec<TrueUp<'c>>,
     /// Segments billed at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
     /// The sum of every line's numerator (see [`Segment`]).
     numerator: Decimal,
     /// The denominator of every numerator: 3600 x hoursPerMonth (capHours under the cap).
     denominator: Decimal,
+}
+
+/// What a plan's calendar month lacks of its minimum commitment (SPEC 13): `commitment x
+/// activeHours / monthHours - billed`, exact, then rounded once; only a positive one is billed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrueUp<'c> {
+    /// The plan's id.
+    pub plan: &'c str,
+    /// The calendar month (UTC), `"2026-11"`.
+    pub month: String,
+    /// The plan's commitment for a whole month in the invoice's currency.
+    pub commitment: Money,
+    /// The hours of the month, inside the period, that the customer was on the plan (a trial
+    /// counts).
+    pub active_hours: Decimal,
+    /// The hours of the calendar month.
+    pub month_hours: Decimal,
+    /// The exact amounts of the plan's segments in the month (a segment that runs into another
+    /// month counts by its time in this one).
+    pub billed: Decimal,
+    /// The true-up, rounded once.
+    pub amount: Money,
 }
 
 /// A stretch of the period with one plan and one phase.
@@ -648,7 +673,16 @@ pub struct CapGroup<'c> {
 }
 
 impl Invoice<'_> {
-    /// The total: the sum of the rounded line amounts.
+    /// What the customer owes (SPEC 11): the lines and the true-ups.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the sum exceeds the decimal range.
+    pub fn amount_due(&self) -> Result<Money, Error> {
+        let true_ups = self.true_ups.iter().map(|t| &t.amount);
+        Money::sum(self.lines.iter().map(|l| &l.amount).chain(true_ups), &self.currency)
+    }
+
+    /// The total of the lines: the sum of their rounded amounts.
     ///
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
@@ -677,7 +711,7 @@ impl Invoice<'_> {
 impl ToJson for Invoice<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let places = self.currency.exponent();
-        let total = self.total()?;
+        let (total, due) = (self.total()?, self.amount_due()?);
         let currency = self.currency.code();
         let hours = |seconds: Decimal| checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize());
         let segment = |out: &mut String, _, s: &Segment<'_>| {
@@ -739,12 +773,25 @@ impl ToJson for Invoice<'_> {
                 "end": Instant(s.end),
             })),
             "lines": list(&self.lines, line),
+            "trueUps": list(&self.true_ups, |out, _, t| object!(out, {
+                "name": "Minimum commitment",
+                "plan": t.plan,
+                "month": t.month,
+                "commitment": t.commitment.amount(),
+                "activeHours": t.active_hours,
+                "monthHours": t.month_hours,
+                "billed": exact(t.billed, places),
+                "amount": t.amount.amount(),
+                "amountMinor": t.amount.minor(),
+            })),
             "totals": [with(|out| object!(out, {
                 "currency": currency,
                 "exact": exact(self.exact_total()?, places),
                 "amount": total.amount(),
                 "amountMinor": total.minor(),
             }))],
+            "amountDue": due.amount(),
+            "amountDueMinor": due.minor(),
             "warnings": self.warnings,
         })
     }
@@ -839,11 +886,13 @@ pub(crate) fn invoice_within<'c>(
     for segment in lines.iter().flat_map(|l| &l.segments) {
         numerator = checked::add(numerator, segment.numerator)?;
     }
+    let true_ups = true_ups(catalog, &spans, &lines, currency, biller.denominator)?;
     Ok(Invoice {
         start: request.start,
         end: request.end,
         currency: *currency,
         billing_start,
+        true_ups,
         plans: spans
             .iter()
             .map(|s| PlanSpan { plan: &s.plan.id, phase: s.phase, start: s.start, end: s.end })
@@ -853,6 +902,89 @@ pub(crate) fn invoice_within<'c>(
         numerator,
         denominator: biller.denominator,
     })
+}
+
+/// The minimum-commitment true-ups of an invoice (SPEC 13): for each plan with a commitment in
+/// the invoice's currency and each calendar month the customer was on it inside the period,
+/// what the month's segments of that plan lack of the commitment prorated by those hours.
+/// Segment amounts are numerators over `denominator` (see [`Segment`]).
+fn true_ups<'c>(
+    catalog: &'c Catalog,
+    spans: &[Span<'c>],
+    lines: &[InvoiceLine<'c>],
+    currency: &Currency,
+    denominator: Decimal,
+) -> Result<Vec<TrueUp<'c>>, Error> {
+    let seconds = |a: Time, b: Time| Decimal::from((b - a).num_seconds());
+    // Each (plan, month) in time order: the plan, its commitment, the month and the customer's
+    // seconds on the plan in it.
+    let mut months: Vec<(&'c Plan, &Money, Time, Time, Decimal)> = Vec::new();
+    for span in spans {
+        let Some(commitment) = span.plan.commitment_in(currency) else { continue };
+        let mut cuts = vec![span.start];
+        cuts.extend(month_starts(span.start, span.end));
+        cuts.push(span.end);
+        for cut in cuts.windows(2) {
+            let (from, to) = (cut[0], cut[1]);
+            let first = month_start(from);
+            let next = first.checked_add_months(Months::new(1)).unwrap_or(Time::MAX_UTC);
+            match months.iter_mut().find(|m| m.0.id == span.plan.id && m.2 == first) {
+                Some(month) => month.4 = checked::add(month.4, seconds(from, to))?,
+                None => months.push((span.plan, commitment, first, next, seconds(from, to))),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (plan, commitment, first, next, active) in months {
+        // The month's segments of the plan as numerators over the invoice's one denominator:
+        // exact sums, where 28-digit amounts would not add.
+        let mut billed = Decimal::ZERO;
+        for segment in lines.iter().flat_map(|l| &l.segments).filter(|s| s.plan == plan.id) {
+            let (from, to) = (segment.start.max(first), segment.end.min(next));
+            if from >= to {
+                continue;
+            }
+            let share = if from == segment.start && to == segment.end {
+                segment.numerator
+            } else {
+                let time = seconds(from, to);
+                checked::div(checked::mul(segment.numerator, time)?, seconds(segment.start, segment.end))?
+            };
+            billed = checked::add(billed, share)?;
+        }
+        // commitment x active / month - billed / denominator, rounded once from the exact ratio.
+        let month = seconds(first, next);
+        let lacking = checked::sub(
+            checked::mul(checked::mul(commitment.amount(), active)?, denominator)?,
+            checked::mul(billed, month)?,
+        )?;
+        if lacking <= Decimal::ZERO {
+            continue;
+        }
+        let amount =
+            Money::round_ratio(lacking, checked::mul(month, denominator)?, currency, catalog.rounding())?;
+        if amount.amount().is_zero() {
+            continue;
+        }
+        let billed = checked::div(billed, denominator)?;
+        let hours = |s: Decimal| checked::div(s, Decimal::from(3600)).map(|h| h.normalize());
+        out.push(TrueUp {
+            plan: &plan.id,
+            month: month_of(first),
+            commitment: *commitment,
+            active_hours: hours(active)?,
+            month_hours: hours(month)?,
+            billed,
+            amount,
+        });
+    }
+    Ok(out)
+}
+
+/// The first instant of the calendar month (UTC) of `t`.
+fn month_start(t: Time) -> Time {
+    let first = chrono::Datelike::with_day(&t.date_naive(), 1).unwrap_or(t.date_naive());
+    first.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 /// What [`InvoiceRequest::from_json`] makes sure of and a request built in Rust may lack, so
@@ -1999,6 +2131,84 @@ mod tests {
                 // A step only where the allowance changes: consecutive steps differ.
                 for pair in fast[u].windows(2) {
                     prop_assert_ne!((pair[0].included, pair[0].allowed), (pair[1].included, pair[1].allowed));
+                }
+            }
+        }
+    }
+
+    /// The demo catalog with minimum commitments: standard 25.00 and pro 60.00 a month (USD).
+    fn committed_demo() -> Catalog {
+        let text = crate::DEMO_CATALOG
+            .replacen(
+                r#""id": "standard","#,
+                r#""id": "standard", "minimumCommitment": {"USD": "25.00"},"#,
+                1,
+            )
+            .replacen(r#""id": "pro","#, r#""id": "pro", "minimumCommitment": {"USD": "60.00"},"#, 1);
+        assert_ne!(text, crate::DEMO_CATALOG);
+        Catalog::from_json(&text).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// SPEC 11 and 13: the amount due is the lines and the true-ups, to the cent; a month on
+        /// a committed plan pays at least its prorated commitment (to half a cent), and a month
+        /// with no true-up already did.
+        #[test]
+        fn true_ups_top_each_month_up_to_its_commitment_and_add_up(
+            len in 2i64..1500,
+            billing_back in 0i64..8000,
+            specs in prop::collection::vec(spec(), 0..6),
+            changes in prop::collection::vec((0i64..1500, any::<bool>()), 0..3),
+        ) {
+            let catalog = committed_demo();
+            let request = request(len, billing_back, &specs, &changes);
+            let bill = invoice(&catalog, &request).unwrap();
+            let true_ups: Decimal = bill.true_ups.iter().map(|t| t.amount.amount()).sum();
+            prop_assert_eq!(bill.amount_due().unwrap().amount(), bill.total().unwrap().amount() + true_ups);
+            let half_cent = Decimal::new(5, 3);
+            // Every month of every plan span, with the hours on the plan and what it billed.
+            let mut months: Vec<(&str, String, Decimal, Decimal)> = Vec::new();
+            for span in &bill.plans {
+                let mut t = span.start;
+                while t < span.end {
+                    let next = month_start(t).checked_add_months(Months::new(1)).unwrap().min(span.end);
+                    let (plan, month) = (span.plan, month_of(t));
+                    let hours = Decimal::from((next - t).num_seconds()) / Decimal::from(3600);
+                    match months.iter_mut().find(|m| m.0 == plan && m.1 == month) {
+                        Some(m) => m.2 += hours,
+                        None => months.push((plan, month, hours, Decimal::ZERO)),
+                    }
+                    t = next;
+                }
+            }
+            for s in bill.lines.iter().flat_map(|l| &l.segments) {
+                if same_month(s.start, s.end - chrono::Duration::seconds(1)) {
+                    let m = months.iter_mut().find(|m| m.0 == s.plan && m.1 == month_of(s.start)).unwrap();
+                    m.3 += s.amount;
+                }
+            }
+            for (plan, month, active, billed) in months {
+                let commitment = catalog.plan(plan).unwrap().commitment_in(&bill.currency).unwrap().amount();
+                let days = |m: &str| {
+                    let (y, mo): (i32, u32) = (m[..4].parse().unwrap(), m[5..].parse().unwrap());
+                    let start = chrono::NaiveDate::from_ymd_opt(y, mo, 1).unwrap();
+                    (start.checked_add_months(Months::new(1)).unwrap() - start).num_days()
+                };
+                let owed = commitment * active / Decimal::from(24 * days(&month));
+                let true_up = bill.true_ups.iter().find(|t| t.plan == plan && t.month == month);
+                let paid = billed + true_up.map_or(Decimal::ZERO, |t| t.amount.amount());
+                // Segments that run into another month are left out of `billed` here: only
+                // usage lines have them, and they only add to what the month paid.
+                let spans_months = bill.lines.iter().flat_map(|l| &l.segments).any(|s| s.plan == plan && !same_month(s.start, s.end - chrono::Duration::seconds(1)));
+                if !spans_months {
+                    prop_assert!(paid >= owed - half_cent, "{} {}: paid {} owed {}", plan, month, paid, owed);
+                }
+                if let Some(t) = true_up {
+                    prop_assert!(t.amount.amount() > Decimal::ZERO);
+                    prop_assert_eq!(t.active_hours, active.normalize());
+                    prop_assert_eq!(t.commitment.amount(), commitment);
                 }
             }
         }

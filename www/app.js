@@ -281,7 +281,11 @@ function showComparison(o, cur) {
   const periods = invoicePeriods(o.at, COMPARED_INVOICES);
   const invoices = orders.map((po) => {
     try {
-      return periods.map((period) => catalog.invoice(invoiceRequest(po, period)).totals[0]);
+      // What each invoice asks for: its lines and any minimum-commitment true-up.
+      return periods.map((period) => {
+        const bill = catalog.invoice(invoiceRequest(po, period));
+        return { amount: bill.amountDue, amountMinor: bill.amountDueMinor };
+      });
     } catch {
       return null;
     }
@@ -374,10 +378,15 @@ function showFirstInvoice(o, cur) {
     el('td', { text: k === 0 ? productName(l.product) : '' }), el('td', { text: day(s.start) }), el('td', { text: day(s.end) }),
     el('td', { text: PHASES[s.phase] }), el('td', { class: 'num', text: s.hours }),
     el('td', { text: k === l.segments.length - 1 ? money(l.amount, cur) : '' }))));
-  $('invoice-lines').tBodies[0].replaceChildren(...rows);
-  $('invoice-total').textContent = money(bill.totals[0].amount, cur);
-  $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.totals[0].amount, cur)}${usageCounted(o)}`;
-  $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}${usageCounted(o)}: ${money(bill.totals[0].amount, cur)}, billed by the hour.`;
+  // A plan's minimum commitment: what the month lacks of it, after the lines.
+  const trueUps = bill.trueUps.map((t) => el('tr', { 'data-true-up': t.plan },
+    el('td', { text: `${t.name} (${money(t.commitment, cur)}/month)` }), el('td', { text: day(bill.period.start) }),
+    el('td', { text: day(bill.period.end) }), el('td', { text: '' }), el('td', { class: 'num', text: t.activeHours }),
+    el('td', { text: money(t.amount, cur) })));
+  $('invoice-lines').tBodies[0].replaceChildren(...rows, ...trueUps);
+  $('invoice-total').textContent = money(bill.amountDue, cur);
+  $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.amountDue, cur)}${usageCounted(o)}`;
+  $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}${usageCounted(o)}: ${money(bill.amountDue, cur)}, billed by the hour.`;
 }
 
 /** "Free for 14 days until 5 Dec 2026, then $6.00/month for 16 days until 21 Dec 2026, then

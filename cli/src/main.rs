@@ -740,8 +740,25 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
     let mut out = format!("invoice from {} to {}\n\n", text(&period, "start"), text(&period, "end"));
     out += "(segment amounts to 4 significant digits; each line is its exact segments, rounded once)\n\n";
     out += &table(&rows);
+    let currency = text(inv, "currency");
     for t in items(inv, "totals") {
         out += &format!("\ntotal {} {}\n", text(t, "amount"), text(t, "currency"));
+    }
+    let true_ups = items(inv, "trueUps");
+    for t in true_ups {
+        out += &format!(
+            "minimum commitment {} {currency} a month on {} in {}: {} of {} hours on the plan, {} billed: true-up {} {currency}\n",
+            text(t, "commitment"),
+            text(t, "plan"),
+            text(t, "month"),
+            text(t, "activeHours"),
+            text(t, "monthHours"),
+            digits.rate(&text(t, "billed")),
+            text(t, "amount"),
+        );
+    }
+    if !true_ups.is_empty() {
+        out += &format!("amount due {} {currency}\n", text(inv, "amountDue"));
     }
     out += &warning_lines(inv);
     out

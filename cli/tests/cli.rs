@@ -436,3 +436,30 @@ fn rate_answers_a_line_while_its_input_stays_open() {
     reader.join().unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+/// `invoice --format table` lists a minimum commitment's true-up and the amount due (SPEC 13's
+/// worked example, from the shared fixtures).
+#[test]
+fn invoice_table_shows_the_true_up_and_the_amount_due() {
+    let fixtures =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/invoice.json"))
+            .unwrap();
+    let cases = ratecard::Value::parse(&fixtures).unwrap();
+    let ratecard::Value::Array(cases) = cases else { panic!("a list of cases") };
+    let case = cases
+        .iter()
+        .find(|c| c.get("name").is_some_and(|n| n.to_json().contains("SPEC 13's worked example")))
+        .expect("the worked example is a fixture");
+    let args = case.get("args").unwrap();
+    let catalog = scratch("commitment-catalog.json", args.get("catalog").unwrap().to_json().as_bytes());
+    let request = scratch("commitment-request.json", args.get("request").unwrap().to_json().as_bytes());
+    let o = ratecard(&["invoice", "--format", "table", catalog.to_str().unwrap(), request.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("total 24.67 USD\n"), "{out}");
+    assert!(
+        out.contains("minimum commitment 50.00 USD a month on committed in 2026-11: 384 of 720 hours on the plan, 20.00 billed: true-up 6.67 USD\n"),
+        "{out}"
+    );
+    assert!(out.contains("amount due 31.34 USD\n"), "{out}");
+}

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use super::partners::{PartnerDoc, PlanTypeDoc};
 use super::{Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region};
 use crate::error::{Code, Error, Problem};
-use crate::input::{shape, At, Field, IntoPath, List, Num, Problems};
-use crate::money::{Currency, Rounding};
+use crate::input::{shape, At, Field, IntoPath, List, Map, Num, Problems};
+use crate::money::{Currency, Money, Rounding};
 use crate::phases::{DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::{TableDoc, TierTable};
 
@@ -57,6 +57,7 @@ shape!(PlanDoc {
     default: Field<bool>,
     phases: Field<Box<PhasesDoc>>,
     prices: Field<List<Box<RuleDoc>>>,
+    minimumCommitment: Field<Map<Num>>,
 });
 shape!(PhasesDoc { trial: Field<Box<DurationDoc>>, discount: Field<Box<DurationDoc>> });
 shape!(DurationDoc { hours: Field<Num>, days: Field<Num>, months: Field<Num> });
@@ -211,7 +212,7 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
     // Plans that read are checked for ambiguous rules and phases even when others do not.
     let plans = p.opt(&o.plans, &root.key("plans"), |p, l, at| {
         let items = entries(p, l, at)?;
-        Some(p.each(items, at, |p, doc, at| plan(p, doc, at, &known)).0)
+        Some(p.each(items, at, |p, doc, at| plan(p, doc, at, &known, currencies.as_deref())).0)
     });
     check_unique(p, "plans", named(&o.plans, |r| &r.id));
     check_one_default(p, o);
@@ -448,7 +449,13 @@ struct Known<'a> {
     allow_credits: bool,
 }
 
-fn plan(p: &mut Problems, o: &PlanDoc, at: &At<'_>, known: &Known<'_>) -> Option<Plan> {
+fn plan(
+    p: &mut Problems,
+    o: &PlanDoc,
+    at: &At<'_>,
+    known: &Known<'_>,
+    currencies: Option<&[Currency]>,
+) -> Option<Plan> {
     p.fields(o, at);
     let id = p.req(&o.id, &at.key("id"), Problems::id);
     let name = p.req(&o.name, &at.key("name"), Problems::text);
@@ -471,6 +478,9 @@ fn plan(p: &mut Problems, o: &PlanDoc, at: &At<'_>, known: &Known<'_>) -> Option
         let items = entries(p, l, at)?;
         Some(p.each(items, at, |p, doc, at| rule(p, doc, at, known, &has)).0)
     });
+    let minimum_commitment = p.opt(&o.minimumCommitment, &at.key("minimumCommitment"), |p, map, at| {
+        commitments(p, map, at, currencies)
+    });
     Some(Plan {
         id: id?,
         name: name?,
@@ -478,7 +488,46 @@ fn plan(p: &mut Problems, o: &PlanDoc, at: &At<'_>, known: &Known<'_>) -> Option
         trial,
         discount,
         prices: prices?.unwrap_or_default(),
+        minimum_commitment: minimum_commitment?.unwrap_or_default(),
     })
+}
+
+/// `{"USD": "50.00", ...}`: an amount a month by catalog currency, each positive and exact in
+/// its currency (SPEC 13).
+fn commitments(
+    p: &mut Problems,
+    map: &Map<Num>,
+    at: &At<'_>,
+    currencies: Option<&[Currency]>,
+) -> Option<Vec<Money>> {
+    if map.len > map.entries.len() {
+        p.add(Code::InputTooLarge, at, format!("{} currencies; at most {MAX_LIST_LEN}", map.len));
+        return None;
+    }
+    let mut all = Some(Vec::with_capacity(map.entries.len()));
+    for (code, amount) in &map.entries {
+        let at = at.key(code);
+        let currency = catalog_currency(p, code, &at, currencies);
+        let amount = p.req(amount, &at, Problems::money);
+        let money = match (currency, amount) {
+            (Some(_), Some(a)) if a <= Decimal::ZERO => {
+                p.add(Code::InvalidValue, &at, format!("a minimum commitment is positive, not {a}"));
+                None
+            }
+            (Some(c), Some(a)) if a.normalize().scale() > c.exponent() => {
+                let message = format!("{a} has more decimal places than {} has ({})", c.code(), c.exponent());
+                p.add(Code::InvalidValue, &at, message);
+                None
+            }
+            (Some(c), Some(a)) => Money::round(a, &c, Rounding::HalfUp).ok(),
+            _ => None,
+        };
+        match (money, &mut all) {
+            (Some(m), Some(list)) => list.push(m),
+            _ => all = None,
+        }
+    }
+    all
 }
 
 fn duration(p: &mut Problems, o: &DurationDoc, at: &At<'_>) -> Option<PhaseDuration> {

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::error::{Code, Error, Problem};
 use crate::json_text::{json_text, object, ToJson};
 use crate::limits::MAX_PROBLEMS;
-use crate::money::{CodeKey, Currency, Rounding};
+use crate::money::{CodeKey, Currency, Money, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
 pub(crate) use partners::names_or_none;
@@ -145,9 +145,25 @@ pub struct Plan {
     pub discount: Option<PhaseDuration>,
     /// Price rules.
     pub prices: Vec<PriceRule>,
+    /// The least a customer on the plan pays a calendar month, by currency (SPEC 13): an
+    /// invoice whose month costs less on the plan gets a true-up for the rest, prorated by the
+    /// hours on the plan.
+    pub minimum_commitment: Vec<Money>,
 }
 
 impl Plan {
+    /// The plan's minimum commitment in `currency`, if it has one.
+    ///
+    /// # Example
+    /// ```
+    /// let catalog = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// let pro = catalog.plan("pro").unwrap();
+    /// assert_eq!(pro.commitment_in(catalog.default_currency()), None);
+    /// ```
+    pub fn commitment_in(&self, currency: &Currency) -> Option<&Money> {
+        self.minimum_commitment.iter().find(|m| m.currency().code() == currency.code())
+    }
+
     /// Whether the plan has this phase (every plan has `final`).
     pub fn has_phase(&self, phase: Phase) -> bool {
         match phase {

@@ -94,6 +94,25 @@ struct Plan<'a> {
     default: bool,
     phases: Phases,
     prices: Vec<Rule<'a>>,
+    // The page's first invoice has the server's true-ups.
+    #[serde(rename = "minimumCommitment", skip_serializing_if = "Commitments::is_empty")]
+    minimum_commitment: Commitments<'a>,
+}
+
+/// A plan's commitments as the catalog writes them, `{"USD": "50.00"}`.
+#[derive(Debug)]
+struct Commitments<'a>(&'a [super::Money]);
+
+impl Commitments<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Commitments<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|m| (m.currency().code(), m.amount())))
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -238,6 +257,7 @@ fn plan(p: &super::Plan) -> Plan<'_> {
         default: p.default,
         phases: Phases { trial: p.trial.map(Duration), discount: p.discount.map(Duration) },
         prices: p.prices.iter().map(rule).collect(),
+        minimum_commitment: Commitments(&p.minimum_commitment),
     }
 }
 
