@@ -178,8 +178,17 @@ export interface Quote {
   phase: PhaseName;
   lines: QuoteLine[];
   totals: { currency: string; hourly: Decimal; monthly: Decimal; amount: Decimal; amountMinor: string }[];
-  /** The current phase and the ones after it, with the monthly amount in each. */
-  timeline: { phase: PhaseName; start: string; end: string | null; amount: Decimal; amountMinor: string }[];
+  /** The plan's minimum commitment a month in the quote's currency, or null. */
+  minimumCommitment: Decimal | null;
+  /** What a month in the current phase is billed: the total, or the minimum commitment when that is more. */
+  amountDue: Decimal;
+  amountDueMinor: string;
+  /** The current phase and the ones after it, with the monthly amount in each and what a month
+   *  in it is billed (`amountDue`: the amount, or the minimum commitment when that is more). */
+  timeline: {
+    phase: PhaseName; start: string; end: string | null; amount: Decimal; amountMinor: string;
+    amountDue: Decimal; amountDueMinor: string;
+  }[];
   warnings: Problem[];
 }
 

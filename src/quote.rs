@@ -36,6 +36,9 @@ pub struct Quote<'c> {
     pub lines: Vec<QuoteLine<'c>>,
     /// Phases from the current one on, with the monthly total in each.
     pub timeline: Vec<TimelineEntry>,
+    /// The plan's minimum commitment in the quote's currency (SPEC 13), if it has one: a month
+    /// on the plan costs at least that.
+    pub minimum_commitment: Option<Money>,
     /// Lines priced at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
 }
@@ -83,6 +86,9 @@ pub struct TimelineEntry {
     pub window: PhaseWindow,
     /// Sum of the rounded monthly line amounts in that phase.
     pub monthly: Money,
+    /// What a month in the phase is billed: `monthly`, or the plan's minimum commitment when
+    /// that is more (SPEC 11 and 13: the true-up comes after the lines).
+    pub due: Money,
 }
 
 /// What is known about one order line before a phase is chosen.
@@ -170,6 +176,7 @@ pub(crate) fn quote_within<'c>(
     // At most MAX_PROBLEMS of each, however many lines and phases go unpriced.
     let (mut warnings, mut errors) = (Problems::new(), Problems::new());
     let paid_trial = catalog.has_paid_trial(plan);
+    let commitment = plan.commitment_in(currency);
     // Only the current phase's lines are kept (`price_line` gives them for it alone); the
     // buffers serve every phase.
     let mut lines = Vec::with_capacity(measured.len());
@@ -211,7 +218,8 @@ pub(crate) fn quote_within<'c>(
             amounts.push(amount);
             lines.extend(line);
         }
-        timeline.push(TimelineEntry { window: *window, monthly: Money::sum(&amounts, currency)? });
+        let monthly = Money::sum(&amounts, currency)?;
+        timeline.push(TimelineEntry { window: *window, monthly, due: at_least(monthly, commitment) });
     }
     if let Some(e) = errors.into_error() {
         return Err(e);
@@ -224,8 +232,18 @@ pub(crate) fn quote_within<'c>(
         phase: current.phase,
         lines,
         timeline,
+        minimum_commitment: commitment.copied(),
         warnings: warnings.into_list(),
     })
+}
+
+/// A month's amount, or the minimum commitment when that is more: both are rounded, so the
+/// true-up between them is exact.
+fn at_least(monthly: Money, commitment: Option<&Money>) -> Money {
+    match commitment {
+        Some(c) if c.amount() > monthly.amount() => *c,
+        _ => monthly,
+    }
 }
 
 /// Measured quantities, readings turned into usage, and package allowances applied.
@@ -516,6 +534,15 @@ impl Quote<'_> {
         Money::sum(self.lines.iter().map(|l| &l.amount), &self.currency)
     }
 
+    /// What a month in the current phase is billed (SPEC 11): the total, or the plan's
+    /// minimum commitment when that is more.
+    ///
+    /// # Errors
+    /// `OVERFLOW` when the sum exceeds the decimal range.
+    pub fn amount_due(&self) -> Result<Money, Error> {
+        Ok(at_least(self.total()?, self.minimum_commitment.as_ref()))
+    }
+
     /// The quote as JSON text: what every runtime returns, byte for byte.
     ///
     /// # Errors
@@ -569,6 +596,7 @@ impl ToJson for QuoteAnswer<'_> {
             monthly = checked::add(monthly, l.monthly)?;
         }
         let total = q.total()?;
+        let due = at_least(total, q.minimum_commitment.as_ref());
         let currency = q.currency.code();
         object!(out, {
             "at": Instant(q.at),
@@ -592,12 +620,17 @@ impl ToJson for QuoteAnswer<'_> {
                 "amount": total.amount(),
                 "amountMinor": total.minor(),
             }))],
+            "minimumCommitment": q.minimum_commitment.map(|m| m.amount()),
+            "amountDue": due.amount(),
+            "amountDueMinor": due.minor(),
             "timeline": list(&q.timeline, |out, _, t| object!(out, {
                 "phase": t.window.phase.as_str(),
                 "start": Instant(t.window.start),
                 "end": t.window.end.map(Instant),
                 "amount": t.monthly.amount(),
                 "amountMinor": t.monthly.minor(),
+                "amountDue": t.due.amount(),
+                "amountDueMinor": t.due.minor(),
             })),
             "warnings": q.warnings,
         })

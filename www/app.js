@@ -232,16 +232,17 @@ function showQuote() {
   }));
   $('quote-lines').tFoot.replaceChildren(el('tr', {}, el('th', { scope: 'row', colspan: 2, text: 'Total' }),
     ...phases.map((pq, i) => el('td', { class: 'num', id: i === 0 ? 'total' : undefined, 'data-testid': i === 0 ? 'total' : undefined,
-      'data-phase': q.timeline[i].phase, text: pq ? figure(pq.totals[0].amount, pq.totals[0].hourly, cur) : '—' }))));
+      'data-phase': q.timeline[i].phase, text: pq ? figure(pq.amountDue, pq.totals[0].hourly, cur) : '—' }))));
   const region = (doc.regions ?? []).find((r) => r.id === $('region').value);
   $('print-date').textContent = `Quote of ${day(q.at)}: plan ${plan()?.name ?? q.plan}${region ? `, ${region.name ?? region.id}` : ''}, in ${cur}.`;
   $('timeline').textContent = timelineSentence(q, phases);
-  $('summary-total').textContent = figure(q.totals[0].amount, q.totals[0].hourly, cur);
+  // What a month is billed: the lines, or the plan's minimum commitment when that is more.
+  $('summary-total').textContent = figure(q.amountDue, q.totals[0].hourly, cur);
   $('summary-per').textContent = per() === 'hour' ? 'an hour' : 'a month';
   $('summary-timeline').textContent = timelineSentence(q, phases);
   $('timeline-list').replaceChildren(...q.timeline.map((t, i) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: `,
-    phases[i] ? priced(t.amount, phases[i].totals[0].hourly, cur) : `${money(t.amount, cur)}/month`)));
+    phases[i] ? priced(t.amountDue, phases[i].totals[0].hourly, cur) : `${money(t.amountDue, cur)}/month`)));
   showFirstInvoice(o, cur);
   showComparison(o, cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
@@ -292,7 +293,7 @@ function showComparison(o, cur) {
   });
   const digits = (answers.find((a) => !a.error)?.totals[0].amount.split('.')[1] ?? '').length;
   const figures = plans.map((_, i) => ({
-    today: answers[i].error ? null : BigInt(answers[i].totals[0].amountMinor),
+    today: answers[i].error ? null : BigInt(answers[i].amountDueMinor),
     first: invoices[i] ? BigInt(invoices[i][0].amountMinor) : null,
     year: invoices[i] ? invoices[i].reduce((sum, t) => sum + BigInt(t.amountMinor), 0n) : null,
   }));
@@ -326,7 +327,7 @@ function showComparison(o, cur) {
       return el('td', { 'data-phase': phase, text: t.end ? `${price} for ${length(from, t.end)}` : `${price} from ${day(t.start)}` });
     });
     return el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }),
-      marked('today', i, figure(q.totals[0].amount, q.totals[0].hourly, cur)),
+      marked('today', i, figure(q.amountDue, q.totals[0].hourly, cur)),
       ...phaseCells,
       invoices[i] ? marked('first', i, money(invoices[i][0].amount, cur)) : el('td', { text: 'cannot be billed' }),
       invoices[i] ? marked('year', i, money(fromMinor(figures[i].year, digits), cur)) : el('td', { text: 'cannot be billed' }));
@@ -394,7 +395,7 @@ function showFirstInvoice(o, cur) {
 function timelineSentence(q, phases) {
   const parts = q.timeline.map((t, i) => {
     const hourly = phases[i]?.totals[0].hourly;
-    const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : hourly ? priced(t.amount, hourly, q.currency) : `${money(t.amount, q.currency)}/month`;
+    const price = /^0(\.0+)?$/.test(t.amountDue) ? 'free' : hourly ? priced(t.amountDue, hourly, q.currency) : `${money(t.amountDue, q.currency)}/month`;
     // The current phase counts from the quote's instant, the later ones from their start.
     const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
     return t.end ? `${price} for ${length(from, t.end)} until ${day(t.end)}` : price;
