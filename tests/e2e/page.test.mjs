@@ -258,6 +258,32 @@ test('the first invoice, to the end of the month, is the native engine\'s, segme
   assert.deepEqual(errors, []);
 });
 
+test('a plan with a minimum commitment: the page bills a month at least the commitment, and its first invoice has the true-up', async () => {
+  // The customer's catalog with standard committing 50.00 USD a month (SPEC 13).
+  const committed = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  committed.plans.find((p) => p.id === 'standard').minimumCommitment = { USD: '50.00' };
+  const opened = await openPage(env, '', DESKTOP, env.url, '2026-11-20T00:00:00Z');
+  await opened.page.route('**/catalog.public.json', (r) => r.fulfill({ body: JSON.stringify(committed), contentType: 'application/json' }));
+  await opened.page.reload();
+  await opened.page.waitForSelector('body[data-ready="true"]');
+  const { page, errors } = opened;
+  await fillOrder(page, { billingStart: '2026-01-01', at: '2026-11-20' });
+  // The package's own answers on the same catalog and order: medium is 12.00 a month.
+  const order = { at: '2026-11-20T00:00:00Z', customer: { plan: 'standard', region: 'us-east', currency: 'USD', billingStart: '2026-01-01T00:00:00Z' },
+    lines: [{ product: 'medium', quantity: 1 }] };
+  const q = quote(committed, order);
+  assert.equal(q.totals[0].amount, '12.00');
+  assert.equal(q.amountDue, '50.00');
+  assert.equal(await page.textContent('[data-testid="total"]'), '$50.00');
+  const bill = invoice(committed, { period: { start: '2026-11-20T00:00:00Z', end: '2026-12-01T00:00:00Z' }, customer: order.customer, items: order.lines });
+  // 264 of 720 hours on the plan: 50 x 264 / 720 = 18.33, less the 264 h of medium (4.71).
+  assert.equal(bill.trueUps.length, 1);
+  assert.equal(await page.textContent('#invoice-total'), `$${bill.amountDue}`);
+  const trueUp = await page.$eval('#invoice-lines tr[data-true-up="standard"]', (tr) => [...tr.cells].map((c) => c.textContent));
+  assert.deepEqual(trueUp, ['Minimum commitment ($50.00/month)', '20 Nov 2026', '1 Dec 2026', '', bill.trueUps[0].activeHours, `$${bill.trueUps[0].amount}`]);
+  assert.deepEqual(errors, []);
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed
