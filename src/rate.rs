@@ -9,7 +9,8 @@
 //!   billingStart?, product, quantity | reading (+ previousReading), at | period}`. With `at` it
 //!   is a one-line quote at that instant; with `period` (`{start, end}`) a one-item invoice for
 //!   that period. It is answered with a flat row, `{amount, currency, hourly, monthly, phase,
-//!   rule, warnings}`, whose members a query can select as columns.
+//!   rule, warnings}`, whose members a query can select as columns. As in an order, a row at an
+//!   instant without `billingStart` is a first order (billing starts at `at`).
 //!
 //! A line in the tab-separated form is a tier price: `plan, product, region, currency, phase,
 //! quantity`, answered with the amount (the cheapest row there is).
