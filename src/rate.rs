@@ -246,26 +246,24 @@ impl<'c> Rater<'c> {
     /// Appends the answer to one line and its line end.
     fn answer_bytes(&mut self, line: &[u8], out: &mut String) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        match self.format {
+        let start = out.len();
+        let answered = match self.format {
             RateFormat::Json => {
-                let start = out.len();
                 self.open(out);
-                if let Err(e) = self.json_line(line, out) {
-                    out.truncate(start);
-                    self.open(out);
-                    error_object(&e, out);
-                }
+                let answered = self.json_line(line, out);
                 self.close(out);
+                answered
             }
-            RateFormat::Tsv => {
-                let start = out.len();
-                if let Err(e) = self.tier_row(line, out) {
-                    out.truncate(start);
-                    tsv_error(&e, out);
-                }
+            RateFormat::Tsv => self.tier_row(line, out),
+        };
+        match answered {
+            Ok(()) => out.push('\n'),
+            Err(e) => {
+                // Nothing of an answer that failed half-way is kept.
+                out.truncate(start);
+                self.answer_error(&e, out);
             }
         }
-        out.push('\n');
     }
 
     /// Appends an error as a line's whole answer, and the line end.
