@@ -505,8 +505,16 @@ fn commitments(
         return None;
     }
     let mut all = Some(Vec::with_capacity(map.entries.len()));
-    for (code, amount) in &map.entries {
+    // A repeated currency would be priced by its first amount here and by its last in
+    // `JSON.parse`: refused, as every repeated key in JSON text is.
+    let mut seen = BTreeMap::new();
+    for (i, (code, amount)) in map.entries.iter().enumerate() {
         let at = at.key(code);
+        if seen.insert(code.as_str(), i).is_some() {
+            p.add(Code::DuplicateKey, &at, format!("the key \"{code}\" appears twice in one object"));
+            all = None;
+            continue;
+        }
         let currency = catalog_currency(p, code, &at, currencies);
         let amount = p.req(amount, &at, Problems::money);
         let money = match (currency, amount) {

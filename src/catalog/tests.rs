@@ -334,3 +334,17 @@ fn terminal_safe_text_cannot_forge_a_line() {
     assert_eq!(safe, "x\\nratecard: catalog.json: plans[0]: OK: fine\\u{1b}[2J\\u{202e}");
     assert_eq!(crate::terminal_safe("a\\b"), "a\\\\b", "a backslash is escaped, so escapes are unambiguous");
 }
+
+#[test]
+fn a_minimum_commitment_names_each_currency_once() {
+    let catalog = format!(
+        r#"{{{BASE},"plans":[{{"id":"p","name":"P","default":true,
+            "minimumCommitment":{{"USD":"50.00","JPY":"5000","USD":"60.00"}}}}]}}"#
+    );
+    assert_eq!(problems(&catalog), pairs(&[("DUPLICATE_KEY", "plans[0].minimumCommitment.USD")]));
+    let once = catalog.replacen(r#","USD":"60.00""#, "", 1);
+    let plan = Catalog::from_json(&once).unwrap().plans()[0].clone();
+    let usd = Currency::iso("USD").unwrap();
+    assert_eq!(plan.commitment_in(&usd).map(|m| m.amount().to_string()), Some("50.00".to_string()));
+    assert_eq!(plan.minimum_commitment.len(), 2);
+}
