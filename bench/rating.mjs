@@ -35,7 +35,7 @@ export function ratingThroughput(count = 1_000_000) {
   mkdirSync(dir, { recursive: true });
   const rows = usageRows(count);
   const files = { bills: join(dir, 'bills.jsonl'), quotes: join(dir, 'quotes.jsonl'), tiers: join(dir, 'tiers.tsv') };
-  const optional = (r) => ({ plan: r.plan, currency: r.currency, region: r.region, billingStart: r.billingStart, product: r.product, quantity: r.quantity, reading: r.reading, previousReading: r.previousReading });
+  const optional = (r) => ({ plan: r.plan, currency: r.currency, region: r.region, billingStart: r.billingStart, product: r.product, packages: r.packages, quantity: r.quantity, reading: r.reading, previousReading: r.previousReading });
   writeFileSync(files.bills, rows.map((r) => JSON.stringify({ ...optional(r), period: { start: r.periodStart, end: r.periodEnd } })).join('\n') + '\n');
   writeFileSync(files.quotes, rows.map((r) => JSON.stringify({ ...optional(r), at: '2026-11-21T10:00:00Z' })).join('\n') + '\n');
   writeFileSync(files.tiers, rows.map((r) => [r.plan ?? '', r.product, r.region, r.currency ?? '', '', r.quantity ?? r.reading].join('\t')).join('\n') + '\n');

@@ -6,7 +6,8 @@
 //! - a call, `{"call": "priceTiers" | "quote" | "invoice", "args": {...}}`, answered with what
 //!   [`api::call_loaded`] answers (`priceTiers` with [`api::call`]);
 //! - a flat row, the common case, as a query selects it: `{customer?, plan?, currency?, region?,
-//!   billingStart?, product, quantity | reading (+ previousReading), at | period}`. With `at` it
+//!   billingStart?, product, packages?, quantity | reading (+ previousReading), at | period}`
+//!   (`packages`: the packages the customer holds, whose allowances apply to the product). With `at` it
 //!   is a one-line quote at that instant; with `period` (`{start, end}`) a one-item invoice for
 //!   that period. It is answered with a flat row, `{amount, currency, hourly, monthly, phase,
 //!   rule, warnings}`, whose members a query can select as columns. As in an order, a row at an
@@ -24,11 +25,12 @@ use std::io::{self, BufRead, Write};
 use chrono::{DateTime, Utc};
 
 use crate::api::{self, table_amount, MAX_INPUT_BYTES};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ProductKind};
 use crate::error::{Code, Error, Problem};
 use crate::input::{parse_decimal, read, shape, At, Field, Json, List, Num, Problems};
 use crate::invoice::{invoice, InvoiceRequest, ItemDoc, PeriodDoc, RequestDoc};
-use crate::json_text::{list, object, write_str, ToJson};
+use crate::json_text::{object, with, write_str, ToJson};
+use crate::limits::MAX_ORDER_LINES;
 use crate::money::{exact, Currency};
 use crate::order::{CustomerDoc, LineDoc, Order, OrderDoc};
 use crate::phases::Phase;
@@ -47,6 +49,7 @@ shape!(
         region: Field<String>,
         billingStart: Field<DateTime<Utc>>,
         product: Field<String>,
+        packages: Field<List<String>>,
         quantity: Field<Num>,
         reading: Field<Num>,
         previousReading: Field<Num>,
@@ -362,24 +365,39 @@ impl<'c> Rater<'c> {
             ..Default::default()
         }));
         p.opt(&doc.customer, &At::Root.key("customer"), |_, _, _| Some(()));
+        let packages = self.packages(&mut p, &doc.packages);
+        // The packages come first, one each, so that their allowances apply to the row's line.
+        let row = packages.len();
+        let one = || Field::Ok(Num { value: rust_decimal::Decimal::ONE, number: true });
+        let paths = |e: Error| flat_paths(e, row);
         if at {
-            let line = LineDoc {
+            let mut lines: Vec<_> = packages
+                .iter()
+                .map(|id| {
+                    Field::Ok(Box::new(LineDoc {
+                        product: Field::Ok(id.to_string()),
+                        quantity: one(),
+                        ..Default::default()
+                    }))
+                })
+                .collect();
+            lines.push(Field::Ok(Box::new(LineDoc {
                 product: std::mem::take(&mut doc.product),
                 quantity: std::mem::take(&mut doc.quantity),
                 reading: std::mem::take(&mut doc.reading),
                 previousReading: std::mem::take(&mut doc.previousReading),
                 ..Default::default()
-            };
+            })));
             let order = OrderDoc {
                 at: std::mem::take(&mut doc.at),
                 customer,
-                lines: Field::Ok(List { items: vec![Field::Ok(Box::new(line))], len: 1 }),
+                lines: Field::Ok(List { len: lines.len(), items: lines }),
                 ..Default::default()
             };
             let order = Order::validate(&mut p, &order, &At::Root, self.catalog);
-            let order = p.finish(order).map_err(flat_paths)?;
-            let quote = quote(self.catalog, &order).map_err(flat_paths)?;
-            let (line, places) = (&quote.lines[0], quote.currency.exponent());
+            let order = p.finish(order).map_err(paths)?;
+            let quote = quote(self.catalog, &order).map_err(paths)?;
+            let (line, places) = (&quote.lines[row], quote.currency.exponent());
             object!(out, {
                 "amount": line.amount.amount(),
                 "currency": quote.currency.code(),
@@ -387,26 +405,36 @@ impl<'c> Rater<'c> {
                 "monthly": exact(line.monthly, places),
                 "phase": quote.phase.as_str(),
                 "rule": line.rule.map(|r| r.path.as_str()),
-                "warnings": codes(&quote.warnings),
+                "warnings": codes(&quote.warnings, "lines", row),
             })
         } else {
-            let item = ItemDoc {
+            let mut items: Vec<_> = packages
+                .iter()
+                .map(|id| {
+                    Field::Ok(Box::new(ItemDoc {
+                        product: Field::Ok(id.to_string()),
+                        quantity: one(),
+                        ..Default::default()
+                    }))
+                })
+                .collect();
+            items.push(Field::Ok(Box::new(ItemDoc {
                 product: std::mem::take(&mut doc.product),
                 quantity: std::mem::take(&mut doc.quantity),
                 reading: std::mem::take(&mut doc.reading),
                 previousReading: std::mem::take(&mut doc.previousReading),
                 ..Default::default()
-            };
+            })));
             let request = RequestDoc {
                 period: std::mem::take(&mut doc.period),
                 customer,
-                items: Field::Ok(List { items: vec![Field::Ok(Box::new(item))], len: 1 }),
+                items: Field::Ok(List { len: items.len(), items }),
                 ..Default::default()
             };
             let request = InvoiceRequest::validate(&mut p, &request, &At::Root, self.catalog);
-            let request = p.finish(request).map_err(flat_paths)?;
-            let invoice = invoice(self.catalog, &request).map_err(flat_paths)?;
-            let line = &invoice.lines[0];
+            let request = p.finish(request).map_err(paths)?;
+            let invoice = invoice(self.catalog, &request).map_err(paths)?;
+            let line = &invoice.lines[row];
             // The segment the period ends in: its phase and rule are the ones in force now.
             let last = line.segments.last();
             object!(out, {
@@ -416,9 +444,34 @@ impl<'c> Rater<'c> {
                 "monthly": None::<&str>,
                 "phase": last.map(|s| s.phase.as_str()),
                 "rule": last.and_then(|s| s.rule).map(|r| r.path.as_str()),
-                "warnings": codes(&invoice.warnings),
+                "warnings": codes(&invoice.warnings, "items", row),
             })
         }
+    }
+
+    /// The packages a flat row's customer holds (`packages`, each a package product), whose
+    /// allowances apply to the row's product as they would in the whole order.
+    fn packages<'d>(&self, p: &mut Problems, packages: &'d Field<List<String>>) -> Vec<&'d str> {
+        let listed = p.opt(packages, &At::Root.key("packages"), |p, list, at| {
+            let items = list.within_limit(p, at, |n| {
+                format!("{n} packages; a row takes at most {}", MAX_ORDER_LINES - 1)
+            })?;
+            let (ids, _) =
+                p.each(items, at, |p, id, at| match self.catalog.product(id).map(|found| &found.kind) {
+                    Some(ProductKind::Package(_)) => Some(id.as_str()),
+                    Some(_) => {
+                        p.add(Code::InvalidValue, at, format!("\"{id}\" is not a package"));
+                        None
+                    }
+                    None => {
+                        let known = self.catalog.products().iter().map(|p| p.id.as_str());
+                        p.unknown(Code::UnknownProduct, at, "product", id, known);
+                        None
+                    }
+                });
+            Some(ids)
+        });
+        listed.flatten().unwrap_or_default()
     }
 
     /// A tab-separated tier row's answer: the amount of its rule's tiers at its quantity,
@@ -564,6 +617,7 @@ impl RowDoc {
             ("region", !matches!(self.region, Field::Missing)),
             ("billingStart", !matches!(self.billingStart, Field::Missing)),
             ("product", !matches!(self.product, Field::Missing)),
+            ("packages", !matches!(self.packages, Field::Missing)),
             ("quantity", !matches!(self.quantity, Field::Missing)),
             ("reading", !matches!(self.reading, Field::Missing)),
             ("previousReading", !matches!(self.previousReading, Field::Missing)),
@@ -575,26 +629,38 @@ impl RowDoc {
 }
 
 /// A flat row's problems at the row's own paths: the order or request it was read as puts the
-/// customer's fields under `customer.` and the product's under `lines[0]` or `items[0]`.
-fn flat_paths(e: Error) -> Error {
+/// customer's fields under `customer.`, its packages' lines first and the row's own line
+/// (`lines[row]` or `items[row]`) after them.
+fn flat_paths(e: Error, row: usize) -> Error {
     e.map_paths(|path| {
         if let Some(rest) = path.strip_prefix("customer.") {
             return rest.to_string();
         }
-        for item in ["lines[0]", "items[0]"] {
-            match path.strip_prefix(item) {
-                Some("") => return String::new(),
-                Some(rest) if rest.starts_with('.') => return rest[1..].to_string(),
-                _ => {}
+        for list in ["lines[", "items["] {
+            let Some(rest) = path.strip_prefix(list) else { continue };
+            let Some((index, rest)) = rest.split_once(']') else { continue };
+            let Ok(index) = index.parse::<usize>() else { continue };
+            if index == row {
+                return rest.strip_prefix('.').unwrap_or(rest).to_string();
             }
+            return format!("packages[{index}]");
         }
         path.to_string()
     })
 }
 
-/// Warnings as their codes, for a column of a query.
-fn codes(warnings: &[Problem]) -> impl ToJson + '_ {
-    list(warnings, |out, _, w| w.code.as_str().write_json(out))
+/// The codes of the warnings about the row's own line (`lines[row]` or `items[row]`) and the
+/// whole answer, for a column of a query: not those about its packages' lines.
+fn codes<'w>(warnings: &'w [Problem], list: &'w str, row: usize) -> impl ToJson + 'w {
+    with(move |out| {
+        let own = format!("{list}[{row}]");
+        let about_row = |w: &&Problem| {
+            let about_a_line = w.path.starts_with(list) && w.path[list.len()..].starts_with('[');
+            !about_a_line || w.path == own || w.path.starts_with(&format!("{own}."))
+        };
+        let kept: Vec<&str> = warnings.iter().filter(about_row).map(|w| w.code.as_str()).collect();
+        kept.write_json(out)
+    })
 }
 
 /// `{"error": {...}}`.

@@ -407,3 +407,73 @@ fn lines_cut_by_the_buffer_are_answered_whole() {
     assert_eq!(lines, 10_000);
     assert_eq!(out, "22.00\n".repeat(10_000).as_bytes());
 }
+
+/// A row's packages give their allowances to its product as in the whole order or request: the
+/// row's answer is that product's line of the order with the packages in it.
+#[test]
+fn a_rows_packages_give_their_allowances_as_in_the_whole_order() {
+    let catalog = demo();
+    let mut rater = Rater::new(&catalog, RateFormat::Json);
+    let customer =
+        r#""plan":"standard","currency":"USD","region":"us-east","billingStart":"2026-11-01T00:00:00Z""#;
+    let period = r#"{"start":"2026-11-01T00:00:00Z","end":"2026-12-01T00:00:00Z"}"#;
+    for (packages, uses) in [
+        (r#"["medium"]"#, r#""product":"storage","quantity":"250""#),
+        (r#"["medium","small"]"#, r#""product":"bandwidth","reading":"1800","previousReading":"300""#),
+        ("[]", r#""product":"storage","quantity":"250""#),
+    ] {
+        let ids: Vec<String> = match json(packages) {
+            Value::Array(ids) => ids.iter().map(Value::to_json).collect(),
+            other => panic!("{other:?}"),
+        };
+        let package_lines: Vec<String> =
+            ids.iter().map(|id| format!(r#"{{"product":{id},"quantity":1}}"#)).collect();
+        let lines = [package_lines.clone(), vec![format!("{{{uses}}}")]].concat().join(",");
+        // At an instant: the product's line of the order's quote.
+        let row =
+            json(&rater.answer(&format!(
+                r#"{{{customer},{uses},"packages":{packages},"at":"2026-11-21T10:00:00Z"}}"#
+            )));
+        let order = format!(
+            r#"{{"order":{{"at":"2026-11-21T10:00:00Z","customer":{{{customer}}},"lines":[{lines}]}}}}"#
+        );
+        let quote = json(&api::call_loaded(&catalog, "quote", &order).unwrap());
+        let Some(Value::Array(quoted)) = quote.get("lines") else { panic!("{quote:?}") };
+        let line = &quoted[ids.len()];
+        assert_eq!(row.get("amount"), line.get("amount"), "{order}");
+        assert_eq!(row.get("monthly"), line.get("monthly"), "{order}");
+        // For a period: the product's line of the request's invoice.
+        let row =
+            json(&rater.answer(&format!(r#"{{{customer},{uses},"packages":{packages},"period":{period}}}"#)));
+        let request =
+            format!(r#"{{"request":{{"period":{period},"customer":{{{customer}}},"items":[{lines}]}}}}"#);
+        let bill = json(&api::call_loaded(&catalog, "invoice", &request).unwrap());
+        let Some(Value::Array(billed)) = bill.get("lines") else { panic!("{bill:?}") };
+        assert_eq!(row.get("amount"), billed[ids.len()].get("amount"), "{request}");
+    }
+    // 250 GB with medium's 25 GB included: 225 GB, 100 x 0.10 + 125 x 0.08 = 20.00 (SPEC 6).
+    let with = json(&rater.answer(&format!(
+        r#"{{{customer},"product":"storage","quantity":"250","packages":["medium"],"at":"2027-01-01T00:00:00Z"}}"#
+    )));
+    assert_eq!(with.get("amount"), Some(&Value::str("20.00")));
+    let bad = rater.answer(&format!(
+        r#"{{{customer},"product":"storage","quantity":"-1","packages":["storage","huge"],"at":"2027-01-01T00:00:00Z"}}"#
+    ));
+    let v = json(&bad);
+    let Some(Value::Array(problems)) = v.get("error").and_then(|e| e.get("problems")) else {
+        panic!("{bad}")
+    };
+    let found: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{} {}", p.get("code").unwrap().to_json(), p.get("path").unwrap().to_json()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            r#""INVALID_VALUE" "packages[0]""#,
+            r#""UNKNOWN_PRODUCT" "packages[1]""#,
+            r#""NEGATIVE_QUANTITY" "quantity""#
+        ],
+        "{bad}"
+    );
+}

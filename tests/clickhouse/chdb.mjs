@@ -47,6 +47,8 @@ export function usageRows(count, { customers = 2000, seed = 17 } = {}) {
       plan: pick(['standard', 'standard', 'pro', null]),
       currency: pick(['USD', 'USD', 'EUR', null]),
       region: pick(['us-east', 'eu-west', 'ap-tokyo']),
+      // The packages held: their allowances apply to the customer's usage rows.
+      packages: pick([[], ['small'], ['medium'], ['medium', 'large']]),
       billingStart: `2026-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T00:00:00Z`,
     };
   });
@@ -80,7 +82,7 @@ export function usageRows(count, { customers = 2000, seed = 17 } = {}) {
 /** The usage table's columns, as the README's query reads them. */
 export const USAGE_COLUMNS =
   'id UInt64, customer String, plan Nullable(String), currency Nullable(String), region String, ' +
-  'billingStart String, product String, quantity Nullable(String), reading Nullable(String), ' +
+  'billingStart String, product String, packages Array(String), quantity Nullable(String), reading Nullable(String), ' +
   'previousReading Nullable(String), periodStart String, periodEnd String';
 
 /** Writes the rows as JSON lines (without what the test expects of them); returns the file. */

@@ -26,7 +26,7 @@ let udf;
 let results;
 
 // The columns each function takes, as the README's query passes them.
-const billArgs = `plan, currency, region, billingStart, product, quantity, reading, previousReading,
+const billArgs = `plan, currency, region, billingStart, product, packages, quantity, reading, previousReading,
   CAST((periodStart, periodEnd), 'Tuple(start String, end String)') AS period`;
 const tierArgs = "ifNull(plan, '') AS plan, product, region, ifNull(currency, '') AS currency, '' AS phase, ifNull(quantity, reading) AS quantity";
 
