@@ -713,7 +713,6 @@ impl ToJson for Invoice<'_> {
         let places = self.currency.exponent();
         let (total, due) = (self.total()?, self.amount_due()?);
         let currency = self.currency.code();
-        let hours = |seconds: Decimal| checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize());
         let segment = |out: &mut String, _, s: &Segment<'_>| {
             object!(out, {
                 "start": Instant(s.start),
@@ -921,17 +920,16 @@ fn true_ups<'c>(
     let mut months: Vec<(&'c Plan, &Money, Time, Time, Decimal)> = Vec::new();
     for span in spans {
         let Some(commitment) = span.plan.commitment_in(currency) else { continue };
-        let mut cuts = vec![span.start];
-        cuts.extend(month_starts(span.start, span.end));
-        cuts.push(span.end);
-        for cut in cuts.windows(2) {
-            let (from, to) = (cut[0], cut[1]);
+        let mut from = span.start;
+        while from < span.end {
             let first = month_start(from);
             let next = first.checked_add_months(Months::new(1)).unwrap_or(Time::MAX_UTC);
+            let to = next.min(span.end);
             match months.iter_mut().find(|m| m.0.id == span.plan.id && m.2 == first) {
                 Some(month) => month.4 = checked::add(month.4, seconds(from, to))?,
                 None => months.push((span.plan, commitment, first, next, seconds(from, to))),
             }
+            from = to;
         }
     }
     let mut out = Vec::new();
@@ -967,7 +965,6 @@ fn true_ups<'c>(
             continue;
         }
         let billed = checked::div(billed, denominator)?;
-        let hours = |s: Decimal| checked::div(s, Decimal::from(3600)).map(|h| h.normalize());
         out.push(TrueUp {
             plan: &plan.id,
             month: month_of(first),
@@ -979,6 +976,11 @@ fn true_ups<'c>(
         });
     }
     Ok(out)
+}
+
+/// Seconds as hours, normalised (`384`, `0.5`).
+fn hours(seconds: Decimal) -> Result<Decimal, Error> {
+    checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize())
 }
 
 /// The first instant of the calendar month (UTC) of `t`.
@@ -1725,11 +1727,10 @@ fn month_of(t: Time) -> String {
 /// The first instants of the calendar months (UTC) after `start` and before `end`.
 fn month_starts(start: Time, end: Time) -> Vec<Time> {
     let mut out = Vec::new();
-    let mut month =
-        chrono::Datelike::with_day(&start.date_naive(), 1).and_then(|d| d.checked_add_months(Months::new(1)));
-    while let Some(first) = month.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()).filter(|t| *t < end) {
+    let mut month = month_start(start).checked_add_months(Months::new(1));
+    while let Some(first) = month.filter(|t| *t < end) {
         out.push(first);
-        month = month.and_then(|d| d.checked_add_months(Months::new(1)));
+        month = first.checked_add_months(Months::new(1));
     }
     out
 }

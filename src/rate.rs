@@ -199,21 +199,15 @@ impl<'c> Rater<'c> {
             }
             let mut rest = block;
             while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+                let line = &rest[..end];
                 match &mut pending {
-                    Some(start) if start.is_empty() => self.answer_bytes(&rest[..end], &mut out),
+                    // The common case: the whole line is in this block, answered where it is.
+                    Some(start) if start.is_empty() => self.answer_bytes(line, &mut out),
                     Some(start) => {
-                        start.extend_from_slice(&rest[..end]);
-                        if start.len() > MAX_INPUT_BYTES {
-                            self.answer_error(&too_large(), &mut out);
-                        } else {
-                            self.answer_bytes(start, &mut out);
-                        }
-                        start.clear();
+                        start.extend_from_slice(line);
+                        self.answer_gathered(&mut pending, &mut out);
                     }
-                    None => {
-                        self.answer_error(&too_large(), &mut out);
-                        pending = Some(Vec::new());
-                    }
+                    None => self.answer_gathered(&mut pending, &mut out),
                 }
                 lines += 1;
                 rest = &rest[end + 1..];
@@ -233,17 +227,32 @@ impl<'c> Rater<'c> {
                 out.clear();
             }
         }
-        match pending {
-            Some(start) if start.is_empty() => {}
-            Some(start) => self.answer_bytes(&start, &mut out),
-            None => self.answer_error(&too_large(), &mut out),
+        // A last line without a line end.
+        if pending.as_ref().is_none_or(|start| !start.is_empty()) {
+            self.answer_gathered(&mut pending, &mut out);
+            lines += 1;
         }
         if !out.is_empty() {
-            lines += 1;
             output.write_all(out.as_bytes())?;
             output.flush()?;
         }
         Ok(lines)
+    }
+
+    /// Answers the line gathered over blocks (`None`: one past the limit, not kept), and makes
+    /// room for the next.
+    fn answer_gathered(&mut self, gathered: &mut Option<Vec<u8>>, out: &mut String) {
+        match gathered.take() {
+            Some(mut line) if line.len() <= MAX_INPUT_BYTES => {
+                self.answer_bytes(&line, out);
+                line.clear();
+                *gathered = Some(line);
+            }
+            _ => {
+                self.answer_error(&too_large(), out);
+                *gathered = Some(Vec::new());
+            }
+        }
     }
 
     /// Appends the answer to one line and its line end.
@@ -340,8 +349,7 @@ impl<'c> Rater<'c> {
 
     /// A flat row's answer: a one-line quote at `at`, or a one-item invoice for `period`.
     fn flat_row(&self, doc: &mut RowDoc, mut p: Problems, out: &mut String) -> Result<(), Error> {
-        let given = |f: &Field<_>| !matches!(f, Field::Missing | Field::Null);
-        let (at, period) = (given(&doc.at), !matches!(doc.period, Field::Missing | Field::Null));
+        let (at, period) = (!doc.at.is_absent(), !doc.period.is_absent());
         if !at && !period {
             p.add(
                 Code::MissingField,
@@ -365,35 +373,20 @@ impl<'c> Rater<'c> {
             ..Default::default()
         }));
         p.opt(&doc.customer, &At::Root.key("customer"), |_, _, _| Some(()));
-        let packages = self.packages(&mut p, &doc.packages);
+        let listed = std::mem::take(&mut doc.packages);
+        let packages = self.packages(&mut p, &listed);
         // The packages come first, one each, so that their allowances apply to the row's line.
         let row = packages.len();
-        let one = || Field::Ok(Num { value: rust_decimal::Decimal::ONE, number: true });
         let paths = |e: Error| flat_paths(e, row);
         if at {
-            let mut lines: Vec<_> = packages
-                .iter()
-                .map(|id| {
-                    Field::Ok(Box::new(LineDoc {
-                        product: Field::Ok(id.to_string()),
-                        quantity: one(),
-                        ..Default::default()
-                    }))
-                })
-                .collect();
-            lines.push(Field::Ok(Box::new(LineDoc {
-                product: std::mem::take(&mut doc.product),
-                quantity: std::mem::take(&mut doc.quantity),
-                reading: std::mem::take(&mut doc.reading),
-                previousReading: std::mem::take(&mut doc.previousReading),
+            let lines = doc.entries(&packages, |product, quantity, reading, previous| LineDoc {
+                product,
+                quantity,
+                reading,
+                previousReading: previous,
                 ..Default::default()
-            })));
-            let order = OrderDoc {
-                at: std::mem::take(&mut doc.at),
-                customer,
-                lines: Field::Ok(List { len: lines.len(), items: lines }),
-                ..Default::default()
-            };
+            });
+            let order = OrderDoc { at: std::mem::take(&mut doc.at), customer, lines, ..Default::default() };
             let order = Order::validate(&mut p, &order, &At::Root, self.catalog);
             let order = p.finish(order).map_err(paths)?;
             let quote = quote(self.catalog, &order).map_err(paths)?;
@@ -408,29 +401,15 @@ impl<'c> Rater<'c> {
                 "warnings": codes(&quote.warnings, "lines", row),
             })
         } else {
-            let mut items: Vec<_> = packages
-                .iter()
-                .map(|id| {
-                    Field::Ok(Box::new(ItemDoc {
-                        product: Field::Ok(id.to_string()),
-                        quantity: one(),
-                        ..Default::default()
-                    }))
-                })
-                .collect();
-            items.push(Field::Ok(Box::new(ItemDoc {
-                product: std::mem::take(&mut doc.product),
-                quantity: std::mem::take(&mut doc.quantity),
-                reading: std::mem::take(&mut doc.reading),
-                previousReading: std::mem::take(&mut doc.previousReading),
+            let items = doc.entries(&packages, |product, quantity, reading, previous| ItemDoc {
+                product,
+                quantity,
+                reading,
+                previousReading: previous,
                 ..Default::default()
-            })));
-            let request = RequestDoc {
-                period: std::mem::take(&mut doc.period),
-                customer,
-                items: Field::Ok(List { len: items.len(), items }),
-                ..Default::default()
-            };
+            });
+            let request =
+                RequestDoc { period: std::mem::take(&mut doc.period), customer, items, ..Default::default() };
             let request = InvoiceRequest::validate(&mut p, &request, &At::Root, self.catalog);
             let request = p.finish(request).map_err(paths)?;
             let invoice = invoice(self.catalog, &request).map_err(paths)?;
@@ -608,6 +587,28 @@ impl<'c> Rater<'c> {
 }
 
 impl RowDoc {
+    /// The row as the entries of an order or a request: one per package (a quantity of one),
+    /// then the row's own product and amount, each made by `entry(product, quantity, reading,
+    /// previousReading)`.
+    fn entries<D, const MAX: usize>(
+        &mut self,
+        packages: &[&str],
+        entry: impl Fn(Field<String>, Field<Num>, Field<Num>, Field<Num>) -> D,
+    ) -> Field<List<Box<D>, MAX>> {
+        let one = || Field::Ok(Num { value: rust_decimal::Decimal::ONE, number: true });
+        let mut items: Vec<_> = packages
+            .iter()
+            .map(|id| {
+                Field::Ok(Box::new(entry(Field::Ok(id.to_string()), one(), Field::Missing, Field::Missing)))
+            })
+            .collect();
+        let (product, quantity) = (std::mem::take(&mut self.product), std::mem::take(&mut self.quantity));
+        let (reading, previous) =
+            (std::mem::take(&mut self.reading), std::mem::take(&mut self.previousReading));
+        items.push(Field::Ok(Box::new(entry(product, quantity, reading, previous))));
+        Field::Ok(List { len: items.len(), items })
+    }
+
     /// The flat row's fields this line gives (a call's line may give none).
     fn row_fields(&self) -> Vec<&'static str> {
         let given = [
