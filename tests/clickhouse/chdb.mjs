@@ -2,7 +2,7 @@
 // usage, a user_scripts directory holding the repository's function definitions, and a runner.
 // Shared by rate.test.mjs and bench/bench.mjs.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chdbPython, root } from '../../scripts/setup.mjs';
@@ -104,9 +104,15 @@ export function createUsage(file) {
  * shim that appends a line to that file each time ClickHouse starts a process, then runs
  * `binary`: how the test sees the pool reused.
  */
-export function udfDir(binary, { catalog = join(root, 'catalogs', 'demo.json'), starts = null } = {}) {
+export function udfDir(binary, { catalog = join(root, 'catalogs', 'demo.json'), starts = null, blockSeconds = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ratecard-udf-'));
-  copyFileSync(join(root, 'clickhouse', 'ratecard_functions.xml'), join(dir, 'ratecard_functions.xml'));
+  // With `blockSeconds`, each function's time limit for a block is that (a debug binary is many
+  // times slower than the release one the definitions are set for; the limit guards a process
+  // that hangs, and must not depend on this machine's speed).
+  const functions = readFileSync(join(root, 'clickhouse', 'ratecard_functions.xml'), 'utf8');
+  const limited = blockSeconds === null ? functions
+    : functions.replaceAll(/<max_command_execution_time>\d+<\/max_command_execution_time>/g, `<max_command_execution_time>${blockSeconds}</max_command_execution_time>`);
+  writeFileSync(join(dir, 'ratecard_functions.xml'), limited);
   copyFileSync(join(root, 'clickhouse', 'ratecard-rate'), join(dir, 'ratecard-rate'));
   chmodSync(join(dir, 'ratecard-rate'), 0o755);
   copyFileSync(catalog, join(dir, 'catalog.json'));
