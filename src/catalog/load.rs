@@ -492,6 +492,23 @@ fn plan(
     })
 }
 
+/// `AMOUNT_PRECISION` at `at` for an amount with more decimal places than its currency has
+/// (`why`: what is charged as written).
+pub(crate) fn exact_in(
+    p: &mut Problems,
+    amount: Decimal,
+    c: &Currency,
+    at: &At<'_>,
+    why: &str,
+) -> Option<()> {
+    if amount.normalize().scale() <= c.exponent() {
+        return Some(());
+    }
+    let message = format!("{amount} has more decimal places than {} has ({}): {why}", c.code(), c.exponent());
+    p.add(Code::AmountPrecision, at, message);
+    None
+}
+
 /// `{"USD": "50.00", ...}`: an amount a month by catalog currency, each positive and exact in
 /// its currency (SPEC 13).
 fn commitments(
@@ -522,12 +539,8 @@ fn commitments(
                 p.add(Code::InvalidValue, &at, format!("a minimum commitment is positive, not {a}"));
                 None
             }
-            (Some(c), Some(a)) if a.normalize().scale() > c.exponent() => {
-                let message = format!("{a} has more decimal places than {} has ({})", c.code(), c.exponent());
-                p.add(Code::InvalidValue, &at, message);
-                None
-            }
-            (Some(c), Some(a)) => Money::round(a, &c, Rounding::HalfUp).ok(),
+            (Some(c), Some(a)) => exact_in(p, a, &c, &at, "a commitment is charged as it is written")
+                .and_then(|()| Money::round(a, &c, Rounding::HalfUp).ok()),
             _ => None,
         };
         match (money, &mut all) {

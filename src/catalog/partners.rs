@@ -405,18 +405,7 @@ fn usage_fee(p: &mut Problems, o: &FeeDoc, at: &At<'_>, currency: Option<&Curren
             return None;
         }
         if let Some(c) = currency {
-            if price.normalize().scale() > c.exponent() {
-                p.add(
-                    Code::AmountPrecision,
-                    at,
-                    format!(
-                        "{price} has more decimal places than {} has ({}): a fee is charged as it is written",
-                        c.code(),
-                        c.exponent()
-                    ),
-                );
-                return None;
-            }
+            super::load::exact_in(p, price, c, at, "a fee is charged as it is written")?;
         }
         Some(price)
     });
