@@ -163,9 +163,9 @@ enum Command {
         /// The catalog (JSON); a catalog that does not load stops the command before any line.
         catalog: String,
         /// json: JSON lines, calls ({"call": "priceTiers"|"quote"|"invoice", "args": {...}}) and
-        /// flat rows ({plan?, currency?, region?, billingStart?, product, quantity, at} or with
-        /// period {start, end}). tsv: tier rows, PLAN PRODUCT REGION CURRENCY PHASE QUANTITY
-        /// separated by tabs, answered with the amount.
+        /// flat rows ({plan?, currency?, region?, billingStart?, product, packages?, quantity or
+        /// reading and previousReading, at or period {start, end}}). tsv: tier rows, PLAN PRODUCT
+        /// REGION CURRENCY PHASE QUANTITY separated by tabs, answered with the amount.
         #[arg(long, value_enum, default_value_t = RateFormat::Json)]
         format: RateFormat,
         /// Write each JSON answer as {"NAME": answer}, as a ClickHouse function in JSONEachRow
@@ -416,7 +416,8 @@ fn run(command: Command) -> Result<Output, Failure> {
                 Ok(_) => Ok(Output::ok(String::new())),
                 // A reader that went away (`| head`) is not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Output::ok(String::new())),
-                Err(e) => Err(Failure::new("standard input", "", "IO_ERROR", e)),
+                // Reading standard input or writing standard output failed.
+                Err(e) => Err(Failure::new("rate", "", "IO_ERROR", e)),
             }
         }
         Command::Tiers { table: file, quantity, currency, format } => {
