@@ -115,6 +115,13 @@ codes! {
     NotMetered = "NOT_METERED",
     /// A previous reading for a metered product that is not aggregated (only counters have one).
     NotAggregated = "NOT_AGGREGATED",
+    // Coupons.
+    /// A redemption of a coupon the catalog does not have.
+    UnknownCoupon = "UNKNOWN_COUPON",
+    /// A redemption after the coupon's `redeemBy`.
+    CouponNotRedeemable = "COUPON_NOT_REDEEMABLE",
+    /// Warning: an amount coupon without the invoice's currency; it takes nothing.
+    CouponCurrencyMismatch = "COUPON_CURRENCY_MISMATCH",
     // Verification.
     /// A quote made longer ago than the verification's `maxAgeSeconds` (3600 by default),
     /// counted at the server's instant (`trusted.at`).

@@ -14,14 +14,15 @@ use crate::json_text::{json_text, list, object, with, ToJson};
 use chrono::{DateTime, Datelike, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind};
+use crate::catalog::{Catalog, Off, Period, Plan, PriceRule, Product, ProductKind};
+use crate::discounts::{Discount, DiscountsJson, Offer, Target};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, List, Num, Problems, Shape};
 use crate::limits::{
     output_too_large, Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS, MAX_PLAN_CHANGES,
     MAX_SEGMENTS,
 };
-use crate::money::{checked, exact, Currency, Money};
+use crate::money::{checked, exact, Currency, Money, Rounding};
 use crate::order::{known_product, known_region, Customer, CustomerDoc};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
 use crate::quote::{rule_pricing, unpriced_message, Pricing, RuleJson};
@@ -550,6 +551,9 @@ pub struct Invoice<'c> {
     /// Minimum-commitment true-ups (SPEC 13), one per plan and calendar month that costs less
     /// than the plan's commitment, after the lines (SPEC 11, step 2).
     pub true_ups: Vec<TrueUp<'c>>,
+    /// The coupons applied (SPEC 12), in the order they apply, each on what the ones before
+    /// it left of the lines and true-ups (SPEC 11, step 3).
+    pub discounts: Vec<Discount<'c>>,
     /// Segments billed at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
     /// The sum of every line's numerator (see [`Segment`]).
@@ -578,6 +582,8 @@ pub struct TrueUp<'c> {
     pub billed: Decimal,
     /// The true-up, rounded once.
     pub amount: Money,
+    /// The calendar month's first instant, and the next month's.
+    month_bounds: (Time, Time),
 }
 
 /// A stretch of the period with one plan and one phase.
@@ -673,13 +679,15 @@ pub struct CapGroup<'c> {
 }
 
 impl Invoice<'_> {
-    /// What the customer owes (SPEC 11): the lines and the true-ups.
+    /// What the customer owes (SPEC 11): the lines and the true-ups, less the discounts.
     ///
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
     pub fn amount_due(&self) -> Result<Money, Error> {
         let true_ups = self.true_ups.iter().map(|t| &t.amount);
-        Money::sum(self.lines.iter().map(|l| &l.amount).chain(true_ups), &self.currency)
+        let billed = Money::sum(self.lines.iter().map(|l| &l.amount).chain(true_ups), &self.currency)?;
+        let discounts = crate::discounts::total(&self.discounts, &self.currency)?;
+        Money::round(checked::sub(billed.amount(), discounts.amount())?, &self.currency, Rounding::HalfUp)
     }
 
     /// The total of the lines: the sum of their rounded amounts.
@@ -783,6 +791,7 @@ impl ToJson for Invoice<'_> {
                 "amount": t.amount.amount(),
                 "amountMinor": t.amount.minor(),
             })),
+            "discounts": DiscountsJson(&self.discounts),
             "totals": [with(|out| object!(out, {
                 "currency": currency,
                 "exact": exact(self.exact_total()?, places),
@@ -856,6 +865,7 @@ pub(crate) fn invoice_within<'c>(
         spans: &spans,
         denominator: checked::mul(Decimal::from(3600), catalog.rate_hours())?,
         month_seconds: checked::mul(Decimal::from(3600), catalog.hours_per_month())?,
+        coupon_cuts: coupon_cuts(catalog, request),
         warnings: Problems::new(),
         errors: Problems::new(),
     };
@@ -886,12 +896,14 @@ pub(crate) fn invoice_within<'c>(
         numerator = checked::add(numerator, segment.numerator)?;
     }
     let true_ups = true_ups(catalog, &spans, &lines, currency, biller.denominator)?;
+    let discounts = discounts(catalog, request, currency, &spans, &lines, &true_ups, &mut biller.warnings)?;
     Ok(Invoice {
         start: request.start,
         end: request.end,
         currency: *currency,
         billing_start,
         true_ups,
+        discounts,
         plans: spans
             .iter()
             .map(|s| PlanSpan { plan: &s.plan.id, phase: s.phase, start: s.start, end: s.end })
@@ -973,9 +985,105 @@ fn true_ups<'c>(
             month_hours: hours(month)?,
             billed,
             amount,
+            month_bounds: (first, next),
         });
     }
     Ok(out)
+}
+
+/// Where the windows of the customer's percent coupons start or end inside the period, in
+/// time order (`once` coupons apply to the whole invoice, amount coupons whole or not at all).
+fn coupon_cuts(catalog: &Catalog, request: &InvoiceRequest) -> Vec<Time> {
+    let mut cuts = Vec::new();
+    for (coupon, redemption, _) in crate::discounts::redeemed(catalog, request.customer.redeemed()) {
+        let Some((start, end)) = crate::discounts::window_of(coupon, redemption) else { continue };
+        if matches!(coupon.off, Off::Percent(_)) {
+            cuts.extend(
+                [Some(start), end].into_iter().flatten().filter(|t| request.start < *t && *t < request.end),
+            );
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// The customer's coupons applied to the lines and true-ups (SPEC 12): a percent coupon to
+/// each eligible segment inside its window, an amount coupon to an invoice whose period starts
+/// inside its window, a `once` coupon to this invoice.
+fn discounts<'c>(
+    catalog: &'c Catalog,
+    request: &InvoiceRequest,
+    currency: &Currency,
+    spans: &[Span<'c>],
+    lines: &[InvoiceLine<'c>],
+    true_ups: &[TrueUp<'c>],
+    warnings: &mut Problems,
+) -> Result<Vec<Discount<'c>>, Error> {
+    let redeemed = crate::discounts::redeemed(catalog, request.customer.redeemed());
+    if redeemed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let period = (request.start, Some(request.end));
+    let seconds = |a: Time, b: Time| Decimal::from((b - a).num_seconds().max(0));
+    let mut offers = Vec::with_capacity(redeemed.len());
+    for (coupon, redemption, k) in redeemed {
+        let percent = matches!(coupon.off, Off::Percent(_));
+        if !percent && coupon.amount_in(currency).is_none() {
+            if warnings.wants() {
+                let problem = crate::discounts::currency_mismatch(coupon, k, currency);
+                warnings.add(problem.code, problem.path, problem.message);
+            }
+            continue;
+        }
+        let window = crate::discounts::window_of(coupon, redemption);
+        // Where the coupon takes from: a percent coupon's window inside the period (none:
+        // not this invoice), the whole period for the rest.
+        let within = match (window, percent) {
+            (None, _) => period,
+            (Some(w), true) => {
+                let (start, end) = (w.0.max(request.start), w.1.map_or(request.end, |e| e.min(request.end)));
+                if start >= end {
+                    continue;
+                }
+                (start, Some(end))
+            }
+            (Some(w), false) if crate::discounts::inside(w, request.start) => period,
+            (Some(_), false) => continue,
+        };
+        let inside = |s: &Segment<'_>| within.0 <= s.start && within.1.is_none_or(|e| s.end <= e);
+        let mut shares = Vec::with_capacity(lines.len() + true_ups.len());
+        for (i, line) in lines.iter().enumerate() {
+            let mut part = Decimal::ZERO;
+            let mut whole = Decimal::ZERO;
+            for s in &line.segments {
+                whole = checked::add(whole, s.numerator)?;
+                if inside(s) && coupon.covers(line.product, s.plan, s.phase) {
+                    part = checked::add(part, s.numerator)?;
+                }
+            }
+            shares.push((i, part, whole));
+        }
+        for (j, t) in true_ups.iter().enumerate() {
+            if !coupon.covers_true_up(t.plan) {
+                continue;
+            }
+            let (first, next) = t.month_bounds;
+            let (mut part, mut whole) = (Decimal::ZERO, Decimal::ZERO);
+            for span in spans.iter().filter(|s| s.plan.id == t.plan) {
+                let (a, b) = (span.start.max(first), span.end.min(next));
+                whole = checked::add(whole, seconds(a, b))?;
+                let (a, b) = (a.max(within.0), within.1.map_or(b, |e| b.min(e)));
+                part = checked::add(part, seconds(a, b))?;
+            }
+            shares.push((lines.len() + j, part, whole));
+        }
+        offers.push(Offer { coupon, redeemed_at: redemption.at, window: window.unwrap_or(period), shares });
+    }
+    let bases: Vec<(Target, Money)> = (lines.iter().enumerate().map(|(i, l)| (Target::Line(i), l.amount)))
+        .chain(true_ups.iter().enumerate().map(|(j, t)| (Target::TrueUp(j), t.amount)))
+        .collect();
+    crate::discounts::apply(catalog, currency, &bases, offers)
 }
 
 /// Seconds as hours, normalised (`384`, `0.5`).
@@ -1343,6 +1451,9 @@ struct Biller<'c, 'r> {
     denominator: Decimal,
     /// 3600 x hoursPerMonth: what a monthly allowance is prorated by.
     month_seconds: Decimal,
+    /// Where a percent coupon's window starts or ends inside the period, in time order: a
+    /// segment is cut there, so that each is inside a window or outside it (SPEC 12).
+    coupon_cuts: Vec<Time>,
     /// At most [`crate::MAX_PROBLEMS`] of each: a year of 100,000 unpriced segments is not
     /// 100,000 messages.
     warnings: Problems,
@@ -1496,6 +1607,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         let mut cuts: Vec<Time> = levels.iter().map(|(at, _)| *at).collect();
         cuts.extend(self.spans.iter().map(|s| s.start));
         cuts.extend(allowances.iter().map(|a| a.at));
+        cuts.extend(&self.coupon_cuts);
         if self.catalog.cap_hours().is_some() {
             cuts.extend(month_starts(start, end));
         }
@@ -1535,10 +1647,11 @@ impl<'c, 'r> Biller<'c, 'r> {
             if let (Pricing::Unpriced(above_last), false) = (&pricing, segment.seconds.is_zero()) {
                 self.unpriced(i, span, product, region, &segment, above_last.as_ref());
             }
-            let capped_apart = self.catalog.cap_hours().is_some()
-                && segments.last().is_some_and(|last| !same_month(last.start, a));
+            let apart = self.coupon_cuts.binary_search(&a).is_ok()
+                || self.catalog.cap_hours().is_some()
+                    && segments.last().is_some_and(|last| !same_month(last.start, a));
             match segments.last_mut() {
-                Some(last) if same_price(last, &segment) && !capped_apart => {
+                Some(last) if same_price(last, &segment) && !apart => {
                     last.end = segment.end;
                     last.seconds = checked::add(last.seconds, segment.seconds)?;
                     last.numerator = checked::add(last.numerator, segment.numerator)?;
@@ -1579,8 +1692,10 @@ impl<'c, 'r> Biller<'c, 'r> {
         let billed = checked::sub(measured, included)?;
         let covered = allowed && billed.is_zero();
         let mut cuts: Vec<Time> =
-            self.spans.iter().map(|s| s.start).filter(|t| *t > start && *t < end).collect();
-        cuts.insert(0, start);
+            self.spans.iter().map(|s| s.start).chain(self.coupon_cuts.iter().copied()).collect();
+        cuts.retain(|t| *t > start && *t < end);
+        cuts.push(start);
+        cuts.sort_unstable();
         cuts.dedup();
         let mut segments = Vec::with_capacity(cuts.len());
         for (k, a) in cuts.iter().copied().enumerate() {

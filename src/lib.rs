@@ -27,6 +27,7 @@
 
 pub mod api;
 mod catalog;
+mod discounts;
 mod error;
 mod input;
 mod invoice;
@@ -47,9 +48,11 @@ mod verify;
 mod wasm;
 
 pub use catalog::{
-    Catalog, Environment, Metered, PackageSpec, Partner, Partners, Period, Plan, PlanType, PriceRule,
-    Product, ProductKind, PublicCatalog, Recurrence, Region, UsageFee, Validation,
+    AppliesTo, Catalog, Coupon, CouponDuration, Environment, Metered, Off, PackageSpec, Partner, Partners,
+    Period, Plan, PlanType, PriceRule, Product, ProductKind, PublicCatalog, Recurrence, Region, UsageFee,
+    Validation,
 };
+pub use discounts::{Discount, DiscountLine, Target};
 pub use error::{Code, Error, Problem};
 pub use input::{is_control_or_format, terminal_safe};
 pub use invoice::{
@@ -59,7 +62,7 @@ pub use invoice::{
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
-pub use order::{Amount, Customer, Order, OrderLine, Trusted};
+pub use order::{Amount, Customer, Order, OrderLine, Redemption, Trusted};
 pub use phases::{phase_windows, DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{
     price_matrix, quote, verify_quote, MatrixOptions, MatrixRow, PriceMatrix, Quote, QuoteLine, TimelineEntry,

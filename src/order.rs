@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::catalog::{Catalog, Plan, Product, ProductKind};
 use crate::error::{Code, Error};
 use crate::input::{shape, At, Field, List, Num, Problems};
-use crate::limits::MAX_ORDER_LINES;
+use crate::limits::{MAX_ORDER_LINES, MAX_REDEMPTIONS};
 use crate::money::Currency;
 use crate::phases::instant_text;
 use crate::verify::{Difference, Value};
@@ -23,8 +23,15 @@ shape!(
 );
 shape!(
     /// A customer as JSON gives it (in an order, an invoice request or trusted fields).
-    CustomerDoc { plan: Field<String>, currency: Field<String>, region: Field<String>, billingStart: Field<DateTime<Utc>> }
+    CustomerDoc {
+        plan: Field<String>,
+        currency: Field<String>,
+        region: Field<String>,
+        billingStart: Field<DateTime<Utc>>,
+        redemptions: Field<List<Box<RedemptionDoc>, MAX_REDEMPTIONS>>,
+    }
 );
+shape!(RedemptionDoc { coupon: Field<String>, at: Field<DateTime<Utc>> });
 shape!(LineDoc { product: Field<String>, region: Field<String>, quantity: Field<Num>, reading: Field<Num>, previousReading: Field<Num> });
 shape!(
     /// What a server trusts of a quote, as JSON gives it.
@@ -42,6 +49,35 @@ pub struct Customer {
     pub region: Option<String>,
     /// Start of billing (first order, or set by an administrator); the order's `at` when absent.
     pub billing_start: Option<DateTime<Utc>>,
+    /// The coupons the customer redeemed (SPEC 12); `None` when not given (in trusted fields:
+    /// the request's are taken).
+    pub redemptions: Option<Vec<Redemption>>,
+}
+
+/// A coupon the customer redeemed, and when (SPEC 12).
+///
+/// # Example
+/// ```
+/// use ratecard::{Catalog, Order};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let order = Order::from_json(&catalog, r#"{"at": "2027-01-10T00:00:00Z", "customer": {
+///     "redemptions": [{"coupon": "welcome20", "at": "2027-01-10T00:00:00Z"}]},
+///     "lines": [{"product": "small", "quantity": 1}]}"#).unwrap();
+/// assert_eq!(order.customer.redemptions.unwrap()[0].coupon, "welcome20");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    /// The coupon's id.
+    pub coupon: String,
+    /// When it was redeemed: a `forever` or `repeating` coupon applies from then on.
+    pub at: DateTime<Utc>,
+}
+
+impl Customer {
+    /// The customer's redemptions, none when not given.
+    pub(crate) fn redeemed(&self) -> &[Redemption] {
+        self.redemptions.as_deref().unwrap_or_default()
+    }
 }
 
 impl Customer {
@@ -200,7 +236,15 @@ impl Customer {
         });
         let region = p.opt(&c.region, &at.key("region"), |p, r, at| known_region(p, r, at, catalog));
         let billing_start = p.opt(&c.billingStart, &at.key("billingStart"), |_, t, _| Some(*t));
-        Some(Customer { plan: plan?, currency: currency?, region: region?, billing_start: billing_start? })
+        let redemptions =
+            p.opt(&c.redemptions, &at.key("redemptions"), |p, l, at| redemptions(p, l, at, catalog));
+        Some(Customer {
+            plan: plan?,
+            currency: currency?,
+            region: region?,
+            billing_start: billing_start?,
+            redemptions: redemptions?,
+        })
     }
 }
 
@@ -379,15 +423,77 @@ impl Customer {
         field("currency", text(&self.currency), text(&sent.currency));
         field("region", text(&self.region), text(&sent.region));
         field("billingStart", instant(self.billing_start), instant(sent.billing_start));
+        // A browser cannot invent, drop or move a redemption the server knows of.
+        let listed = |r: &Option<Vec<Redemption>>| {
+            r.as_ref().map(|list| {
+                Value::Array(
+                    list.iter()
+                        .map(|r| {
+                            Value::Object(vec![
+                                ("coupon".to_string(), Value::str(&r.coupon)),
+                                ("at".to_string(), Value::str(instant_text(r.at))),
+                            ])
+                        })
+                        .collect(),
+                )
+            })
+        };
+        let sent_redemptions = listed(&sent.redemptions).or_else(|| Some(Value::Array(Vec::new())));
+        field("redemptions", listed(&self.redemptions), sent_redemptions);
         let keep = |trusted: &Option<String>, sent: &Option<String>| trusted.clone().or_else(|| sent.clone());
         let customer = Customer {
             plan: keep(&self.plan, &sent.plan),
             currency: keep(&self.currency, &sent.currency),
             region: keep(&self.region, &sent.region),
             billing_start: self.billing_start.or(sent.billing_start),
+            redemptions: self.redemptions.clone().or_else(|| sent.redemptions.clone()),
         };
         (customer, differences)
     }
+}
+
+/// `[{coupon, at}]`: coupons the catalog has, each redeemed once, by its `redeemBy`.
+fn redemptions(
+    p: &mut Problems,
+    list: &List<Box<RedemptionDoc>, MAX_REDEMPTIONS>,
+    at: &At<'_>,
+    catalog: &Catalog,
+) -> Option<Vec<Redemption>> {
+    let items = list.within_limit(p, at, |n| format!("{n} redemptions; at most {MAX_REDEMPTIONS}"))?;
+    let all = p.all(items, at, |p, r, at| {
+        p.fields(&**r, at);
+        let when = p.req(&r.at, &at.key("at"), |_, t, _| Some(*t));
+        let coupon = p.req(&r.coupon, &at.key("coupon"), |p, id, at| {
+            let found = catalog.coupon(id);
+            if found.is_none() {
+                let known = catalog.coupons().iter().map(|c| c.id.as_str());
+                p.unknown(Code::UnknownCoupon, at, "coupon", id, known);
+            }
+            found
+        });
+        let (coupon, when) = (coupon?, when?);
+        if let Some(by) = coupon.redeem_by.filter(|by| when > *by) {
+            let why = format!(
+                "coupon \"{}\" can be redeemed until {}, not at {}",
+                coupon.id,
+                instant_text(by),
+                instant_text(when)
+            );
+            p.add(Code::CouponNotRedeemable, &at.key("at"), why);
+            return None;
+        }
+        Some(Redemption { coupon: coupon.id.clone(), at: when })
+    });
+    // Checked on what was written, so that a repeat is reported with the other problems.
+    let mut seen = std::collections::BTreeMap::new();
+    for (i, coupon) in items.iter().enumerate().filter_map(|(i, r)| Some((i, r.ok()?.coupon.ok()?))) {
+        if let Some(first) = seen.insert(coupon.as_str(), i) {
+            let why = format!("coupon \"{coupon}\" is already redeemed by redemptions[{first}]");
+            p.add(Code::DuplicateId, &at.index(i).key("coupon"), why);
+            return None;
+        }
+    }
+    all
 }
 
 fn order_line(p: &mut Problems, o: &LineDoc, at: &At<'_>, catalog: &Catalog) -> Option<OrderLine> {

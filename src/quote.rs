@@ -10,10 +10,12 @@ use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, Problems};
 use crate::json_text::{json_text, list, object, with, ToJson};
 
+use crate::catalog::{Coupon, Off};
+use crate::discounts::{Discount, DiscountsJson, Offer, Target};
 use crate::limits::Budget;
 use crate::limits::{output_too_large, MAX_MATRIX_ROWS};
-use crate::money::{checked, exact, Currency, Money};
-use crate::order::{Amount, Order, OrderLine};
+use crate::money::{checked, exact, Currency, Money, Rounding};
+use crate::order::{Amount, Order, OrderLine, Redemption};
 use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
 use crate::tiers::{Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
@@ -39,6 +41,10 @@ pub struct Quote<'c> {
     /// The plan's minimum commitment in the quote's currency (SPEC 13), if it has one: a month
     /// on the plan costs at least that.
     pub minimum_commitment: Option<Money>,
+    /// The customer's coupons that apply to a month at `at` (SPEC 12), in the order they
+    /// apply: on the lines, then on the commitment's true-up (`once` coupons included: they
+    /// apply to the first invoice).
+    pub discounts: Vec<Discount<'c>>,
     /// Lines priced at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
 }
@@ -79,15 +85,21 @@ pub struct QuoteLine<'c> {
     pub cap: Option<Money>,
 }
 
-/// One phase of the timeline: its window and what the order costs per month in it.
+/// One stretch of the timeline (a phase, cut where a coupon's window starts or ends): its
+/// window and what the order costs per month in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimelineEntry {
     /// The phase's window.
     pub window: PhaseWindow,
     /// Sum of the rounded monthly line amounts in that phase.
     pub monthly: Money,
-    /// What a month in the phase is billed: `monthly`, or the plan's minimum commitment when
-    /// that is more (SPEC 11 and 13: the true-up comes after the lines).
+    /// What the coupons in force over the whole window take from a month (SPEC 12; not
+    /// `once` coupons, which apply to one invoice).
+    pub discount: Money,
+    /// The ids of those coupons that take something, in the order they apply.
+    pub coupons: Vec<String>,
+    /// What a month in the window is billed: `monthly`, or the plan's minimum commitment when
+    /// that is more (SPEC 11 and 13: the true-up comes after the lines), less `discount`.
     pub due: Money,
 }
 
@@ -177,6 +189,8 @@ pub(crate) fn quote_within<'c>(
     let (mut warnings, mut errors) = (Problems::new(), Problems::new());
     let paid_trial = catalog.has_paid_trial(plan);
     let commitment = plan.commitment_in(currency);
+    let redeemed = crate::discounts::redeemed(catalog, order.customer.redeemed());
+    let mut discounts = Vec::new();
     // Only the current phase's lines are kept (`price_line` gives them for it alone); the
     // buffers serve every phase.
     let mut lines = Vec::with_capacity(measured.len());
@@ -219,7 +233,45 @@ pub(crate) fn quote_within<'c>(
             lines.extend(line);
         }
         let monthly = Money::sum(&amounts, currency)?;
-        timeline.push(TimelineEntry { window: *window, monthly, due: at_least(monthly, commitment) });
+        let month =
+            Month { catalog, plan, phase: window.phase, currency, measured: &measured, amounts: &amounts };
+        if window.phase == current.phase {
+            discounts = month.discounts(&redeemed, order.at, true, &mut warnings)?;
+        }
+        // The window, cut where a coupon's window starts or ends after `at`.
+        let mut cuts: Vec<DateTime<Utc>> = redeemed
+            .iter()
+            .filter_map(|(c, r, _)| crate::discounts::window_of(c, r))
+            .flat_map(|(start, end)| [Some(start), end])
+            .flatten()
+            .filter(|t| *t > window.start.max(order.at) && window.end.is_none_or(|end| *t < end))
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut start = window.start;
+        for end in cuts.iter().copied().map(Some).chain([window.end]) {
+            // Coupons in force over the stretch: those at its start (at `at` for the current one).
+            let from = if start <= order.at { order.at } else { start };
+            let applied = month.discounts(&redeemed, from, false, &mut Problems::new())?;
+            let discount = crate::discounts::total(&applied, currency)?;
+            let due = at_least(monthly, commitment);
+            timeline.push(TimelineEntry {
+                window: PhaseWindow { phase: window.phase, start, end },
+                monthly,
+                discount,
+                coupons: applied
+                    .iter()
+                    .filter(|d| !d.amount.amount().is_zero())
+                    .map(|d| d.coupon.id.clone())
+                    .collect(),
+                due: Money::round(
+                    checked::sub(due.amount(), discount.amount())?,
+                    currency,
+                    catalog.rounding(),
+                )?,
+            });
+            start = end.unwrap_or(start);
+        }
     }
     if let Some(e) = errors.into_error() {
         return Err(e);
@@ -233,8 +285,77 @@ pub(crate) fn quote_within<'c>(
         lines,
         timeline,
         minimum_commitment: commitment.copied(),
+        discounts,
         warnings: warnings.into_list(),
     })
+}
+
+/// A month of an order in one phase, for its coupons: the lines' products and amounts.
+struct Month<'a, 'c> {
+    catalog: &'c Catalog,
+    plan: &'c Plan,
+    phase: Phase,
+    currency: &'c Currency,
+    measured: &'a [Measured<'c>],
+    amounts: &'a [Money],
+}
+
+impl<'c> Month<'_, 'c> {
+    /// The coupons that apply to the month at `at` (`once` ones only when `once`), applied to
+    /// its lines and to the commitment's true-up; `COUPON_CURRENCY_MISMATCH` into `warnings`.
+    fn discounts(
+        &self,
+        redeemed: &[(&'c Coupon, &Redemption, usize)],
+        at: DateTime<Utc>,
+        once: bool,
+        warnings: &mut Problems,
+    ) -> Result<Vec<Discount<'c>>, Error> {
+        if redeemed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let monthly = Money::sum(self.amounts, self.currency)?;
+        let due = at_least(monthly, self.plan.commitment_in(self.currency));
+        let mut bases: Vec<(Target, Money)> =
+            self.amounts.iter().enumerate().map(|(i, m)| (Target::Line(i), *m)).collect();
+        let true_up = checked::sub(due.amount(), monthly.amount())?;
+        if true_up > Decimal::ZERO {
+            bases.push((Target::TrueUp(0), Money::round(true_up, self.currency, self.catalog.rounding())?));
+        }
+        let mut offers = Vec::new();
+        for &(coupon, redemption, k) in redeemed {
+            let window = crate::discounts::window_of(coupon, redemption);
+            let applies = match window {
+                None => once,
+                Some(w) => crate::discounts::inside(w, at),
+            };
+            if !applies {
+                continue;
+            }
+            if matches!(coupon.off, Off::Amount(_)) && coupon.amount_in(self.currency).is_none() {
+                if warnings.wants() {
+                    let problem = crate::discounts::currency_mismatch(coupon, k, self.currency);
+                    warnings.add(problem.code, problem.path, problem.message);
+                }
+                continue;
+            }
+            let covers = |(i, (target, _)): (usize, &(Target, Money))| {
+                let yes = match target {
+                    Target::Line(l) => {
+                        coupon.covers(&self.measured[*l].product.id, &self.plan.id, self.phase)
+                    }
+                    Target::TrueUp(_) => coupon.covers_true_up(&self.plan.id),
+                };
+                (i, Decimal::from(u8::from(yes)), Decimal::ONE)
+            };
+            offers.push(Offer {
+                coupon,
+                redeemed_at: redemption.at,
+                window: window.unwrap_or((at, None)),
+                shares: bases.iter().enumerate().map(covers).collect(),
+            });
+        }
+        crate::discounts::apply(self.catalog, self.currency, &bases, offers)
+    }
 }
 
 /// A month's amount, or the minimum commitment when that is more: both are rounded, so the
@@ -535,12 +656,14 @@ impl Quote<'_> {
     }
 
     /// What a month in the current phase is billed (SPEC 11): the total, or the plan's
-    /// minimum commitment when that is more.
+    /// minimum commitment when that is more, less the discounts.
     ///
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
     pub fn amount_due(&self) -> Result<Money, Error> {
-        Ok(at_least(self.total()?, self.minimum_commitment.as_ref()))
+        let due = at_least(self.total()?, self.minimum_commitment.as_ref());
+        let discount = crate::discounts::total(&self.discounts, &self.currency)?;
+        Money::round(checked::sub(due.amount(), discount.amount())?, &self.currency, Rounding::HalfUp)
     }
 
     /// The quote as JSON text: what every runtime returns, byte for byte.
@@ -596,7 +719,7 @@ impl ToJson for QuoteAnswer<'_> {
             monthly = checked::add(monthly, l.monthly)?;
         }
         let total = q.total()?;
-        let due = at_least(total, q.minimum_commitment.as_ref());
+        let due = q.amount_due()?;
         let currency = q.currency.code();
         object!(out, {
             "at": Instant(q.at),
@@ -621,6 +744,7 @@ impl ToJson for QuoteAnswer<'_> {
                 "amountMinor": total.minor(),
             }))],
             "minimumCommitment": q.minimum_commitment.map(|m| m.amount()),
+            "discounts": DiscountsJson(&q.discounts),
             "amountDue": due.amount(),
             "amountDueMinor": due.minor(),
             "timeline": list(&q.timeline, |out, _, t| object!(out, {
@@ -629,6 +753,8 @@ impl ToJson for QuoteAnswer<'_> {
                 "end": t.window.end.map(Instant),
                 "amount": t.monthly.amount(),
                 "amountMinor": t.monthly.minor(),
+                "discount": t.discount.amount(),
+                "coupons": t.coupons,
                 "amountDue": t.due.amount(),
                 "amountDueMinor": t.due.minor(),
             })),

@@ -20,6 +20,8 @@ const LAYERS: &[&[&str]] = &[
     &["catalog"],
     // Orders, read and checked against a catalog.
     &["order"],
+    // Coupons applied to what lines and true-ups cost (quotes' months and invoices alike).
+    &["discounts"],
     // Pricing on the model: quotes, the matrix and verification; partner margins.
     &["quote", "margins"],
     // Billing a period: invoices, built on the quote's rules.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
+use super::coupons::CouponDoc;
 use super::partners::{PartnerDoc, PlanTypeDoc};
 use super::{Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region};
 use crate::error::{Code, Error, Problem};
@@ -35,6 +36,7 @@ shape!(
         plans: Field<List<Box<PlanDoc>>>,
         partners: Field<List<Box<PartnerDoc>>>,
         planTypes: Field<List<Box<PlanTypeDoc>>>,
+        coupons: Field<List<Box<CouponDoc>>>,
     }
 );
 shape!(CustomCurrencyDoc { code: Field<String>, exponent: Field<Num> });
@@ -225,6 +227,8 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
     let rules = Catalog::index_rules(&plans, &known.products, &known.regions, &mut ambiguous);
     p.extend(ambiguous);
     let partners = super::partners::validate(p, o, currencies.as_deref(), &mut warnings);
+    let plan_ids = first_index(named(&o.plans, |r| &r.id));
+    let coupons = super::coupons::coupons(p, &o.coupons, &known, &plan_ids, currencies.as_deref());
     let catalog = Catalog {
         name: name?,
         default_currency: default_currency?,
@@ -244,6 +248,7 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
         products: products?,
         plans,
         partners: partners?,
+        coupons: coupons?,
         warnings,
         index: Default::default(),
     };
@@ -440,10 +445,10 @@ fn package(p: &mut Problems, o: &PackageDoc, at: &At<'_>) -> Option<PackageSpec>
 }
 
 /// What rules may refer to: each id with its index among the entries (see [`first_index`]).
-struct Known<'a> {
+pub(super) struct Known<'a> {
     currencies: BTreeMap<&'a str, usize>,
     regions: BTreeMap<&'a str, usize>,
-    products: BTreeMap<&'a str, usize>,
+    pub(super) products: BTreeMap<&'a str, usize>,
     /// Aggregated products: their rules must be monthly (usage is a quantity, not a rate).
     counters: BTreeSet<&'a str>,
     allow_credits: bool,
@@ -479,7 +484,7 @@ fn plan(
         Some(p.each(items, at, |p, doc, at| rule(p, doc, at, known, &has)).0)
     });
     let minimum_commitment = p.opt(&o.minimumCommitment, &at.key("minimumCommitment"), |p, map, at| {
-        commitments(p, map, at, currencies)
+        amounts_by_currency(p, map, at, currencies, "a minimum commitment")
     });
     Some(Plan {
         id: id?,
@@ -509,13 +514,14 @@ pub(crate) fn exact_in(
     None
 }
 
-/// `{"USD": "50.00", ...}`: an amount a month by catalog currency, each positive and exact in
-/// its currency (SPEC 13).
-fn commitments(
+/// `{"USD": "50.00", ...}`: amounts by catalog currency, each positive and exact in its
+/// currency (a minimum commitment, SPEC 13; a coupon's amount off, SPEC 12); `what` names it.
+pub(super) fn amounts_by_currency(
     p: &mut Problems,
     map: &Map<Num>,
     at: &At<'_>,
     currencies: Option<&[Currency]>,
+    what: &str,
 ) -> Option<Vec<Money>> {
     if map.len > map.entries.len() {
         p.add(Code::InputTooLarge, at, format!("{} currencies; at most {MAX_LIST_LEN}", map.len));
@@ -536,10 +542,10 @@ fn commitments(
         let amount = p.req(amount, &at, Problems::money);
         let money = match (currency, amount) {
             (Some(_), Some(a)) if a <= Decimal::ZERO => {
-                p.add(Code::InvalidValue, &at, format!("a minimum commitment is positive, not {a}"));
+                p.add(Code::InvalidValue, &at, format!("{what} is positive, not {a}"));
                 None
             }
-            (Some(c), Some(a)) => exact_in(p, a, &c, &at, "a commitment is charged as it is written")
+            (Some(c), Some(a)) => exact_in(p, a, &c, &at, &format!("{what} is charged as it is written"))
                 .and_then(|()| Money::round(a, &c, Rounding::HalfUp).ok()),
             _ => None,
         };

@@ -1,6 +1,7 @@
 //! The catalog: currencies, regions, products and packages, billing plans with their phases
 //! and price rules. Loading a catalog validates it and reports every problem at once.
 
+mod coupons;
 pub(crate) mod load;
 mod partners;
 mod public;
@@ -15,6 +16,7 @@ use crate::limits::MAX_PROBLEMS;
 use crate::money::{CodeKey, Currency, Money, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
+pub use coupons::{AppliesTo, Coupon, CouponDuration, Off};
 pub(crate) use partners::names_or_none;
 pub use partners::{Environment, Partner, Partners, PlanType, Recurrence, UsageFee};
 pub use public::PublicCatalog;
@@ -228,6 +230,7 @@ pub struct Catalog {
     products: Vec<Product>,
     plans: Vec<Plan>,
     partners: Partners,
+    coupons: Vec<Coupon>,
     warnings: Vec<Problem>,
     index: Index,
 }
@@ -238,6 +241,7 @@ pub struct Catalog {
 struct Index {
     products: BTreeMap<String, usize>,
     plans: BTreeMap<String, usize>,
+    coupons: BTreeMap<String, usize>,
     regions: BTreeMap<String, usize>,
     currencies: BTreeMap<String, usize>,
     default_plan: Option<usize>,
@@ -385,6 +389,23 @@ impl Catalog {
         &self.plans
     }
 
+    /// Coupons (SPEC 12), in catalog order.
+    pub fn coupons(&self) -> &[Coupon] {
+        &self.coupons
+    }
+
+    /// The coupon with this id.
+    ///
+    /// # Example
+    /// ```
+    /// let catalog = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+    /// assert!(catalog.coupon("welcome20").is_some());
+    /// assert!(catalog.coupon("nope").is_none());
+    /// ```
+    pub fn coupon(&self, id: &str) -> Option<&Coupon> {
+        self.index.coupons.get(id).map(|&i| &self.coupons[i])
+    }
+
     /// Partners and their plan types.
     pub fn partners(&self) -> &Partners {
         &self.partners
@@ -508,6 +529,7 @@ impl Catalog {
         self.index = Index {
             products: load::index_by_id(self.products.iter().map(|p| p.id.as_str())),
             plans: load::index_by_id(self.plans.iter().map(|p| p.id.as_str())),
+            coupons: load::index_by_id(self.coupons.iter().map(|c| c.id.as_str())),
             regions: load::index_by_id(self.regions.iter().map(|r| r.id.as_str())),
             currencies: load::index_by_id(self.currencies.iter().map(Currency::code)),
             default_plan: self.plans.iter().position(|p| p.default),

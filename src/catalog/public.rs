@@ -43,6 +43,38 @@ pub struct PublicCatalog<'a> {
     products: Vec<Product<'a>>,
     plans: Vec<Plan<'a>>,
     plan_types: Vec<RetailPlanType<'a>>,
+    // Coupons a customer can type the code of; one without a code is the operator's to give.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    coupons: Vec<CouponView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CouponView<'a> {
+    id: &'a str,
+    name: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percent_off: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_off: Option<Commitments<'a>>,
+    duration: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    months: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applies_to: Option<AppliesToView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redeem_by: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AppliesToView<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    products: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    plans: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    phases: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,7 +131,8 @@ struct Plan<'a> {
     minimum_commitment: Commitments<'a>,
 }
 
-/// A plan's commitments as the catalog writes them, `{"USD": "50.00"}`.
+/// Amounts by currency as the catalog writes them, `{"USD": "50.00"}` (a plan's commitments,
+/// a coupon's amount off).
 #[derive(Debug)]
 struct Commitments<'a>(&'a [super::Money]);
 
@@ -215,6 +248,7 @@ impl Catalog {
                 .filter(|t| !self.partners.is_parent(&t.id))
                 .map(plan_type)
                 .collect(),
+            coupons: self.coupons.iter().filter_map(coupon).collect(),
         }
     }
 }
@@ -259,6 +293,35 @@ fn plan(p: &super::Plan) -> Plan<'_> {
         prices: p.prices.iter().map(rule).collect(),
         minimum_commitment: Commitments(&p.minimum_commitment),
     }
+}
+
+fn coupon(c: &super::Coupon) -> Option<CouponView<'_>> {
+    let a = &c.applies_to;
+    let limited = !(a.products.is_empty() && a.plans.is_empty() && a.phases.is_empty());
+    Some(CouponView {
+        id: &c.id,
+        name: &c.name,
+        code: c.code.as_deref()?,
+        percent_off: match &c.off {
+            super::Off::Percent(p) => Some(*p),
+            super::Off::Amount(_) => None,
+        },
+        amount_off: match &c.off {
+            super::Off::Amount(amounts) => Some(Commitments(amounts)),
+            super::Off::Percent(_) => None,
+        },
+        duration: c.duration.as_str(),
+        months: match c.duration {
+            super::CouponDuration::Repeating(months) => Some(months),
+            _ => None,
+        },
+        applies_to: limited.then(|| AppliesToView {
+            products: a.products.iter().map(String::as_str).collect(),
+            plans: a.plans.iter().map(String::as_str).collect(),
+            phases: a.phases.iter().map(|p| p.as_str()).collect(),
+        }),
+        redeem_by: c.redeem_by.map(crate::phases::instant_text),
+    })
 }
 
 fn rule(r: &PriceRule) -> Rule<'_> {
