@@ -119,6 +119,29 @@ pub fn invoice_request(data: &[u8]) {
         sum += line.amount.amount();
     }
     assert_eq!(Some(sum), bill.total().ok().map(|t| t.amount()), "lines add up to the total");
+    // Coupons (SPEC 12): each takes at most what is left of what it applies to, its lines add
+    // up to it, and amountDue is the lines and true-ups less the discounts.
+    let mut left: Vec<Decimal> = bill.lines.iter().map(|l| l.amount.amount()).collect();
+    left.extend(bill.true_ups.iter().map(|t| t.amount.amount()));
+    let billed: Decimal = left.iter().sum();
+    let mut taken = Decimal::ZERO;
+    for d in &bill.discounts {
+        let mut sum = Decimal::ZERO;
+        for l in &d.lines {
+            let i = match l.target {
+                ratecard::Target::Line(i) => i,
+                ratecard::Target::TrueUp(j) => bill.lines.len() + j,
+            };
+            assert_eq!(l.left.amount(), left[i], "a coupon takes from what the ones before it left");
+            assert!(l.amount.amount() <= l.eligible.amount() && l.eligible.amount() <= l.left.amount());
+            assert!(l.amount.amount() >= Decimal::ZERO, "a coupon never adds");
+            left[i] -= l.amount.amount();
+            sum += l.amount.amount();
+        }
+        assert_eq!(sum, d.amount.amount(), "a discount is the sum of its lines");
+        taken += sum;
+    }
+    assert_eq!(bill.amount_due().ok().map(|m| m.amount()), Some(billed - taken), "amountDue");
     let text = bill.to_json().expect("a computed invoice writes");
     let received = ratecard::Value::parse(&text).expect("an invoice is JSON");
     assert_eq!(received.to_json(), text, "the invoice is written as serde_json writes it");

@@ -113,7 +113,29 @@ export interface CatalogDocument {
   /** The partner tree; the one partner without a parent is the platform. */
   partners?: { id: string; name: string; parent?: string }[];
   planTypes?: PlanTypeDocument[];
+  /** Coupons (SPEC 12) that customers' `redemptions` name. */
+  coupons?: CouponDocument[];
 }
+
+/**
+ * A coupon: `percentOff` (a decimal string in (0, 100]) or `amountOff` (by currency; in another
+ * currency it takes nothing and warns `COUPON_CURRENCY_MISMATCH`), for `once` (the invoice it is
+ * given with), `repeating` (`months` calendar months from the redemption) or `forever`.
+ */
+export type CouponDocument = {
+  id: string;
+  name: string;
+  /** What a customer types on an order form (matched ignoring case). Not a secret: the public view carries it. */
+  code?: string;
+  /** Limited to these products, plans and phases (each list given must match). */
+  appliesTo?: { products?: string[]; plans?: string[]; phases?: PhaseName[] };
+  /** The last instant it can be redeemed at (later: `COUPON_NOT_REDEEMABLE`). */
+  redeemBy?: string;
+} & ({ percentOff: Decimal } | { amountOff: Record<string, Decimal> })
+  & ({ duration: 'once' | 'forever' } | { duration: 'repeating'; months: Quantity });
+
+/** A coupon the customer redeemed, and when (a `forever` or `repeating` coupon applies from then on). */
+export type Redemption = { coupon: string; at: string };
 
 export type ProductDocument =
   | { id: string; name: string; externalId?: string; kind: 'package';
@@ -141,7 +163,7 @@ export interface PlanDocument {
 export interface OrderDocument {
   /** The instant priced: RFC 3339 ("2026-11-21T10:00:00Z") or a date ("2026-11-21"). */
   at: string;
-  customer?: { plan?: string; currency?: string; region?: string; billingStart?: string };
+  customer?: { plan?: string; currency?: string; region?: string; billingStart?: string; redemptions?: Redemption[] };
   lines: ({ product: string; region?: string } & ({ quantity: Quantity } | { reading: Quantity; previousReading?: Quantity }))[];
   /** Make NO_PRICE_RULE an error instead of a zero price with a warning. */
   strict?: boolean;
@@ -180,14 +202,18 @@ export interface Quote {
   totals: { currency: string; hourly: Decimal; monthly: Decimal; amount: Decimal; amountMinor: string }[];
   /** The plan's minimum commitment a month in the quote's currency, or null. */
   minimumCommitment: Decimal | null;
-  /** What a month in the current phase is billed: the total, or the minimum commitment when that is more. */
+  /** The customer's coupons that apply to a month at `at`, in the order they apply (`once` ones included: they apply to the first invoice). */
+  discounts: Discount[];
+  /** What a month in the current phase is billed: the total, or the minimum commitment when that is more, less the discounts. */
   amountDue: Decimal;
   amountDueMinor: string;
-  /** The current phase and the ones after it, with the monthly amount in each and what a month
-   *  in it is billed (`amountDue`: the amount, or the minimum commitment when that is more). */
+  /** The current phase and the ones after it, cut where a coupon's window starts or ends, with
+   *  the monthly amount in each, what the coupons in force take from it (`discount`; not `once`
+   *  coupons), and what a month in it is billed (`amountDue`: the amount, or the minimum
+   *  commitment when that is more, less the discount). */
   timeline: {
     phase: PhaseName; start: string; end: string | null; amount: Decimal; amountMinor: string;
-    amountDue: Decimal; amountDueMinor: string;
+    discount: Decimal; coupons: string[]; amountDue: Decimal; amountDueMinor: string;
   }[];
   warnings: Problem[];
 }
@@ -333,6 +359,8 @@ export interface TrustedCustomer {
   /** Also replaces the region of every line (or invoice item) that names another one. */
   region?: string;
   billingStart?: string;
+  /** The coupons the customer redeemed: a browser cannot invent, drop or move one (a difference at `customer.redemptions`). */
+  redemptions?: Redemption[];
 }
 /** What a server trusts of an invoice request: the customer's fields, from its own records. */
 export interface TrustedInvoice {
@@ -343,7 +371,7 @@ export interface TrustedInvoice {
 export interface InvoiceRequest {
   period: { start: string; end: string };
   /** billingStart is required: phases are measured from it. */
-  customer: { plan?: string; currency?: string; region?: string; billingStart: string };
+  customer: { plan?: string; currency?: string; region?: string; billingStart: string; redemptions?: Redemption[] };
   /** One invoice line each, in order. */
   items: InvoiceItem[];
   /** From `at` on, the customer is on `plan`; in time order, inside the period. */
@@ -429,12 +457,48 @@ export interface Invoice {
   /** Minimum-commitment true-ups, after the lines: one per plan and calendar month that cost
    *  less than the plan's commitment (`commitment x activeHours / monthHours - billed`, rounded once). */
   trueUps: InvoiceTrueUp[];
+  /** The customer's coupons, in the order they apply, each on what the ones before it left of the lines and true-ups. */
+  discounts: Discount[];
   /** The sum of the rounded lines; `exact` is the sum before rounding. */
   totals: { currency: string; exact: Decimal; amount: Decimal; amountMinor: string }[];
-  /** What the customer owes: the lines and the true-ups. */
+  /** What the customer owes: the lines and the true-ups, less the discounts. */
   amountDue: Decimal;
   amountDueMinor: string;
   warnings: Problem[];
+}
+
+/** One redeemed coupon applied (SPEC 12): what it took from each line and true-up. */
+export interface Discount {
+  coupon: string;
+  name: string;
+  duration: 'once' | 'repeating' | 'forever';
+  redeemedAt: string;
+  /** Where it applies: a percent coupon takes from the part of each line inside it; an amount
+   *  coupon applies to an invoice whose period starts inside it; a `once` coupon, the invoice. */
+  window: { start: string; end: string | null };
+  percentOff: Decimal | null;
+  /** The amount in the answer's currency. */
+  amountOff: Decimal | null;
+  lines: DiscountLine[];
+  amount: Decimal;
+  amountMinor: string;
+  /** An amount coupon: what it could not use (never carried over); null for a percent coupon. */
+  unusedAmount: Decimal | null;
+  /** A `once` coupon: whether it applied to anything (not on a free trial's invoice); null otherwise. */
+  consumed: boolean | null;
+}
+
+/** What one coupon took from one line (`line`) or true-up (`trueUp`). */
+export interface DiscountLine {
+  line: number | null;
+  trueUp: number | null;
+  /** What was left of it before this coupon. */
+  left: Decimal;
+  /** The part of `left` the coupon applies to (its share inside the window, on the plans and phases named), rounded once. */
+  eligible: Decimal;
+  /** `percentOff` of `eligible`, or its share of the amount by largest remainder. */
+  amount: Decimal;
+  amountMinor: string;
 }
 
 /** What a plan's calendar month lacks of its minimum commitment. */

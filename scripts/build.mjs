@@ -46,7 +46,13 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // index lookups inlined at more call sites); 767 KB and 289 KB for the sort that finds a
 // repeated key of a large received object (9 KB: the million-key worst case 1.5 s -> 0.8 s);
 // 779 KB and 294 KB with minimum commitments (loading, true-ups, the public view's member).
-export const BUDGET = { wasmRaw: 820 * 1024 };
+// Raised to 860 KB for coupons (SPEC 12; 779 -> 840 KB raw, 294 -> 318 KB gzipped, measured
+// with twiggy against the build before them): reading and checking the catalog's coupons and a
+// customer's redemptions 21 KB (their shapes 7 KB), applying them to invoices and quotes'
+// months 16 KB, their answers 5 KB, the public view's coupons 3 KB, the rest generic code for
+// the new types. Two library sorts were replaced on the way (21 KB: a stable sort for at most 20
+// redemptions, an unstable one for largest-remainder shares, now a bisection).
+export const BUDGET = { wasmRaw: 860 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

@@ -86,7 +86,18 @@ pub(crate) fn redeemed<'c, 'r>(
         .enumerate()
         .filter_map(|(k, r)| Some((catalog.coupon(&r.coupon)?, r, k)))
         .collect();
-    out.sort_by(|(a, ra, _), (b, rb, _)| (a.group(), ra.at, &a.id).cmp(&(b.group(), rb.at, &b.id)));
+    // At most MAX_REDEMPTIONS, each coupon once: an insertion sort, which costs the wasm
+    // module none of the 20 KB a library sort instantiates.
+    fn key<'c>((c, r, _): &(&'c Coupon, &Redemption, usize)) -> (u8, Time, &'c str) {
+        (c.group(), r.at, c.id.as_str())
+    }
+    for i in 1..out.len() {
+        let mut j = i;
+        while j > 0 && key(&out[j - 1]) > key(&out[j]) {
+            out.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     out
 }
 
@@ -189,11 +200,30 @@ fn share(amount: Money, lines: &mut [DiscountLine], currency: &Currency) -> Resu
         given += q;
         shares.push((q, r));
     }
-    // The units left go to the largest remainders, the earlier line first on a tie.
-    let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by(|&a, &b| shares[b].1.cmp(&shares[a].1).then(a.cmp(&b)));
-    for &k in order.iter().take(usize::try_from(used - given).unwrap_or(0)) {
-        shares[k].0 += 1;
+    // The units left go to the largest remainders, the earlier line first on a tie: found by
+    // bisecting for the smallest remainder that still gets one (no sort: 5 KB of wasm).
+    let extra = used - given;
+    if extra > 0 {
+        let above = |r: i128| shares.iter().filter(|(_, s)| *s > r).count() as i128;
+        let (mut low, mut high) = (-1i128, whole);
+        // Invariant: more than `extra` remainders are above `low`, at most `extra` above `high`.
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if above(mid) > extra {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        let mut ties = extra - above(high);
+        for (q, r) in shares.iter_mut() {
+            if *r > high {
+                *q += 1;
+            } else if *r == high && ties > 0 {
+                *q += 1;
+                ties -= 1;
+            }
+        }
     }
     let money = |minor: i128| {
         let amount =
@@ -254,5 +284,67 @@ impl ToJson for DiscountsJson<'_> {
             })
         })
         .write_json(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(amount: &str) -> Money {
+        Money::round(amount.parse().unwrap(), &Currency::iso("USD").unwrap(), crate::money::Rounding::HalfUp)
+            .unwrap()
+    }
+
+    /// Lines whose eligible parts are `eligible`, each with nothing taken yet.
+    fn lines(eligible: &[&str]) -> Vec<DiscountLine> {
+        let line = |(i, e): (usize, &&str)| DiscountLine {
+            target: Target::Line(i),
+            left: usd(e),
+            eligible: usd(e),
+            amount: usd("0"),
+        };
+        eligible.iter().enumerate().map(line).collect()
+    }
+
+    fn shared(amount: &str, eligible: &[&str]) -> (Vec<String>, String) {
+        let mut lines = lines(eligible);
+        let unused = share(usd(amount), &mut lines, &Currency::iso("USD").unwrap()).unwrap();
+        (lines.iter().map(|l| l.amount.amount().to_string()).collect(), unused.amount().to_string())
+    }
+
+    #[test]
+    fn an_amount_is_shared_by_largest_remainder() {
+        // SPEC 12: 5.00 over 18.00 : 2.26 is 4.4423 and 0.5577: 4.44 and 0.56.
+        assert_eq!(shared("5.00", &["18.00", "2.26"]), (vec!["4.44".into(), "0.56".into()], "0.00".into()));
+    }
+
+    #[test]
+    fn ties_go_to_the_earlier_line() {
+        assert_eq!(shared("0.01", &["1.00", "1.00", "1.00"]).0, ["0.01", "0.00", "0.00"]);
+        assert_eq!(shared("0.02", &["1.00", "1.00", "1.00"]).0, ["0.01", "0.01", "0.00"]);
+        assert_eq!(shared("1.00", &["1.00", "1.00", "1.00"]).0, ["0.34", "0.33", "0.33"]);
+    }
+
+    #[test]
+    fn an_amount_larger_than_the_lines_takes_them_whole_and_reports_the_rest() {
+        assert_eq!(shared("10.00", &["3.00", "0.50"]), (vec!["3.00".into(), "0.50".into()], "6.50".into()));
+        assert_eq!(shared("10.00", &[]), (vec![], "10.00".into()));
+    }
+
+    #[test]
+    fn shares_add_up_to_what_is_used_and_never_pass_a_line() {
+        for amount in ["0.01", "0.07", "1.00", "2.99", "33.33", "100.00"] {
+            let eligible = ["0.01", "0.02", "0.03", "9.99", "0.50", "12.34", "0.01"];
+            let (shares, unused) = shared(amount, &eligible);
+            let total: Decimal = shares.iter().map(|s| s.parse::<Decimal>().unwrap()).sum();
+            assert_eq!(total + unused.parse::<Decimal>().unwrap(), amount.parse::<Decimal>().unwrap());
+            for (s, e) in shares.iter().zip(eligible) {
+                assert!(
+                    s.parse::<Decimal>().unwrap() <= e.parse::<Decimal>().unwrap(),
+                    "{amount}: {s} > {e}"
+                );
+            }
+        }
     }
 }

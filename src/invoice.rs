@@ -2252,8 +2252,132 @@ mod tests {
         }
     }
 
+    /// The committed demo catalog with more coupons: two unlimited 10% coupons, 3.00 off for
+    /// ever, and 15% off the final phase for 2 months.
+    fn coupon_demo() -> Catalog {
+        let text = committed_demo_text().replacen(
+            r#""coupons": ["#,
+            r#""coupons": [
+    {"id": "ten", "name": "10%", "percentOff": "10", "duration": "forever"},
+    {"id": "ten-more", "name": "10% more", "percentOff": "10", "duration": "forever"},
+    {"id": "three", "name": "3.00 off", "amountOff": {"USD": "3.00"}, "duration": "forever"},
+    {"id": "final15", "name": "15% off the final phase", "percentOff": "15", "duration": "repeating", "months": 2,
+     "appliesTo": {"phases": ["final"]}},"#,
+            1,
+        );
+        Catalog::from_json(&text).unwrap()
+    }
+
+    /// Coupons a generated customer may redeem (not the demo's expired one).
+    const COUPONS: [&str; 8] =
+        ["welcome20", "save5", "pro10", "storage25", "ten", "ten-more", "three", "final15"];
+
+    /// Redemptions of distinct coupons, each at an hour offset from the period's start.
+    fn redemptions(picks: &[(usize, i64)]) -> Vec<crate::order::Redemption> {
+        let mut out: Vec<crate::order::Redemption> = Vec::new();
+        for (c, at) in picks {
+            let coupon = COUPONS[c % COUPONS.len()].to_string();
+            if out.iter().all(|r| r.coupon != coupon) {
+                out.push(crate::order::Redemption { coupon, at: hours(*at) });
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// SPEC 11 and 12: no coupon takes more than what is left of what it applies to; the
+        /// steps add up (each discount is the sum of its lines, each line's `left` is what the
+        /// coupons before it left, `amountDue` = lines + true-ups - discounts); the windows that
+        /// cut segments change no line; and the order redemptions are listed in changes nothing.
+        #[test]
+        fn coupons_never_take_more_than_is_left_and_the_steps_add_up(
+            len in 2i64..1500,
+            billing_back in 0i64..8000,
+            specs in prop::collection::vec(spec(), 0..6),
+            changes in prop::collection::vec((0i64..1500, any::<bool>()), 0..3),
+            picks in prop::collection::vec((0usize..8, -3000i64..1500), 0..6),
+        ) {
+            let catalog = coupon_demo();
+            let plain = request(len, billing_back, &specs, &changes);
+            let mut with = plain.clone();
+            with.customer.redemptions = Some(redemptions(&picks));
+            let bill = invoice(&catalog, &with).unwrap();
+            let before = invoice(&catalog, &plain).unwrap();
+            // Windows cut segments, never what a line or true-up costs.
+            let costs = |b: &Invoice<'_>| {
+                let lines: Vec<_> = b.lines.iter().map(|l| (l.exact, l.amount)).collect();
+                let true_ups: Vec<_> = b.true_ups.iter().map(|t| t.amount).collect();
+                (lines, true_ups)
+            };
+            prop_assert_eq!(costs(&bill), costs(&before));
+            let mut left: Vec<Decimal> = bill.lines.iter().map(|l| l.amount.amount())
+                .chain(bill.true_ups.iter().map(|t| t.amount.amount())).collect();
+            let mut taken = Decimal::ZERO;
+            for d in &bill.discounts {
+                let mut sum = Decimal::ZERO;
+                for l in &d.lines {
+                    let i = match l.target {
+                        Target::Line(i) => i,
+                        Target::TrueUp(j) => bill.lines.len() + j,
+                    };
+                    prop_assert_eq!(l.left.amount(), left[i]);
+                    prop_assert!(Decimal::ZERO < l.eligible.amount() && l.eligible.amount() <= l.left.amount());
+                    prop_assert!(Decimal::ZERO <= l.amount.amount() && l.amount.amount() <= l.eligible.amount());
+                    left[i] -= l.amount.amount();
+                    sum += l.amount.amount();
+                }
+                prop_assert_eq!(d.amount.amount(), sum);
+                if let Some(unused) = d.unused {
+                    prop_assert!(unused.amount() >= Decimal::ZERO);
+                }
+                taken += sum;
+            }
+            prop_assert!(left.iter().all(|l| *l >= Decimal::ZERO));
+            let billed = bill.amount_due().unwrap().amount() + taken;
+            prop_assert_eq!(billed, before.amount_due().unwrap().amount());
+            // Listed in reverse, the redemptions apply in the same order: the same invoice.
+            let mut reversed = with.clone();
+            reversed.customer.redemptions.as_mut().unwrap().reverse();
+            prop_assert_eq!(invoice(&catalog, &reversed).unwrap().to_json().unwrap(), bill.to_json().unwrap());
+        }
+
+        /// A percent coupon redeemed for ever before the period takes what the same coupon
+        /// given `once` with the invoice takes: both apply to all of it, however the period's
+        /// items and plans cut it.
+        #[test]
+        fn a_window_over_the_whole_period_takes_what_a_once_coupon_takes(
+            len in 2i64..1500,
+            billing_back in 0i64..8000,
+            specs in prop::collection::vec(spec(), 0..6),
+            changes in prop::collection::vec((0i64..1500, any::<bool>()), 0..3),
+        ) {
+            let text = committed_demo_text().replacen(
+                r#""coupons": ["#,
+                r#""coupons": [{"id": "always", "name": "x", "percentOff": "12.5", "duration": "forever"},
+                    {"id": "now", "name": "x", "percentOff": "12.5", "duration": "once"},"#,
+                1,
+            );
+            let catalog = Catalog::from_json(&text).unwrap();
+            let mut request = request(len, billing_back, &specs, &changes);
+            let taken = |coupon: &str, request: &mut InvoiceRequest| {
+                let at = hours(-1);
+                request.customer.redemptions = Some(vec![crate::order::Redemption { coupon: coupon.to_string(), at }]);
+                let bill = invoice(&catalog, request).unwrap();
+                bill.discounts.iter().flat_map(|d| d.lines.iter().map(|l| (l.target, l.amount))).collect::<Vec<_>>()
+            };
+            prop_assert_eq!(taken("always", &mut request), taken("now", &mut request));
+        }
+    }
+
     /// The demo catalog with minimum commitments: standard 25.00 and pro 60.00 a month (USD).
     fn committed_demo() -> Catalog {
+        Catalog::from_json(&committed_demo_text()).unwrap()
+    }
+
+    /// The text of [`committed_demo`].
+    fn committed_demo_text() -> String {
         let text = crate::DEMO_CATALOG
             .replacen(
                 r#""id": "standard","#,
@@ -2262,7 +2386,7 @@ mod tests {
             )
             .replacen(r#""id": "pro","#, r#""id": "pro", "minimumCommitment": {"USD": "60.00"},"#, 1);
         assert_ne!(text, crate::DEMO_CATALOG);
-        Catalog::from_json(&text).unwrap()
+        text
     }
 
     proptest! {

@@ -146,11 +146,67 @@ function order() {
       lineInputs.push(input);
     }
   }
+  const at = quoteInstant();
+  const coupon = couponFor($('coupon-code').value, at);
   return {
-    at: quoteInstant(),
-    customer: { plan: $('plan').value, currency: $('currency').value, region: $('region').value || undefined, billingStart: $('billing-start').value || undefined },
+    at,
+    customer: { plan: $('plan').value, currency: $('currency').value, region: $('region').value || undefined, billingStart: $('billing-start').value || undefined,
+      ...(coupon.coupon ? { redemptions: [{ coupon: coupon.coupon.id, at }] } : {}) },
     lines,
   };
+}
+
+/** The catalog's coupon a typed code names, redeemed at `at` for the chosen plan and currency:
+ *  `{ coupon }`, or `{ why }` in words when it does not apply (`{}` for no code). The engine
+ *  would refuse an expired one (COUPON_NOT_REDEEMABLE) and let one in another currency take
+ *  nothing; the page says so before asking it. */
+function couponFor(typed, at) {
+  const code = typed.trim();
+  if (code === '') return {};
+  const coupon = (doc.coupons ?? []).find((c) => c.code.toUpperCase() === code.toUpperCase());
+  if (!coupon) return { why: `There is no coupon with the code ${code}.` };
+  if (coupon.redeemBy && Date.parse(coupon.redeemBy) < Date.parse(at)) return { why: `The code ${coupon.code} expired on ${day(coupon.redeemBy)}.` };
+  const currency = $('currency').value;
+  if (coupon.amountOff && !coupon.amountOff[currency]) {
+    return { why: `The code ${coupon.code} is for prices in ${Object.keys(coupon.amountOff).join(' or ')}, not ${currency}.` };
+  }
+  const plans = coupon.appliesTo?.plans;
+  if (plans && !plans.includes($('plan').value)) {
+    const names = plans.map((id) => doc.plans.find((p) => p.id === id)?.name ?? id);
+    return { why: `The code ${coupon.code} is for the ${names.join(' or ')} plan${plans.length > 1 ? 's' : ''} only.` };
+  }
+  return { coupon };
+}
+
+/** What a coupon takes, in words: "20% off for 3 months", "$5.00 off the first invoice". */
+function couponTerms(coupon, cur) {
+  const off = coupon.percentOff ? `${coupon.percentOff}% off` : `${money(coupon.amountOff[cur], cur)} off`;
+  switch (coupon.duration) {
+    case 'once': return `${off} the first invoice`;
+    case 'repeating': return `${off} for ${plural(coupon.months, 'month')}`;
+    default: return off;
+  }
+}
+
+/** The coupon field's status, and the summary's line for it. */
+function showCoupon(o, q) {
+  const found = couponFor($('coupon-code').value, o.at);
+  const input = $('coupon-code');
+  const status = $('coupon-status');
+  const summary = $('summary-coupon');
+  if (found.why) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+  status.classList.toggle('field-error', Boolean(found.why));
+  summary.hidden = !found.coupon;
+  if (!found.coupon) {
+    status.textContent = found.why ?? '';
+    return;
+  }
+  const cur = q.currency;
+  const discount = q.discounts.find((d) => d.coupon === found.coupon.id);
+  const taken = discount && discount.amountMinor !== '0' ? `: ${money(discount.amount, cur)} off this month` : '';
+  status.textContent = `${found.coupon.code} applied: ${found.coupon.name} (${couponTerms(found.coupon, cur)})${taken}.`;
+  summary.textContent = `Coupon ${found.coupon.code}: ${couponTerms(found.coupon, cur)}`;
 }
 
 function productName(id) {
@@ -232,22 +288,40 @@ function showQuote() {
   }));
   $('quote-lines').tFoot.replaceChildren(el('tr', {}, el('th', { scope: 'row', colspan: 2, text: 'Total' }),
     ...phases.map((pq, i) => el('td', { class: 'num', id: i === 0 ? 'total' : undefined, 'data-testid': i === 0 ? 'total' : undefined,
-      'data-phase': q.timeline[i].phase, text: pq ? figure(pq.amountDue, pq.totals[0].hourly, cur) : '—' }))));
+      'data-phase': q.timeline[i].phase, text: pq ? monthFigure(q.timeline[i], pq, cur) : '—' }))));
   const region = (doc.regions ?? []).find((r) => r.id === $('region').value);
   $('print-date').textContent = `Quote of ${day(q.at)}: plan ${plan()?.name ?? q.plan}${region ? `, ${region.name ?? region.id}` : ''}, in ${cur}.`;
   $('timeline').textContent = timelineSentence(q, phases);
   // What a month is billed: the lines, or the plan's minimum commitment when that is more.
-  $('summary-total').textContent = figure(q.amountDue, q.totals[0].hourly, cur);
+  $('summary-total').textContent = monthFigure(q.timeline[0], q, cur);
   $('summary-per').textContent = per() === 'hour' ? 'an hour' : 'a month';
   $('summary-timeline').textContent = timelineSentence(q, phases);
   $('timeline-list').replaceChildren(...q.timeline.map((t, i) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: `,
-    phases[i] ? priced(t.amountDue, phases[i].totals[0].hourly, cur) : `${money(t.amountDue, cur)}/month`)));
+    phases[i] ? monthPrice(t, phases[i], cur) : `${money(t.amountDue, cur)}/month`,
+    t.discount !== undefined && !/^0(\.0+)?$/.test(t.discount) ? ` instead of ${money(t.amount, cur)}/month` : '')));
+  showCoupon(o, q);
   showFirstInvoice(o, cur);
   showComparison(o, cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
   error.replaceChildren(...q.warnings.map((w) => el('span', { class: 'warning', text: `${w.code} ${w.path}: ${w.message}` })));
   error.hidden = q.warnings.length === 0;
+}
+
+/** What a month in a timeline stretch costs, as a table figure: per hour as the toggle says,
+ *  except after a coupon, whose discount is a monthly amount (the engine gives no hourly rate
+ *  of it): then the monthly figure, so that no shown price is the undiscounted one. */
+function monthFigure(t, pq, cur) {
+  return discounted(t) ? money(t.amountDue, cur) : figure(t.amountDue, pq.totals[0].hourly, cur);
+}
+
+/** As monthFigure, with what it is per: "$9.60/month", "$0.0164/hour". */
+function monthPrice(t, pq, cur) {
+  return discounted(t) ? `${money(t.amountDue, cur)}/month` : priced(t.amountDue, pq.totals[0].hourly, cur);
+}
+
+function discounted(t) {
+  return t.discount !== undefined && !/^0(\.0+)?$/.test(t.discount);
 }
 
 /** How many invoices "Compare plans" adds up: the first one and the 11 calendar months after it. */
@@ -283,17 +357,14 @@ function showComparison(o, cur) {
   const invoices = orders.map((po) => {
     try {
       // What each invoice asks for: its lines and any minimum-commitment true-up.
-      return periods.map((period) => {
-        const bill = catalog.invoice(invoiceRequest(po, period));
-        return { amount: bill.amountDue, amountMinor: bill.amountDueMinor };
-      });
+      return invoicesOver(po, periods).map((bill) => ({ amount: bill.amountDue, amountMinor: bill.amountDueMinor }));
     } catch {
       return null;
     }
   });
   const digits = (answers.find((a) => !a.error)?.totals[0].amount.split('.')[1] ?? '').length;
   const figures = plans.map((_, i) => ({
-    today: answers[i].error ? null : BigInt(answers[i].amountDueMinor),
+    today: answers[i].error ? null : BigInt(answers[i].timeline[0].amountDueMinor),
     first: invoices[i] ? BigInt(invoices[i][0].amountMinor) : null,
     year: invoices[i] ? invoices[i].reduce((sum, t) => sum + BigInt(t.amountMinor), 0n) : null,
   }));
@@ -319,15 +390,20 @@ function showComparison(o, cur) {
     }
     const q = answers[i];
     const phaseCells = phases.map((phase) => {
-      const t = q.timeline.find((x) => x.phase === phase);
-      if (!t) return el('td', { 'data-phase': phase, text: '—' });
+      // A phase a coupon's window cuts is several stretches: "$9.60/month for 92 days, then $12.00/month from 21 Feb 2027".
+      const stretches = q.timeline.filter((x) => x.phase === phase);
+      if (stretches.length === 0) return el('td', { 'data-phase': phase, text: '—' });
       const hourly = quoteIn(i, phase)?.totals[0].hourly;
-      const price = /^0(\.0+)?$/.test(t.amount) ? 'free' : hourly === undefined ? `${money(t.amount, cur)}/month` : priced(t.amount, hourly, cur);
-      const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
-      return el('td', { 'data-phase': phase, text: t.end ? `${price} for ${length(from, t.end)}` : `${price} from ${day(t.start)}` });
+      const text = stretches.map((t) => {
+        const price = discounted(t) ? `${money(t.amountDue, cur)}/month` : /^0(\.0+)?$/.test(t.amount) ? 'free'
+          : hourly === undefined ? `${money(t.amount, cur)}/month` : priced(t.amount, hourly, cur);
+        const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
+        return t.end ? `${price} for ${length(from, t.end)}` : `${price} from ${day(t.start)}`;
+      });
+      return el('td', { 'data-phase': phase, text: text.join(', then ') });
     });
     return el('tr', { 'data-plan': p.id }, el('th', { scope: 'row', text: p.name }),
-      marked('today', i, figure(q.amountDue, q.totals[0].hourly, cur)),
+      marked('today', i, monthFigure(q.timeline[0], q, cur)),
       ...phaseCells,
       invoices[i] ? marked('first', i, money(invoices[i][0].amount, cur)) : el('td', { text: 'cannot be billed' }),
       invoices[i] ? marked('year', i, money(fromMinor(figures[i].year, digits), cur)) : el('td', { text: 'cannot be billed' }));
@@ -353,6 +429,18 @@ function invoicePeriods(at, count) {
  *  (free in a free trial), as the server's invoice will. */
 function invoiceRequest(o, period) {
   return { period, customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at }, items: o.lines };
+}
+
+/** The invoices of the order over consecutive periods, as the server bills them: a `once`
+ *  coupon is given with each invoice until one consumes it (not a free trial's). */
+function invoicesOver(o, periods) {
+  let pending = o.customer.redemptions ?? [];
+  return periods.map((period) => {
+    const bill = catalog.invoice(invoiceRequest({ ...o, customer: { ...o.customer, redemptions: pending } }, period));
+    const consumed = new Set(bill.discounts.filter((d) => d.consumed === true).map((d) => d.coupon));
+    pending = pending.filter((r) => !consumed.has(r.coupon));
+    return bill;
+  });
 }
 
 /** ", with 1,500 GB of traffic": the counters' usage the first invoice counts, for its summary. */
@@ -384,7 +472,11 @@ function showFirstInvoice(o, cur) {
     el('td', { text: `${t.name} (${money(t.commitment, cur)}/month)` }), el('td', { text: day(bill.period.start) }),
     el('td', { text: day(bill.period.end) }), el('td', { text: '' }), el('td', { class: 'num', text: t.activeHours }),
     el('td', { text: money(t.amount, cur) })));
-  $('invoice-lines').tBodies[0].replaceChildren(...rows, ...trueUps);
+  // Each coupon after them, with what it took (SPEC 11: lines, true-ups, then discounts).
+  const discounts = bill.discounts.filter((d) => d.amountMinor !== '0').map((d) => el('tr', { 'data-coupon': d.coupon },
+    el('td', { text: `Coupon: ${d.name}` }), el('td', { text: '' }), el('td', { text: '' }), el('td', { text: '' }),
+    el('td', { class: 'num', text: '' }), el('td', { text: `−${money(d.amount, cur)}` })));
+  $('invoice-lines').tBodies[0].replaceChildren(...rows, ...trueUps, ...discounts);
   $('invoice-total').textContent = money(bill.amountDue, cur);
   $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.amountDue, cur)}${usageCounted(o)}`;
   $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}${usageCounted(o)}: ${money(bill.amountDue, cur)}, billed by the hour.`;
@@ -520,6 +612,7 @@ function stateParams() {
   for (const id of ['region', 'currency', 'plan', 'billing-start', 'order-date']) if ($(id).value) params.set(id, $(id).value);
   const pkg = document.querySelector('input[name="package"]:checked');
   if (pkg) params.set('package', pkg.value);
+  if ($('coupon-code').value.trim()) params.set('coupon', $('coupon-code').value.trim());
   for (const input of $('metered').querySelectorAll('input')) {
     if (input.value.trim() !== '' && input.value.trim() !== '0') params.set(input.dataset.product, input.value.trim());
   }
@@ -538,6 +631,7 @@ function applyParams(params) {
   set('plan', params.get('plan'));
   set('billing-start', params.get('billing-start') ?? today());
   set('order-date', params.get('order-date') ?? today());
+  $('coupon-code').value = params.get('coupon') ?? '';
   const pkg = document.querySelector(`input[name="package"][value="${CSS.escape(params.get('package') ?? '')}"]`);
   if (pkg) pkg.checked = true;
   for (const input of $('metered').querySelectorAll('input')) {

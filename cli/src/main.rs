@@ -675,13 +675,28 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
             digits.money(&text(t, "monthly"))
         );
     }
+    let currency = text(q, "currency");
+    out += &discount_lines(q, &currency);
+    if !items(q, "discounts").is_empty() || !matches!(q.get("minimumCommitment"), Some(Value::Null) | None) {
+        out += &format!("amount due {} {currency}\n", text(q, "amountDue"));
+    }
     for t in items(q, "timeline") {
         let until = match t.get("end") {
             Some(Value::String(_)) => format!("until {}", text(t, "end")),
             _ => "on".to_string(),
         };
+        let coupons: Vec<String> = items(t, "coupons").iter().map(|c| shown(Some(c))).collect();
+        let after = match coupons.is_empty() {
+            true => String::new(),
+            false => format!(
+                ", {} after coupon{} {}",
+                text(t, "amountDue"),
+                plural(coupons.len()),
+                coupons.join(", ")
+            ),
+        };
         out += &format!(
-            "  {:<8} from {} {until}: {} a month\n",
+            "  {:<8} from {} {until}: {} a month{after}\n",
             text(t, "phase"),
             text(t, "start"),
             text(t, "amount")
@@ -758,10 +773,48 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
             text(t, "amount"),
         );
     }
-    if !true_ups.is_empty() {
+    out += &discount_lines(inv, &currency);
+    if !true_ups.is_empty() || !items(inv, "discounts").is_empty() {
         out += &format!("amount due {} {currency}\n", text(inv, "amountDue"));
     }
     out += &warning_lines(inv);
+    out
+}
+
+/// Each coupon applied (an invoice's or a quote's `discounts`): what it took from each line or
+/// true-up, of what was eligible, in the order they apply.
+fn discount_lines(v: &Value, currency: &str) -> String {
+    let mut out = String::new();
+    for d in items(v, "discounts") {
+        let off = match d.get("percentOff") {
+            Some(Value::String(_)) => format!("{}%", text(d, "percentOff")),
+            _ => format!("{} {currency}", text(d, "amountOff")),
+        };
+        let taken: Vec<String> = items(d, "lines")
+            .iter()
+            .map(|l| {
+                let what = match l.get("line") {
+                    Some(Value::Number(_)) => format!("line {}", ordinal(l, "line")),
+                    _ => "true-up".to_string(),
+                };
+                format!("{what} {} of {}", text(l, "amount"), text(l, "eligible"))
+            })
+            .collect();
+        let taken = if taken.is_empty() { "nothing".to_string() } else { taken.join(", ") };
+        let mut tail = String::new();
+        if let Some(Value::String(_)) = d.get("unusedAmount") {
+            tail += &format!(", {} unused", text(d, "unusedAmount"));
+        }
+        if d.get("consumed") == Some(&Value::Bool(false)) {
+            tail += ", not consumed";
+        }
+        out += &format!(
+            "coupon {} ({}, {off}): {taken}: {} {currency}{tail}\n",
+            text(d, "coupon"),
+            text(d, "name"),
+            text(d, "amount"),
+        );
+    }
     out
 }
 

@@ -463,3 +463,41 @@ fn invoice_table_shows_the_true_up_and_the_amount_due() {
     );
     assert!(out.contains("amount due 31.34 USD\n"), "{out}");
 }
+
+/// `invoice --format table` and `quote --format table` list each coupon's step: what it took
+/// from each line of what was eligible (SPEC 12's worked example, from the shared fixtures).
+#[test]
+fn tables_show_each_coupon_step_and_the_amount_due() {
+    let args = |file: &str, name: &str| {
+        let path = format!("{}/../tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let ratecard::Value::Array(cases) =
+            ratecard::Value::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+        else {
+            panic!("a list of cases")
+        };
+        let case = cases.into_iter().find(|c| c.get("name").is_some_and(|n| n.to_json().contains(name)));
+        case.expect("the worked example is a fixture").get("args").unwrap().clone()
+    };
+    let invoice = args("invoice.json", "three stacked coupons, SPEC 12's worked example");
+    let catalog = scratch("coupon-catalog.json", invoice.get("catalog").unwrap().to_json().as_bytes());
+    let request = scratch("coupon-request.json", invoice.get("request").unwrap().to_json().as_bytes());
+    let o = ratecard(&["invoice", "--format", "table", catalog.to_str().unwrap(), request.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let steps = "coupon A (25% off storage, 25%): line 2 0.84 of 3.35: 0.84 USD\n\
+                 coupon B (10% off, 10%): line 1 2.00 of 20.00, line 2 0.25 of 2.51: 2.25 USD\n\
+                 coupon C ($5 off, 5.00 USD): line 1 4.44 of 18.00, line 2 0.56 of 2.26: 5.00 USD, 0.00 unused\n\
+                 amount due 15.26 USD\n";
+    assert!(out.contains(steps), "{out}");
+    let quote = args("quote.json", "each window's monthly price after the coupons");
+    let catalog = scratch("coupon-quote-catalog.json", quote.get("catalog").unwrap().to_json().as_bytes());
+    let order = scratch("coupon-order.json", quote.get("order").unwrap().to_json().as_bytes());
+    let o = ratecard(&["quote", "--format", "table", catalog.to_str().unwrap(), order.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("coupon once5 ($5 off your first invoice, 5.00 USD): nothing: 0.00 USD, 5.00 unused, not consumed\n"), "{out}");
+    assert!(
+        out.contains("final    from 2026-11-15T00:00:00Z until 2027-02-01T00:00:00Z: 20.00 a month, 16.00 after coupon first3\n"),
+        "{out}"
+    );
+}

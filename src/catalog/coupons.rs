@@ -257,47 +257,29 @@ fn applies_to(
     plans: &BTreeMap<&str, usize>,
 ) -> Option<AppliesTo> {
     p.fields(o, at);
-    // Each list's entries, every one known (`known` reports one that is not); an empty list
-    // would limit the coupon to nothing, which no one means.
-    fn resolve<T>(
-        p: &mut Problems,
-        l: &List<String>,
-        at: &At<'_>,
-        mut known: impl FnMut(&mut Problems, &str, &At<'_>) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let items = entries(p, l, at)?;
-        if items.is_empty() {
-            p.add(Code::InvalidValue, at, "an empty list would limit the coupon to nothing: leave it out");
-            return None;
-        }
-        let ids = p.all(items, at, |_, s, _| Some(s.clone()))?;
-        p.repeats(at, ids.iter().map(String::as_str), "id");
-        let found: Vec<Option<T>> =
-            ids.iter().enumerate().map(|(i, id)| known(p, id, &at.index(i))).collect();
-        found.into_iter().collect()
-    }
     let products = p.opt(&o.products, &at.key("products"), |p, l, at| {
-        resolve(p, l, at, |p, id, at| {
-            let found = known.products.contains_key(id).then(|| id.to_string());
-            if found.is_none() {
+        listed(p, l, at, &mut |p, id, at| {
+            let found = known.products.contains_key(id);
+            if !found {
                 p.unknown(Code::UnknownProduct, at, "product", id, known.products.keys().copied());
             }
             found
         })
     });
     let plans = p.opt(&o.plans, &at.key("plans"), |p, l, at| {
-        resolve(p, l, at, |p, id, at| {
-            let found = plans.contains_key(id).then(|| id.to_string());
-            if found.is_none() {
+        listed(p, l, at, &mut |p, id, at| {
+            let found = plans.contains_key(id);
+            if !found {
                 p.unknown(Code::UnknownPlan, at, "plan", id, plans.keys().copied());
             }
             found
         })
     });
+    let phase = |name: &str| Phase::NAMES.iter().find(|(n, _)| *n == name).map(|(_, phase)| *phase);
     let phases = p.opt(&o.phases, &at.key("phases"), |p, l, at| {
-        resolve(p, l, at, |p, name, at| {
-            let found = Phase::NAMES.iter().find(|(n, _)| *n == name).map(|(_, phase)| *phase);
-            if found.is_none() {
+        listed(p, l, at, &mut |p, name, at| {
+            let found = phase(name).is_some();
+            if !found {
                 let why = format!("\"{name}\" is not a phase: \"trial\", \"discount\" or \"final\"");
                 p.add(Code::UnknownPhase, at, why);
             }
@@ -307,6 +289,28 @@ fn applies_to(
     Some(AppliesTo {
         products: products?.unwrap_or_default().into_iter().collect(),
         plans: plans?.unwrap_or_default().into_iter().collect(),
-        phases: phases?.unwrap_or_default(),
+        phases: phases?.unwrap_or_default().iter().filter_map(|name| phase(name)).collect(),
     })
+}
+
+/// The ids of an `appliesTo` list, each one `known` (which reports one that is not), none
+/// repeated; an empty list would limit the coupon to nothing, which no one means.
+fn listed(
+    p: &mut Problems,
+    l: &List<String>,
+    at: &At<'_>,
+    known: &mut dyn FnMut(&mut Problems, &str, &At<'_>) -> bool,
+) -> Option<Vec<String>> {
+    let items = entries(p, l, at)?;
+    if items.is_empty() {
+        p.add(Code::InvalidValue, at, "an empty list would limit the coupon to nothing: leave it out");
+        return None;
+    }
+    let ids = p.all(items, at, |_, s, _| Some(s.clone()))?;
+    p.repeats(at, ids.iter().map(String::as_str), "id");
+    let mut all_known = true;
+    for (i, id) in ids.iter().enumerate() {
+        all_known &= known(p, id, &at.index(i));
+    }
+    all_known.then_some(ids)
 }

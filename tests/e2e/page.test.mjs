@@ -284,6 +284,76 @@ test('a plan with a minimum commitment: the page bills a month at least the comm
   assert.deepEqual(errors, []);
 });
 
+test('a coupon code: the summary, the timeline, the first invoice and the comparison are the package\'s own; a code that does not apply says why', async () => {
+  const { page, errors } = await customerPage();
+  const publicCatalog = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  // A new customer on 21 Nov: a free trial, the discount phase, then the regular price.
+  await fillOrder(page, { billingStart: '2026-11-21', at: '2026-11-21' });
+  await page.fill('#coupon-code', 'welcome20');
+  const at = '2026-11-21T00:00:00Z';
+  const customer = { plan: 'standard', region: 'us-east', currency: 'USD', billingStart: at, redemptions: [{ coupon: 'welcome20', at }] };
+  const order = { at, customer, lines: [{ product: 'medium', quantity: 1 }] };
+  const q = quote(publicCatalog, order);
+  // 20% for 3 months from 21 Nov: the discount phase at 6.00 is 4.80, the regular 12.00 is
+  // 9.60 until 21 Feb, then 12.00.
+  assert.deepEqual(q.timeline.map((t) => [t.phase, t.amount, t.amountDue, t.end]), [
+    ['trial', '0.00', '0.00', '2026-12-05T00:00:00Z'],
+    ['discount', '6.00', '4.80', '2026-12-21T00:00:00Z'],
+    ['final', '12.00', '9.60', '2027-02-21T00:00:00Z'],
+    ['final', '12.00', '12.00', null]]);
+  assert.equal(await page.textContent('[data-testid="coupon-status"]'), 'WELCOME20 applied: 20% off your first 3 months (20% off for 3 months).');
+  assert.equal(await page.textContent('[data-testid="summary-coupon"]'), 'Coupon WELCOME20: 20% off for 3 months');
+  const timeline = await page.$$eval('#timeline-list li', (lis) => lis.map((li) => li.textContent));
+  assert.deepEqual(timeline, [
+    'Trial from 21 Nov 2026 until 5 Dec 2026: $0.00/month',
+    `Discount from 5 Dec 2026 until 21 Dec 2026: $${q.timeline[1].amountDue}/month instead of $6.00/month`,
+    `Regular price from 21 Dec 2026 until 21 Feb 2027: $${q.timeline[2].amountDue}/month instead of $12.00/month`,
+    'Regular price from 21 Feb 2027: $12.00/month']);
+  // An existing customer in the regular price: the first invoice takes 20% of the medium line.
+  await page.fill('#billing-start', '2026-01-01');
+  const existing = { ...order, customer: { ...customer, billingStart: '2026-01-01T00:00:00Z' } };
+  const bill = invoice(publicCatalog, { period: { start: at, end: '2026-12-01T00:00:00Z' }, customer: existing.customer, items: existing.lines });
+  assert.equal(bill.discounts[0].lines[0].amount, bill.discounts[0].amount);
+  assert.notEqual(bill.discounts[0].amountMinor, '0');
+  const row = await page.$eval('#invoice-lines tr[data-coupon="welcome20"]', (tr) => [...tr.cells].map((c) => c.textContent));
+  assert.deepEqual(row, ['Coupon: 20% off your first 3 months', '', '', '', '', `−$${bill.discounts[0].amount}`]);
+  assert.equal(await page.textContent('#invoice-total'), `$${bill.amountDue}`);
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), `$${quote(publicCatalog, existing).timeline[0].amountDue}`);
+  // The comparison's first invoice on each plan is the package's own invoice with the coupon.
+  for (const plan of ['standard', 'pro']) {
+    const c = { ...existing.customer, plan };
+    const first = invoice(publicCatalog, { period: { start: at, end: '2026-12-01T00:00:00Z' }, customer: c, items: existing.lines });
+    const cell = await page.textContent(`#compare tr[data-plan="${plan}"] td[data-compare="first"]`);
+    assert.equal(cell.replace(' cheapest', ''), `$${first.amountDue}`);
+  }
+  // Each phase in the comparison with every stretch the coupon's window makes.
+  assert.equal(await page.textContent('#compare tr[data-plan="standard"] td[data-phase="final"]'),
+    `$${quote(publicCatalog, existing).timeline[0].amountDue}/month for 92 days, then $12.00/month from 21 Feb 2027`);
+  await page.screenshot({ path: `${shots}coupon-applied.png`, fullPage: true });
+  // Codes that do not apply, in words, on the field; the prices are those without a coupon.
+  const status = async (code) => {
+    await page.fill('#coupon-code', code);
+    return [await page.textContent('[data-testid="coupon-status"]'), await page.getAttribute('#coupon-code', 'aria-invalid')];
+  };
+  assert.deepEqual(await status('SPRING'), ['The code SPRING expired on 1 Jun 2026.', 'true']);
+  assert.deepEqual(await status('pro10'), ['The code PRO10 is for the Pro (annual commitment) plan only.', 'true']);
+  assert.deepEqual(await status('NOPE'), ['There is no coupon with the code NOPE.', 'true']);
+  const plain = invoice(publicCatalog, { period: { start: at, end: '2026-12-01T00:00:00Z' }, customer: { ...existing.customer, redemptions: [] }, items: existing.lines });
+  assert.equal(await page.textContent('#invoice-total'), `$${plain.amountDue}`);
+  await page.selectOption('#currency', 'JPY');
+  assert.deepEqual(await status('SAVE5'), ['The code SAVE5 is for prices in USD or EUR, not JPY.', 'true']);
+  await page.screenshot({ path: `${shots}coupon-refused.png`, fullPage: true });
+  // A once coupon goes to the first invoice only: the next month is billed in full.
+  await page.selectOption('#currency', 'USD');
+  assert.deepEqual(await status('SAVE5'), ['SAVE5 applied: 5.00 off your first invoice ($5.00 off the first invoice): $5.00 off this month.', null]);
+  const once = { ...existing.customer, redemptions: [{ coupon: 'save5', at }] };
+  const firstBill = invoice(publicCatalog, { period: { start: at, end: '2026-12-01T00:00:00Z' }, customer: once, items: existing.lines });
+  assert.equal(firstBill.discounts[0].consumed, true);
+  assert.equal(await page.textContent('#invoice-total'), `$${firstBill.amountDue}`);
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), '$12.00');
+  assert.deepEqual(errors, []);
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed

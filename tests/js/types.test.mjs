@@ -59,7 +59,7 @@ const ERROR = 'R.Problem & { problems: R.Problem[] }';
 
 /** Interfaces of answers, whose every property some fixture's answer must show. */
 const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'SummaryLine', 'QuoteSummary', 'PriceMatrix',
-  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'InvoiceTrueUp', 'Invoice'];
+  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'InvoiceTrueUp', 'Invoice', 'Discount', 'DiscountLine'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
   'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'TrustedInvoice', 'InvoiceRequest'];
