@@ -115,6 +115,27 @@ export interface CatalogDocument {
   planTypes?: PlanTypeDocument[];
   /** Coupons (SPEC 12) that customers' `redemptions` name. */
   coupons?: CouponDocument[];
+  /** Tax rates (SPEC 14) that a quote's or invoice's tax context names: `percent` at least 0, at most 4 places. */
+  taxRates?: { id: string; name: string; percent: Decimal }[];
+  /** Whether prices exclude tax (it is added, the default) or include it (the customer pays the gross shown). */
+  taxMode?: 'exclusive' | 'inclusive';
+  /** Tax rounded once per invoice and rate (EN 16931 BR-CO-17, the default) or line by line. */
+  taxRounding?: 'invoice' | 'line';
+}
+
+/** What taxes a sale, as the caller decided (ratecard never decides where a sale is taxed): the
+ *  rates of each tax class (`[]`: zero-rated), reverse charge with the customer's tax id, or exempt. */
+export type TaxContext = { rates: Record<string, string[]> } | { reverseCharge: { taxId: string } } | { exempt: true };
+
+/** A customer's prepaid credit balance, as the server keeps it (SPEC 15). */
+export interface CreditDocument {
+  id: string;
+  currency: string;
+  balance: Decimal;
+  /** Lower first (default 50). */
+  priority?: Quantity;
+  /** Usable only on an invoice whose period ends before. */
+  expiresAt?: string;
 }
 
 /**
@@ -139,9 +160,9 @@ export type Redemption = { coupon: string; at: string };
 
 export type ProductDocument =
   | { id: string; name: string; externalId?: string; kind: 'package';
-      package: { cpu: Quantity; memoryMb: Quantity; storageGb?: Quantity; bandwidthGb?: Quantity; backupGb?: Quantity } }
+      package: { cpu: Quantity; memoryMb: Quantity; storageGb?: Quantity; bandwidthGb?: Quantity; backupGb?: Quantity }; taxClass?: string }
   | { id: string; name: string; externalId?: string; kind: 'metered';
-      resource: string; unitType: string; unit?: Quantity; aggregated?: boolean };
+      resource: string; unitType: string; unit?: Quantity; aggregated?: boolean; taxClass?: string };
 
 export type Duration = { hours: Quantity } | { days: Quantity } | { months: Quantity };
 export type PhaseName = 'trial' | 'discount' | 'final';
@@ -165,6 +186,8 @@ export interface OrderDocument {
   at: string;
   customer?: { plan?: string; currency?: string; region?: string; billingStart?: string; redemptions?: Redemption[] };
   lines: ({ product: string; region?: string } & ({ quantity: Quantity } | { reading: Quantity; previousReading?: Quantity }))[];
+  /** What taxes the order; without one, no tax step. */
+  tax?: TaxContext;
   /** Make NO_PRICE_RULE an error instead of a zero price with a warning. */
   strict?: boolean;
 }
@@ -204,7 +227,11 @@ export interface Quote {
   minimumCommitment: Decimal | null;
   /** The customer's coupons that apply to a month at `at`, in the order they apply (`once` ones included: they apply to the first invoice). */
   discounts: Discount[];
-  /** What a month in the current phase is billed: the total, or the minimum commitment when that is more, less the discounts. */
+  /** The month's tax on what the discounts left, one entry per rate (none without a tax context). */
+  taxes: TaxAmount[];
+  /** Why there is no tax: reverse charge or exemption; null otherwise. */
+  taxNote: TaxNote | null;
+  /** What a month in the current phase is billed: the total, or the minimum commitment when that is more, less the discounts, plus an exclusive tax. */
   amountDue: Decimal;
   amountDueMinor: string;
   /** The current phase and the ones after it, cut where a coupon's window starts or ends, with
@@ -213,7 +240,7 @@ export interface Quote {
    *  commitment when that is more, less the discount). */
   timeline: {
     phase: PhaseName; start: string; end: string | null; amount: Decimal; amountMinor: string;
-    discount: Decimal; coupons: string[]; amountDue: Decimal; amountDueMinor: string;
+    discount: Decimal; coupons: string[]; tax: Decimal; amountDue: Decimal; amountDueMinor: string;
   }[];
   warnings: Problem[];
 }
@@ -350,6 +377,8 @@ export interface Trusted {
   /** How old a quote may be at `at`, in whole seconds, a number or its decimal text (default 3600; older: `QUOTE_EXPIRED`; more than 60 s ahead: `QUOTE_FROM_FUTURE`). */
   maxAgeSeconds?: number | string;
   customer?: TrustedCustomer;
+  /** The server's tax context: it replaces the order's (a difference at `order.tax` when they differ). */
+  tax?: TaxContext;
 }
 
 /** The customer's fields a server sets from its own records. */
@@ -365,6 +394,10 @@ export interface TrustedCustomer {
 /** What a server trusts of an invoice request: the customer's fields, from its own records. */
 export interface TrustedInvoice {
   customer?: TrustedCustomer;
+  /** The server's tax context: it replaces the request's (a difference at `tax` when they differ). */
+  tax?: TaxContext;
+  /** The customer's balances from the server's records: they replace the request's. */
+  credits?: CreditDocument[];
 }
 
 /** What to bill: a period `[start, end)`, the customer, the subscription's items and its plan changes. */
@@ -376,6 +409,10 @@ export interface InvoiceRequest {
   items: InvoiceItem[];
   /** From `at` on, the customer is on `plan`; in time order, inside the period. */
   planChanges?: { at: string; plan: string }[];
+  /** What taxes the invoice; without one, no tax step. */
+  tax?: TaxContext;
+  /** The customer's prepaid balances, applied after tax. */
+  credits?: CreditDocument[];
   /** Make NO_PRICE_RULE an error instead of a zero amount with a warning. */
   strict?: boolean;
 }
@@ -459,9 +496,15 @@ export interface Invoice {
   trueUps: InvoiceTrueUp[];
   /** The customer's coupons, in the order they apply, each on what the ones before it left of the lines and true-ups. */
   discounts: Discount[];
+  /** The tax on what the discounts left, one entry per rate. */
+  taxes: TaxAmount[];
+  /** Why there is no tax: reverse charge or exemption; null otherwise. */
+  taxNote: TaxNote | null;
+  /** The credits given, in the order they apply (usable ones pay what is due after tax). */
+  credits: InvoiceCredit[];
   /** The sum of the rounded lines; `exact` is the sum before rounding. */
   totals: { currency: string; exact: Decimal; amount: Decimal; amountMinor: string }[];
-  /** What the customer owes: the lines and the true-ups, less the discounts. */
+  /** What the customer owes: the lines and the true-ups, less the discounts, plus an exclusive tax, less the credits. */
   amountDue: Decimal;
   amountDueMinor: string;
   warnings: Problem[];
@@ -499,6 +542,48 @@ export interface DiscountLine {
   /** `percentOff` of `eligible`, or its share of the amount by largest remainder. */
   amount: Decimal;
   amountMinor: string;
+}
+
+/** One tax rate's tax (SPEC 14): rounded once on what it taxes, shared back to the lines. */
+export interface TaxAmount {
+  rate: string;
+  name: string;
+  percent: Decimal;
+  /** Whether the prices include it (taxMode "inclusive"): then `taxable` is the net part, and the tax is not added. */
+  included: boolean;
+  taxable: Decimal;
+  amount: Decimal;
+  amountMinor: string;
+  lines: TaxShare[];
+}
+
+/** A rate's tax on one line (`line`) or true-up (`trueUp`). */
+export interface TaxShare {
+  line: number | null;
+  trueUp: number | null;
+  taxable: Decimal;
+  amount: Decimal;
+  amountMinor: string;
+}
+
+/** Why an answer has no tax. */
+export interface TaxNote {
+  code: 'REVERSE_CHARGE' | 'TAX_EXEMPT';
+  /** The customer's tax id (reverse charge); null when exempt. */
+  taxId: string | null;
+  message: string;
+}
+
+/** What one credit did on an invoice (SPEC 15). */
+export interface InvoiceCredit {
+  id: string;
+  currency: string;
+  balance: Decimal;
+  /** In the invoice's currency, and not expired by the period's end. */
+  usable: boolean;
+  applied: Decimal;
+  appliedMinor: string;
+  remainingBalance: Decimal;
 }
 
 /** What a plan's calendar month lacks of its minimum commitment. */

@@ -52,7 +52,13 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // months 16 KB, their answers 5 KB, the public view's coupons 3 KB, the rest generic code for
 // the new types. Two library sorts were replaced on the way (21 KB: a stable sort for at most 20
 // redemptions, an unstable one for largest-remainder shares, now a bisection).
-export const BUDGET = { wasmRaw: 860 * 1024 };
+// Raised to 920 KB for taxes and prepaid credits (SPEC 14 and 15; 840 -> 913 KB raw, 318 -> 344
+// KB gzipped): the tax step 15 KB (exclusive and inclusive, per invoice or line, shares by
+// largest remainder), reading and checking tax rates, products' tax classes, tax contexts and
+// credits 33 KB (of which the generic reading code for their 5 new shapes and a map of lists
+// about 13 KB), credits applied 3 KB, their answers 5 KB, trusted contexts and balances 4 KB.
+// The way down is the one above: fewer, smaller per-type functions.
+export const BUDGET = { wasmRaw: 920 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');

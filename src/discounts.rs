@@ -192,17 +192,40 @@ fn share(amount: Money, lines: &mut [DiscountLine], currency: &Currency) -> Resu
     let weights: Vec<i128> = lines.iter().map(|l| l.eligible.minor_units()).collect();
     let whole: i128 = weights.iter().try_fold(0i128, |a, w| a.checked_add(*w)).ok_or_else(too_large)?;
     let used = amount.minor_units().min(whole);
-    let mut shares = Vec::with_capacity(lines.len());
+    let money = |minor: i128| {
+        let amount =
+            Decimal::try_from_i128_with_scale(minor, currency.exponent()).map_err(|_| too_large())?;
+        Money::round(amount, currency, crate::money::Rounding::HalfUp)
+    };
+    for (line, minor) in lines.iter_mut().zip(largest_remainder(used, &weights)?) {
+        line.amount = money(minor)?;
+    }
+    money(amount.minor_units() - used)
+}
+
+/// `total` minor units shared in proportion to `weights` (whose sum is positive, else nothing
+/// is shared), by largest remainder, ties to the earlier: the shares add up to `total`.
+/// Used for coupons' amounts (SPEC 12) and taxes shared back to lines (SPEC 14).
+///
+/// # Errors
+/// `OVERFLOW` past 128-bit minor units.
+pub(crate) fn largest_remainder(total: i128, weights: &[i128]) -> Result<Vec<i128>, Error> {
+    let too_large = || crate::money::overflow("sharing an amount");
+    let whole: i128 = weights.iter().try_fold(0i128, |a, w| a.checked_add(*w)).ok_or_else(too_large)?;
+    if whole <= 0 {
+        return Ok(vec![0; weights.len()]);
+    }
+    let mut shares = Vec::with_capacity(weights.len());
     let mut given = 0i128;
-    for w in &weights {
-        let product = used.checked_mul(*w).ok_or_else(too_large)?;
-        let (q, r) = if whole == 0 { (0, 0) } else { (product / whole, product % whole) };
-        given += q;
+    for w in weights {
+        let product = total.checked_mul(*w).ok_or_else(too_large)?;
+        let (q, r) = (product.div_euclid(whole), product.rem_euclid(whole));
+        given = given.checked_add(q).ok_or_else(too_large)?;
         shares.push((q, r));
     }
-    // The units left go to the largest remainders, the earlier line first on a tie: found by
+    // The units left go to the largest remainders, the earlier first on a tie: found by
     // bisecting for the smallest remainder that still gets one (no sort: 5 KB of wasm).
-    let extra = used - given;
+    let extra = total - given;
     if extra > 0 {
         let above = |r: i128| shares.iter().filter(|(_, s)| *s > r).count() as i128;
         let (mut low, mut high) = (-1i128, whole);
@@ -225,15 +248,7 @@ fn share(amount: Money, lines: &mut [DiscountLine], currency: &Currency) -> Resu
             }
         }
     }
-    let money = |minor: i128| {
-        let amount =
-            Decimal::try_from_i128_with_scale(minor, currency.exponent()).map_err(|_| too_large())?;
-        Money::round(amount, currency, crate::money::Rounding::HalfUp)
-    };
-    for (line, (q, _)) in lines.iter_mut().zip(shares) {
-        line.amount = money(q)?;
-    }
-    money(amount.minor_units() - used)
+    Ok(shares.into_iter().map(|(q, _)| q).collect())
 }
 
 /// The total of the discounts.

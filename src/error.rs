@@ -122,6 +122,16 @@ codes! {
     CouponNotRedeemable = "COUPON_NOT_REDEEMABLE",
     /// Warning: an amount coupon without the invoice's currency; it takes nothing.
     CouponCurrencyMismatch = "COUPON_CURRENCY_MISMATCH",
+    // Taxes.
+    /// A tax context names a tax rate the catalog does not have.
+    UnknownTaxRate = "UNKNOWN_TAX_RATE",
+    /// Warning: a line's tax class has no rate in the tax context; it is not taxed (an error
+    /// under `strict`).
+    NoTaxRate = "NO_TAX_RATE",
+    /// A note, not a problem: reverse charge, the customer accounts for the tax (with their tax id).
+    ReverseCharge = "REVERSE_CHARGE",
+    /// A note, not a problem: the sale is exempt from tax.
+    TaxExempt = "TAX_EXEMPT",
     // Verification.
     /// A quote made longer ago than the verification's `maxAgeSeconds` (3600 by default),
     /// counted at the server's instant (`trusted.at`).

@@ -15,17 +15,20 @@ use chrono::{DateTime, Datelike, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::catalog::{Catalog, Off, Period, Plan, PriceRule, Product, ProductKind};
+use crate::credits::{credits, Credit, CreditDoc};
+use crate::credits::{AppliedCredit, CreditsJson};
 use crate::discounts::{Discount, DiscountsJson, Offer, Target};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, List, Num, Problems, Shape};
 use crate::limits::{
-    output_too_large, Budget, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS, MAX_PLAN_CHANGES,
-    MAX_SEGMENTS,
+    output_too_large, Budget, MAX_CREDITS, MAX_INVOICE_ITEMS, MAX_LEVEL_CHANGES, MAX_PERIOD_MONTHS,
+    MAX_PLAN_CHANGES, MAX_SEGMENTS,
 };
 use crate::money::{checked, exact, Currency, Money, Rounding};
-use crate::order::{known_product, known_region, Customer, CustomerDoc};
+use crate::order::{known_product, known_region, Customer, CustomerDoc, TaxContext, TaxDoc};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
 use crate::quote::{rule_pricing, unpriced_message, Pricing, RuleJson};
+use crate::taxes::{NoteJson, TaxStep, Taxable, TaxesJson};
 use crate::tiers::{TierMode, TierTable};
 use crate::verify::{differences, Difference, Value};
 
@@ -56,6 +59,10 @@ pub struct InvoiceRequest {
     pub items: Vec<InvoiceItem>,
     /// Plan changes inside the period, in time order: from `at` on, the customer is on `plan`.
     pub plan_changes: Vec<PlanChange>,
+    /// What taxes the invoice (SPEC 14); no tax step without one.
+    pub tax: Option<TaxContext>,
+    /// The customer's prepaid credit balances (SPEC 15), applied after tax.
+    pub credits: Vec<Credit>,
     /// Refuse to bill anything at zero for lack of a rule (`NO_PRICE_RULE` becomes an error).
     pub strict: bool,
 }
@@ -79,6 +86,11 @@ pub struct InvoiceRequest {
 pub struct TrustedCustomer {
     /// The customer's fields the server sets; those left `None` are taken from the request.
     pub customer: Customer,
+    /// What taxes the invoice, as the server decided (SPEC 14): it replaces the request's.
+    pub tax: Option<TaxContext>,
+    /// The customer's credit balances, from the server's records (SPEC 15): they replace the
+    /// request's.
+    pub credits: Option<Vec<Credit>>,
 }
 
 impl TrustedCustomer {
@@ -101,7 +113,9 @@ impl TrustedCustomer {
         p.fields(o, at);
         let customer =
             p.opt(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
-        Some(TrustedCustomer { customer: customer?.unwrap_or_default() })
+        let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
+        let credits = p.opt(&o.credits, &at.key("credits"), |p, l, at| credits(p, l, at, catalog));
+        Some(TrustedCustomer { customer: customer?.unwrap_or_default(), tax: tax?, credits: credits? })
     }
 
     /// The request with the trusted fields in place, and each place where it said otherwise
@@ -113,6 +127,21 @@ impl TrustedCustomer {
         out.customer = customer;
         let regions = out.items.iter_mut().map(|item| &mut item.region);
         self.customer.replace_regions("items", regions, &mut differences);
+        if let Some(tax) = &self.tax {
+            differences.extend(crate::order::tax_difference(tax, request.tax.as_ref(), "tax"));
+            out.tax = Some(tax.clone());
+        }
+        if let Some(credits) = &self.credits {
+            if *credits != request.credits {
+                let listed = |c: &[Credit]| Value::Array(c.iter().map(Credit::value).collect());
+                differences.push(Difference {
+                    path: "credits".to_string(),
+                    expected: Some(listed(credits)),
+                    received: Some(listed(&request.credits)),
+                });
+            }
+            out.credits = credits.clone();
+        }
         (out, differences)
     }
 }
@@ -189,6 +218,8 @@ shape!(
         customer: Field<Box<CustomerDoc>>,
         items: Field<List<Box<ItemDoc>, MAX_INVOICE_ITEMS>>,
         planChanges: Field<List<Box<PlanChangeDoc>, MAX_PLAN_CHANGES>>,
+        tax: Field<Box<TaxDoc>>,
+        credits: Field<List<Box<CreditDoc>, MAX_CREDITS>>,
         strict: Field<bool>,
     }
 );
@@ -209,7 +240,11 @@ shape!(ChangeDoc { at: Field<Time>, quantity: Field<Num> });
 shape!(ReadingDoc { at: Field<Time>, reading: Field<Num> });
 shape!(
     /// What a server trusts of an invoice request, as JSON gives it.
-    TrustedCustomerDoc { customer: Field<Box<CustomerDoc>> }
+    TrustedCustomerDoc {
+        customer: Field<Box<CustomerDoc>>,
+        tax: Field<Box<TaxDoc>>,
+        credits: Field<List<Box<CreditDoc>, MAX_CREDITS>>,
+    }
 );
 
 impl InvoiceRequest {
@@ -274,6 +309,8 @@ impl InvoiceRequest {
             in_order(p, at, changes.iter().map(|c| c.at), "plan changes");
             Some(changes)
         });
+        let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
+        let credits = p.opt(&o.credits, &at.key("credits"), |p, l, at| credits(p, l, at, catalog));
         let strict = p.opt(&o.strict, &at.key("strict"), |_, b, _| Some(*b));
         let (period, customer, items) = (period?, customer?, items?);
         // No item is billed before billing starts: phases have no meaning there.
@@ -299,6 +336,8 @@ impl InvoiceRequest {
             customer,
             items,
             plan_changes: plan_changes?.unwrap_or_default(),
+            tax: tax?,
+            credits: credits?.unwrap_or_default(),
             strict: strict?.unwrap_or(false),
         })
     }
@@ -554,6 +593,10 @@ pub struct Invoice<'c> {
     /// The coupons applied (SPEC 12), in the order they apply, each on what the ones before
     /// it left of the lines and true-ups (SPEC 11, step 3).
     pub discounts: Vec<Discount<'c>>,
+    /// The tax of the discounted lines and true-ups (SPEC 14; step 4), or why there is none.
+    pub taxes: TaxStep<'c>,
+    /// The customer's credits applied to what is due after tax (SPEC 15; step 5).
+    pub credits: Vec<AppliedCredit>,
     /// Segments billed at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
     /// The sum of every line's numerator (see [`Segment`]).
@@ -679,15 +722,25 @@ pub struct CapGroup<'c> {
 }
 
 impl Invoice<'_> {
-    /// What the customer owes (SPEC 11): the lines and the true-ups, less the discounts.
+    /// What the customer owes (SPEC 11): the lines and the true-ups, less the discounts, plus
+    /// the tax when prices exclude it, less the credits applied.
     ///
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
     pub fn amount_due(&self) -> Result<Money, Error> {
+        let credited = Money::sum(self.credits.iter().map(|c| &c.applied), &self.currency)?;
+        let due = checked::sub(self.amount_before_credits()?.amount(), credited.amount())?;
+        Money::round(due, &self.currency, Rounding::HalfUp)
+    }
+
+    /// What credits apply to: the lines and true-ups, less the discounts, plus an exclusive tax.
+    fn amount_before_credits(&self) -> Result<Money, Error> {
         let true_ups = self.true_ups.iter().map(|t| &t.amount);
         let billed = Money::sum(self.lines.iter().map(|l| &l.amount).chain(true_ups), &self.currency)?;
         let discounts = crate::discounts::total(&self.discounts, &self.currency)?;
-        Money::round(checked::sub(billed.amount(), discounts.amount())?, &self.currency, Rounding::HalfUp)
+        let tax = self.taxes.added(&self.currency)?;
+        let due = checked::add(checked::sub(billed.amount(), discounts.amount())?, tax.amount())?;
+        Money::round(due, &self.currency, Rounding::HalfUp)
     }
 
     /// The total of the lines: the sum of their rounded amounts.
@@ -792,6 +845,9 @@ impl ToJson for Invoice<'_> {
                 "amountMinor": t.amount.minor(),
             })),
             "discounts": DiscountsJson(&self.discounts),
+            "taxes": TaxesJson(&self.taxes),
+            "taxNote": NoteJson(&self.taxes.note),
+            "credits": CreditsJson(&self.credits),
             "totals": [with(|out| object!(out, {
                 "currency": currency,
                 "exact": exact(self.exact_total()?, places),
@@ -896,14 +952,44 @@ pub(crate) fn invoice_within<'c>(
         numerator = checked::add(numerator, segment.numerator)?;
     }
     let true_ups = true_ups(catalog, &spans, &lines, currency, biller.denominator)?;
-    let discounts = discounts(catalog, request, currency, &spans, &lines, &true_ups, &mut biller.warnings)?;
-    Ok(Invoice {
+    // Step 3: the discounts, on the lines and true-ups.
+    let bases: Vec<(Target, Money)> = (lines.iter().enumerate().map(|(i, l)| (Target::Line(i), l.amount)))
+        .chain(true_ups.iter().enumerate().map(|(j, t)| (Target::TrueUp(j), t.amount)))
+        .collect();
+    let discounts = discounts(catalog, request, &spans, &lines, &true_ups, &bases, &mut biller.warnings)?;
+    // Step 4: tax on what the discounts left of each line and true-up (a true-up is `standard`).
+    let nets = crate::taxes::discounted(&bases, lines.len(), &discounts, currency)?;
+    let taxables: Vec<Taxable<'_>> = bases
+        .iter()
+        .zip(&nets)
+        .map(|((target, _), net)| Taxable {
+            target: *target,
+            class: match target {
+                Target::Line(i) => {
+                    catalog.product(lines[*i].product).map_or("standard", |p| p.tax_class.as_str())
+                }
+                Target::TrueUp(_) => "standard",
+            },
+            amount: *net,
+        })
+        .collect();
+    let problems = match request.strict || catalog.strict() {
+        true => &mut biller.errors,
+        false => &mut biller.warnings,
+    };
+    let taxes = crate::taxes::tax(catalog, currency, request.tax.as_ref(), &taxables, problems)?;
+    if let Some(e) = std::mem::take(&mut biller.errors).into_error() {
+        return Err(e);
+    }
+    let mut bill = Invoice {
         start: request.start,
         end: request.end,
         currency: *currency,
         billing_start,
         true_ups,
         discounts,
+        taxes,
+        credits: Vec::new(),
         plans: spans
             .iter()
             .map(|s| PlanSpan { plan: &s.plan.id, phase: s.phase, start: s.start, end: s.end })
@@ -912,7 +998,11 @@ pub(crate) fn invoice_within<'c>(
         warnings: biller.warnings.into_list(),
         numerator,
         denominator: biller.denominator,
-    })
+    };
+    // Step 5: the credits, on what is due after tax.
+    bill.credits =
+        crate::credits::apply(&request.credits, bill.amount_before_credits()?, currency, request.end)?;
+    Ok(bill)
 }
 
 /// The minimum-commitment true-ups of an invoice (SPEC 13): for each plan with a commitment in
@@ -1014,16 +1104,17 @@ fn coupon_cuts(catalog: &Catalog, request: &InvoiceRequest) -> Vec<Time> {
 fn discounts<'c>(
     catalog: &'c Catalog,
     request: &InvoiceRequest,
-    currency: &Currency,
     spans: &[Span<'c>],
     lines: &[InvoiceLine<'c>],
     true_ups: &[TrueUp<'c>],
+    bases: &[(Target, Money)],
     warnings: &mut Problems,
 ) -> Result<Vec<Discount<'c>>, Error> {
     let redeemed = crate::discounts::redeemed(catalog, request.customer.redeemed());
     if redeemed.is_empty() {
         return Ok(Vec::new());
     }
+    let currency = request.customer.currency_in(catalog);
     let period = (request.start, Some(request.end));
     let seconds = |a: Time, b: Time| Decimal::from((b - a).num_seconds().max(0));
     let mut offers = Vec::with_capacity(redeemed.len());
@@ -1080,10 +1171,7 @@ fn discounts<'c>(
         }
         offers.push(Offer { coupon, redeemed_at: redemption.at, window: window.unwrap_or(period), shares });
     }
-    let bases: Vec<(Target, Money)> = (lines.iter().enumerate().map(|(i, l)| (Target::Line(i), l.amount)))
-        .chain(true_ups.iter().enumerate().map(|(j, t)| (Target::TrueUp(j), t.amount)))
-        .collect();
-    crate::discounts::apply(catalog, currency, &bases, offers)
+    crate::discounts::apply(catalog, currency, bases, offers)
 }
 
 /// Seconds as hours, normalised (`384`, `0.5`).
@@ -2064,6 +2152,8 @@ mod tests {
             },
             items,
             plan_changes,
+            tax: None,
+            credits: Vec::new(),
             strict: false,
         }
     }

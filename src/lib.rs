@@ -27,6 +27,7 @@
 
 pub mod api;
 mod catalog;
+mod credits;
 mod discounts;
 mod error;
 mod input;
@@ -42,6 +43,7 @@ mod quote;
 // Streams of requests (`ratecard rate`, ClickHouse functions): native processes only.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod rate;
+mod taxes;
 mod tiers;
 mod verify;
 #[cfg(target_arch = "wasm32")]
@@ -49,9 +51,10 @@ mod wasm;
 
 pub use catalog::{
     AppliesTo, Catalog, Coupon, CouponDuration, Environment, Metered, Off, PackageSpec, Partner, Partners,
-    Period, Plan, PlanType, PriceRule, Product, ProductKind, PublicCatalog, Recurrence, Region, UsageFee,
-    Validation,
+    Period, Plan, PlanType, PriceRule, Product, ProductKind, PublicCatalog, Recurrence, Region, TaxMode,
+    TaxRate, TaxRounding, UsageFee, Validation,
 };
+pub use credits::{AppliedCredit, Credit};
 pub use discounts::{Discount, DiscountLine, Target};
 pub use error::{Code, Error, Problem};
 pub use input::{is_control_or_format, terminal_safe};
@@ -62,12 +65,13 @@ pub use invoice::{
 pub use limits::{MAX_DIFFERENCES, MAX_MESSAGE_LEN, MAX_ORDER_LINES, MAX_PROBLEMS, MAX_TIERS};
 pub use margins::{ChainLevel, Earning, FeeMargin, Figures, PartnerMargins, PlanMargins};
 pub use money::{Currency, Money, Rounding, MAX_CUSTOM_EXPONENT};
-pub use order::{Amount, Customer, Order, OrderLine, Redemption, Trusted};
+pub use order::{Amount, Customer, Order, OrderLine, Redemption, TaxContext, Trusted};
 pub use phases::{phase_windows, DurationUnit, HourRounding, Phase, PhaseClock, PhaseDuration, PhaseWindow};
 pub use quote::{
     price_matrix, quote, verify_quote, MatrixOptions, MatrixRow, PriceMatrix, Quote, QuoteLine, TimelineEntry,
 };
 pub use rust_decimal::Decimal;
+pub use taxes::{Tax, TaxLine, TaxNote, TaxStep};
 pub use tiers::{BlockRounding, Tier, TierLine, TierMode, TierPrice, TierTable};
 pub use verify::{Difference, Value};
 

@@ -21,6 +21,7 @@
 //! | [`MAX_LEVEL_CHANGES`] level changes in one invoice, all items together | `INPUT_TOO_LARGE` |
 //! | [`MAX_PLAN_CHANGES`] plan changes in one invoice | `INPUT_TOO_LARGE` |
 //! | [`MAX_REDEMPTIONS`] coupon redemptions on one customer | `INPUT_TOO_LARGE` |
+//! | [`MAX_CREDITS`] credit balances given with one invoice | `INPUT_TOO_LARGE` |
 //! | [`MAX_SEGMENTS`] invoice segments in one call, batches included | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_TIER_LINES`] tier lines explained in one call | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_MATRIX_ROWS`] rows in a price matrix | `OUTPUT_TOO_LARGE` |
@@ -74,6 +75,9 @@ pub const MAX_PLAN_CHANGES: usize = 100;
 /// Most coupons one customer may have redeemed: each cuts the invoice's segments and is
 /// applied to every line.
 pub const MAX_REDEMPTIONS: usize = 20;
+
+/// Most prepaid credit balances one invoice may be given (SPEC 15).
+pub const MAX_CREDITS: usize = 100;
 
 /// Most segments the invoices of one call may have (each item's time is cut at every phase
 /// boundary, plan change, level change and change of its package allowance).

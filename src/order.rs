@@ -1,12 +1,14 @@
 //! Orders: what a customer buys or uses, and at what instant (SPEC section 4), read from JSON and
 //! checked against a catalog; and the fields a server trusts more than a browser.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::catalog::{Catalog, Plan, Product, ProductKind};
 use crate::error::{Code, Error};
-use crate::input::{shape, At, Field, List, Num, Problems};
+use crate::input::{shape, At, Field, List, Map, Num, Problems};
 use crate::limits::{MAX_ORDER_LINES, MAX_REDEMPTIONS};
 use crate::money::Currency;
 use crate::phases::instant_text;
@@ -18,6 +20,7 @@ shape!(
         at: Field<DateTime<Utc>>,
         customer: Field<Box<CustomerDoc>>,
         lines: Field<List<Box<LineDoc>, MAX_ORDER_LINES>>,
+        tax: Field<Box<TaxDoc>>,
         strict: Field<bool>,
     }
 );
@@ -35,7 +38,7 @@ shape!(RedemptionDoc { coupon: Field<String>, at: Field<DateTime<Utc>> });
 shape!(LineDoc { product: Field<String>, region: Field<String>, quantity: Field<Num>, reading: Field<Num>, previousReading: Field<Num> });
 shape!(
     /// What a server trusts of a quote, as JSON gives it.
-    TrustedDoc { at: Field<DateTime<Utc>>, maxAgeSeconds: Field<Num>, customer: Field<Box<CustomerDoc>> }
+    TrustedDoc { at: Field<DateTime<Utc>>, maxAgeSeconds: Field<Num>, customer: Field<Box<CustomerDoc>>, tax: Field<Box<TaxDoc>> }
 );
 
 /// The customer an order is for.
@@ -52,6 +55,105 @@ pub struct Customer {
     /// The coupons the customer redeemed (SPEC 12); `None` when not given (in trusted fields:
     /// the request's are taken).
     pub redemptions: Option<Vec<Redemption>>,
+}
+
+shape!(
+    /// A tax context as JSON gives it: exactly one of its members.
+    TaxDoc { rates: Field<Map<List<String>>>, reverseCharge: Field<Box<ReverseChargeDoc>>, exempt: Field<bool> }
+);
+shape!(ReverseChargeDoc { taxId: Field<String> });
+
+/// What taxes a sale, as the caller decided (SPEC 14).
+///
+/// # Example
+/// ```
+/// use ratecard::{Catalog, Order, TaxContext};
+/// let catalog = Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// let order = Order::from_json(&catalog, r#"{"at": "2027-01-10T00:00:00Z",
+///     "tax": {"rates": {"standard": ["de-vat-19"]}}, "lines": [{"product": "small", "quantity": 1}]}"#).unwrap();
+/// assert!(matches!(order.tax, Some(TaxContext::Rates(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaxContext {
+    /// The rates that apply to each tax class (an empty list: zero-rated).
+    Rates(BTreeMap<String, Vec<String>>),
+    /// No tax: the customer accounts for it (EU reverse charge), with their tax id.
+    ReverseCharge {
+        /// The customer's tax id, printed on the note.
+        tax_id: String,
+    },
+    /// No tax: the sale is exempt.
+    Exempt,
+}
+
+impl TaxContext {
+    /// Checks a tax context read from JSON against the catalog's rates.
+    pub(crate) fn validate(
+        p: &mut Problems,
+        o: &TaxDoc,
+        at: &At<'_>,
+        catalog: &Catalog,
+    ) -> Option<TaxContext> {
+        p.fields(o, at);
+        let given = [!o.rates.is_absent(), !o.reverseCharge.is_absent(), !o.exempt.is_absent()];
+        if given.iter().filter(|g| **g).count() != 1 {
+            p.add(
+                Code::InvalidValue,
+                at,
+                "a tax context is one of {\"rates\"}, {\"reverseCharge\"} and {\"exempt\": true}",
+            );
+            return None;
+        }
+        let rates = p.opt(&o.rates, &at.key("rates"), |p, map, at| {
+            let mut out = Some(BTreeMap::new());
+            for (class, ids) in &map.entries {
+                let at = at.key(class);
+                let ids = p.req(ids, &at, |p, l, at| {
+                    let items = crate::catalog::load::entries(p, l, at)?;
+                    let ids = p.all(items, at, |_, s, _| Some(s.clone()))?;
+                    p.repeats(at, ids.iter().map(String::as_str), "tax rate");
+                    let mut known = true;
+                    for (i, id) in ids.iter().enumerate() {
+                        if catalog.tax_rate(id).is_none() {
+                            let rates = catalog.tax_rates().iter().map(|r| r.id.as_str());
+                            p.unknown(Code::UnknownTaxRate, &at.index(i), "tax rate", id, rates);
+                            known = false;
+                        }
+                    }
+                    known.then_some(ids)
+                });
+                match (ids, &mut out) {
+                    (Some(ids), Some(out)) => {
+                        if out.insert(class.clone(), ids).is_some() {
+                            p.add(
+                                Code::DuplicateKey,
+                                &at,
+                                format!("the key \"{class}\" appears twice in one object"),
+                            );
+                        }
+                    }
+                    _ => out = None,
+                }
+            }
+            out
+        });
+        let reverse = p.opt(&o.reverseCharge, &at.key("reverseCharge"), |p, r, at| {
+            p.fields(&**r, at);
+            p.req(&r.taxId, &at.key("taxId"), Problems::text)
+        });
+        let exempt = p.opt(&o.exempt, &at.key("exempt"), |p, b, at| {
+            if !*b {
+                p.add(Code::InvalidValue, at, "\"exempt\" is true, or left out");
+                return None;
+            }
+            Some(())
+        });
+        match (rates?, reverse?, exempt?) {
+            (Some(rates), _, _) => Some(TaxContext::Rates(rates)),
+            (_, Some(tax_id), _) => Some(TaxContext::ReverseCharge { tax_id }),
+            _ => Some(TaxContext::Exempt),
+        }
+    }
 }
 
 /// A coupon the customer redeemed, and when (SPEC 12).
@@ -149,6 +251,8 @@ pub struct Order {
     pub customer: Customer,
     /// What is ordered or used.
     pub lines: Vec<OrderLine>,
+    /// What taxes the order (SPEC 14); no tax step without one.
+    pub tax: Option<TaxContext>,
     /// Refuse to price anything at zero for lack of a rule (`NO_PRICE_RULE` becomes an error).
     pub strict: bool,
 }
@@ -172,11 +276,13 @@ impl Order {
             let items = l.within_limit(p, at, |n| format!("{n} lines; at most {MAX_ORDER_LINES}"))?;
             p.all(items, at, |p, line, at| order_line(p, line, at, catalog))
         });
+        let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
         let strict = p.opt(&o.strict, &at.key("strict"), |_, b, _| Some(*b));
         Some(Order {
             at: when?,
             customer: customer?.unwrap_or_default(),
             lines: lines?,
+            tax: tax?,
             strict: strict?.unwrap_or(false),
         })
     }
@@ -281,6 +387,8 @@ pub struct Trusted {
     pub max_age_seconds: Option<u64>,
     /// The customer's fields the server sets; those left `None` are taken from the order.
     pub customer: Customer,
+    /// What taxes the sale, as the server decided (SPEC 14): it replaces the order's.
+    pub tax: Option<TaxContext>,
 }
 
 impl Trusted {
@@ -310,10 +418,12 @@ impl Trusted {
         let max_age = p.opt(&o.maxAgeSeconds, &at.key("maxAgeSeconds"), Problems::count);
         let customer =
             p.opt(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
+        let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
         Some(Trusted {
             at: when?,
             max_age_seconds: max_age?.map(u64::from),
             customer: customer?.unwrap_or_default(),
+            tax: tax?,
         })
     }
 
@@ -328,6 +438,10 @@ impl Trusted {
         self.customer.replace_regions("lines", regions, &mut differences);
         out.at = self.at.unwrap_or(order.at);
         out.customer = customer;
+        if let Some(tax) = &self.tax {
+            differences.extend(tax_difference(tax, order.tax.as_ref(), "tax"));
+            out.tax = Some(tax.clone());
+        }
         // A customer who starts with this order starts when the browser priced it (never
         // after the server's instant), not seconds later when the server checks it.
         if out.customer.billing_start.is_none() && self.at.is_some() {
@@ -383,6 +497,35 @@ impl Trusted {
         }
         Ok(())
     }
+}
+
+/// A difference at `path` when a trusted tax context is not the one received.
+pub(crate) fn tax_difference(
+    trusted: &TaxContext,
+    sent: Option<&TaxContext>,
+    path: &str,
+) -> Option<Difference> {
+    let value = |t: &TaxContext| match t {
+        TaxContext::Rates(rates) => Value::Object(vec![(
+            "rates".to_string(),
+            Value::Object(
+                rates
+                    .iter()
+                    .map(|(class, ids)| (class.clone(), Value::Array(ids.iter().map(Value::str).collect())))
+                    .collect(),
+            ),
+        )]),
+        TaxContext::ReverseCharge { tax_id } => Value::Object(vec![(
+            "reverseCharge".to_string(),
+            Value::Object(vec![("taxId".to_string(), Value::str(tax_id))]),
+        )]),
+        TaxContext::Exempt => Value::Object(vec![("exempt".to_string(), Value::Bool(true))]),
+    };
+    (Some(trusted) != sent).then(|| Difference {
+        path: path.to_string(),
+        expected: Some(value(trusted)),
+        received: sent.map(value),
+    })
 }
 
 impl Customer {

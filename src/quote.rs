@@ -15,8 +15,10 @@ use crate::discounts::{Discount, DiscountsJson, Offer, Target};
 use crate::limits::Budget;
 use crate::limits::{output_too_large, MAX_MATRIX_ROWS};
 use crate::money::{checked, exact, Currency, Money, Rounding};
+use crate::order::TaxContext;
 use crate::order::{Amount, Order, OrderLine, Redemption};
 use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
+use crate::taxes::{NoteJson, TaxStep, Taxable, TaxesJson};
 use crate::tiers::{Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
 
@@ -45,6 +47,8 @@ pub struct Quote<'c> {
     /// apply: on the lines, then on the commitment's true-up (`once` coupons included: they
     /// apply to the first invoice).
     pub discounts: Vec<Discount<'c>>,
+    /// The month's tax (SPEC 14) on what the discounts left, or why there is none.
+    pub taxes: TaxStep<'c>,
     /// Lines priced at zero for lack of a rule, and the like.
     pub warnings: Vec<Problem>,
 }
@@ -98,8 +102,12 @@ pub struct TimelineEntry {
     pub discount: Money,
     /// The ids of those coupons that take something, in the order they apply.
     pub coupons: Vec<String>,
+    /// The tax of a month in the window (SPEC 14), on what the coupons leave: added to `due`
+    /// when prices exclude it, part of it when they include it.
+    pub tax: Money,
     /// What a month in the window is billed: `monthly`, or the plan's minimum commitment when
-    /// that is more (SPEC 11 and 13: the true-up comes after the lines), less `discount`.
+    /// that is more (SPEC 11 and 13: the true-up comes after the lines), less `discount`, plus
+    /// an exclusive `tax`.
     pub due: Money,
 }
 
@@ -191,6 +199,7 @@ pub(crate) fn quote_within<'c>(
     let commitment = plan.commitment_in(currency);
     let redeemed = crate::discounts::redeemed(catalog, order.customer.redeemed());
     let mut discounts = Vec::new();
+    let mut taxes = TaxStep::default();
     // Only the current phase's lines are kept (`price_line` gives them for it alone); the
     // buffers serve every phase.
     let mut lines = Vec::with_capacity(measured.len());
@@ -237,6 +246,11 @@ pub(crate) fn quote_within<'c>(
             Month { catalog, plan, phase: window.phase, currency, measured: &measured, amounts: &amounts };
         if window.phase == current.phase {
             discounts = month.discounts(&redeemed, order.at, true, &mut warnings)?;
+            let problems = match order.strict || catalog.strict() {
+                true => &mut errors,
+                false => &mut warnings,
+            };
+            taxes = month.taxes(order.tax.as_ref(), &discounts, problems)?;
         }
         // The window, cut where a coupon's window starts or ends after `at`.
         let mut cuts: Vec<DateTime<Utc>> = redeemed
@@ -254,7 +268,8 @@ pub(crate) fn quote_within<'c>(
             let from = if start <= order.at { order.at } else { start };
             let applied = month.discounts(&redeemed, from, false, &mut Problems::new())?;
             let discount = crate::discounts::total(&applied, currency)?;
-            let due = at_least(monthly, commitment);
+            let tax = month.taxes(order.tax.as_ref(), &applied, &mut Problems::new())?;
+            let due = checked::add(at_least(monthly, commitment).amount(), tax.added(currency)?.amount())?;
             timeline.push(TimelineEntry {
                 window: PhaseWindow { phase: window.phase, start, end },
                 monthly,
@@ -264,11 +279,8 @@ pub(crate) fn quote_within<'c>(
                     .filter(|d| !d.amount.amount().is_zero())
                     .map(|d| d.coupon.id.clone())
                     .collect(),
-                due: Money::round(
-                    checked::sub(due.amount(), discount.amount())?,
-                    currency,
-                    catalog.rounding(),
-                )?,
+                tax: tax.total(currency)?,
+                due: Money::round(checked::sub(due, discount.amount())?, currency, catalog.rounding())?,
             });
             start = end.unwrap_or(start);
         }
@@ -286,6 +298,7 @@ pub(crate) fn quote_within<'c>(
         timeline,
         minimum_commitment: commitment.copied(),
         discounts,
+        taxes,
         warnings: warnings.into_list(),
     })
 }
@@ -313,14 +326,7 @@ impl<'c> Month<'_, 'c> {
         if redeemed.is_empty() {
             return Ok(Vec::new());
         }
-        let monthly = Money::sum(self.amounts, self.currency)?;
-        let due = at_least(monthly, self.plan.commitment_in(self.currency));
-        let mut bases: Vec<(Target, Money)> =
-            self.amounts.iter().enumerate().map(|(i, m)| (Target::Line(i), *m)).collect();
-        let true_up = checked::sub(due.amount(), monthly.amount())?;
-        if true_up > Decimal::ZERO {
-            bases.push((Target::TrueUp(0), Money::round(true_up, self.currency, self.catalog.rounding())?));
-        }
+        let bases = self.bases()?;
         let mut offers = Vec::new();
         for &(coupon, redemption, k) in redeemed {
             let window = crate::discounts::window_of(coupon, redemption);
@@ -355,6 +361,48 @@ impl<'c> Month<'_, 'c> {
             });
         }
         crate::discounts::apply(self.catalog, self.currency, &bases, offers)
+    }
+
+    /// What a month is billed before coupons: its lines, then the commitment's true-up when
+    /// the lines cost less.
+    fn bases(&self) -> Result<Vec<(Target, Money)>, Error> {
+        let monthly = Money::sum(self.amounts, self.currency)?;
+        let due = at_least(monthly, self.plan.commitment_in(self.currency));
+        let mut bases: Vec<(Target, Money)> =
+            self.amounts.iter().enumerate().map(|(i, m)| (Target::Line(i), *m)).collect();
+        let true_up = checked::sub(due.amount(), monthly.amount())?;
+        if true_up > Decimal::ZERO {
+            bases.push((Target::TrueUp(0), Money::round(true_up, self.currency, self.catalog.rounding())?));
+        }
+        Ok(bases)
+    }
+
+    /// The month's tax under `context` on what `discounts` left (SPEC 14); `NO_TAX_RATE` into
+    /// `problems`.
+    fn taxes(
+        &self,
+        context: Option<&TaxContext>,
+        discounts: &[Discount<'c>],
+        problems: &mut Problems,
+    ) -> Result<TaxStep<'c>, Error> {
+        if context.is_none() {
+            return crate::taxes::tax(self.catalog, self.currency, None, &[], problems);
+        }
+        let bases = self.bases()?;
+        let nets = crate::taxes::discounted(&bases, self.amounts.len(), discounts, self.currency)?;
+        let taxables: Vec<Taxable<'_>> = bases
+            .iter()
+            .zip(&nets)
+            .map(|((target, _), net)| Taxable {
+                target: *target,
+                class: match target {
+                    Target::Line(i) => self.measured[*i].product.tax_class.as_str(),
+                    Target::TrueUp(_) => "standard",
+                },
+                amount: *net,
+            })
+            .collect();
+        crate::taxes::tax(self.catalog, self.currency, context, &taxables, problems)
     }
 }
 
@@ -656,14 +704,16 @@ impl Quote<'_> {
     }
 
     /// What a month in the current phase is billed (SPEC 11): the total, or the plan's
-    /// minimum commitment when that is more, less the discounts.
+    /// minimum commitment when that is more, less the discounts, plus an exclusive tax.
     ///
     /// # Errors
     /// `OVERFLOW` when the sum exceeds the decimal range.
     pub fn amount_due(&self) -> Result<Money, Error> {
         let due = at_least(self.total()?, self.minimum_commitment.as_ref());
         let discount = crate::discounts::total(&self.discounts, &self.currency)?;
-        Money::round(checked::sub(due.amount(), discount.amount())?, &self.currency, Rounding::HalfUp)
+        let tax = self.taxes.added(&self.currency)?;
+        let due = checked::add(checked::sub(due.amount(), discount.amount())?, tax.amount())?;
+        Money::round(due, &self.currency, Rounding::HalfUp)
     }
 
     /// The quote as JSON text: what every runtime returns, byte for byte.
@@ -745,6 +795,8 @@ impl ToJson for QuoteAnswer<'_> {
             }))],
             "minimumCommitment": q.minimum_commitment.map(|m| m.amount()),
             "discounts": DiscountsJson(&q.discounts),
+            "taxes": TaxesJson(&q.taxes),
+            "taxNote": NoteJson(&q.taxes.note),
             "amountDue": due.amount(),
             "amountDueMinor": due.minor(),
             "timeline": list(&q.timeline, |out, _, t| object!(out, {
@@ -755,6 +807,7 @@ impl ToJson for QuoteAnswer<'_> {
                 "amountMinor": t.monthly.minor(),
                 "discount": t.discount.amount(),
                 "coupons": t.coupons,
+                "tax": t.tax.amount(),
                 "amountDue": t.due.amount(),
                 "amountDueMinor": t.due.minor(),
             })),

@@ -22,6 +22,8 @@ const LAYERS: &[&[&str]] = &[
     &["order"],
     // Coupons applied to what lines and true-ups cost (quotes' months and invoices alike).
     &["discounts"],
+    // Taxes on the discounted lines and true-ups, then prepaid credits.
+    &["taxes", "credits"],
     // Pricing on the model: quotes, the matrix and verification; partner margins.
     &["quote", "margins"],
     // Billing a period: invoices, built on the quote's rules.

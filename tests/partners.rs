@@ -245,7 +245,11 @@ fn numbers_in(v: &Value, out: &mut Vec<Decimal>) {
     match v {
         Value::String(s) | Value::Number(s) => out.extend(s.parse::<Decimal>().ok()),
         Value::Array(items) => items.iter().for_each(|i| numbers_in(i, out)),
-        Value::Object(members) => members.iter().for_each(|(_, m)| numbers_in(m, out)),
+        // Percents (a tax rate's, a coupon's) are not amounts: a 21% VAT is no 21.00 profit.
+        Value::Object(members) => members
+            .iter()
+            .filter(|(k, _)| k != "percent" && k != "percentOff")
+            .for_each(|(_, m)| numbers_in(m, out)),
         _ => {}
     }
 }

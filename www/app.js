@@ -79,7 +79,64 @@ function useCatalog(document_, loaded) {
       'aria-describedby': `q-${p.id}-error` }),
     el('p', { id: `q-${p.id}-error`, class: 'field-error', hidden: true }))));
   options($('tier-product'), metered.map((p) => [p.id, p.name]), 'storage');
+  const taxed = COUNTRIES.filter((c) => !c.rate || (doc.taxRates ?? []).some((r) => r.id === c.rate));
+  options($('country'), taxed.map((c) => [c.code, c.name]), '');
+  $('country').closest('.tax-fields').hidden = taxed.length < 2;
   refresh();
+}
+
+/** Where a customer may be, and the catalog's VAT rate for each (this demo's seller is in
+ *  Germany). ratecard never decides where a sale is taxed: this page does, and says how. */
+const COUNTRIES = [
+  { code: '', name: 'Outside the EU (no VAT)' },
+  { code: 'DE', name: 'Germany', rate: 'de-vat-19' },
+  { code: 'FR', name: 'France', rate: 'fr-vat-20' },
+  { code: 'IE', name: 'Ireland', rate: 'ie-vat-23' },
+  { code: 'NL', name: 'Netherlands', rate: 'nl-vat-21' },
+];
+const SELLER_COUNTRY = 'DE';
+
+/** The order's tax context: none outside the EU; a business with a VAT number in another EU
+ *  country than the seller's accounts for the VAT itself (reverse charge); everyone else in
+ *  the EU pays their country's rate. */
+function taxContext() {
+  const country = COUNTRIES.find((c) => c.code === $('country').value);
+  if (!country?.rate) return undefined;
+  const vatId = $('vat-id').value.trim().toUpperCase();
+  if (vatId && country.code !== SELLER_COUNTRY) return { reverseCharge: { taxId: vatId } };
+  return { rates: { standard: [country.rate] } };
+}
+
+/** The summary's tax line: "$12.00 + $2.28 VAT 19%", "incl. $1.92 VAT 19%", or the note. */
+function showTax(q, cur) {
+  const line = $('summary-tax');
+  const t = q.timeline[0];
+  const status = $('vat-status');
+  const country = COUNTRIES.find((c) => c.code === $('country').value);
+  status.textContent = $('vat-id').value.trim() && country?.code === SELLER_COUNTRY
+    ? 'A business in Germany pays German VAT: reverse charge is for other EU countries.' : '';
+  if (q.taxNote) {
+    line.hidden = false;
+    line.textContent = `No VAT: reverse charge, VAT number ${q.taxNote.taxId}.`;
+    return;
+  }
+  const taxes = q.taxes;
+  line.hidden = taxes.length === 0;
+  if (taxes.length === 0) return;
+  const names = taxes.map((x) => x.name).join(', ');
+  const net = money(fromMinor(BigInt(t.amountDueMinor) - BigInt(minorOf(t.tax, cur)), digitsOf(cur)), cur);
+  line.textContent = taxes[0].included ? `incl. ${money(t.tax, cur)} ${names}` : `${net} + ${money(t.tax, cur)} ${names}`;
+}
+
+/** An amount's minor units as text ("2.28" in USD -> "228"). */
+function minorOf(amount, cur) {
+  const [whole, frac = ''] = amount.split('.');
+  return `${whole}${frac.padEnd(digitsOf(cur), '0')}`.replace(/^(-?)0+(?=\d)/, '$1');
+}
+
+/** The currency's minor digits, as the engine writes its amounts. */
+function digitsOf(cur) {
+  return (lastQuote?.totals[0].amount.split('.')[1] ?? '').length;
 }
 
 function refresh() {
@@ -148,8 +205,10 @@ function order() {
   }
   const at = quoteInstant();
   const coupon = couponFor($('coupon-code').value, at);
+  const tax = taxContext();
   return {
     at,
+    ...(tax ? { tax } : {}),
     customer: { plan: $('plan').value, currency: $('currency').value, region: $('region').value || undefined, billingStart: $('billing-start').value || undefined,
       ...(coupon.coupon ? { redemptions: [{ coupon: coupon.coupon.id, at }] } : {}) },
     lines,
@@ -286,7 +345,13 @@ function showQuote() {
         return el('td', { class: 'num', 'data-phase': q.timeline[i].phase, text: line ? figure(line.amount, line.hourly, cur) : '—' });
       }));
   }));
-  $('quote-lines').tFoot.replaceChildren(el('tr', {}, el('th', { scope: 'row', colspan: 2, text: 'Total' }),
+  // The coupons' and the tax's part of each column, so that its total is the sum of what it shows.
+  const stepRow = (label, key, sign) => (q.timeline.some((t) => !/^0(\.0+)?$/.test(t[key] ?? '0'))
+    ? [el('tr', { 'data-step': key }, el('th', { scope: 'row', colspan: 2, text: label }),
+      ...q.timeline.map((t) => el('td', { class: 'num', 'data-phase': t.phase, text: `${sign}${money(t[key], cur)}` })))] : []);
+  const taxName = q.taxes[0]?.included ? `of which ${q.taxes.map((x) => x.name).join(', ')}` : q.taxes.map((x) => x.name).join(', ') || 'Tax';
+  $('quote-lines').tFoot.replaceChildren(...stepRow('Coupons', 'discount', '−'), ...(q.taxes[0]?.included ? [] : stepRow(taxName, 'tax', '+')),
+    el('tr', {}, el('th', { scope: 'row', colspan: 2, text: 'Total' }),
     ...phases.map((pq, i) => el('td', { class: 'num', id: i === 0 ? 'total' : undefined, 'data-testid': i === 0 ? 'total' : undefined,
       'data-phase': q.timeline[i].phase, text: pq ? monthFigure(q.timeline[i], pq, cur) : '—' }))));
   const region = (doc.regions ?? []).find((r) => r.id === $('region').value);
@@ -301,6 +366,7 @@ function showQuote() {
     phases[i] ? monthPrice(t, phases[i], cur) : `${money(t.amountDue, cur)}/month`,
     t.discount !== undefined && !/^0(\.0+)?$/.test(t.discount) ? ` instead of ${money(t.amount, cur)}/month` : '')));
   showCoupon(o, q);
+  showTax(q, cur);
   showFirstInvoice(o, cur);
   showComparison(o, cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
@@ -320,8 +386,10 @@ function monthPrice(t, pq, cur) {
   return discounted(t) ? `${money(t.amountDue, cur)}/month` : priced(t.amountDue, pq.totals[0].hourly, cur);
 }
 
+/** Whether a stretch's price has a coupon's discount or a tax in it: monthly amounts the
+ *  engine gives no hourly rate of. */
 function discounted(t) {
-  return t.discount !== undefined && !/^0(\.0+)?$/.test(t.discount);
+  return [t.discount, t.tax].some((x) => x !== undefined && !/^0(\.0+)?$/.test(x));
 }
 
 /** How many invoices "Compare plans" adds up: the first one and the 11 calendar months after it. */
@@ -428,7 +496,7 @@ function invoicePeriods(at, count) {
  *  (traffic) with the usage entered, which the engine shares over the phases of the period
  *  (free in a free trial), as the server's invoice will. */
 function invoiceRequest(o, period) {
-  return { period, customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at }, items: o.lines };
+  return { period, customer: { ...o.customer, billingStart: o.customer.billingStart ?? o.at }, items: o.lines, ...(o.tax ? { tax: o.tax } : {}) };
 }
 
 /** The invoices of the order over consecutive periods, as the server bills them: a `once`
@@ -476,7 +544,15 @@ function showFirstInvoice(o, cur) {
   const discounts = bill.discounts.filter((d) => d.amountMinor !== '0').map((d) => el('tr', { 'data-coupon': d.coupon },
     el('td', { text: `Coupon: ${d.name}` }), el('td', { text: '' }), el('td', { text: '' }), el('td', { text: '' }),
     el('td', { class: 'num', text: '' }), el('td', { text: `−${money(d.amount, cur)}` })));
-  $('invoice-lines').tBodies[0].replaceChildren(...rows, ...trueUps, ...discounts);
+  // Then the tax of each rate (or why there is none): SPEC 11's step 4.
+  const taxes = bill.taxes.map((t) => el('tr', { 'data-tax': t.rate },
+    el('td', { text: t.included ? `${t.name} included, on ${money(t.taxable, cur)}` : `${t.name} on ${money(t.taxable, cur)}` }),
+    el('td', { text: '' }), el('td', { text: '' }), el('td', { text: '' }), el('td', { class: 'num', text: '' }),
+    el('td', { text: money(t.amount, cur) })));
+  const note = bill.taxNote ? [el('tr', { 'data-tax-note': bill.taxNote.code },
+    el('td', { colspan: 5, text: `No VAT: reverse charge, the customer accounts for it (VAT number ${bill.taxNote.taxId ?? ''})` }),
+    el('td', { text: money('0', cur) }))] : [];
+  $('invoice-lines').tBodies[0].replaceChildren(...rows, ...trueUps, ...discounts, ...taxes, ...note);
   $('invoice-total').textContent = money(bill.amountDue, cur);
   $('summary-invoice').textContent = `First invoice, until ${day(bill.period.end)}: ${money(bill.amountDue, cur)}${usageCounted(o)}`;
   $('invoice-summary').textContent = `From ${day(bill.period.start)} until ${day(bill.period.end)}${usageCounted(o)}: ${money(bill.amountDue, cur)}, billed by the hour.`;
@@ -613,6 +689,8 @@ function stateParams() {
   const pkg = document.querySelector('input[name="package"]:checked');
   if (pkg) params.set('package', pkg.value);
   if ($('coupon-code').value.trim()) params.set('coupon', $('coupon-code').value.trim());
+  if ($('country').value) params.set('country', $('country').value);
+  if ($('vat-id').value.trim()) params.set('vat-id', $('vat-id').value.trim());
   for (const input of $('metered').querySelectorAll('input')) {
     if (input.value.trim() !== '' && input.value.trim() !== '0') params.set(input.dataset.product, input.value.trim());
   }
@@ -632,6 +710,8 @@ function applyParams(params) {
   set('billing-start', params.get('billing-start') ?? today());
   set('order-date', params.get('order-date') ?? today());
   $('coupon-code').value = params.get('coupon') ?? '';
+  set('country', params.get('country') ?? '');
+  $('vat-id').value = params.get('vat-id') ?? '';
   const pkg = document.querySelector(`input[name="package"][value="${CSS.escape(params.get('package') ?? '')}"]`);
   if (pkg) pkg.checked = true;
   for (const input of $('metered').querySelectorAll('input')) {

@@ -7,7 +7,10 @@ use rust_decimal::Decimal;
 
 use super::coupons::CouponDoc;
 use super::partners::{PartnerDoc, PlanTypeDoc};
-use super::{Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region};
+use super::{
+    Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, TaxMode, TaxRate,
+    TaxRounding,
+};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, IntoPath, List, Map, Num, Problems};
 use crate::money::{Currency, Money, Rounding};
@@ -37,8 +40,12 @@ shape!(
         partners: Field<List<Box<PartnerDoc>>>,
         planTypes: Field<List<Box<PlanTypeDoc>>>,
         coupons: Field<List<Box<CouponDoc>>>,
+        taxRates: Field<List<Box<TaxRateDoc>>>,
+        taxMode: Field<String>,
+        taxRounding: Field<String>,
     }
 );
+shape!(TaxRateDoc { id: Field<String>, name: Field<String>, percent: Field<Num> });
 shape!(CustomCurrencyDoc { code: Field<String>, exponent: Field<Num> });
 shape!(RegionDoc { id: Field<String>, name: Field<String> });
 shape!(ProductDoc {
@@ -51,6 +58,7 @@ shape!(ProductDoc {
     unit: Field<Num>,
     aggregated: Field<bool>,
     package: Field<Box<PackageDoc>>,
+    taxClass: Field<String>,
 });
 shape!(PackageDoc { cpu: Field<Num>, memoryMb: Field<Num>, storageGb: Field<Num>, bandwidthGb: Field<Num>, backupGb: Field<Num> });
 shape!(PlanDoc {
@@ -84,6 +92,12 @@ pub(super) const CLOCKS: [(&str, PhaseClock); 2] =
 /// Each hour rounding with its name in JSON.
 pub(super) const HOUR_ROUNDINGS: [(&str, HourRounding); 2] =
     [("exact", HourRounding::Exact), ("up", HourRounding::Up)];
+/// Each tax mode with its name in JSON.
+pub(super) const TAX_MODES: [(&str, TaxMode); 2] =
+    [("exclusive", TaxMode::Exclusive), ("inclusive", TaxMode::Inclusive)];
+/// Each tax rounding with its name in JSON.
+pub(super) const TAX_ROUNDINGS: [(&str, TaxRounding); 2] =
+    [("invoice", TaxRounding::Invoice), ("line", TaxRounding::Line)];
 /// Each rule period with its name in JSON.
 pub(super) const PERIODS: [(&str, Period); 2] = [("hour", Period::Hour), ("month", Period::Month)];
 
@@ -190,6 +204,13 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
     let allow_credits =
         p.opt(&o.allowCredits, &root.key("allowCredits"), |_, b, _| Some(*b)).flatten().unwrap_or(false);
     let strict = p.opt(&o.strict, &root.key("strict"), |_, b, _| Some(*b)).flatten().unwrap_or(false);
+    let tax_mode = p.opt(&o.taxMode, &root.key("taxMode"), |p, s, at| p.choice(s, at, &TAX_MODES));
+    let tax_rounding =
+        p.opt(&o.taxRounding, &root.key("taxRounding"), |p, s, at| p.choice(s, at, &TAX_ROUNDINGS));
+    let tax_rates = p
+        .opt(&o.taxRates, &root.key("taxRates"), |p, l, at| all(p, l, at, |p, o, at| tax_rate(p, o, at)))
+        .map(Option::unwrap_or_default);
+    check_unique(p, "taxRates", named(&o.taxRates, |r| &r.id));
     let regions = p
         .opt(&o.regions, &root.key("regions"), |p, l, at| all(p, l, at, |p, o, at| region(p, o, at)))
         .map(Option::unwrap_or_default);
@@ -249,6 +270,9 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
         plans,
         partners: partners?,
         coupons: coupons?,
+        tax_rates: tax_rates?,
+        tax_mode: tax_mode?.unwrap_or_default(),
+        tax_rounding: tax_rounding?.unwrap_or_default(),
         warnings,
         index: Default::default(),
     };
@@ -346,6 +370,24 @@ fn currencies(p: &mut Problems, o: &CatalogDoc) -> Option<Vec<Currency>> {
     Some(all)
 }
 
+/// `{id, name, percent}`: a percent at least 0, with at most 4 decimal places (SPEC 14).
+fn tax_rate(p: &mut Problems, o: &TaxRateDoc, at: &At<'_>) -> Option<TaxRate> {
+    p.fields(o, at);
+    let id = p.req(&o.id, &at.key("id"), Problems::id);
+    let name = p.req(&o.name, &at.key("name"), Problems::text);
+    let percent = p.req(&o.percent, &at.key("percent"), |p, n, at| {
+        let percent = p.money(n, at)?;
+        if percent.is_sign_negative() || percent.normalize().scale() > 4 {
+            let why =
+                format!("a tax rate is a percent of at least 0 with at most 4 decimal places, not {percent}");
+            p.add(Code::InvalidValue, at, why);
+            return None;
+        }
+        Some(percent.normalize())
+    });
+    Some(TaxRate { id: id?, name: name?, percent: percent? })
+}
+
 fn region(p: &mut Problems, o: &RegionDoc, at: &At<'_>) -> Option<Region> {
     p.fields(o, at);
     let id = p.req(&o.id, &at.key("id"), Problems::id);
@@ -364,6 +406,7 @@ fn product(p: &mut Problems, o: &ProductDoc, at: &At<'_>) -> Option<Product> {
     let id = p.req(&o.id, &at.key("id"), Problems::id);
     let name = p.req(&o.name, &at.key("name"), Problems::text);
     let external_id = p.opt(&o.externalId, &at.key("externalId"), Problems::text);
+    let tax_class = p.opt(&o.taxClass, &at.key("taxClass"), Problems::id);
     let kind = p.req(&o.kind, &at.key("kind"), |p, s, at| {
         p.choice(s, at, &[("package", Kind::Package), ("metered", Kind::Metered)])
     });
@@ -412,7 +455,8 @@ fn product(p: &mut Problems, o: &ProductDoc, at: &At<'_>) -> Option<Product> {
             })
         }
     };
-    Some(Product { id: id?, name: name?, external_id: external_id?, kind })
+    let tax_class = tax_class?.unwrap_or_else(|| "standard".to_string());
+    Some(Product { id: id?, name: name?, external_id: external_id?, tax_class, kind })
 }
 
 fn package(p: &mut Problems, o: &PackageDoc, at: &At<'_>) -> Option<PackageSpec> {

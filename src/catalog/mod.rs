@@ -88,8 +88,41 @@ pub struct Product {
     pub name: String,
     /// Passed through to quote lines, for billing integrations.
     pub external_id: Option<String>,
+    /// Which of a tax context's rates apply to it (SPEC 14): `standard` unless it says.
+    pub tax_class: String,
     /// Package or metered resource.
     pub kind: ProductKind,
+}
+
+/// A tax rate a tax context may name (SPEC 14): `percent` of a taxable amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxRate {
+    /// Identifier, named by tax contexts.
+    pub id: String,
+    /// Display name ("VAT 19%").
+    pub name: String,
+    /// The percent, at least 0, with at most 4 decimal places.
+    pub percent: Decimal,
+}
+
+/// Whether a catalog's prices include tax (SPEC 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaxMode {
+    /// Tax is added to the prices (the default).
+    #[default]
+    Exclusive,
+    /// Prices include tax: the customer pays the gross shown, and the tax is the part of it.
+    Inclusive,
+}
+
+/// Where tax is rounded (SPEC 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaxRounding {
+    /// Once per invoice and rate, then shared to the lines (EN 16931 BR-CO-17; the default).
+    #[default]
+    Invoice,
+    /// Each line's tax on its own.
+    Line,
 }
 
 /// The unit of time a price rule's amount covers.
@@ -231,6 +264,9 @@ pub struct Catalog {
     plans: Vec<Plan>,
     partners: Partners,
     coupons: Vec<Coupon>,
+    tax_rates: Vec<TaxRate>,
+    tax_mode: TaxMode,
+    tax_rounding: TaxRounding,
     warnings: Vec<Problem>,
     index: Index,
 }
@@ -242,6 +278,7 @@ struct Index {
     products: BTreeMap<String, usize>,
     plans: BTreeMap<String, usize>,
     coupons: BTreeMap<String, usize>,
+    tax_rates: BTreeMap<String, usize>,
     regions: BTreeMap<String, usize>,
     currencies: BTreeMap<String, usize>,
     default_plan: Option<usize>,
@@ -389,6 +426,31 @@ impl Catalog {
         &self.plans
     }
 
+    /// Tax rates (SPEC 14), in catalog order.
+    pub fn tax_rates(&self) -> &[TaxRate] {
+        &self.tax_rates
+    }
+
+    /// The tax rate with this id.
+    pub fn tax_rate(&self, id: &str) -> Option<&TaxRate> {
+        self.tax_rate_index(id).map(|i| &self.tax_rates[i])
+    }
+
+    /// Where the tax rate with this id is among the catalog's.
+    pub(crate) fn tax_rate_index(&self, id: &str) -> Option<usize> {
+        self.index.tax_rates.get(id).copied()
+    }
+
+    /// Whether prices include tax.
+    pub fn tax_mode(&self) -> TaxMode {
+        self.tax_mode
+    }
+
+    /// Where tax is rounded.
+    pub fn tax_rounding(&self) -> TaxRounding {
+        self.tax_rounding
+    }
+
     /// Coupons (SPEC 12), in catalog order.
     pub fn coupons(&self) -> &[Coupon] {
         &self.coupons
@@ -530,6 +592,7 @@ impl Catalog {
             products: load::index_by_id(self.products.iter().map(|p| p.id.as_str())),
             plans: load::index_by_id(self.plans.iter().map(|p| p.id.as_str())),
             coupons: load::index_by_id(self.coupons.iter().map(|c| c.id.as_str())),
+            tax_rates: load::index_by_id(self.tax_rates.iter().map(|r| r.id.as_str())),
             regions: load::index_by_id(self.regions.iter().map(|r| r.id.as_str())),
             currencies: load::index_by_id(self.currencies.iter().map(Currency::code)),
             default_plan: self.plans.iter().position(|p| p.default),

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
-use super::load::{name_of, CLOCKS, HOUR_ROUNDINGS, PERIODS, ROUNDINGS};
+use super::load::{name_of, CLOCKS, HOUR_ROUNDINGS, PERIODS, ROUNDINGS, TAX_MODES, TAX_ROUNDINGS};
 use super::{Catalog, PackageSpec, PlanType, PriceRule, ProductKind};
 use crate::phases::PhaseDuration;
 use crate::tiers::{Tier, BLOCK_ROUNDINGS, MODES};
@@ -43,9 +43,20 @@ pub struct PublicCatalog<'a> {
     products: Vec<Product<'a>>,
     plans: Vec<Plan<'a>>,
     plan_types: Vec<RetailPlanType<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tax_rates: Vec<TaxRateView<'a>>,
+    tax_mode: &'static str,
+    tax_rounding: &'static str,
     // Coupons a customer can type the code of; one without a code is the operator's to give.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     coupons: Vec<CouponView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct TaxRateView<'a> {
+    id: &'a str,
+    name: &'a str,
+    percent: Decimal,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,6 +118,7 @@ struct Product<'a> {
     unit: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     aggregated: Option<bool>,
+    tax_class: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -248,6 +260,13 @@ impl Catalog {
                 .filter(|t| !self.partners.is_parent(&t.id))
                 .map(plan_type)
                 .collect(),
+            tax_rates: self
+                .tax_rates
+                .iter()
+                .map(|r| TaxRateView { id: &r.id, name: &r.name, percent: r.percent })
+                .collect(),
+            tax_mode: name_of(&TAX_MODES, self.tax_mode),
+            tax_rounding: name_of(&TAX_ROUNDINGS, self.tax_rounding),
             coupons: self.coupons.iter().filter_map(coupon).collect(),
         }
     }
@@ -264,6 +283,7 @@ fn product(p: &super::Product) -> Product<'_> {
         unit_type: None,
         unit: None,
         aggregated: None,
+        tax_class: &p.tax_class,
     };
     match &p.kind {
         ProductKind::Package(PackageSpec { cpu, memory_mb, storage_gb, bandwidth_gb, backup_gb }) => {

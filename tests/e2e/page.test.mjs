@@ -354,6 +354,53 @@ test('a coupon code: the summary, the timeline, the first invoice and the compar
   assert.deepEqual(errors, []);
 });
 
+test('VAT: a German consumer pays 19% on top, an Irish business with a VAT number is reverse-charged; every figure the package\'s own', async () => {
+  const { page, errors } = await customerPage();
+  const publicCatalog = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  await fillOrder(page, { region: 'eu-west', currency: 'EUR', billingStart: '2026-01-01', at: '2026-11-21' });
+  const at = '2026-11-21T00:00:00Z';
+  const customer = { plan: 'standard', region: 'eu-west', currency: 'EUR', billingStart: '2026-01-01T00:00:00Z' };
+  const lines = [{ product: 'medium', quantity: 1 }];
+  const period = { start: at, end: '2026-12-01T00:00:00Z' };
+  // Germany, a consumer: the seller's country's 19%, added to the price.
+  await page.selectOption('#country', 'DE');
+  const de = { rates: { standard: ['de-vat-19'] } };
+  const q = quote(publicCatalog, { at, customer, lines, tax: de });
+  assert.equal(q.taxes[0].rate, 'de-vat-19');
+  const t = q.timeline[0];
+  assert.equal(t.amount, '11.00'); // medium in EUR
+  assert.equal(t.tax, '2.09'); // 11.00 x 19%
+  assert.equal(await page.textContent('[data-testid="summary-tax"]'), `€${t.amount} + €${t.tax} VAT 19%`);
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), `€${t.amountDue}`);
+  assert.equal(await page.textContent('#quote-lines tfoot tr[data-step="tax"] td'), `+€${t.tax}`);
+  const bill = invoice(publicCatalog, { period, customer, items: lines, tax: de });
+  const taxRow = await page.$eval('#invoice-lines tr[data-tax="de-vat-19"]', (tr) => [...tr.cells].map((c) => c.textContent));
+  assert.deepEqual(taxRow, [`VAT 19% on €${bill.taxes[0].taxable}`, '', '', '', '', `€${bill.taxes[0].amount}`]);
+  assert.equal(await page.textContent('#invoice-total'), `€${bill.amountDue}`);
+  await page.screenshot({ path: `${shots}vat-germany.png`, fullPage: true });
+  // A German business with a VAT number still pays German VAT, and is told why.
+  await page.fill('#vat-id', 'DE811907980');
+  assert.equal(await page.textContent('[data-testid="summary-tax"]'), `€${t.amount} + €${t.tax} VAT 19%`);
+  assert.match(await page.textContent('[data-testid="vat-status"]'), /reverse charge is for other EU countries/);
+  // Ireland, a business with its VAT number: reverse charge, no VAT, the note on the invoice.
+  await page.selectOption('#country', 'IE');
+  await page.fill('#vat-id', 'ie6388047v');
+  const reverse = { reverseCharge: { taxId: 'IE6388047V' } };
+  const b2b = invoice(publicCatalog, { period, customer, items: lines, tax: reverse });
+  assert.deepEqual(b2b.taxes, []);
+  assert.equal(b2b.taxNote.code, 'REVERSE_CHARGE');
+  assert.equal(await page.textContent('[data-testid="summary-tax"]'), 'No VAT: reverse charge, VAT number IE6388047V.');
+  assert.equal(await page.textContent('#invoice-lines tr[data-tax-note="REVERSE_CHARGE"] td'), 'No VAT: reverse charge, the customer accounts for it (VAT number IE6388047V)');
+  assert.equal(await page.textContent('#invoice-total'), `€${b2b.amountDue}`);
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), `€${quote(publicCatalog, { at, customer, lines, tax: reverse }).timeline[0].amountDue}`);
+  await page.screenshot({ path: `${shots}vat-ireland-reverse-charge.png`, fullPage: true });
+  // An Irish consumer pays Ireland's 23%.
+  await page.fill('#vat-id', '');
+  const ie = quote(publicCatalog, { at, customer, lines, tax: { rates: { standard: ['ie-vat-23'] } } }).timeline[0];
+  assert.equal(await page.textContent('[data-testid="summary-tax"]'), `€${ie.amount} + €${ie.tax} VAT 23%`);
+  assert.deepEqual(errors, []);
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed

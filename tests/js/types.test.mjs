@@ -59,10 +59,10 @@ const ERROR = 'R.Problem & { problems: R.Problem[] }';
 
 /** Interfaces of answers, whose every property some fixture's answer must show. */
 const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'SummaryLine', 'QuoteSummary', 'PriceMatrix',
-  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'InvoiceTrueUp', 'Invoice', 'Discount', 'DiscountLine'];
+  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'InvoiceTrueUp', 'Invoice', 'Discount', 'DiscountLine', 'TaxAmount', 'TaxShare', 'TaxNote', 'InvoiceCredit'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
-  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'TrustedInvoice', 'InvoiceRequest'];
+  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'TrustedInvoice', 'InvoiceRequest', 'CreditDocument'];
 
 function cases() {
   const outputs = nativeOutputs();
