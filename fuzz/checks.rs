@@ -141,7 +141,23 @@ pub fn invoice_request(data: &[u8]) {
         assert_eq!(sum, d.amount.amount(), "a discount is the sum of its lines");
         taken += sum;
     }
-    assert_eq!(bill.amount_due().ok().map(|m| m.amount()), Some(billed - taken), "amountDue");
+    // Taxes (SPEC 14): each rate's lines add up to it; credits (SPEC 15) never pay more than is due.
+    for t in &bill.taxes.taxes {
+        let shares: Decimal = t.lines.iter().map(|l| l.amount.amount()).sum();
+        assert_eq!(shares, t.amount.amount(), "a rate's shares add up to its tax");
+    }
+    let tax = if bill.taxes.inclusive {
+        Decimal::ZERO
+    } else {
+        bill.taxes.taxes.iter().map(|t| t.amount.amount()).sum()
+    };
+    let credited: Decimal = bill.credits.iter().map(|c| c.applied.amount()).sum();
+    assert!(credited <= (billed - taken + tax).max(Decimal::ZERO), "credits pay at most what is due");
+    assert_eq!(
+        bill.amount_due().ok().map(|m| m.amount()),
+        Some(billed - taken + tax - credited),
+        "amountDue"
+    );
     let text = bill.to_json().expect("a computed invoice writes");
     let received = ratecard::Value::parse(&text).expect("an invoice is JSON");
     assert_eq!(received.to_json(), text, "the invoice is written as serde_json writes it");

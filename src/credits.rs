@@ -182,3 +182,51 @@ impl ToJson for CreditsJson<'_> {
         .write_json(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// SPEC 15: credits together never pay more than is due, none more than its balance,
+        /// an unusable one nothing; a later credit pays only once the ones before it are spent.
+        #[test]
+        fn credits_never_exceed_the_amount_due_or_a_balance(
+            due in 0i64..100_000,
+            balances in prop::collection::vec((0i64..50_000, 0u32..3, any::<bool>(), prop::option::of(0i64..60)), 0..8),
+        ) {
+            let usd = Currency::iso("USD").unwrap();
+            let end: Time = "2027-02-01T00:00:00Z".parse().unwrap();
+            let credits: Vec<Credit> = balances.iter().enumerate().map(|(i, (minor, priority, euro, days))| Credit {
+                id: format!("c{i}"),
+                currency: if *euro { "EUR" } else { "USD" }.to_string(),
+                balance: Decimal::new(*minor, 2),
+                priority: *priority,
+                expires_at: days.map(|d| end + chrono::TimeDelta::days(d - 30)),
+            }).collect();
+            let due = Money::round(Decimal::new(due, 2), &usd, Rounding::HalfUp).unwrap();
+            let applied = apply(&credits, due, &usd, end).unwrap();
+            prop_assert_eq!(applied.len(), credits.len());
+            let total: Decimal = applied.iter().map(|a| a.applied.amount()).sum();
+            prop_assert!(total <= due.amount());
+            let mut short = false;
+            for a in &applied {
+                prop_assert!(a.applied.amount() <= a.credit.balance);
+                prop_assert_eq!(a.remaining + a.applied.amount(), a.credit.balance);
+                if !a.usable {
+                    prop_assert!(a.applied.amount().is_zero());
+                    continue;
+                }
+                // A usable credit that did not pay its whole balance left nothing to pay.
+                if short {
+                    prop_assert!(a.applied.amount().is_zero());
+                }
+                short |= a.applied.amount() < a.credit.balance;
+            }
+        }
+    }
+}

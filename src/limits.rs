@@ -21,6 +21,7 @@
 //! | [`MAX_LEVEL_CHANGES`] level changes in one invoice, all items together | `INPUT_TOO_LARGE` |
 //! | [`MAX_PLAN_CHANGES`] plan changes in one invoice | `INPUT_TOO_LARGE` |
 //! | [`MAX_REDEMPTIONS`] coupon redemptions on one customer | `INPUT_TOO_LARGE` |
+//! | [`MAX_CONTEXT_RATES`] tax classes and rates named by one tax context | `INPUT_TOO_LARGE` |
 //! | [`MAX_CREDITS`] credit balances given with one invoice | `INPUT_TOO_LARGE` |
 //! | [`MAX_SEGMENTS`] invoice segments in one call, batches included | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_TIER_LINES`] tier lines explained in one call | `OUTPUT_TOO_LARGE` |
@@ -75,6 +76,9 @@ pub const MAX_PLAN_CHANGES: usize = 100;
 /// Most coupons one customer may have redeemed: each cuts the invoice's segments and is
 /// applied to every line.
 pub const MAX_REDEMPTIONS: usize = 20;
+
+/// Most tax classes and rates one tax context names, all together (SPEC 14).
+pub const MAX_CONTEXT_RATES: usize = 100;
 
 /// Most prepaid credit balances one invoice may be given (SPEC 15).
 pub const MAX_CREDITS: usize = 100;

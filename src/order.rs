@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::catalog::{Catalog, Plan, Product, ProductKind};
 use crate::error::{Code, Error};
 use crate::input::{shape, At, Field, List, Map, Num, Problems};
-use crate::limits::{MAX_ORDER_LINES, MAX_REDEMPTIONS};
+use crate::limits::{MAX_CONTEXT_RATES, MAX_ORDER_LINES, MAX_REDEMPTIONS};
 use crate::money::Currency;
 use crate::phases::instant_text;
 use crate::verify::{Difference, Value};
@@ -105,6 +105,13 @@ impl TaxContext {
             return None;
         }
         let rates = p.opt(&o.rates, &at.key("rates"), |p, map, at| {
+            // Every line is looked up in its class's rates: a context names a few.
+            let named = map.len + map.entries.iter().filter_map(|(_, l)| l.ok()).map(|l| l.len).sum::<usize>();
+            if named > MAX_CONTEXT_RATES {
+                let why = format!("{named} tax classes and rates; a tax context names at most {MAX_CONTEXT_RATES}");
+                p.add(Code::InputTooLarge, at, why);
+                return None;
+            }
             let mut out = Some(BTreeMap::new());
             for (class, ids) in &map.entries {
                 let at = at.key(class);

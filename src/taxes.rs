@@ -224,7 +224,8 @@ fn in_catalog_order(mut indexes: Vec<usize>, catalog: &Catalog) -> Vec<&TaxRate>
 
 /// Under `inclusive`: for each set of rates, the gross of its items, `net = round(gross x 100 /
 /// (100 + the rates))`, each rate's tax `round(net x rate / 100)` and the last what is left;
-/// then each item's net and taxes, shared by largest remainder in proportion to its gross.
+/// then each item's net and each rate's tax but the last, shared by largest remainder in
+/// proportion to its gross, the last rate taking what is left of each item's gross.
 fn inclusive_parts(
     carried: &[Vec<&TaxRate>],
     items: &[Taxable<'_>],
@@ -275,11 +276,18 @@ fn inclusive_parts(
         for (&i, minor) in members.iter().zip(nets) {
             net[i] = minor_money(minor, currency)?;
         }
+        // Each rate but the last by largest remainder; the last takes what each item's gross
+        // leaves, so that an item's net and taxes add up to its gross (and the last rate's
+        // shares still add up to its tax).
+        let others = &taxes[..taxes.len() - 1];
         let per_rate: Vec<Vec<i128>> =
-            taxes.iter().map(|t| largest_remainder(t.minor_units(), &weights)).collect::<Result<_, _>>()?;
+            others.iter().map(|t| largest_remainder(t.minor_units(), &weights)).collect::<Result<_, _>>()?;
         for (m, &i) in members.iter().enumerate() {
+            let mut shares: Vec<i128> = per_rate.iter().map(|shares| shares[m]).collect();
+            let taken: i128 = shares.iter().sum::<i128>() + net[i].minor_units();
+            shares.push(items[i].amount.minor_units() - taken);
             included[i] =
-                per_rate.iter().map(|shares| minor_money(shares[m], currency)).collect::<Result<_, _>>()?;
+                shares.into_iter().map(|minor| minor_money(minor, currency)).collect::<Result<_, _>>()?;
         }
     }
     Ok(())
@@ -342,6 +350,116 @@ impl ToJson for NoteJson<'_> {
                 "taxId": Option::<&str>::None,
                 "message": "Exempt from tax",
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn catalog(mode: &str, rounding: &str) -> Catalog {
+        Catalog::from_json(&format!(
+            r#"{{"defaultCurrency": "EUR", "currencies": ["EUR"], "taxMode": "{mode}", "taxRounding": "{rounding}",
+                "taxRates": [{{"id": "vat", "name": "VAT", "percent": "19"}}, {{"id": "levy", "name": "Levy", "percent": "2.5"}},
+                             {{"id": "odd", "name": "Odd", "percent": "7.6543"}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    fn eur(minor: i64) -> Money {
+        Money::round(Decimal::new(minor, 2), &Currency::iso("EUR").unwrap(), Rounding::HalfUp).unwrap()
+    }
+
+    /// Items of two classes: "standard" (19% and the levy) and "reduced" (the odd rate).
+    fn items(amounts: &[(i64, bool)]) -> Vec<Taxable<'static>> {
+        let class = |reduced: bool| if reduced { "reduced" } else { "standard" };
+        amounts
+            .iter()
+            .enumerate()
+            .map(|(i, (minor, reduced))| Taxable {
+                target: Target::Line(i),
+                class: class(*reduced),
+                amount: eur(*minor),
+            })
+            .collect()
+    }
+
+    fn context() -> TaxContext {
+        let rates = [("standard", vec!["vat", "levy"]), ("reduced", vec!["odd"])];
+        TaxContext::Rates(
+            rates
+                .into_iter()
+                .map(|(c, r)| (c.to_string(), r.into_iter().map(String::from).collect()))
+                .collect(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// SPEC 14, exclusive: each rate's tax is its taxable amount x percent, rounded once,
+        /// exactly; its lines' shares add up to it, each within a cent of the line's own tax.
+        #[test]
+        fn a_rates_tax_is_its_rounded_sum_and_the_shares_add_up(amounts in prop::collection::vec((0i64..100_000, any::<bool>()), 1..12)) {
+            let c = catalog("exclusive", "invoice");
+            let eur = Currency::iso("EUR").unwrap();
+            let step = tax(&c, &eur, Some(&context()), &items(&amounts), &mut Problems::new()).unwrap();
+            for t in &step.taxes {
+                let taxable: Decimal = t.lines.iter().map(|l| l.taxable.amount()).sum();
+                prop_assert_eq!(t.taxable.amount(), taxable);
+                let exact = taxable * t.rate.percent / Decimal::ONE_HUNDRED;
+                prop_assert_eq!(t.amount.amount(), exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero));
+                let shares: Decimal = t.lines.iter().map(|l| l.amount.amount()).sum();
+                prop_assert_eq!(shares, t.amount.amount());
+                for l in &t.lines {
+                    let own = l.taxable.amount() * t.rate.percent / Decimal::ONE_HUNDRED;
+                    prop_assert!((l.amount.amount() - own).abs() < Decimal::new(1, 2), "{} vs {}", l.amount, own);
+                }
+            }
+        }
+
+        /// SPEC 14, inclusive: each line's net and taxes add up to its gross, and so the
+        /// invoice's; nothing is added to what is due.
+        #[test]
+        fn inclusive_net_and_tax_add_up_to_the_gross(amounts in prop::collection::vec((0i64..100_000, any::<bool>()), 1..12)) {
+            let c = catalog("inclusive", "invoice");
+            let eur = Currency::iso("EUR").unwrap();
+            let items = items(&amounts);
+            let step = tax(&c, &eur, Some(&context()), &items, &mut Problems::new()).unwrap();
+            prop_assert!(step.added(&eur).unwrap().amount().is_zero());
+            for item in &items {
+                let mut net = None;
+                let mut tax = Decimal::ZERO;
+                for t in &step.taxes {
+                    for l in t.lines.iter().filter(|l| l.target == item.target) {
+                        net = Some(l.taxable.amount());
+                        tax += l.amount.amount();
+                    }
+                }
+                let net = net.unwrap_or(item.amount.amount());
+                prop_assert_eq!(net + tax, item.amount.amount(), "{:?}", item.target);
+            }
+        }
+
+        /// SPEC 14, taxRounding "line": each line's tax is its own, rounded; the rate's their sum.
+        #[test]
+        fn line_rounding_rounds_each_line(amounts in prop::collection::vec((0i64..100_000, any::<bool>()), 1..12)) {
+            let c = catalog("exclusive", "line");
+            let eur = Currency::iso("EUR").unwrap();
+            let step = tax(&c, &eur, Some(&context()), &items(&amounts), &mut Problems::new()).unwrap();
+            for t in &step.taxes {
+                let mut sum = Decimal::ZERO;
+                for l in &t.lines {
+                    let own = (l.taxable.amount() * t.rate.percent / Decimal::ONE_HUNDRED)
+                        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+                    prop_assert_eq!(l.amount.amount(), own);
+                    sum += own;
+                }
+                prop_assert_eq!(t.amount.amount(), sum);
+            }
         }
     }
 }

@@ -677,7 +677,9 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
     }
     let currency = text(q, "currency");
     out += &discount_lines(q, &currency);
-    if !items(q, "discounts").is_empty() || !matches!(q.get("minimumCommitment"), Some(Value::Null) | None) {
+    out += &tax_lines(q, &currency);
+    let stepped = !items(q, "discounts").is_empty() || !items(q, "taxes").is_empty();
+    if stepped || !matches!(q.get("minimumCommitment"), Some(Value::Null) | None) {
         out += &format!("amount due {} {currency}\n", text(q, "amountDue"));
     }
     for t in items(q, "timeline") {
@@ -774,10 +776,55 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
         );
     }
     out += &discount_lines(inv, &currency);
-    if !true_ups.is_empty() || !items(inv, "discounts").is_empty() {
+    out += &tax_lines(inv, &currency);
+    for c in items(inv, "credits") {
+        let usable = if c.get("usable") == Some(&Value::Bool(true)) { "" } else { " (not usable)" };
+        out += &format!(
+            "credit {} ({} {}){usable}: {} applied, {} left\n",
+            text(c, "id"),
+            text(c, "balance"),
+            text(c, "currency"),
+            text(c, "applied"),
+            text(c, "remainingBalance"),
+        );
+    }
+    let steps = ["discounts", "taxes", "credits"].iter().any(|k| !items(inv, k).is_empty());
+    if !true_ups.is_empty() || steps || !matches!(inv.get("taxNote"), Some(Value::Null) | None) {
         out += &format!("amount due {} {currency}\n", text(inv, "amountDue"));
     }
     out += &warning_lines(inv);
+    out
+}
+
+/// Each rate's tax (an invoice's or a quote's `taxes`), its share of each line, or the note
+/// that says why there is none.
+fn tax_lines(v: &Value, currency: &str) -> String {
+    let mut out = String::new();
+    for t in items(v, "taxes") {
+        let shares: Vec<String> = items(t, "lines")
+            .iter()
+            .map(|l| match l.get("line") {
+                Some(Value::Number(_)) => format!("line {} {}", ordinal(l, "line"), text(l, "amount")),
+                _ => format!("true-up {}", text(l, "amount")),
+            })
+            .collect();
+        let how = if t.get("included") == Some(&Value::Bool(true)) { "included in" } else { "on" };
+        out += &format!(
+            "tax {} ({}%) {how} {}: {} {currency} ({})\n",
+            text(t, "name"),
+            text(t, "percent"),
+            text(t, "taxable"),
+            text(t, "amount"),
+            shares.join(", "),
+        );
+    }
+    if let Some(note) = v.get("taxNote").filter(|n| !matches!(n, Value::Null)) {
+        let id = match note.get("taxId") {
+            Some(Value::String(_)) => format!(" ({})", text(note, "taxId")),
+            _ => String::new(),
+        };
+        out += &format!("no tax: {}{id}\n", text(note, "message"));
+    }
     out
 }
 

@@ -501,3 +501,41 @@ fn tables_show_each_coupon_step_and_the_amount_due() {
         "{out}"
     );
 }
+
+/// `invoice --format table` lists the tax of each rate with its shares, the credits and the
+/// amount due (SPEC 14 and 15's worked example, from the shared fixtures); a reverse charge
+/// prints its note.
+#[test]
+fn invoice_table_shows_the_tax_and_credit_steps() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/invoice.json");
+    let ratecard::Value::Array(cases) =
+        ratecard::Value::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+    else {
+        panic!("a list of cases")
+    };
+    let table = |name: &str| {
+        let case = cases.iter().find(|c| c.get("name").is_some_and(|n| n.to_json().contains(name))).unwrap();
+        let args = case.get("args").unwrap();
+        let catalog = scratch("tax-catalog.json", args.get("catalog").unwrap().to_json().as_bytes());
+        let request = scratch("tax-request.json", args.get("request").unwrap().to_json().as_bytes());
+        let o =
+            ratecard(&["invoice", "--format", "table", catalog.to_str().unwrap(), request.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let out = table("credits come after tax");
+    let steps = "tax VAT 19% (19%) on 15.26: 2.90 USD (line 1 2.58, line 2 0.32)\n\
+                 credit p (50.00 USD) (not usable): 0.00 applied, 50.00 left\n\
+                 credit a (10.00 USD): 10.00 applied, 0.00 left\n\
+                 credit e (3.00 EUR) (not usable): 0.00 applied, 3.00 left\n\
+                 credit w (20.00 USD): 8.16 applied, 11.84 left\n\
+                 amount due 0.00 USD\n";
+    assert!(out.contains(steps), "{out}");
+    let out = table("reverse charge has no tax");
+    assert!(
+        out.contains(
+            "no tax: Reverse charge: the customer accounts for the tax (IE6388047V)\namount due 15.26 USD\n"
+        ),
+        "{out}"
+    );
+}
