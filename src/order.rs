@@ -106,9 +106,11 @@ impl TaxContext {
         }
         let rates = p.opt(&o.rates, &at.key("rates"), |p, map, at| {
             // Every line is looked up in its class's rates: a context names a few.
-            let named = map.len + map.entries.iter().filter_map(|(_, l)| l.ok()).map(|l| l.len).sum::<usize>();
+            let named =
+                map.len + map.entries.iter().filter_map(|(_, l)| l.ok()).map(|l| l.len).sum::<usize>();
             if named > MAX_CONTEXT_RATES {
-                let why = format!("{named} tax classes and rates; a tax context names at most {MAX_CONTEXT_RATES}");
+                let why =
+                    format!("{named} tax classes and rates; a tax context names at most {MAX_CONTEXT_RATES}");
                 p.add(Code::InputTooLarge, at, why);
                 return None;
             }

@@ -401,6 +401,31 @@ test('VAT: a German consumer pays 19% on top, an Irish business with a VAT numbe
   assert.deepEqual(errors, []);
 });
 
+test('VAT-inclusive prices: the customer pays the price shown, and the summary says how much of it is VAT', async () => {
+  const inclusive = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  inclusive.taxMode = 'inclusive';
+  const opened = await openPage(env, '', DESKTOP, env.url, '2026-11-20T00:00:00Z');
+  await opened.page.route('**/catalog.public.json', (r) => r.fulfill({ body: JSON.stringify(inclusive), contentType: 'application/json' }));
+  await opened.page.reload();
+  await opened.page.waitForSelector('body[data-ready="true"]');
+  const { page, errors } = opened;
+  await fillOrder(page, { region: 'eu-west', currency: 'EUR', billingStart: '2026-01-01', at: '2026-11-21' });
+  await page.selectOption('#country', 'DE');
+  const order = { at: '2026-11-21T00:00:00Z', customer: { plan: 'standard', region: 'eu-west', currency: 'EUR', billingStart: '2026-01-01T00:00:00Z' },
+    lines: [{ product: 'medium', quantity: 1 }], tax: { rates: { standard: ['de-vat-19'] } } };
+  const t = quote(inclusive, order).timeline[0];
+  // 11.00 including 19%: net round(11.00 x 100 / 119) = 9.24, VAT 1.76; the customer pays 11.00.
+  assert.deepEqual([t.amount, t.tax, t.amountDue], ['11.00', '1.76', '11.00']);
+  assert.equal(await page.textContent('[data-testid="summary-tax"]'), 'incl. €1.76 VAT 19%');
+  assert.equal(await page.textContent('[data-testid="summary-total"]'), '€11.00');
+  const bill = invoice(inclusive, { period: { start: order.at, end: '2026-12-01T00:00:00Z' }, customer: order.customer, items: order.lines, tax: order.tax });
+  assert.equal(await page.textContent('#invoice-total'), `€${bill.amountDue}`);
+  assert.equal(bill.amountDue, bill.lines[0].amount);
+  const taxRow = await page.$eval('#invoice-lines tr[data-tax="de-vat-19"]', (tr) => [...tr.cells].map((c) => c.textContent));
+  assert.deepEqual(taxRow, [`VAT 19% included, on €${bill.taxes[0].taxable}`, '', '', '', '', `€${bill.taxes[0].amount}`]);
+  assert.deepEqual(errors, []);
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed
