@@ -952,10 +952,15 @@ pub(crate) fn invoice_within<'c>(
         numerator = checked::add(numerator, segment.numerator)?;
     }
     let true_ups = true_ups(catalog, &spans, &lines, currency, biller.denominator)?;
-    // Step 3: the discounts, on the lines and true-ups.
-    let bases: Vec<(Target, Money)> = (lines.iter().enumerate().map(|(i, l)| (Target::Line(i), l.amount)))
-        .chain(true_ups.iter().enumerate().map(|(j, t)| (Target::TrueUp(j), t.amount)))
-        .collect();
+    // Step 3: the discounts, on the lines and true-ups (listed only when a coupon or a tax
+    // needs them: most invoices have neither).
+    let stepped = !request.customer.redeemed().is_empty() || request.tax.is_some();
+    let bases: Vec<(Target, Money)> = match stepped {
+        true => (lines.iter().enumerate().map(|(i, l)| (Target::Line(i), l.amount)))
+            .chain(true_ups.iter().enumerate().map(|(j, t)| (Target::TrueUp(j), t.amount)))
+            .collect(),
+        false => Vec::new(),
+    };
     let discounts = discounts(catalog, request, &spans, &lines, &true_ups, &bases, &mut biller.warnings)?;
     // Step 4: tax on what the discounts left of each line and true-up (a true-up is `standard`).
     let nets = crate::taxes::discounted(&bases, lines.len(), &discounts, currency)?;
