@@ -44,7 +44,7 @@ const ARGUMENTS = {
   quantity: 'R.Quantity',
   currency: 'string',
   options: 'R.MatrixOptions',
-  trusted: 'R.Trusted',
+  trusted: { verifyQuote: 'R.Trusted', verifyInvoice: 'R.TrustedInvoice' },
   request: { checkAssignment: 'R.AssignmentRequest', invoice: 'R.InvoiceRequest', verifyInvoice: 'R.InvoiceRequest' },
   planType: 'string',
   partner: 'string',
