@@ -303,3 +303,23 @@ fn the_public_view_keeps_the_catalog_as_written() {
         (c.rounding(), c.hours_per_month(), c.cap_hours(), c.phase_clock())
     );
 }
+
+/// SPEC 11: partner margins are before tax: a catalog's tax rates and mode change no plan
+/// type's price, cost or profit (tax is never revenue).
+#[test]
+fn margins_are_before_tax() {
+    let taxed = demo();
+    assert!(!taxed.tax_rates().is_empty(), "the demo catalog has VAT rates");
+    let untaxed_text =
+        ratecard::DEMO_CATALOG.replacen(r#""taxRates": ["#, r#""taxMode": "inclusive", "unusedRates": ["#, 1);
+    // The renamed list is an unknown field: the catalog without rates is the one without it.
+    let start = untaxed_text.find(r#""unusedRates""#).unwrap();
+    let end = start + untaxed_text[start..].find("],").unwrap() + 2;
+    let untaxed = Catalog::from_json(&format!("{}{}", &untaxed_text[..start], &untaxed_text[end..])).unwrap();
+    assert!(untaxed.tax_rates().is_empty());
+    for t in &taxed.partners().plan_types {
+        let a = taxed.plan_margins(&t.id, 3).unwrap().to_json().unwrap();
+        let b = untaxed.plan_margins(&t.id, 3).unwrap().to_json().unwrap();
+        assert_eq!(a, b, "{}", t.id);
+    }
+}
