@@ -1,7 +1,8 @@
-// npm test: set up what is missing, then every check in order, and a count of tests per runtime.
-// Stops at the first failing step (its output says why).
-import { spawnSync } from 'node:child_process';
+// npm test: set up what is missing, then every check in order, and a table of every step at the
+// end. A failing step does not stop the others, except those that need it (the npm package's
+// tests need its build); the exit code says whether every step passed.
 import { build } from './build.mjs';
+import { report, runSteps } from './run-steps.mjs';
 import { chromedriver, root, setupTest } from './setup.mjs';
 
 // The library only: the CLI crate is native.
@@ -27,48 +28,20 @@ const steps = [
   ['npm package under Node', 'npm package (Node)', 'node', ['--test', 'tests/js/']],
   ['order form in Chromium (Playwright)', 'browser e2e (Chromium)', 'node', ['--test', 'tests/e2e/']],
   ['npm pack, install and import', 'packaging', 'node', ['--test', 'tests/package/']],
-];
-
-/** Test counts in a runner's output: cargo's "test result" lines and node's "# pass" lines. */
-function count(text) {
-  let passed = 0;
-  let failed = 0;
-  for (const m of text.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-  }
-  for (const m of text.matchAll(/^# pass (\d+)$/gm)) passed += Number(m[1]);
-  for (const m of text.matchAll(/^# fail (\d+)$/gm)) failed += Number(m[1]);
-  return { passed, failed };
-}
+].map(([label, runtime, cmd, args, env]) => (cmd === 'build'
+  ? { label, runtime, run: build }
+  // The npm package's tests run on its build (and the JS fixtures on the native run's output).
+  : { label, runtime, cmd, args, env, needs: ['npm package under Node', 'order form in Chromium (Playwright)', 'npm pack, install and import'].includes(label) ? 'build the npm package' : undefined }));
 
 const started = Date.now();
-const summary = [];
+let results = [];
 try {
   setupTest();
-  for (const [label, runtime, cmd, args, env] of steps) {
-    const t0 = Date.now();
-    console.log(`\n=== ${label}`);
-    if (cmd === 'build') {
-      build();
-    } else {
-      const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      if (runtime) summary.push({ runtime, ...count(r.stdout + r.stderr), seconds: (Date.now() - t0) / 1000 });
-      if (r.status !== 0) throw new Error(`step failed: ${label} (${cmd} ${args.join(' ')})`);
-    }
-    console.log(`=== ${label}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  }
+  results = runSteps(steps, { cwd: root });
 } catch (e) {
-  console.error(`\n${e.message}`);
+  // Setup failed: nothing can run without what it installs.
+  console.error(`\nsetup failed: ${e.message}`);
   process.exitCode = 1;
 }
-
-console.log('\ntests per runtime:');
-for (const s of summary) {
-  console.log(`  ${s.runtime.padEnd(26)} ${String(s.passed).padStart(4)} passed, ${s.failed} failed  (${s.seconds.toFixed(1)} s)`);
-}
-const total = summary.reduce((a, s) => ({ passed: a.passed + s.passed, failed: a.failed + s.failed }), { passed: 0, failed: 0 });
-console.log(`total time ${((Date.now() - started) / 1000).toFixed(0)} s`);
-console.log(`${total.passed} passed, ${total.failed} failed`);
+console.log(report(results, (Date.now() - started) / 1000));
+if (results.some((r) => r.status !== 'ok')) process.exitCode = 1;
