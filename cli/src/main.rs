@@ -598,10 +598,9 @@ fn table(rows: &[Vec<String>]) -> String {
         .collect();
     let numeric: Vec<bool> = (0..columns)
         .map(|c| {
-            rows.iter()
-                .skip(1)
-                .filter_map(|r| r.get(c))
-                .all(|s| s.is_empty() || s == "-" || s.parse::<ratecard::Decimal>().is_ok())
+            rows.iter().skip(1).filter_map(|r| r.get(c)).all(|s| {
+                s.is_empty() || s == "-" || s.trim_start_matches('≈').parse::<ratecard::Decimal>().is_ok()
+            })
         })
         .collect();
     let mut out = String::new();
@@ -650,7 +649,7 @@ fn matrix_rows(m: &Value) -> Vec<Vec<String>> {
 
 fn quote_table(catalog: &Catalog, q: &Value) -> String {
     let digits = Digits::of(catalog, &text(q, "currency"));
-    let mut rows = vec![["line", "product", "region", "quantity", "unit price", "monthly", "amount"]
+    let mut rows = vec![["line", "product", "region", "quantity", "unit prices", "monthly", "amount"]
         .map(String::from)
         .to_vec()];
     for l in items(q, "lines") {
@@ -658,9 +657,9 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
             ordinal(l, "line"),
             text(l, "product"),
             text(l, "region"),
-            text(l, "quantity"),
-            digits.money(&text(l, "unitPrice")),
-            digits.money(&text(l, "monthly")),
+            quantity(l, "quantity"),
+            tier_prices(l, &digits),
+            digits.amount(&text(l, "monthly")),
             digits.money(&text(l, "amount")),
         ]);
     }
@@ -684,7 +683,7 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
     }
     for t in items(q, "timeline") {
         let until = match t.get("end") {
-            Some(Value::String(_)) => format!("until {}", text(t, "end")),
+            Some(Value::String(_)) => format!("until {}", when(t, "end")),
             _ => "on".to_string(),
         };
         let coupons: Vec<String> = items(t, "coupons").iter().map(|c| shown(Some(c))).collect();
@@ -700,7 +699,7 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
         out += &format!(
             "  {:<8} from {} {until}: {} a month{after}\n",
             text(t, "phase"),
-            text(t, "start"),
+            when(t, "start"),
             text(t, "amount")
         );
     }
@@ -733,13 +732,13 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
             rows.push(vec![
                 line(ordinal(l, "line")),
                 line(text(l, "product")),
-                text(s, "start"),
-                text(s, "end"),
+                when(s, "start"),
+                when(s, "end"),
                 text(s, "hours"),
                 text(s, "plan"),
                 text(s, "phase"),
-                text(s, "quantity"),
-                digits.rate(&text(s, "amount")),
+                quantity(s, "quantity"),
+                digits.amount(&text(s, "amount")),
             ]);
         }
         rows.push(vec![
@@ -755,8 +754,8 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
         ]);
     }
     let period = inv.get("period").cloned().unwrap_or_default();
-    let mut out = format!("invoice from {} to {}\n\n", text(&period, "start"), text(&period, "end"));
-    out += "(segment amounts to 4 significant digits; each line is its exact segments, rounded once)\n\n";
+    let mut out = format!("invoice from {} to {}\n\n", when(&period, "start"), when(&period, "end"));
+    out += "(segments rounded to the currency for reading; a line is its exact segments rounded once, so it may differ from\n their rounded sum by a cent; every digit is in the JSON)\n\n";
     out += &table(&rows);
     let currency = text(inv, "currency");
     for t in items(inv, "totals") {
@@ -1024,6 +1023,49 @@ fn ordinal(v: &Value, key: &str) -> String {
     }
 }
 
+/// An instant for a table: the date alone when it is midnight UTC ("2026-11-15"), else as
+/// the answer writes it.
+fn when(v: &Value, key: &str) -> String {
+    let t = text(v, key);
+    match t.strip_suffix("T00:00:00Z") {
+        Some(day) => day.to_string(),
+        None => t,
+    }
+}
+
+/// A quantity for a table: as the answer writes it, or to three decimal places after "≈"
+/// when it has more (a counter's usage shared by the hours: 673.972602739 -> ≈673.973).
+fn quantity(v: &Value, key: &str) -> String {
+    let t = text(v, key);
+    match t.parse::<Decimal>() {
+        Ok(d) if d.scale() > 3 => {
+            format!("≈{}", d.round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero))
+        }
+        _ => t,
+    }
+}
+
+/// How a line's tiers priced it, as the order form shows it: "100 × 0.10 + 125 × 0.08" for a
+/// graduated line, the unit price for a line in one tier.
+fn tier_prices(l: &Value, digits: &Digits) -> String {
+    let tiers = items(l, "tiers");
+    if tiers.len() < 2 {
+        return digits.money(&text(l, "unitPrice"));
+    }
+    let parts: Vec<String> = tiers
+        .iter()
+        .map(|t| {
+            let flat = text(t, "flatPrice");
+            let flat = match flat.parse::<Decimal>() {
+                Ok(f) if !f.is_zero() => format!(" + {}", digits.money(&flat)),
+                _ => String::new(),
+            };
+            format!("{} × {}{flat}", text(t, "quantity"), digits.money(&text(t, "unitPrice")))
+        })
+        .collect();
+    parts.join(" + ")
+}
+
 /// How a currency's figures are shown in tables.
 struct Digits {
     /// The currency's minor digits (2 for USD, 0 for JPY).
@@ -1045,6 +1087,19 @@ impl Digits {
                 d.to_string()
             }
             _ => s.to_string(),
+        }
+    }
+
+    /// An amount rounded to the currency's digits, for reading ("4.2857..." -> "4.29"): the
+    /// JSON keeps every digit.
+    fn amount(&self, s: &str) -> String {
+        match s.parse::<Decimal>() {
+            Ok(d) => {
+                let mut d = d.round_dp_with_strategy(self.exponent, RoundingStrategy::MidpointAwayFromZero);
+                d.rescale(self.exponent);
+                d.to_string()
+            }
+            Err(_) => s.to_string(),
         }
     }
 

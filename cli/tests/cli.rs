@@ -306,8 +306,9 @@ fn error_lines_escape_what_they_quote_so_input_cannot_forge_a_line() {
 
 #[test]
 fn quote_table_counts_lines_from_1_and_states_the_timeline() {
+    // On the demo catalog: a medium and 250 GB of storage (25 GB included, 225 billed).
     let order = scratch(
-        "order.json",
+        "table-order.json",
         br#"{"at":"2026-11-21T10:00:00Z","customer":{"region":"us-east","billingStart":"2026-11-01T00:00:00Z"},
             "lines":[{"product":"medium","quantity":1},{"product":"storage","quantity":"250"}]}"#,
     );
@@ -320,7 +321,9 @@ fn quote_table_counts_lines_from_1_and_states_the_timeline() {
         first.split_whitespace().collect::<Vec<_>>(),
         ["1", "medium", "us-east", "1", "6.00", "6.00", "6.00"]
     );
-    assert!(text.contains("final    from 2026-12-01T00:00:00Z on: "), "{text}");
+    // Whole days as dates; a graduated line's tiers as the order form shows them.
+    assert!(text.contains("final    from 2026-12-01 on: "), "{text}");
+    assert!(text.contains("225  100 × 0.10 + 125 × 0.08    20.00   20.00"), "{text}");
     assert!(!text.contains("until -"), "{text}");
 }
 
@@ -497,7 +500,7 @@ fn tables_show_each_coupon_step_and_the_amount_due() {
     let out = stdout(&o);
     assert!(out.contains("coupon once5 ($5 off your first invoice, 5.00 USD): nothing: 0.00 USD, 5.00 unused, not consumed\n"), "{out}");
     assert!(
-        out.contains("final    from 2026-11-15T00:00:00Z until 2027-02-01T00:00:00Z: 20.00 a month, 16.00 after coupon first3\n"),
+        out.contains("final    from 2026-11-15 until 2027-02-01: 20.00 a month, 16.00 after coupon first3\n"),
         "{out}"
     );
 }
@@ -538,4 +541,28 @@ fn invoice_table_shows_the_tax_and_credit_steps() {
         ),
         "{out}"
     );
+}
+
+/// `invoice --format table` writes whole days as dates, segment amounts to the currency's
+/// digits, and a counter's shared usage to three places after "≈" (the JSON keeps every digit).
+#[test]
+fn invoice_table_is_readable_at_a_glance() {
+    let request = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/invoice-request.json");
+    let o = ratecard(&["invoice", "--format", "table", DEMO, request]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("invoice from 2026-11-01 to 2026-12-01\n"), "{out}");
+    let row = |product: &str| {
+        let line = out.lines().find(|l| l.split_whitespace().nth(1) == Some(product)).unwrap();
+        line.split_whitespace().map(String::from).collect::<Vec<_>>()
+    };
+    // 240 h of 12.00 / 672 = 4.2857...: 4.29 to read, the line 6.60 rounded once from its segments.
+    assert_eq!(
+        row("medium"),
+        ["1", "medium", "2026-11-15", "2026-11-25", "240", "standard", "final", "1", "4.29"]
+    );
+    assert_eq!(row("bandwidth")[7], "≈673.973");
+    assert!(out.lines().all(|l| l.chars().count() <= 120), "{out}");
+    let json = ratecard(&["invoice", DEMO, request]);
+    assert!(stdout(&json).contains("\"quantity\":\"673.972602739\""), "the JSON keeps every digit");
 }
