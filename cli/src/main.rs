@@ -113,6 +113,9 @@ enum Command {
         /// Only this phase.
         #[arg(long, value_parser = ["trial", "discount", "final"])]
         phase: Option<String>,
+        /// Only the packages (table and csv; the JSON is the library's, whole).
+        #[arg(long)]
+        packages: bool,
         #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
         format: MatrixFormat,
     },
@@ -320,7 +323,10 @@ fn run(command: Command) -> Result<Output, Failure> {
                 format!(r#"{{"request":{request_json},"invoice":{invoice_json},"trusted":{trusted_json}}}"#);
             verification(call_loaded(&loaded, "verifyInvoice", &args, &request)?, format, "invoice")
         }
-        Command::Matrix { catalog, plan, currency, region, phase, format } => {
+        Command::Matrix { catalog, plan, currency, region, phase, packages, format } => {
+            if packages && format == MatrixFormat::Json {
+                usage("--packages is for --format table and csv: the JSON is the library's answer, whole");
+            }
             let loaded = load_catalog(&catalog)?;
             let mut options = Vec::new();
             for (key, value) in [("plan", plan), ("currency", currency), ("region", region), ("phase", phase)]
@@ -331,10 +337,14 @@ fn run(command: Command) -> Result<Output, Failure> {
             }
             let args = format!(r#"{{"options":{{{}}}}}"#, options.join(","));
             let matrix = call_loaded(&loaded, "priceMatrix", &args, &catalog)?;
+            let mut rows = parse(&matrix);
+            if packages {
+                only_packages(&loaded, &mut rows);
+            }
             Ok(Output::ok(match format {
                 MatrixFormat::Json => matrix + "\n",
-                MatrixFormat::Table => matrix_table(&loaded, &parse(&matrix)),
-                MatrixFormat::Csv => csv(&matrix_rows(&parse(&matrix))),
+                MatrixFormat::Table => matrix_table(&loaded, &rows),
+                MatrixFormat::Csv => csv(&matrix_rows(&rows)),
             }))
         }
         Command::Margins { catalog, plan_type, partner, instances, format } => {
@@ -941,6 +951,22 @@ fn amounts_table(prices: &[Value]) -> String {
     let mut rows = vec![["quantity", "amount", "currency"].map(String::from).to_vec()];
     rows.extend(prices.iter().map(|p| ["quantity", "amount", "currency"].map(|k| text(p, k)).to_vec()));
     table(&rows)
+}
+
+/// The matrix's rows of package products only (`matrix --packages`).
+fn only_packages(catalog: &Catalog, m: &mut Value) {
+    let Value::Object(members) = m else { return };
+    for (key, value) in members.iter_mut() {
+        if let (true, Value::Array(rows)) = (key == "rows", value) {
+            rows.retain(|r| {
+                let product = match r.get("product") {
+                    Some(Value::String(id)) => catalog.product(id),
+                    _ => None,
+                };
+                matches!(product.map(|p| &p.kind), Some(ratecard::ProductKind::Package(_)))
+            });
+        }
+    }
 }
 
 /// The price matrix for people: unit prices in the currency's digits at least, hourly prices

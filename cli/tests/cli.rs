@@ -566,3 +566,21 @@ fn invoice_table_is_readable_at_a_glance() {
     let json = ratecard(&["invoice", DEMO, request]);
     assert!(stdout(&json).contains("\"quantity\":\"673.972602739\""), "the JSON keeps every digit");
 }
+
+/// `matrix --packages` lists the packages only, in the table and in CSV; with JSON, whose
+/// answer is the library's whole, it is a usage error.
+#[test]
+fn matrix_packages_lists_only_the_packages() {
+    let o = ratecard(&["matrix", DEMO, "--packages", "--phase", "final", "--currency", "USD"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let products: Vec<&str> = out.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    // 4 packages x 3 regions.
+    assert_eq!(products.len(), 12, "{out}");
+    assert!(products.iter().all(|p| ["small", "medium", "large", "xlarge"].contains(p)), "{out}");
+    let csv = stdout(&ratecard(&["matrix", DEMO, "--packages", "--format", "csv"]));
+    assert!(!csv.contains("storage") && csv.contains("medium"), "{csv}");
+    let o = ratecard(&["matrix", DEMO, "--packages", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--packages is for --format table and csv"));
+}
