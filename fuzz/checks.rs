@@ -128,10 +128,7 @@ pub fn invoice_request(data: &[u8]) {
     for d in &bill.discounts {
         let mut sum = Decimal::ZERO;
         for l in &d.lines {
-            let i = match l.target {
-                ratecard::Target::Line(i) => i,
-                ratecard::Target::TrueUp(j) => bill.lines.len() + j,
-            };
+            let i = l.target.index(bill.lines.len());
             assert_eq!(l.left.amount(), left[i], "a coupon takes from what the ones before it left");
             assert!(l.amount.amount() <= l.eligible.amount() && l.eligible.amount() <= l.left.amount());
             assert!(l.amount.amount() >= Decimal::ZERO, "a coupon never adds");

@@ -29,6 +29,30 @@ pub enum Target {
     TrueUp(usize),
 }
 
+impl Target {
+    /// Where the target is in a list of `lines` lines followed by the true-ups.
+    ///
+    /// # Example
+    /// ```
+    /// use ratecard::Target;
+    /// assert_eq!((Target::Line(2).index(5), Target::TrueUp(1).index(5)), (2, 6));
+    /// ```
+    pub fn index(self, lines: usize) -> usize {
+        match self {
+            Target::Line(i) => i,
+            Target::TrueUp(j) => lines + j,
+        }
+    }
+
+    /// The target as an answer writes it: `(line, trueUp)`, the other `null`.
+    pub(crate) fn members(self) -> (Option<usize>, Option<usize>) {
+        match self {
+            Target::Line(i) => (Some(i), None),
+            Target::TrueUp(j) => (None, Some(j)),
+        }
+    }
+}
+
 /// One redeemed coupon applied to an invoice (or to a quote's month).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discount<'c> {
@@ -262,10 +286,7 @@ pub(crate) struct DiscountsJson<'a>(pub(crate) &'a [Discount<'a>]);
 impl ToJson for DiscountsJson<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let line = |out: &mut String, _, l: &DiscountLine| {
-            let (line, true_up) = match l.target {
-                Target::Line(i) => (Some(i), None),
-                Target::TrueUp(j) => (None, Some(j)),
-            };
+            let (line, true_up) = l.target.members();
             object!(out, {
                 "line": line,
                 "trueUp": true_up,

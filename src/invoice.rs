@@ -28,7 +28,7 @@ use crate::money::{checked, exact, Currency, Money, Rounding};
 use crate::order::{known_product, known_region, Customer, CustomerDoc, TaxContext, TaxDoc};
 use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
 use crate::quote::{rule_pricing, unpriced_message, Pricing, RuleJson};
-use crate::taxes::{NoteJson, TaxStep, Taxable, TaxesJson};
+use crate::taxes::{NoteJson, TaxStep, TaxesJson};
 use crate::tiers::{TierMode, TierTable};
 use crate::verify::{differences, Difference, Value};
 
@@ -963,21 +963,8 @@ pub(crate) fn invoice_within<'c>(
     };
     let discounts = discounts(catalog, request, &spans, &lines, &true_ups, &bases, &mut biller.warnings)?;
     // Step 4: tax on what the discounts left of each line and true-up (a true-up is `standard`).
-    let nets = crate::taxes::discounted(&bases, lines.len(), &discounts, currency)?;
-    let taxables: Vec<Taxable<'_>> = bases
-        .iter()
-        .zip(&nets)
-        .map(|((target, _), net)| Taxable {
-            target: *target,
-            class: match target {
-                Target::Line(i) => {
-                    catalog.product(lines[*i].product).map_or("standard", |p| p.tax_class.as_str())
-                }
-                Target::TrueUp(_) => "standard",
-            },
-            amount: *net,
-        })
-        .collect();
+    let class_of = |i: usize| catalog.product(lines[i].product).map_or("standard", |p| p.tax_class.as_str());
+    let taxables = crate::taxes::taxables(&bases, lines.len(), &discounts, currency, class_of)?;
     let problems = match request.strict || catalog.strict() {
         true => &mut biller.errors,
         false => &mut biller.warnings,
@@ -2413,10 +2400,7 @@ mod tests {
             for d in &bill.discounts {
                 let mut sum = Decimal::ZERO;
                 for l in &d.lines {
-                    let i = match l.target {
-                        Target::Line(i) => i,
-                        Target::TrueUp(j) => bill.lines.len() + j,
-                    };
+                    let i = l.target.index(bill.lines.len());
                     prop_assert_eq!(l.left.amount(), left[i]);
                     prop_assert!(Decimal::ZERO < l.eligible.amount() && l.eligible.amount() <= l.left.amount());
                     prop_assert!(Decimal::ZERO <= l.amount.amount() && l.amount.amount() <= l.eligible.amount());

@@ -18,7 +18,7 @@ use crate::money::{checked, exact, Currency, Money, Rounding};
 use crate::order::TaxContext;
 use crate::order::{Amount, Order, OrderLine, Redemption};
 use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
-use crate::taxes::{NoteJson, TaxStep, Taxable, TaxesJson};
+use crate::taxes::{NoteJson, TaxStep, TaxesJson};
 use crate::tiers::{Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
 
@@ -389,19 +389,9 @@ impl<'c> Month<'_, 'c> {
             return crate::taxes::tax(self.catalog, self.currency, None, &[], problems);
         }
         let bases = self.bases()?;
-        let nets = crate::taxes::discounted(&bases, self.amounts.len(), discounts, self.currency)?;
-        let taxables: Vec<Taxable<'_>> = bases
-            .iter()
-            .zip(&nets)
-            .map(|((target, _), net)| Taxable {
-                target: *target,
-                class: match target {
-                    Target::Line(i) => self.measured[*i].product.tax_class.as_str(),
-                    Target::TrueUp(_) => "standard",
-                },
-                amount: *net,
-            })
-            .collect();
+        let class_of = |i: usize| self.measured[i].product.tax_class.as_str();
+        let taxables =
+            crate::taxes::taxables(&bases, self.amounts.len(), discounts, self.currency, class_of)?;
         crate::taxes::tax(self.catalog, self.currency, context, &taxables, problems)
     }
 }

@@ -90,24 +90,31 @@ pub(crate) struct Taxable<'a> {
     pub(crate) amount: Money,
 }
 
-/// The amounts of `bases` (lines, then true-ups, as [`Target`] counts them) less what
-/// `discounts` took from each: SPEC 11, step 3's result.
-pub(crate) fn discounted(
+/// What tax applies to (SPEC 11, step 3's result): each of `bases` (lines, then true-ups, as
+/// [`Target::index`] counts them) less what `discounts` took from it, with its tax class
+/// (`class_of` a line's index; a true-up is `standard`).
+pub(crate) fn taxables<'a>(
     bases: &[(Target, Money)],
     lines: usize,
     discounts: &[Discount<'_>],
     currency: &Currency,
-) -> Result<Vec<Money>, Error> {
+    class_of: impl Fn(usize) -> &'a str,
+) -> Result<Vec<Taxable<'a>>, Error> {
     let mut left: Vec<Money> = bases.iter().map(|(_, m)| *m).collect();
     for line in discounts.iter().flat_map(|d| &d.lines) {
-        let i = match line.target {
-            Target::Line(i) => i,
-            Target::TrueUp(j) => lines + j,
-        };
+        let i = line.target.index(lines);
         left[i] =
             Money::round(checked::sub(left[i].amount(), line.amount.amount())?, currency, Rounding::HalfUp)?;
     }
-    Ok(left)
+    let class = |target: Target| match target {
+        Target::Line(i) => class_of(i),
+        Target::TrueUp(_) => "standard",
+    };
+    Ok(bases
+        .iter()
+        .zip(left)
+        .map(|((target, _), amount)| Taxable { target: *target, class: class(*target), amount })
+        .collect())
 }
 
 /// The tax step of `items` under `context` (none: no tax step); `NO_TAX_RATE` for a class the
@@ -134,11 +141,19 @@ pub(crate) fn tax<'c>(
         }
         Some(TaxContext::Rates(rates)) => rates,
     };
-    // Each item's rates, in the catalog's order (validated against it with the context).
+    // Each class's rates, in the catalog's order (validated against it with the context),
+    // resolved once: a context names at most MAX_CONTEXT_RATES classes and rates.
+    let classes: Vec<(&str, Vec<usize>)> = rates
+        .iter()
+        .map(|(class, ids)| {
+            let indexes = ids.iter().filter_map(|id| catalog.tax_rate_index(id)).collect();
+            (class.as_str(), in_catalog_order(indexes))
+        })
+        .collect();
     let mut carried: Vec<Vec<&'c TaxRate>> = Vec::with_capacity(items.len());
     let mut unrated: Vec<&str> = Vec::new();
     for item in items {
-        let found = rates.get(item.class);
+        let found = classes.iter().find(|(class, _)| *class == item.class);
         // One warning a class, at its first line.
         if found.is_none() && !unrated.contains(&item.class) && problems.wants() {
             unrated.push(item.class);
@@ -152,20 +167,18 @@ pub(crate) fn tax<'c>(
             );
             problems.add(Code::NoTaxRate, "tax.rates", why);
         }
-        let ids = found.into_iter().flatten().filter_map(|id| catalog.tax_rate_index(id));
-        carried.push(in_catalog_order(ids.collect(), catalog));
+        carried.push(
+            found.map_or(Vec::new(), |(_, rates)| rates.iter().map(|&i| &catalog.tax_rates()[i]).collect()),
+        );
     }
-    // Every rate some item carries, in the catalog's order.
+    // Every rate of a class some item carries, in the catalog's order.
     let mut used: Vec<usize> = Vec::new();
-    for rates in &carried {
-        for rate in rates {
-            let i = catalog.tax_rate_index(&rate.id).unwrap_or_default();
-            if !used.contains(&i) {
-                used.push(i);
-            }
+    for (class, rates) in &classes {
+        if items.iter().any(|item| item.class == *class) {
+            used.extend(rates.iter().filter(|i| !used.contains(i)).copied().collect::<Vec<_>>());
         }
     }
-    let used = in_catalog_order(used, catalog);
+    let used: Vec<&TaxRate> = in_catalog_order(used).into_iter().map(|i| &catalog.tax_rates()[i]).collect();
     let rounding = catalog.rounding();
     // Under `inclusive`, the net part of each item and each rate's tax on it, by set of rates.
     let mut net: Vec<Money> = items.iter().map(|i| i.amount).collect();
@@ -209,9 +222,9 @@ pub(crate) fn tax<'c>(
     Ok(TaxStep { taxes: out, note: None, inclusive })
 }
 
-/// The rates at `indexes` of the catalog, in its order (an insertion sort: a context names a
-/// few rates, and a library sort costs the wasm module kilobytes).
-fn in_catalog_order(mut indexes: Vec<usize>, catalog: &Catalog) -> Vec<&TaxRate> {
+/// `indexes` of the catalog's rates in its order (an insertion sort: a context names a few
+/// rates, and a library sort costs the wasm module kilobytes).
+fn in_catalog_order(mut indexes: Vec<usize>) -> Vec<usize> {
     for i in 1..indexes.len() {
         let mut j = i;
         while j > 0 && indexes[j - 1] > indexes[j] {
@@ -219,7 +232,7 @@ fn in_catalog_order(mut indexes: Vec<usize>, catalog: &Catalog) -> Vec<&TaxRate>
             j -= 1;
         }
     }
-    indexes.into_iter().map(|i| &catalog.tax_rates()[i]).collect()
+    indexes
 }
 
 /// Under `inclusive`: for each set of rates, the gross of its items, `net = round(gross x 100 /
@@ -305,10 +318,7 @@ pub(crate) struct TaxesJson<'a>(pub(crate) &'a TaxStep<'a>);
 impl ToJson for TaxesJson<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
         let line = |out: &mut String, _, l: &TaxLine| {
-            let (line, true_up) = match l.target {
-                Target::Line(i) => (Some(i), None),
-                Target::TrueUp(j) => (None, Some(j)),
-            };
+            let (line, true_up) = l.target.members();
             object!(out, {
                 "line": line,
                 "trueUp": true_up,

@@ -805,18 +805,21 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
     out
 }
 
+/// What a discount's or a tax's line applies to: "line 2" (counted from 1), or "true-up".
+fn step_target(l: &Value) -> String {
+    match l.get("line") {
+        Some(Value::Number(_)) => format!("line {}", ordinal(l, "line")),
+        _ => "true-up".to_string(),
+    }
+}
+
 /// Each rate's tax (an invoice's or a quote's `taxes`), its share of each line, or the note
 /// that says why there is none.
 fn tax_lines(v: &Value, currency: &str) -> String {
     let mut out = String::new();
     for t in items(v, "taxes") {
-        let shares: Vec<String> = items(t, "lines")
-            .iter()
-            .map(|l| match l.get("line") {
-                Some(Value::Number(_)) => format!("line {} {}", ordinal(l, "line"), text(l, "amount")),
-                _ => format!("true-up {}", text(l, "amount")),
-            })
-            .collect();
+        let shares: Vec<String> =
+            items(t, "lines").iter().map(|l| format!("{} {}", step_target(l), text(l, "amount"))).collect();
         let how = if t.get("included") == Some(&Value::Bool(true)) { "included in" } else { "on" };
         out += &format!(
             "tax {} ({}%) {how} {}: {} {currency} ({})\n",
@@ -848,13 +851,7 @@ fn discount_lines(v: &Value, currency: &str) -> String {
         };
         let taken: Vec<String> = items(d, "lines")
             .iter()
-            .map(|l| {
-                let what = match l.get("line") {
-                    Some(Value::Number(_)) => format!("line {}", ordinal(l, "line")),
-                    _ => "true-up".to_string(),
-                };
-                format!("{what} {} of {}", text(l, "amount"), text(l, "eligible"))
-            })
+            .map(|l| format!("{} {} of {}", step_target(l), text(l, "amount"), text(l, "eligible")))
             .collect();
         let taken = if taken.is_empty() { "nothing".to_string() } else { taken.join(", ") };
         let mut tail = String::new();
