@@ -280,6 +280,11 @@ export class Catalog {
     return guarded(() => this.#inner.warnings());
   }
 
+  /** A catalog set's versions, oldest first (`[{ version, hash, effectiveFrom }]`); null otherwise. */
+  get versions() {
+    return guarded(() => this.#inner.versions());
+  }
+
   #call(op, args) {
     return guarded(() => this.#inner.call(op, defined(args)));
   }
@@ -380,6 +385,19 @@ export function loadCatalog(catalog) {
   const value = source(catalog, 'catalog');
   if (typeof value === 'string') return new Catalog(loadShared(value));
   return new Catalog(new Loaded(guarded(() => new LoadedCatalog(value)), false));
+}
+
+/** loadCatalog for a catalog set alone: a plain catalog is INVALID_CATALOG (`versions` missing). */
+export function loadCatalogSet(catalog) {
+  const loaded = loadCatalog(catalog);
+  if (loaded.versions === null) {
+    loaded.free();
+    throw new RatecardError('INVALID_CATALOG', 'catalog', 'catalog: INVALID_CATALOG: a catalog set is {"versions": [...]}; this is one catalog (load it with loadCatalog)', [
+      { code: 'INVALID_CATALOG', path: 'catalog', message: 'a catalog set is {"versions": [...]}; this is one catalog (load it with loadCatalog)' },
+      { code: 'MISSING_FIELD', path: 'versions', message: 'a catalog set is {"versions": [...]}' },
+    ]);
+  }
+  return loaded;
 }
 
 /** A quantity argument: a decimal string or a safe integer; a fraction, NaN or anything else is refused. */

@@ -123,6 +123,35 @@ export interface CatalogDocument {
   taxRounding?: 'invoice' | 'line';
 }
 
+/**
+ * A catalog set (SPEC 16): versions of one catalog, oldest first, each valid on its own with a
+ * distinct `effectiveFrom`; an id means the same thing in every version. A customer is on the
+ * newest version at or before their billing start (or the `catalogVersion` a request names).
+ */
+export interface CatalogSetDocument {
+  versions: CatalogVersionDocument[];
+}
+
+/** One version of a catalog set. */
+export interface CatalogVersionDocument {
+  /** Its name, named by requests' `catalogVersion` and by every answer. */
+  version: string;
+  /** From when new customers are on it. */
+  effectiveFrom: string;
+  catalog: CatalogDocument;
+}
+
+/** Which catalog version an answer was priced on (answers on a catalog set only): the
+ *  customer's version, and the first 12 hex digits of the SHA-256 of its public view's JSON
+ *  text (the same on a server holding the full catalog and in a browser holding its public view). */
+export interface CatalogVersionRef {
+  version: string;
+  hash: string;
+}
+
+/** A catalog or a catalog set: what every operation on a catalog takes. */
+export type AnyCatalogDocument = CatalogDocument | CatalogSetDocument;
+
 /** What taxes a sale, as the caller decided (ratecard never decides where a sale is taxed): the
  *  rates of each tax class (`[]`: zero-rated), reverse charge with the customer's tax id, or exempt. */
 export type TaxContext = { rates: Record<string, string[]> } | { reverseCharge: { taxId: string } } | { exempt: true };
@@ -178,10 +207,18 @@ export interface PlanDocument {
   /** The least a customer on the plan pays a calendar month, by catalog currency
    *  (`{ USD: "50.00" }`): a month that costs less gets a true-up, prorated by the hours on the plan. */
   minimumCommitment?: Record<string, Decimal>;
+  /** In a catalog set, from when customers of older versions pay this version's prices and
+   *  phases of the plan (SPEC 16); without it, only this version's customers do. */
+  existingCustomersFrom?: string;
+  /** With existingCustomersFrom: from the first billing period (calendar month, UTC) starting at
+   *  or after it (`nextPeriod`, the default), or at the instant itself (`instant`: invoices cut there). */
+  align?: 'nextPeriod' | 'instant';
 }
 
 /** An order to price. */
 export interface OrderDocument {
+  /** In a catalog set, the version the customer is on; without it, the one in force at their billing start. */
+  catalogVersion?: string;
   /** The instant priced: RFC 3339 ("2026-11-21T10:00:00Z") or a date ("2026-11-21"). */
   at: string;
   customer?: { plan?: string; currency?: string; region?: string; billingStart?: string; redemptions?: Redemption[] };
@@ -241,8 +278,13 @@ export interface Quote {
   timeline: {
     phase: PhaseName; start: string; end: string | null; amount: Decimal; amountMinor: string;
     discount: Decimal; coupons: string[]; tax: Decimal; amountDue: Decimal; amountDueMinor: string;
+    /** On a catalog set, the version whose prices apply in the stretch: the customer's, or a
+     *  newer one their plan moves to (the timeline is cut where it moves). */
+    version?: string;
   }[];
   warnings: Problem[];
+  /** On a catalog set, the customer's version. */
+  catalog?: CatalogVersionRef;
 }
 
 /** A line of a quote's summary: what it costs. */
@@ -262,6 +304,10 @@ export interface QuoteSummary extends Omit<Quote, 'lines'> {
 }
 
 export interface MatrixOptions {
+  /** On a catalog set, the version to price (default: the one in force at `at`, or the newest). */
+  catalogVersion?: string;
+  /** On a catalog set, price the version a customer starting at this instant would be on. */
+  at?: string;
   plan?: string;
   currency?: string;
   region?: string;
@@ -276,6 +322,8 @@ export interface PriceMatrix {
     /** Under the catalog's monthly cap, the most a month costs; null otherwise. */
     cap: Decimal | null;
   }[];
+  /** On a catalog set, the version priced. */
+  catalog?: CatalogVersionRef;
 }
 
 export interface Verification {
@@ -358,17 +406,21 @@ export interface AssignmentCheck {
   reasons: Problem[];
 }
 
-export function validateCatalog(catalog: CatalogDocument): Validation;
-export function quote(catalog: CatalogDocument, order: OrderDocument): Quote;
+export function validateCatalog(catalog: AnyCatalogDocument): Validation;
+export function quote(catalog: AnyCatalogDocument, order: OrderDocument): Quote;
 /** The summary of an order's quote: the same amounts as quote(), without each line's explanation. */
-export function quoteSummary(catalog: CatalogDocument, order: OrderDocument): QuoteSummary;
-export function priceMatrix(catalog: CatalogDocument, options?: MatrixOptions): PriceMatrix;
+export function quoteSummary(catalog: AnyCatalogDocument, order: OrderDocument): QuoteSummary;
+export function priceMatrix(catalog: AnyCatalogDocument, options?: MatrixOptions): PriceMatrix;
 /**
  * What a server knows better than the browser that sent an order: set from the server's own
  * records, these replace the order's fields before the quote is recomputed, and each field the
  * order said otherwise is listed as a difference (path `order.…`).
  */
 export interface Trusted {
+  /** The customer's catalog version from the server's records: it replaces the order's (a
+   *  difference at `order.catalogVersion`). Without it, a trusted billingStart decides the
+   *  version and the order may name none. */
+  catalogVersion?: string;
   /**
    * The instant the server charges at: its clock (`new Date().toISOString()`). The quote is
    * recomputed there; an honest quote made earlier verifies while its prices still hold.
@@ -393,6 +445,8 @@ export interface TrustedCustomer {
 }
 /** What a server trusts of an invoice request: the customer's fields, from its own records. */
 export interface TrustedInvoice {
+  /** As Trusted.catalogVersion. */
+  catalogVersion?: string;
   customer?: TrustedCustomer;
   /** The server's tax context: it replaces the request's (a difference at `tax` when they differ). */
   tax?: TaxContext;
@@ -402,6 +456,8 @@ export interface TrustedInvoice {
 
 /** What to bill: a period `[start, end)`, the customer, the subscription's items and its plan changes. */
 export interface InvoiceRequest {
+  /** In a catalog set, the version the customer is on; without it, the one in force at their billing start. */
+  catalogVersion?: string;
   period: { start: string; end: string };
   /** billingStart is required: phases are measured from it. */
   customer: { plan?: string; currency?: string; region?: string; billingStart: string; redemptions?: Redemption[] };
@@ -447,6 +503,8 @@ export interface InvoiceSegment {
   hourlyRate: Decimal | null;
   /** Exact to 28 significant digits. */
   amount: Decimal;
+  /** On a catalog set, the version whose rule priced it. */
+  version?: string;
 }
 
 /** Segments of one item in one calendar month with one rule and quantity: together they cost at most the cap. */
@@ -461,6 +519,8 @@ export interface CapGroup {
   cap: Decimal;
   /** Whether the uncapped amount was above the cap. */
   capped: boolean;
+  /** On a catalog set, the version the rule is in. */
+  version?: string;
 }
 
 /** One invoice line: an item, its segments, and its amount rounded once. */
@@ -489,7 +549,12 @@ export interface Invoice {
   currency: string;
   billingStart: string;
   /** The plan and phase in force over the period. */
-  plans: { plan: string; phase: PhaseName; start: string; end: string }[];
+  plans: {
+    plan: string; phase: PhaseName; start: string; end: string;
+    /** On a catalog set, the version whose prices and phases of the plan apply: the
+     *  customer's, or a newer one the plan moved to (the period is cut where it moves). */
+    version?: string;
+  }[];
   lines: InvoiceLine[];
   /** Minimum-commitment true-ups, after the lines: one per plan and calendar month that cost
    *  less than the plan's commitment (`commitment x activeHours / monthHours - billed`, rounded once). */
@@ -508,6 +573,8 @@ export interface Invoice {
   amountDue: Decimal;
   amountDueMinor: string;
   warnings: Problem[];
+  /** On a catalog set, the customer's version. */
+  catalog?: CatalogVersionRef;
 }
 
 /** One redeemed coupon applied (SPEC 12): what it took from each line and true-up. */
@@ -604,9 +671,9 @@ export interface InvoiceTrueUp {
 }
 
 /** Bills a period: one line per item, cut into segments, each line rounded once. */
-export function invoice(catalog: CatalogDocument, request: InvoiceRequest): Invoice;
+export function invoice(catalog: AnyCatalogDocument, request: InvoiceRequest): Invoice;
 /** Recomputes the invoice of `request` and lists every difference with `received` (paths `invoice.…`). */
-export function verifyInvoice(catalog: CatalogDocument, request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
+export function verifyInvoice(catalog: AnyCatalogDocument, request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
 
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
@@ -617,18 +684,20 @@ export const MAX_INPUT_BYTES: number;
  * `callJson('quote', '{"catalog": {...}, "order": {...}}')`.
  */
 export function callJson(op: string, argsJson: string): string;
-export function verifyQuote(catalog: CatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
-export function planMargins(catalog: CatalogDocument, planType: string, instances?: Quantity): PlanMargins;
-export function partnerMargins(catalog: CatalogDocument, partner: string, instances?: Record<string, Quantity>): PartnerMargins;
-export function checkAssignment(catalog: CatalogDocument, request: AssignmentRequest): AssignmentCheck;
+export function verifyQuote(catalog: AnyCatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
+export function planMargins(catalog: AnyCatalogDocument, planType: string, instances?: Quantity): PlanMargins;
+export function partnerMargins(catalog: AnyCatalogDocument, partner: string, instances?: Record<string, Quantity>): PartnerMargins;
+export function checkAssignment(catalog: AnyCatalogDocument, request: AssignmentRequest): AssignmentCheck;
 /** The catalog without partners, wholesale plan types, owners, parents and grants: safe for customer pages. */
-export function publicCatalog(catalog: CatalogDocument): CatalogDocument;
+export function publicCatalog<C extends AnyCatalogDocument>(catalog: C): C extends CatalogSetDocument ? CatalogSetDocument : CatalogDocument;
 
 /** A catalog parsed and validated once. */
 export class Catalog {
   private constructor();
   /** The catalog's warnings (DISCOUNT_NEVER_REACHED, NEGATIVE_PROFIT): it loaded, but look. */
   readonly warnings: Problem[];
+  /** A catalog set's versions, oldest first; null for a catalog that is not a set. */
+  readonly versions: { version: string; hash: string; effectiveFrom: string }[] | null;
   /** Prices an order (see quote()). */
   quote(order: OrderDocument): Quote;
   /** The quote's amounts, totals and timeline without each line's explanation (see quoteSummary()). */
@@ -644,7 +713,8 @@ export class Catalog {
   /** Whether a plan type may be assigned to an instance, and every reason when not. */
   checkAssignment(request: AssignmentRequest): AssignmentCheck;
   /** The catalog for customer pages: no partners, costs or wholesale plan types (see publicCatalog()). */
-  publicCatalog(): CatalogDocument;
+  /** The public view: of each version, for a catalog set. */
+  publicCatalog(): CatalogDocument | CatalogSetDocument;
   /** Text in, text out: any operation that takes a catalog, with its other arguments as JSON text. */
   callJson(op: string, argsJson: string): string;
   /** Many quotes in one call: each a quote, or `{ error }` for an order that cannot be priced. */
@@ -674,7 +744,10 @@ export class Catalog {
  * server that loads its catalog text for each request does not load a copy each time. Keep the
  * catalog for many calls, or free() it: see Catalog.free.
  */
-export function loadCatalog(catalog: CatalogDocument | string): Catalog;
+export function loadCatalog(catalog: AnyCatalogDocument | string): Catalog;
+
+/** loadCatalog for a catalog set alone: INVALID_CATALOG (`versions` missing) for a plain catalog. */
+export function loadCatalogSet(catalog: CatalogSetDocument | string): Catalog;
 
 /** How many catalogs, by JSON text, stay loaded for loadCatalog to share: the last `entries`
  *  texts, and at most `textLength` characters of them. Catalogs loaded from objects are not kept. */

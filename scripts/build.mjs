@@ -58,7 +58,14 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // credits 33 KB (of which the generic reading code for their 5 new shapes and a map of lists
 // about 13 KB), credits applied 3 KB, their answers 5 KB, trusted contexts and balances 4 KB.
 // The way down is the one above: fewer, smaller per-type functions.
-export const BUDGET = { wasmRaw: 920 * 1024 };
+// Raised to 970 KB for catalog versions (SPEC 16; 915 -> 964 KB raw, 344 -> 361 KB gzipped,
+// measured with twiggy against the build before them): SHA-256 for the version hash 8 KB,
+// loading a set and checking its versions against each other 8 KB (one map type for the three
+// kinds of ids: 11 KB less than a map each), the stretches and spans of moved plans 6 KB,
+// pinning each request to its version and the mismatch check 6 KB, a quote's measuring now
+// called for each version it prices 4 KB, the new fields' reading 6 KB, the answers' members,
+// the set's public view and the wasm `versions()` 4 KB.
+export const BUDGET = { wasmRaw: 970 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
 const pkg = join(root, 'pkg');
@@ -132,13 +139,14 @@ function loadTest() {
   if (res.status !== 0) throw new Error('the optimised wasm module failed its load test');
 }
 
-/** The order form's catalog: the demo catalog's public view, computed by the package just built,
- *  so that the customer page never loads a partner's costs (www/catalog.public.json). */
+/** The order form's catalog: the demo catalog set's public view (each version's), computed by
+ *  the package just built, so that the customer page never loads a partner's costs
+ *  (www/catalog.public.json). */
 function writePublicCatalog() {
   const script = `
     const { publicCatalog } = await import(${JSON.stringify(join(root, 'js', 'node.js'))});
     const { readFileSync, writeFileSync } = await import('node:fs');
-    const demo = JSON.parse(readFileSync(${JSON.stringify(join(root, 'catalogs', 'demo.json'))}, 'utf8'));
+    const demo = JSON.parse(readFileSync(${JSON.stringify(join(root, 'catalogs', 'demo-set.json'))}, 'utf8'));
     writeFileSync(${JSON.stringify(join(root, 'www', 'catalog.public.json'))}, JSON.stringify(publicCatalog(demo)) + '\\n');`;
   const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
   if (res.status !== 0) throw new Error('build: could not write www/catalog.public.json');

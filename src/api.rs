@@ -8,13 +8,13 @@
 //! catalog, as `validateCatalog` reports them, under an `INVALID_CATALOG` error at path
 //! `catalog`. One call records at most [`crate::MAX_PROBLEMS`] problems, batches included.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::catalog::load::CatalogDoc;
-use crate::catalog::{Catalog, Environment, PublicCatalog, Validation};
+use crate::catalog::load::CatalogArgDoc;
+pub use crate::catalog::Loaded;
+use crate::catalog::{Catalog, CatalogSet, Environment, Pinned, PublicCatalog, Validation};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, IntoPath, Json, List, Map, Num, Problems, Shape, Source};
 use crate::invoice::{
@@ -33,41 +33,43 @@ use crate::verify::{differences, tree_differences, Received, Value, Verdict};
 
 pub use crate::limits::MAX_INPUT_BYTES;
 
+type Time = chrono::DateTime<chrono::Utc>;
+
 shape!(NoArgs {});
 shape!(PriceTiersArgs { table: Field<Box<TableDoc>>, quantity: Field<Num>, currency: Field<String> });
-shape!(CatalogArgs { catalog: Field<Box<CatalogDoc>> });
-shape!(QuoteArgs { catalog: Field<Box<CatalogDoc>>, order: Field<Box<OrderDoc>> });
-shape!(MatrixArgs { catalog: Field<Box<CatalogDoc>>, options: Field<Box<MatrixOptionsDoc>> });
+shape!(CatalogArgs { catalog: Field<Box<CatalogArgDoc>> });
+shape!(QuoteArgs { catalog: Field<Box<CatalogArgDoc>>, order: Field<Box<OrderDoc>> });
+shape!(MatrixArgs { catalog: Field<Box<CatalogArgDoc>>, options: Field<Box<MatrixOptionsDoc>> });
 shape!(
     /// One quote to verify: the browser's order and quote, and what the server trusts.
     CheckDoc { order: Field<Box<OrderDoc>>, quote: Field<Received>, trusted: Field<Box<TrustedDoc>> }
 );
-shape!(VerifyArgs { catalog: Field<Box<CatalogDoc>> } with check: CheckDoc);
-shape!(PlanMarginsArgs { catalog: Field<Box<CatalogDoc>>, planType: Field<String>, instances: Field<Num> });
-shape!(PartnerMarginsArgs { catalog: Field<Box<CatalogDoc>>, partner: Field<String>, instances: Field<Map<Num>> });
-shape!(AssignmentArgs { catalog: Field<Box<CatalogDoc>>, request: Field<Box<AssignmentDoc>> });
+shape!(VerifyArgs { catalog: Field<Box<CatalogArgDoc>> } with check: CheckDoc);
+shape!(PlanMarginsArgs { catalog: Field<Box<CatalogArgDoc>>, planType: Field<String>, instances: Field<Num> });
+shape!(PartnerMarginsArgs { catalog: Field<Box<CatalogArgDoc>>, partner: Field<String>, instances: Field<Map<Num>> });
+shape!(AssignmentArgs { catalog: Field<Box<CatalogArgDoc>>, request: Field<Box<AssignmentDoc>> });
 shape!(AssignmentDoc { planType: Field<String>, instance: Field<Box<InstanceDoc>> });
 shape!(InstanceDoc { id: Field<String>, owner: Field<String>, environment: Field<String> });
-shape!(QuoteManyArgs { catalog: Field<Box<CatalogDoc>>, orders: Field<List<Box<OrderDoc>, MAX_BATCH_ITEMS>> });
-shape!(VerifyManyArgs { catalog: Field<Box<CatalogDoc>>, checks: Field<List<Box<CheckDoc>, MAX_BATCH_ITEMS>> });
-shape!(InvoiceArgs { catalog: Field<Box<CatalogDoc>>, request: Field<Box<RequestDoc>> });
+shape!(QuoteManyArgs { catalog: Field<Box<CatalogArgDoc>>, orders: Field<List<Box<OrderDoc>, MAX_BATCH_ITEMS>> });
+shape!(VerifyManyArgs { catalog: Field<Box<CatalogArgDoc>>, checks: Field<List<Box<CheckDoc>, MAX_BATCH_ITEMS>> });
+shape!(InvoiceArgs { catalog: Field<Box<CatalogArgDoc>>, request: Field<Box<RequestDoc>> });
 shape!(
     /// One invoice to verify: the request it bills, the invoice a browser sent, and what the
     /// server trusts of the customer.
     InvoiceCheckDoc { request: Field<Box<RequestDoc>>, invoice: Field<Received>, trusted: Field<Box<TrustedCustomerDoc>> }
 );
-shape!(VerifyInvoiceArgs { catalog: Field<Box<CatalogDoc>> } with check: InvoiceCheckDoc);
-shape!(VerifyInvoiceManyArgs { catalog: Field<Box<CatalogDoc>>, checks: Field<List<Box<InvoiceCheckDoc>, MAX_BATCH_ITEMS>> });
+shape!(VerifyInvoiceArgs { catalog: Field<Box<CatalogArgDoc>> } with check: InvoiceCheckDoc);
+shape!(VerifyInvoiceManyArgs { catalog: Field<Box<CatalogArgDoc>>, checks: Field<List<Box<InvoiceCheckDoc>, MAX_BATCH_ITEMS>> });
 
 /// The arguments of an operation on a catalog (its `catalog` argument, or a loaded one).
 trait CatalogArg: Shape {
-    fn catalog(&self) -> &Field<Box<CatalogDoc>>;
+    fn catalog(&self) -> &Field<Box<CatalogArgDoc>>;
 }
 
 macro_rules! catalog_args {
     ($($name:ident),*) => {
         $(impl CatalogArg for $name {
-            fn catalog(&self) -> &Field<Box<CatalogDoc>> {
+            fn catalog(&self) -> &Field<Box<CatalogArgDoc>> {
                 &self.catalog
             }
         })*
@@ -90,8 +92,87 @@ catalog_args!(
 
 /// An operation that needs no catalog.
 type Plain<A> = fn(&A, &mut Problems) -> Result<Answer<'static>, Error>;
-/// An operation on a catalog.
-type OnCatalog<A> = for<'c> fn(&'c Catalog, &A, &mut Problems) -> Result<Answer<'c>, Error>;
+/// An operation on a catalog or a catalog set.
+type OnCatalog<A> = for<'c> fn(Catalogs<'c>, &A, &mut Problems) -> Result<Answer<'c>, Error>;
+
+/// A loaded catalog, or a loaded catalog set (SPEC 16): what operations run on.
+///
+/// # Example
+/// ```
+/// use ratecard::api::{call_loaded, Catalogs};
+/// let set = ratecard::CatalogSet::from_json(ratecard::DEMO_CATALOG_SET).unwrap();
+/// let out = call_loaded(Catalogs::Set(&set), "priceMatrix", r#"{"options":{"catalogVersion":"2026-01"}}"#).unwrap();
+/// assert!(out.contains(r#""catalog":{"version":"2026-01","#));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub enum Catalogs<'c> {
+    /// One timeless catalog.
+    One(&'c Catalog),
+    /// Versions of a catalog.
+    Set(&'c CatalogSet),
+}
+
+impl<'c> From<&'c Loaded> for Catalogs<'c> {
+    fn from(loaded: &'c Loaded) -> Self {
+        match loaded {
+            Loaded::One(c) => Catalogs::One(c),
+            Loaded::Set(set) => Catalogs::Set(set),
+        }
+    }
+}
+
+impl<'c> From<&'c Catalog> for Catalogs<'c> {
+    fn from(catalog: &'c Catalog) -> Self {
+        Catalogs::One(catalog)
+    }
+}
+
+impl<'c> From<&'c CatalogSet> for Catalogs<'c> {
+    fn from(set: &'c CatalogSet) -> Self {
+        Catalogs::Set(set)
+    }
+}
+
+impl<'c> Catalogs<'c> {
+    /// The catalog of operations that price no customer (margins, assignments): the one, or
+    /// the set's newest version.
+    pub fn newest(self) -> &'c Catalog {
+        match self {
+            Catalogs::One(c) => c,
+            Catalogs::Set(set) => &set.newest().catalog,
+        }
+    }
+
+    /// The catalog a request is priced on: the version it names (`catalogVersion`), else the
+    /// one in force at the customer's billing start (or at `at` without one); paths of errors
+    /// are relative to the request.
+    pub(crate) fn pin(
+        self,
+        named: &Field<String>,
+        billing_start: Option<&Field<Time>>,
+        at: Option<&Field<Time>>,
+    ) -> Result<Pinned<'c>, Error> {
+        let set = match self {
+            Catalogs::One(c) if named.is_absent() => return Ok(Pinned::one(c)),
+            Catalogs::One(_) => {
+                return Err(Error::new(
+                    Code::UnknownCatalogVersion,
+                    "catalogVersion",
+                    "this catalog is not a set of versions: give no catalogVersion",
+                ))
+            }
+            Catalogs::Set(set) => set,
+        };
+        let start = billing_start.and_then(Field::ok).or(at.and_then(Field::ok));
+        let index = match (named.ok(), start) {
+            (Some(name), _) => set.named(name)?,
+            (None, Some(t)) => set.in_force(*t)?,
+            // What is missing or bad is reported by the request's own validation.
+            (None, None) => set.versions().len() - 1,
+        };
+        Ok(Pinned::version(set, index))
+    }
+}
 
 macro_rules! operations {
     ($($name:literal => $run:expr,)*) => {
@@ -101,7 +182,7 @@ macro_rules! operations {
 
         /// Runs operation `op` on its arguments, read from `args`, and writes its answer as JSON
         /// text (the object API parses it with the JS engine's `JSON.parse`).
-        pub(crate) fn dispatch(op: &str, args: &dyn Source, loaded: Option<&Catalog>) -> Result<String, Error> {
+        pub(crate) fn dispatch(op: &str, args: &dyn Source, loaded: Option<Catalogs<'_>>) -> Result<String, Error> {
             match op {
                 $($name => $run(args, loaded),)*
                 _ => Err(Error::new(
@@ -125,7 +206,10 @@ operations! {
     "planMargins" => |a, l| on_catalog::<PlanMarginsArgs>(a, l, plan_margins),
     "partnerMargins" => |a, l| on_catalog::<PartnerMarginsArgs>(a, l, partner_margins),
     "checkAssignment" => |a, l| on_catalog::<AssignmentArgs>(a, l, check_assignment),
-    "publicCatalog" => |a, l| on_catalog::<CatalogArgs>(a, l, |c, _, _| Ok(Answer::Public(c.public_view()))),
+    "publicCatalog" => |a, l| on_catalog::<CatalogArgs>(a, l, |c, _, _| Ok(match c {
+        Catalogs::One(c) => Answer::Public(c.public_view()),
+        Catalogs::Set(set) => Answer::Text(set.public_json()),
+    })),
     "quoteMany" => |a, l| on_catalog::<QuoteManyArgs>(a, l, quote_many),
     "verifyMany" => |a, l| on_catalog::<VerifyManyArgs>(a, l, verify_many),
     "invoice" => |a, l| on_catalog::<InvoiceArgs>(a, l, invoice),
@@ -145,6 +229,8 @@ pub(crate) enum Answer<'c> {
     PartnerMargins(PartnerMargins),
     Assignment(Vec<Problem>),
     Public(PublicCatalog<'c>),
+    /// An answer written already.
+    Text(String),
     Invoice(Box<Invoice<'c>>),
     /// Each item's answer or error; the batch's argument name.
     Batch(&'static str, Vec<Result<Answer<'c>, Error>>),
@@ -168,6 +254,7 @@ impl Answer<'_> {
                 json_text(&with(|out| object!(out, { "allowed": reasons.is_empty(), "reasons": reasons })))
             }
             Answer::Public(view) => Ok(view.to_json()),
+            Answer::Text(text) => Ok(text),
             Answer::Invoice(invoice) => json_text(&*invoice),
             Answer::Batch(name, items) => {
                 let failed = |error: &Error| json_text(&with(|out| object!(out, { "error": error })));
@@ -209,7 +296,8 @@ pub fn input_paths() -> Vec<(&'static str, Vec<String>)> {
         (name, paths)
     }
     vec![
-        of::<CatalogDoc>("CatalogDocument"),
+        of::<crate::catalog::load::CatalogDoc>("CatalogDocument"),
+        of::<crate::catalog::VersionDoc>("CatalogVersionDocument"),
         of::<OrderDoc>("OrderDocument"),
         of::<TableDoc>("TierTable"),
         of::<TrustedDoc>("Trusted"),
@@ -240,8 +328,9 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
     check_output(dispatch(op, &Json(args), None)?)
 }
 
-/// Runs one operation that takes a catalog on an already loaded `catalog`; `args` are its other
-/// arguments (no `catalog`). This is how a catalog is parsed and validated once for many calls.
+/// Runs one operation that takes a catalog on an already loaded `catalog` (a [`Catalog`] or a
+/// [`CatalogSet`]); `args` are its other arguments (no `catalog`). This is how a catalog is
+/// parsed and validated once for many calls.
 ///
 /// # Errors
 /// As [`call`]; `INVALID_VALUE` for an operation that takes no catalog.
@@ -252,8 +341,8 @@ pub fn call(op: &str, args: &str) -> Result<String, Error> {
 /// let out = ratecard::api::call_loaded(&catalog, "planMargins", r#"{"planType":"acme-production-110"}"#).unwrap();
 /// assert!(out.contains(r#""profit":"36.00""#));
 /// ```
-pub fn call_loaded(catalog: &Catalog, op: &str, args: &str) -> Result<String, Error> {
-    check_output(dispatch(op, &Json(args), Some(catalog))?)
+pub fn call_loaded<'c>(catalog: impl Into<Catalogs<'c>>, op: &str, args: &str) -> Result<String, Error> {
+    check_output(dispatch(op, &Json(args), Some(catalog.into()))?)
 }
 
 /// The arguments as JSON text gives them, and the call's collector with their unknown keys
@@ -275,7 +364,7 @@ fn arguments<A: Shape>(input: &dyn Source, loaded: bool) -> Result<(Box<A>, Prob
     Ok((args, p))
 }
 
-fn plain<A: Shape>(input: &dyn Source, loaded: Option<&Catalog>, f: Plain<A>) -> Result<String, Error> {
+fn plain<A: Shape>(input: &dyn Source, loaded: Option<Catalogs<'_>>, f: Plain<A>) -> Result<String, Error> {
     if loaded.is_some() {
         return Err(Error::new(Code::InvalidValue, "", "this operation does not run on a loaded catalog"));
     }
@@ -285,7 +374,7 @@ fn plain<A: Shape>(input: &dyn Source, loaded: Option<&Catalog>, f: Plain<A>) ->
 
 fn on_catalog<A: CatalogArg>(
     input: &dyn Source,
-    loaded: Option<&Catalog>,
+    loaded: Option<Catalogs<'_>>,
     f: OnCatalog<A>,
 ) -> Result<String, Error> {
     let (args, mut p) = arguments::<A>(input, loaded.is_some())?;
@@ -293,28 +382,43 @@ fn on_catalog<A: CatalogArg>(
         p.add(Code::UnknownField, "catalog", "the catalog is loaded already: give no \"catalog\" argument");
     }
     p.check(Some(()))?;
-    let catalog = match loaded {
-        Some(c) => Cow::Borrowed(c),
-        None => Cow::Owned(catalog_argument(args.catalog())?),
+    let owned;
+    let catalogs = match loaded {
+        Some(c) => c,
+        None => {
+            owned = catalog_argument(args.catalog())?;
+            Catalogs::from(&owned)
+        }
     };
-    f(&catalog, &args, &mut p)?.write()
+    f(catalogs, &args, &mut p)?.write()
 }
 
-/// A catalog from JSON text, as the `catalog` argument of a call would be: errors of the text
-/// at `catalog`, a catalog's problems under one `INVALID_CATALOG`.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) fn load_catalog(input: &dyn Source) -> Result<Catalog, Error> {
-    let doc = crate::input::read::<Box<CatalogDoc>>(input).map_err(|e| e.within("catalog"))?;
+/// A catalog or a catalog set from JSON text, as the `catalog` argument of a call would be:
+/// errors of the text at `catalog`, a catalog's problems under one `INVALID_CATALOG`.
+///
+/// # Errors
+/// As above.
+///
+/// # Example
+/// ```
+/// let set = ratecard::api::load(ratecard::DEMO_CATALOG_SET).unwrap();
+/// assert!(matches!(set, ratecard::api::Loaded::Set(_)));
+/// ```
+pub fn load(text: &str) -> Result<Loaded, Error> {
+    load_catalog(&Json(text))
+}
+
+/// [`load`] from JSON text or (in wasm) a JS value.
+pub(crate) fn load_catalog(input: &dyn Source) -> Result<Loaded, Error> {
+    let doc = crate::input::read::<Box<CatalogArgDoc>>(input).map_err(|e| e.within("catalog"))?;
     catalog_argument(&doc)
 }
 
 /// The `catalog` argument, loaded: a catalog's problems come under one `INVALID_CATALOG`.
-fn catalog_argument(doc: &Field<Box<CatalogDoc>>) -> Result<Catalog, Error> {
+fn catalog_argument(doc: &Field<Box<CatalogArgDoc>>) -> Result<Loaded, Error> {
     let mut p = Problems::new();
-    if p.req(doc, &At::Root.key("catalog"), |_, _, _| Some(())).is_none() {
-        return Err(p.check::<()>(None).unwrap_err());
-    }
-    let catalog = crate::catalog::load::validate(&mut p, doc);
+    let catalog =
+        p.req(doc, &At::Root.key("catalog"), |p, doc, _| crate::catalog::load::validate_arg(p, doc));
     p.check(catalog).map_err(invalid_catalog)
 }
 
@@ -330,73 +434,174 @@ fn invalid_catalog(e: Error) -> Error {
     Error::from_problems(problems).unwrap_or(e)
 }
 
-/// `{valid, errors, warnings}` of the `catalog` argument.
+/// `{valid, errors, warnings}` of the `catalog` argument (a catalog or a catalog set).
 fn validate_catalog(args: &CatalogArgs, p: &mut Problems) -> Result<Answer<'static>, Error> {
     let doc = p.req(&args.catalog, &At::Root.key("catalog"), |_, doc, _| Some(doc));
-    p.check(doc)?;
+    Ok(Answer::Validation(validation(p.check(doc)?)))
+}
+
+/// Every error and warning of a catalog or a catalog set.
+fn validation(doc: &CatalogArgDoc) -> Validation {
     let mut catalog = Problems::new();
-    let loaded = crate::catalog::load::validate(&mut catalog, &args.catalog);
-    Ok(Answer::Validation(Validation::of(catalog.finish(loaded))))
+    let loaded = crate::catalog::load::validate_arg(&mut catalog, doc);
+    match catalog.finish(loaded) {
+        Ok(Loaded::One(c)) => Validation::of(Ok(*c)),
+        Ok(Loaded::Set(set)) => Validation { errors: vec![], warnings: set.warnings().to_vec() },
+        Err(e) => Validation::of(Err(e)),
+    }
+}
+
+/// Validates a catalog or a catalog set (JSON text) without keeping it: every error and
+/// warning, as `validateCatalog` answers.
+///
+/// # Example
+/// ```
+/// let v = ratecard::api::validate(r#"{"versions":[]}"#);
+/// assert_eq!(v.errors[0].path, "versions");
+/// ```
+pub fn validate(text: &str) -> Validation {
+    match crate::input::read::<Box<CatalogArgDoc>>(&Json(text)) {
+        Ok(Field::Ok(doc)) => validation(&doc),
+        Ok(other) => {
+            let mut p = Problems::new();
+            p.bad::<Box<CatalogArgDoc>, ()>(&other, &At::Root);
+            Validation::of(p.check::<Catalog>(None))
+        }
+        Err(e) => Validation::of(Err(e)),
+    }
 }
 
 const ROOT: At<'static> = At::Root;
 
 fn quote<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &QuoteArgs,
     p: &mut Problems,
     detail: Detail,
 ) -> Result<Answer<'c>, Error> {
-    let order = p.req(&args.order, &ROOT.key("order"), |p, doc, at| Order::validate(p, doc, at, catalog));
+    let pinned = order_pin(catalogs, args.order.ok().map(|o| &**o), None).map_err(|e| e.within("order"))?;
+    let order =
+        p.req(&args.order, &ROOT.key("order"), |p, doc, at| Order::validate(p, doc, at, pinned.catalog));
     let order = p.check(order)?;
     let quote =
-        quote_within(catalog, &order, detail, &mut Budget::default()).map_err(|e| e.within("order"))?;
+        quote_within(pinned, &order, detail, &mut Budget::default()).map_err(|e| e.within("order"))?;
     Ok(Answer::Quote(Box::new(quote), detail))
 }
 
-fn matrix<'c>(catalog: &'c Catalog, args: &MatrixArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+/// The catalog an order is priced on (see [`Catalogs::pin`]); with trusted fields, the
+/// version they name or the one at the billing start they set.
+fn order_pin<'c>(
+    catalogs: Catalogs<'c>,
+    order: Option<&OrderDoc>,
+    trusted: Option<&TrustedDoc>,
+) -> Result<Pinned<'c>, Error> {
+    let Some(order) = order else { return catalogs.pin(&Field::Missing, None, None) };
+    let start = order.customer.ok().map(|c| &c.billingStart);
+    let trusted = trusted.map(|t| (&t.catalogVersion, t.customer.ok().map(|c| &c.billingStart)));
+    pin_request(catalogs, (&order.catalogVersion, start, Some(&order.at)), trusted)
+}
+
+/// The catalog an invoice request is priced on, as [`order_pin`].
+fn request_pin<'c>(
+    catalogs: Catalogs<'c>,
+    request: Option<&RequestDoc>,
+    trusted: Option<&TrustedCustomerDoc>,
+) -> Result<Pinned<'c>, Error> {
+    let Some(request) = request else { return catalogs.pin(&Field::Missing, None, None) };
+    let start = request.customer.ok().map(|c| &c.billingStart);
+    let trusted = trusted.map(|t| (&t.catalogVersion, t.customer.ok().map(|c| &c.billingStart)));
+    pin_request(catalogs, (&request.catalogVersion, start, None), trusted)
+}
+
+/// A request's `(catalogVersion, billingStart, at)` pinned, trusted `(catalogVersion,
+/// billingStart)` first: a trusted version replaces the request's, and a trusted billing start
+/// decides the version alone (the request's named one is dropped, as `Trusted::apply` does).
+fn pin_request<'c>(
+    catalogs: Catalogs<'c>,
+    (named, start, at): (&Field<String>, Option<&Field<Time>>, Option<&Field<Time>>),
+    trusted: Option<(&Field<String>, Option<&Field<Time>>)>,
+) -> Result<Pinned<'c>, Error> {
+    let trusted_start = trusted.and_then(|(_, s)| s).filter(|s| !s.is_absent());
+    let named = match trusted {
+        Some((version, _)) if !version.is_absent() => version,
+        _ if trusted_start.is_some() => &Field::Missing,
+        _ => named,
+    };
+    catalogs.pin(named, trusted_start.or(start), at)
+}
+
+fn matrix<'c>(catalogs: Catalogs<'c>, args: &MatrixArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+    let (named, at) = match args.options.ok() {
+        Some(o) => (&o.catalogVersion, Some(&o.at)),
+        None => (&Field::Missing, None),
+    };
+    let pinned = match (catalogs, named.is_absent() && at.is_none_or(|a| a.is_absent())) {
+        // Without a version or an instant, the newest prices.
+        (Catalogs::Set(set), true) => Pinned::version(set, set.versions().len() - 1),
+        _ => catalogs.pin(named, None, at).map_err(|e| e.within("options"))?,
+    };
+    let catalog = pinned.catalog;
     let options =
         p.opt(&args.options, &ROOT.key("options"), |p, doc, at| MatrixOptions::validate(p, doc, at, catalog));
     let options = p.check(options)?.unwrap_or_default();
-    Ok(Answer::Matrix(price_matrix(catalog, &options).map_err(|e| e.within("options"))?))
+    let mut matrix = price_matrix(catalog, &options).map_err(|e| e.within("options"))?;
+    matrix.version = pinned.pinned();
+    Ok(Answer::Matrix(matrix))
 }
 
 /// One verification, read: the browser's order and quote, and what the server trusts.
-struct Check<'a> {
+struct Check<'a, 'c> {
+    pinned: Pinned<'c>,
     order: Order,
     quote: &'a Received,
     trusted: Trusted,
 }
 
-fn check<'d>(p: &mut Problems, catalog: &Catalog, doc: &'d CheckDoc, at: &At<'_>) -> Option<Check<'d>> {
+fn check<'d, 'c>(
+    p: &mut Problems,
+    catalogs: Catalogs<'c>,
+    doc: &'d CheckDoc,
+    at: &At<'_>,
+) -> Option<Check<'d, 'c>> {
+    let pinned = match order_pin(catalogs, doc.order.ok().map(|o| &**o), doc.trusted.ok().map(|t| &**t)) {
+        Ok(pinned) => pinned,
+        Err(e) => return p.error(e, &at.key("order")),
+    };
+    let catalog = pinned.catalog;
     let order = p.req(&doc.order, &at.key("order"), |p, doc, at| Order::validate(p, doc, at, catalog));
     let quote = p.req(&doc.quote, &at.key("quote"), |_, v, _| Some(v));
     let trusted =
         p.opt(&doc.trusted, &at.key("trusted"), |p, doc, at| Trusted::validate(p, doc, at, catalog));
-    Some(Check { order: order?, quote: quote?, trusted: trusted?.unwrap_or_default() })
+    Some(Check { pinned, order: order?, quote: quote?, trusted: trusted?.unwrap_or_default() })
 }
 
-fn verify_quote<'c>(catalog: &'c Catalog, args: &VerifyArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
-    let check = check(p, catalog, &args.check, &ROOT);
-    Ok(Answer::Verdict(verify(catalog, p.check(check)?, &mut Budget::default())?))
+fn verify_quote<'c>(
+    catalogs: Catalogs<'c>,
+    args: &VerifyArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
+    let check = check(p, catalogs, &args.check, &ROOT);
+    Ok(Answer::Verdict(verify(p.check(check)?, &mut Budget::default())?))
 }
 
 /// Verifies a received quote: `{ok, differences}`. With a trusted instant the quote is
 /// recomputed at the server's instant and written with the instant the browser priced at, so
 /// that an honest quote made a little earlier is the very same text (SPEC 7); its age is
 /// checked first. A received summary (`quoteSummary`'s answer) is compared with the
-/// recomputed summary.
-fn verify(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Result<Verdict, Error> {
+/// recomputed summary. A quote priced on another catalog version is `CATALOG_VERSION_MISMATCH`.
+fn verify(check: Check<'_, '_>, budget: &mut Budget) -> Result<Verdict, Error> {
     let sent_at = check.order.at;
     check.trusted.check_age(sent_at, "order.at")?;
     let (order, trusted_differences) = check.trusted.apply(&check.order);
-    let mut quote = quote_within(catalog, &order, Detail::Full, budget).map_err(|e| e.within("order"))?;
+    let mut quote =
+        quote_within(check.pinned, &order, Detail::Full, budget).map_err(|e| e.within("order"))?;
     quote.at = sent_at;
     let full = quote.to_json()?;
     let diffs = match check.quote.0 == full {
         true => Vec::new(),
         false => {
             let received = check.quote.value().map_err(|e| e.within("quote"))?;
+            same_version(check.pinned, &received, "quote")?;
             match is_summary(&received) {
                 true => differences(&quote.summary_json()?, &received)?,
                 false => tree_differences(&full, &received)?,
@@ -404,6 +609,31 @@ fn verify(catalog: &Catalog, check: Check<'_>, budget: &mut Budget) -> Result<Ve
         }
     };
     Ok(Verdict::of(&[("order", &trusted_differences), ("quote", &diffs)]))
+}
+
+/// `CATALOG_VERSION_MISMATCH` at `{name}.catalog` for a received answer that names another
+/// version (or another text of it) than the customer's, or none, in a catalog set (SPEC 16).
+fn same_version(pinned: Pinned<'_>, received: &Value, name: &str) -> Result<(), Error> {
+    let Some(version) = pinned.pinned() else { return Ok(()) };
+    let text = |key| match received.get("catalog").and_then(|c| c.get(key)) {
+        Some(Value::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let why = match (text("version"), text("hash")) {
+        (Some(v), Some(h)) if v == version.version && h == version.hash => return Ok(()),
+        (Some(v), _) if v != version.version => format!(
+            "it was priced on catalog version \"{v}\", and the customer is on \"{}\"",
+            version.version
+        ),
+        (Some(_), h) => format!(
+            "it was priced on another text of catalog version \"{}\" (hash {}, here {})",
+            version.version,
+            h.unwrap_or("none"),
+            version.hash
+        ),
+        (None, _) => format!("it names no catalog version, and the customer is on \"{}\"", version.version),
+    };
+    Err(Error::new(Code::CatalogVersionMismatch, format!("{name}.catalog"), why))
 }
 
 /// Whether a received quote is a summary: its lines hold only amounts (no line has a `kind`,
@@ -414,90 +644,107 @@ fn is_summary(received: &Value) -> bool {
 }
 
 /// One invoice verification, read.
-struct InvoiceCheck<'a> {
+struct InvoiceCheck<'a, 'c> {
+    pinned: Pinned<'c>,
     request: InvoiceRequest,
     invoice: &'a Received,
     trusted: Option<TrustedCustomer>,
 }
 
-fn invoice_check<'d>(
+fn invoice_check<'d, 'c>(
     p: &mut Problems,
-    catalog: &Catalog,
+    catalogs: Catalogs<'c>,
     doc: &'d InvoiceCheckDoc,
     at: &At<'_>,
-) -> Option<InvoiceCheck<'d>> {
+) -> Option<InvoiceCheck<'d, 'c>> {
+    let pinned = match request_pin(catalogs, doc.request.ok().map(|r| &**r), doc.trusted.ok().map(|t| &**t)) {
+        Ok(pinned) => pinned,
+        Err(e) => return p.error(e, &at.key("request")),
+    };
+    let catalog = pinned.catalog;
     let request =
         p.req(&doc.request, &at.key("request"), |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog));
     let invoice = p.req(&doc.invoice, &at.key("invoice"), |_, v, _| Some(v));
     let trusted =
         p.opt(&doc.trusted, &at.key("trusted"), |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog));
-    Some(InvoiceCheck { request: request?, invoice: invoice?, trusted: trusted? })
+    Some(InvoiceCheck { pinned, request: request?, invoice: invoice?, trusted: trusted? })
 }
 
 /// Verifies a received invoice against the request it bills, with the trusted customer's
 /// fields in place: `{ok, differences}` (paths under `request` for what the trusted fields
 /// corrected, under `invoice` for the invoice; the request's errors under `request`).
-fn verify_one_invoice(
-    catalog: &Catalog,
-    check: InvoiceCheck<'_>,
-    budget: &mut Budget,
-) -> Result<Verdict, Error> {
+fn verify_one_invoice(check: InvoiceCheck<'_, '_>, budget: &mut Budget) -> Result<Verdict, Error> {
     let (request, trusted_differences) = match &check.trusted {
         Some(trusted) => trusted.apply(&check.request),
         None => (check.request, Vec::new()),
     };
-    let expected = invoice_within(catalog, &request, budget)
+    let expected = invoice_within(check.pinned, &request, budget)
         .and_then(|i| i.to_json())
         .map_err(|e| e.within("request"))?;
     let diffs = match check.invoice.0 == expected {
         true => Vec::new(),
-        false => tree_differences(&expected, &check.invoice.value().map_err(|e| e.within("invoice"))?)?,
+        false => {
+            let received = check.invoice.value().map_err(|e| e.within("invoice"))?;
+            same_version(check.pinned, &received, "invoice")?;
+            tree_differences(&expected, &received)?
+        }
     };
     Ok(Verdict::of(&[("request", &trusted_differences), ("invoice", &diffs)]))
 }
 
-fn invoice<'c>(catalog: &'c Catalog, args: &InvoiceArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+fn invoice<'c>(catalogs: Catalogs<'c>, args: &InvoiceArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+    let pinned =
+        request_pin(catalogs, args.request.ok().map(|r| &**r), None).map_err(|e| e.within("request"))?;
+    let catalog = pinned.catalog;
     let request = p
         .req(&args.request, &ROOT.key("request"), |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog));
     let request = p.check(request)?;
     let invoice =
-        invoice_within(catalog, &request, &mut Budget::default()).map_err(|e| e.within("request"))?;
+        invoice_within(pinned, &request, &mut Budget::default()).map_err(|e| e.within("request"))?;
     Ok(Answer::Invoice(Box::new(invoice)))
 }
 
 fn verify_invoice<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &VerifyInvoiceArgs,
     p: &mut Problems,
 ) -> Result<Answer<'c>, Error> {
-    let check = invoice_check(p, catalog, &args.check, &ROOT);
-    Ok(Answer::Verdict(verify_one_invoice(catalog, p.check(check)?, &mut Budget::default())?))
+    let check = invoice_check(p, catalogs, &args.check, &ROOT);
+    Ok(Answer::Verdict(verify_one_invoice(p.check(check)?, &mut Budget::default())?))
 }
 
-fn quote_many<'c>(catalog: &'c Catalog, args: &QuoteManyArgs, p: &mut Problems) -> Result<Answer<'c>, Error> {
+fn quote_many<'c>(
+    catalogs: Catalogs<'c>,
+    args: &QuoteManyArgs,
+    p: &mut Problems,
+) -> Result<Answer<'c>, Error> {
     let lines = |o: &OrderDoc| o.lines.ok().map_or(0, |l| l.len);
     batch(p, &args.orders, "orders", lines, |p, doc, at, budget| {
-        let order = Order::validate(p, doc, at, catalog)?;
-        let quote = quote_within(catalog, &order, Detail::Full, budget);
+        let pinned = match order_pin(catalogs, Some(doc), None) {
+            Ok(pinned) => pinned,
+            Err(e) => return Some(Err(e)),
+        };
+        let order = Order::validate(p, doc, at, pinned.catalog)?;
+        let quote = quote_within(pinned, &order, Detail::Full, budget);
         Some(quote.map(|q| Answer::Quote(Box::new(q), Detail::Full)))
     })
 }
 
 fn verify_many<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &VerifyManyArgs,
     p: &mut Problems,
 ) -> Result<Answer<'c>, Error> {
     let lines = |c: &CheckDoc| c.order.ok().and_then(|o| o.lines.ok()).map_or(0, |l| l.len);
     batch(p, &args.checks, "checks", lines, |p, doc, at, budget| {
         p.fields(doc, at);
-        let check = check(p, catalog, doc, at)?;
-        Some(verify(catalog, check, budget).map(Answer::Verdict))
+        let check = check(p, catalogs, doc, at)?;
+        Some(verify(check, budget).map(Answer::Verdict))
     })
 }
 
 fn verify_invoice_many<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &VerifyInvoiceManyArgs,
     p: &mut Problems,
 ) -> Result<Answer<'c>, Error> {
@@ -508,8 +755,8 @@ fn verify_invoice_many<'c>(
         |_| 0,
         |p, doc, at, budget| {
             p.fields(doc, at);
-            let check = invoice_check(p, catalog, doc, at)?;
-            Some(verify_one_invoice(catalog, check, budget).map(Answer::Verdict))
+            let check = invoice_check(p, catalogs, doc, at)?;
+            Some(verify_one_invoice(check, budget).map(Answer::Verdict))
         },
     )
 }
@@ -777,10 +1024,11 @@ fn quantity_text(text: &str) -> Result<Decimal, Error> {
 }
 
 fn plan_margins<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &PlanMarginsArgs,
     p: &mut Problems,
 ) -> Result<Answer<'c>, Error> {
+    let catalog = catalogs.newest();
     let plan_type = p.req(&args.planType, &ROOT.key("planType"), Problems::id);
     let instances = p.opt(&args.instances, &ROOT.key("instances"), |p, n, at| p.whole(n, at, 0));
     let (plan_type, instances) = p.check(plan_type.zip(instances))?;
@@ -788,10 +1036,11 @@ fn plan_margins<'c>(
 }
 
 fn partner_margins<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &PartnerMarginsArgs,
     p: &mut Problems,
 ) -> Result<Answer<'c>, Error> {
+    let catalog = catalogs.newest();
     let partner = p.req(&args.partner, &ROOT.key("partner"), Problems::id);
     let instances = p.opt(&args.instances, &ROOT.key("instances"), |p, map, at| {
         if map.len > MAX_LIST_LEN {
@@ -821,10 +1070,11 @@ fn partner_margins<'c>(
 }
 
 fn check_assignment<'c>(
-    catalog: &'c Catalog,
+    catalogs: Catalogs<'c>,
     args: &AssignmentArgs,
     p: &mut Problems,
 ) -> Result<Answer<'c>, Error> {
+    let catalog = catalogs.newest();
     let request = p.req(&args.request, &ROOT.key("request"), |p, o, at| {
         p.fields(&**o, at);
         let plan_type = p.req(&o.planType, &at.key("planType"), Problems::id);

@@ -132,6 +132,19 @@ codes! {
     ReverseCharge = "REVERSE_CHARGE",
     /// A note, not a problem: the sale is exempt from tax.
     TaxExempt = "TAX_EXEMPT",
+    // Catalog versions.
+    /// Two versions of a catalog set take effect at the same instant.
+    DuplicateEffectiveFrom = "DUPLICATE_EFFECTIVE_FROM",
+    /// An id that means another thing in another version of a catalog set (a product of
+    /// another kind, resource, unit or contents; a region, currency or tax rate that changed).
+    VersionConflict = "VERSION_CONFLICT",
+    /// A customer whose billingStart is before every version of the catalog set.
+    NoCatalogVersion = "NO_CATALOG_VERSION",
+    /// A `catalogVersion` the catalog set does not have (or a catalog that is not a set).
+    UnknownCatalogVersion = "UNKNOWN_CATALOG_VERSION",
+    /// A received quote or invoice priced on another catalog version (or another text of it)
+    /// than the one in force for the customer.
+    CatalogVersionMismatch = "CATALOG_VERSION_MISMATCH",
     // Verification.
     /// A quote made longer ago than the verification's `maxAgeSeconds` (3600 by default),
     /// counted at the server's instant (`trusted.at`).

@@ -574,6 +574,8 @@ pub(crate) trait Shape: Default {
     }
     /// The path of every key it reads, nested objects' included (`plans[].prices[].tiers[].upTo`).
     fn paths(prefix: &str, out: &mut Vec<String>);
+    /// The keys it declares that the input gave.
+    fn given(&self) -> Vec<&'static str>;
 }
 
 /// The key paths a leaf holds below it (objects and lists of objects): what the `.d.ts` must
@@ -620,6 +622,9 @@ impl<T: Shape> Shape for Box<T> {
     }
     fn paths(prefix: &str, out: &mut Vec<String>) {
         T::paths(prefix, out)
+    }
+    fn given(&self) -> Vec<&'static str> {
+        (**self).given()
     }
 }
 
@@ -713,6 +718,15 @@ macro_rules! shape {
             }
             fn known() -> Vec<&'static str> {
                 [Self::FIELDS $(, <$fty as $crate::input::Shape>::FIELDS)?].concat()
+            }
+            fn given(&self) -> Vec<&'static str> {
+                #[allow(unused_mut)]
+                let mut keys = Vec::new();
+                $(if !self.$field.is_absent() {
+                    keys.push(stringify!($field));
+                })*
+                $(keys.extend($crate::input::Shape::given(&self.$flat));)?
+                keys
             }
             #[allow(unused_variables)]
             fn paths(prefix: &str, out: &mut Vec<String>) {

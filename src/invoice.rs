@@ -10,11 +10,13 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::json_text::{json_text, list, object, with, ToJson};
+use crate::json_text::{add_member, json_text, list, object, with, ToJson};
 use chrono::{DateTime, Datelike, Months, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::catalog::{Catalog, Off, Period, Plan, PriceRule, Product, ProductKind};
+use crate::catalog::{
+    Catalog, CatalogVersion, Off, Period, Pinned, Plan, PriceRule, Product, ProductKind, VersionJson,
+};
 use crate::credits::{credits, Credit, CreditDoc};
 use crate::credits::{AppliedCredit, CreditsJson};
 use crate::discounts::{Discount, DiscountsJson, Offer, Target};
@@ -26,7 +28,7 @@ use crate::limits::{
 };
 use crate::money::{checked, exact, Currency, Money, Rounding};
 use crate::order::{known_product, known_region, Customer, CustomerDoc, TaxContext, TaxDoc};
-use crate::phases::{instant_text, phase_windows, window_at, HourRounding, Instant, Phase};
+use crate::phases::{instant_text, HourRounding, Instant, Phase};
 use crate::quote::{rule_pricing, unpriced_message, Pricing, RuleJson};
 use crate::taxes::{NoteJson, TaxStep, TaxesJson};
 use crate::tiers::{TierMode, TierTable};
@@ -49,6 +51,9 @@ type Time = DateTime<Utc>;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceRequest {
+    /// The catalog version the customer is on (SPEC 16), in a catalog set: without one, the
+    /// version in force at their billing start.
+    pub catalog_version: Option<String>,
     /// First instant billed.
     pub start: Time,
     /// First instant not billed (the period is `[start, end)`).
@@ -84,6 +89,9 @@ pub struct InvoiceRequest {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TrustedCustomer {
+    /// The customer's catalog version (SPEC 16) from the server's records: as
+    /// [`crate::Trusted::catalog_version`].
+    pub catalog_version: Option<String>,
     /// The customer's fields the server sets; those left `None` are taken from the request.
     pub customer: Customer,
     /// What taxes the invoice, as the server decided (SPEC 14): it replaces the request's.
@@ -111,11 +119,17 @@ impl TrustedCustomer {
         catalog: &Catalog,
     ) -> Option<TrustedCustomer> {
         p.fields(o, at);
+        let version = p.opt(&o.catalogVersion, &at.key("catalogVersion"), Problems::id);
         let customer =
             p.opt(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
         let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
         let credits = p.opt(&o.credits, &at.key("credits"), |p, l, at| credits(p, l, at, catalog));
-        Some(TrustedCustomer { customer: customer?.unwrap_or_default(), tax: tax?, credits: credits? })
+        Some(TrustedCustomer {
+            catalog_version: version?,
+            customer: customer?.unwrap_or_default(),
+            tax: tax?,
+            credits: credits?,
+        })
     }
 
     /// The request with the trusted fields in place, and each place where it said otherwise
@@ -124,6 +138,13 @@ impl TrustedCustomer {
     pub fn apply(&self, request: &InvoiceRequest) -> (InvoiceRequest, Vec<Difference>) {
         let mut out = request.clone();
         let (customer, mut differences) = self.customer.apply_to(&request.customer, "customer");
+        let trusted_start = self.customer.billing_start.is_some();
+        out.catalog_version = crate::order::trusted_version(
+            self.catalog_version.as_deref(),
+            trusted_start,
+            &request.catalog_version,
+            &mut differences,
+        );
         out.customer = customer;
         let regions = out.items.iter_mut().map(|item| &mut item.region);
         self.customer.replace_regions("items", regions, &mut differences);
@@ -214,6 +235,7 @@ impl InvoiceRequest {
 shape!(
     /// An invoice request as JSON gives it.
     RequestDoc {
+        catalogVersion: Field<String>,
         period: Field<Box<PeriodDoc>>,
         customer: Field<Box<CustomerDoc>>,
         items: Field<List<Box<ItemDoc>, MAX_INVOICE_ITEMS>>,
@@ -241,6 +263,7 @@ shape!(ReadingDoc { at: Field<Time>, reading: Field<Num> });
 shape!(
     /// What a server trusts of an invoice request, as JSON gives it.
     TrustedCustomerDoc {
+        catalogVersion: Field<String>,
         customer: Field<Box<CustomerDoc>>,
         tax: Field<Box<TaxDoc>>,
         credits: Field<List<Box<CreditDoc>, MAX_CREDITS>>,
@@ -256,6 +279,7 @@ impl InvoiceRequest {
         catalog: &Catalog,
     ) -> Option<InvoiceRequest> {
         p.fields(o, at);
+        let version = p.opt(&o.catalogVersion, &at.key("catalogVersion"), Problems::id);
         let period = p.req(&o.period, &at.key("period"), |p, o, at| period(p, o, at));
         let customer =
             p.req(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
@@ -331,6 +355,7 @@ impl InvoiceRequest {
             }
         }
         Some(InvoiceRequest {
+            catalog_version: version?,
             start: period.0,
             end: period.1,
             customer,
@@ -575,6 +600,8 @@ fn invoice_item(
 /// from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice<'c> {
+    /// In a catalog set (SPEC 16), the customer's version.
+    pub version: Option<&'c CatalogVersion>,
     /// First instant billed.
     pub start: Time,
     /// First instant not billed.
@@ -634,6 +661,8 @@ pub struct TrueUp<'c> {
 pub struct PlanSpan<'c> {
     /// The plan's id.
     pub plan: &'c str,
+    /// In a catalog set (SPEC 16), the version whose prices and phases of the plan apply.
+    pub version: Option<&'c str>,
     /// The phase.
     pub phase: Phase,
     /// First instant.
@@ -680,6 +709,8 @@ pub struct Segment<'c> {
     pub seconds: Decimal,
     /// The plan's id.
     pub plan: &'c str,
+    /// In a catalog set (SPEC 16), the version whose prices apply.
+    pub version: Option<&'c str>,
     /// The phase.
     pub phase: Phase,
     /// Quantity measured (level or usage, after the unit divisor), before allowances.
@@ -711,6 +742,8 @@ pub struct CapGroup<'c> {
     pub month: String,
     /// The rule.
     pub rule: &'c PriceRule,
+    /// In a catalog set (SPEC 16), the version the rule is in.
+    pub version: Option<&'c str>,
     /// The quantity billed.
     pub quantity: Decimal,
     /// What the segments would cost without the cap, exact to 28 significant digits.
@@ -788,7 +821,8 @@ impl ToJson for Invoice<'_> {
                 "period": s.period.map(Period::as_str),
                 "hourlyRate": s.hourly_rate.map(|r| exact(r, places)),
                 "amount": exact(s.amount, places),
-            })
+            })?;
+            versioned(out, s.version)
         };
         let cap = |out: &mut String, _, g: &CapGroup<'_>| {
             object!(out, {
@@ -798,7 +832,8 @@ impl ToJson for Invoice<'_> {
                 "uncapped": exact(g.uncapped, places),
                 "cap": exact(g.cap, places),
                 "capped": g.capped,
-            })
+            })?;
+            versioned(out, g.version)
         };
         let line = |out: &mut String, i, l: &InvoiceLine<'_>| {
             let mut seconds = Decimal::ZERO;
@@ -826,12 +861,15 @@ impl ToJson for Invoice<'_> {
             "period": with(|out| object!(out, { "start": Instant(self.start), "end": Instant(self.end) })),
             "currency": currency,
             "billingStart": Instant(self.billing_start),
-            "plans": list(&self.plans, |out, _, s| object!(out, {
-                "plan": s.plan,
-                "phase": s.phase.as_str(),
-                "start": Instant(s.start),
-                "end": Instant(s.end),
-            })),
+            "plans": list(&self.plans, |out, _, s| {
+                object!(out, {
+                    "plan": s.plan,
+                    "phase": s.phase.as_str(),
+                    "start": Instant(s.start),
+                    "end": Instant(s.end),
+                })?;
+                versioned(out, s.version)
+            }),
             "lines": list(&self.lines, line),
             "trueUps": list(&self.true_ups, |out, _, t| object!(out, {
                 "name": "Minimum commitment",
@@ -857,7 +895,19 @@ impl ToJson for Invoice<'_> {
             "amountDue": due.amount(),
             "amountDueMinor": due.minor(),
             "warnings": self.warnings,
-        })
+        })?;
+        match self.version {
+            Some(v) => add_member(out, "catalog", &VersionJson(v)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// In a catalog set, the version whose prices a stretch used, as the object's last member.
+fn versioned(out: &mut String, version: Option<&str>) -> Result<(), Error> {
+    match version {
+        Some(v) => add_member(out, "version", v),
+        None => Ok(()),
     }
 }
 
@@ -866,8 +916,13 @@ struct Span<'a> {
     start: Time,
     end: Time,
     plan: &'a Plan,
-    /// The plan's index in the catalog, where its rules are.
+    /// The catalog whose rules price it: the customer's, or in a catalog set the newer version
+    /// the plan moved to (SPEC 16).
+    rules: &'a Catalog,
+    /// The plan's index in `rules`.
     plan_index: Option<usize>,
+    /// In a catalog set, the version of `rules`.
+    version: Option<&'a str>,
     phase: Phase,
 }
 
@@ -893,16 +948,18 @@ struct Span<'a> {
 /// assert_eq!(bill.total().unwrap().to_string(), "6.86 USD");
 /// ```
 pub fn invoice<'c>(catalog: &'c Catalog, request: &InvoiceRequest) -> Result<Invoice<'c>, Error> {
-    invoice_within(catalog, request, &mut Budget::default())
+    invoice_within(Pinned::one(catalog), request, &mut Budget::default())
 }
 
 /// [`invoice`] within what the call may still spend (batches share one budget).
 pub(crate) fn invoice_within<'c>(
-    catalog: &'c Catalog,
+    pinned: Pinned<'c>,
     request: &InvoiceRequest,
     budget: &mut Budget,
 ) -> Result<Invoice<'c>, Error> {
+    let catalog = pinned.catalog;
     budget.take_lines(request.items.len())?;
+    pinned.check_named(request.catalog_version.as_deref())?;
     check_times(request)?;
     let plan = request.customer.plan_in(catalog)?;
     let currency = request.customer.currency_in(catalog);
@@ -913,7 +970,7 @@ pub(crate) fn invoice_within<'c>(
             "an invoice needs the customer's billingStart",
         )
     })?;
-    let spans = plan_spans(catalog, request, plan, billing_start)?;
+    let spans = plan_spans(pinned, request, plan, billing_start)?;
     let mut biller = Biller {
         catalog,
         request,
@@ -974,6 +1031,7 @@ pub(crate) fn invoice_within<'c>(
         return Err(e);
     }
     let mut bill = Invoice {
+        version: pinned.pinned(),
         start: request.start,
         end: request.end,
         currency: *currency,
@@ -984,7 +1042,13 @@ pub(crate) fn invoice_within<'c>(
         credits: Vec::new(),
         plans: spans
             .iter()
-            .map(|s| PlanSpan { plan: &s.plan.id, phase: s.phase, start: s.start, end: s.end })
+            .map(|s| PlanSpan {
+                plan: &s.plan.id,
+                version: s.version,
+                phase: s.phase,
+                start: s.start,
+                end: s.end,
+            })
             .collect(),
         lines,
         warnings: biller.warnings.into_list(),
@@ -1219,14 +1283,16 @@ fn check_times(request: &InvoiceRequest) -> Result<(), Error> {
     Ok(())
 }
 
-/// The plan and phase over the period: cut at every plan change and at every phase boundary
-/// of the plan in force. Phases only move forward, across plan changes too.
+/// The plan and phase over the period: cut at every plan change, at every phase boundary of
+/// the plan in force and, in a catalog set, where the plan moves to a newer version's prices
+/// (SPEC 16). Phases only move forward, across plan changes and moves too.
 fn plan_spans<'a>(
-    catalog: &'a Catalog,
+    pinned: Pinned<'a>,
     request: &InvoiceRequest,
     first: &'a Plan,
     billing_start: Time,
 ) -> Result<Vec<Span<'a>>, Error> {
+    let catalog = pinned.catalog;
     let mut plans = vec![(request.start, first)];
     for (j, change) in request.plan_changes.iter().enumerate() {
         let plan = catalog
@@ -1234,29 +1300,26 @@ fn plan_spans<'a>(
             .ok_or_else(|| Error::new(Code::UnknownPlan, format!("planChanges[{j}].plan"), "unknown plan"))?;
         plans.push((change.at, plan));
     }
-    let mut spans: Vec<Span<'a>> = Vec::new();
+    let mut spans = Vec::new();
     let mut reached = Phase::Trial;
     for (k, (from, plan)) in plans.iter().enumerate() {
         let to = plans.get(k + 1).map_or(request.end, |(at, _)| *at);
-        if *from >= to {
-            continue;
-        }
-        let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock(), billing_start)?;
-        let mut cuts = vec![*from];
-        cuts.extend(windows.iter().map(|w| w.start).filter(|t| t > from && *t < to));
-        for (c, start) in cuts.iter().enumerate() {
-            let end = cuts.get(c + 1).copied().unwrap_or(to);
-            let phase = window_at(&windows, *start).phase.max(reached);
-            reached = phase;
-            match spans.last_mut() {
-                Some(last) if last.plan.id == plan.id && last.phase == phase => last.end = end,
-                _ => {
-                    spans.push(Span { start: *start, end, plan, plan_index: catalog.plan_index(plan), phase })
-                }
-            }
+        if *from < to {
+            pinned.spans(plan, billing_start, (*from, Some(to)), &mut reached, &mut spans)?;
         }
     }
-    Ok(spans)
+    Ok(spans
+        .into_iter()
+        .map(|s| Span {
+            start: s.start,
+            end: s.end.unwrap_or(request.end),
+            plan: s.stretch.plan,
+            rules: s.stretch.rules,
+            plan_index: s.stretch.rules.plan_index(s.stretch.plan),
+            version: s.stretch.version,
+            phase: s.phase,
+        })
+        .collect())
 }
 
 /// The region of an item: its own, or the customer's.
@@ -1593,9 +1656,9 @@ impl<'c, 'r> Biller<'c, 'r> {
         quantity: Decimal,
         covered: bool,
     ) -> Result<Pricing<'c>, Error> {
-        let (catalog, currency) = (self.catalog, self.currency);
+        let catalog = span.rules;
         let rules = span.plan_index.and_then(|plan| catalog.rule_key(plan, &product.id, region));
-        rule_pricing(catalog, rules, span.phase, currency, quantity, covered)
+        rule_pricing(catalog, rules, span.phase, self.currency, quantity, covered)
     }
 
     /// `NO_PRICE_RULE` for an unpriced segment, unless it is in a free trial.
@@ -1608,7 +1671,7 @@ impl<'c, 'r> Biller<'c, 'r> {
         segment: &Segment<'_>,
         above_last: Option<&(&PriceRule, Error)>,
     ) {
-        if span.phase == Phase::Trial && !self.catalog.has_paid_trial(span.plan) {
+        if span.phase == Phase::Trial && !span.rules.has_paid_trial(span.plan) {
             return;
         }
         let problems = match self.request.strict || self.catalog.strict() {
@@ -1660,6 +1723,7 @@ impl<'c, 'r> Biller<'c, 'r> {
             end,
             seconds,
             plan: &span.plan.id,
+            version: span.version,
             phase: span.phase,
             measured,
             included,
@@ -1785,8 +1849,7 @@ impl<'c, 'r> Biller<'c, 'r> {
             let (b0, b1) = ((c0 - included).max(Decimal::ZERO), (c1 - included).max(Decimal::ZERO));
             let share = Share { from: b0, to: b1, whole: billed, first: k == 0, last: k + 1 == cuts.len() };
             let span = self.span_at(a);
-            let rule =
-                self.catalog.find_rule(span.plan, &product.id, span.phase, self.currency.code(), region);
+            let rule = span.rules.find_rule(span.plan, &product.id, span.phase, self.currency.code(), region);
             let (amount, above_last) = match rule {
                 Some(_) if covered => (Decimal::ZERO, None),
                 Some(rule) => match share.amount(&rule.table) {
@@ -1804,6 +1867,7 @@ impl<'c, 'r> Biller<'c, 'r> {
                 end: b,
                 seconds: Decimal::new(nanos, 9).normalize(),
                 plan: &span.plan.id,
+                version: span.version,
                 phase: span.phase,
                 measured: checked::sub(c1, c0)?,
                 included: checked::sub(checked::sub(c1, c0)?, checked::sub(b1, b0)?)?,
@@ -1830,10 +1894,12 @@ impl<'c, 'r> Biller<'c, 'r> {
         let mut groups: Vec<(CapGroup<'c>, Decimal)> = Vec::new();
         // (year, month, rule, quantity) -> its group: an item of 10,000 levels costs 10,000
         // look-ups, and a segment no text (a quantity's value is its key: 1.0 is 1).
-        let mut index: BTreeMap<(i32, u32, &str, Decimal), usize> = BTreeMap::new();
+        // A rule's path is its own within one catalog version (SPEC 16: a moved plan's rules
+        // are another version's).
+        let mut index: BTreeMap<(i32, u32, Option<&str>, &str, Decimal), usize> = BTreeMap::new();
         for s in segments.iter_mut() {
             let (Some(cap), Some(rule)) = (s.cap, s.rule) else { continue };
-            let key = (s.start.year(), s.start.month(), rule.path.as_str(), s.quantity);
+            let key = (s.start.year(), s.start.month(), s.version, rule.path.as_str(), s.quantity);
             let (group, left) = match index.get(&key) {
                 Some(&k) => &mut groups[k],
                 None => {
@@ -1841,6 +1907,7 @@ impl<'c, 'r> Biller<'c, 'r> {
                     let group = CapGroup {
                         month: month_of(s.start),
                         rule,
+                        version: s.version,
                         quantity: s.quantity,
                         uncapped: Decimal::ZERO,
                         cap,
@@ -2055,7 +2122,7 @@ pub fn verify_invoice(
     request: &InvoiceRequest,
     received: &Value,
 ) -> Result<Vec<Difference>, Error> {
-    differences(&invoice_within(catalog, request, &mut Budget::default())?.to_json()?, received)
+    differences(&invoice_within(Pinned::one(catalog), request, &mut Budget::default())?.to_json()?, received)
 }
 
 // proptest is a native dev-dependency only.
@@ -2135,6 +2202,7 @@ mod tests {
         plan_changes.sort_by_key(|c| c.at);
         plan_changes.dedup_by_key(|c| c.at);
         InvoiceRequest {
+            catalog_version: None,
             start: t0(),
             end: hours(len),
             customer: Customer {

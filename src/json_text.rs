@@ -43,6 +43,21 @@ macro_rules! object {
 }
 pub(crate) use object;
 
+/// Adds `"key": value` as the last member of the object `out` ends with: a member only some
+/// answers have (a catalog set's version), without a `null` in every other answer.
+pub(crate) fn add_member(out: &mut String, key: &str, value: &(impl ToJson + ?Sized)) -> Result<(), Error> {
+    debug_assert!(out.ends_with('}'));
+    out.pop();
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    write_str(key, out);
+    out.push(':');
+    value.write_json(out)?;
+    out.push('}');
+    Ok(())
+}
+
 /// A value written by a closure: what an answer writes with context (the currency's places)
 /// or computes on the way. See [`with`].
 pub(crate) struct With<F>(F);

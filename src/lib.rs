@@ -50,9 +50,10 @@ mod verify;
 mod wasm;
 
 pub use catalog::{
-    AppliesTo, Catalog, Coupon, CouponDuration, Environment, Metered, Off, PackageSpec, Partner, Partners,
-    Period, Plan, PlanType, PriceRule, Product, ProductKind, PublicCatalog, Recurrence, Region, TaxMode,
-    TaxRate, TaxRounding, UsageFee, Validation,
+    diff, diff_json, Align, AppliesTo, Catalog, CatalogSet, CatalogVersion, Change, Coupon, CouponDuration,
+    Environment, Metered, Move, Off, PackageSpec, Partner, Partners, Period, Plan, PlanType, PriceRule,
+    Product, ProductKind, PublicCatalog, Recurrence, Region, TaxMode, TaxRate, TaxRounding, UsageFee,
+    Validation,
 };
 pub use credits::{AppliedCredit, Credit};
 pub use discounts::{Discount, DiscountLine, Target};
@@ -79,6 +80,13 @@ pub use verify::{Difference, Value};
 /// USD/EUR/JPY, four packages, tiered storage and bandwidth, block-priced backup, a default plan
 /// with a 14-day trial and a 30-day discount, and a second plan.
 pub const DEMO_CATALOG: &str = include_str!("../catalogs/demo.json");
+
+/// The demo catalog set (SPEC 16): the demo catalog as version `2026-01` from 2026-01-01, and
+/// version `2027-03` from 2027-03-01, where a medium package costs 13.00 USD instead of 12.00 on
+/// the standard plan (new customers only: existing ones keep 12.00) and 11.40 instead of 10.80
+/// on the pro plan, whose existing customers move to it from 2027-05-15 (at the next billing
+/// period: June).
+pub const DEMO_CATALOG_SET: &str = include_str!("../catalogs/demo-set.json");
 
 /// The crate version, as reported by `version()` in every runtime.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -23,6 +23,7 @@
 //! | [`MAX_REDEMPTIONS`] coupon redemptions on one customer | `INPUT_TOO_LARGE` |
 //! | [`MAX_CONTEXT_RATES`] tax classes and rates named by one tax context | `INPUT_TOO_LARGE` |
 //! | [`MAX_CREDITS`] credit balances given with one invoice | `INPUT_TOO_LARGE` |
+//! | [`MAX_CATALOG_VERSIONS`] versions in one catalog set | `INPUT_TOO_LARGE` |
 //! | [`MAX_SEGMENTS`] invoice segments in one call, batches included | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_TIER_LINES`] tier lines explained in one call | `OUTPUT_TOO_LARGE` |
 //! | [`MAX_MATRIX_ROWS`] rows in a price matrix | `OUTPUT_TOO_LARGE` |
@@ -83,8 +84,13 @@ pub const MAX_CONTEXT_RATES: usize = 100;
 /// Most prepaid credit balances one invoice may be given (SPEC 15).
 pub const MAX_CREDITS: usize = 100;
 
+/// Most versions in one catalog set (SPEC 16): each a whole catalog, all of them within
+/// [`MAX_INPUT_BYTES`].
+pub const MAX_CATALOG_VERSIONS: usize = 100;
+
 /// Most segments the invoices of one call may have (each item's time is cut at every phase
-/// boundary, plan change, level change and change of its package allowance).
+/// boundary, plan change, catalog version move, level change and change of its package
+/// allowance).
 pub const MAX_SEGMENTS: usize = 100_000;
 
 /// Most tier lines one call explains: a quote lists, for each of its lines, every tier the

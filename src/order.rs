@@ -17,6 +17,7 @@ use crate::verify::{Difference, Value};
 shape!(
     /// An order as JSON gives it.
     OrderDoc {
+        catalogVersion: Field<String>,
         at: Field<DateTime<Utc>>,
         customer: Field<Box<CustomerDoc>>,
         lines: Field<List<Box<LineDoc>, MAX_ORDER_LINES>>,
@@ -38,7 +39,7 @@ shape!(RedemptionDoc { coupon: Field<String>, at: Field<DateTime<Utc>> });
 shape!(LineDoc { product: Field<String>, region: Field<String>, quantity: Field<Num>, reading: Field<Num>, previousReading: Field<Num> });
 shape!(
     /// What a server trusts of a quote, as JSON gives it.
-    TrustedDoc { at: Field<DateTime<Utc>>, maxAgeSeconds: Field<Num>, customer: Field<Box<CustomerDoc>>, tax: Field<Box<TaxDoc>> }
+    TrustedDoc { catalogVersion: Field<String>, at: Field<DateTime<Utc>>, maxAgeSeconds: Field<Num>, customer: Field<Box<CustomerDoc>>, tax: Field<Box<TaxDoc>> }
 );
 
 /// The customer an order is for.
@@ -254,6 +255,9 @@ pub struct OrderLine {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
+    /// The catalog version the customer is on (SPEC 16), in a catalog set: without one, the
+    /// version in force at their billing start.
+    pub catalog_version: Option<String>,
     /// The instant priced.
     pub at: DateTime<Utc>,
     /// Who it is for.
@@ -278,6 +282,7 @@ impl Order {
     /// Checks an order read from JSON against the catalog.
     pub(crate) fn validate(p: &mut Problems, o: &OrderDoc, at: &At<'_>, catalog: &Catalog) -> Option<Order> {
         p.fields(o, at);
+        let version = p.opt(&o.catalogVersion, &at.key("catalogVersion"), Problems::id);
         let when = p.req(&o.at, &at.key("at"), |_, t, _| Some(*t));
         let customer =
             p.opt(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
@@ -288,6 +293,7 @@ impl Order {
         let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
         let strict = p.opt(&o.strict, &at.key("strict"), |_, b, _| Some(*b));
         Some(Order {
+            catalog_version: version?,
             at: when?,
             customer: customer?.unwrap_or_default(),
             lines: lines?,
@@ -295,6 +301,31 @@ impl Order {
             strict: strict?.unwrap_or(false),
         })
     }
+}
+
+/// The catalog version of a request with trusted fields in place (SPEC 16): the trusted
+/// version; none when a trusted billing start decides it (a difference if the request named
+/// one); the request's otherwise.
+pub(crate) fn trusted_version(
+    trusted: Option<&str>,
+    trusted_start: bool,
+    sent: &Option<String>,
+    differences: &mut Vec<Difference>,
+) -> Option<String> {
+    let kept = match trusted {
+        Some(v) => Some(v.to_string()),
+        None if trusted_start => None,
+        None => return sent.clone(),
+    };
+    if kept != *sent {
+        let value = |v: &Option<String>| v.as_ref().map(|s| Value::String(s.clone()));
+        differences.push(Difference {
+            path: "catalogVersion".to_string(),
+            expected: value(&kept),
+            received: value(sent),
+        });
+    }
+    kept
 }
 
 /// A product id the catalog has: the product.
@@ -390,6 +421,10 @@ impl Customer {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Trusted {
+    /// The customer's catalog version (SPEC 16) from the server's records: it replaces the
+    /// order's. Without it, a trusted billing start decides the version, and the order may
+    /// name none.
+    pub catalog_version: Option<String>,
     /// The instant the server charges at (its clock), when given.
     pub at: Option<DateTime<Utc>>,
     /// How old a quote may be at `at`, in seconds; [`Trusted::DEFAULT_MAX_AGE_SECONDS`] when `None`.
@@ -423,12 +458,14 @@ impl Trusted {
         catalog: &Catalog,
     ) -> Option<Trusted> {
         p.fields(o, at);
+        let version = p.opt(&o.catalogVersion, &at.key("catalogVersion"), Problems::id);
         let when = p.opt(&o.at, &at.key("at"), |_, t, _| Some(*t));
         let max_age = p.opt(&o.maxAgeSeconds, &at.key("maxAgeSeconds"), Problems::count);
         let customer =
             p.opt(&o.customer, &at.key("customer"), |p, c, at| Customer::validate(p, c, at, catalog));
         let tax = p.opt(&o.tax, &at.key("tax"), |p, t, at| TaxContext::validate(p, t, at, catalog));
         Some(Trusted {
+            catalog_version: version?,
             at: when?,
             max_age_seconds: max_age?.map(u64::from),
             customer: customer?.unwrap_or_default(),
@@ -446,6 +483,13 @@ impl Trusted {
         let regions = out.lines.iter_mut().map(|l| &mut l.region);
         self.customer.replace_regions("lines", regions, &mut differences);
         out.at = self.at.unwrap_or(order.at);
+        let trusted_start = self.customer.billing_start.is_some();
+        out.catalog_version = trusted_version(
+            self.catalog_version.as_deref(),
+            trusted_start,
+            &order.catalog_version,
+            &mut differences,
+        );
         out.customer = customer;
         if let Some(tax) = &self.tax {
             differences.extend(tax_difference(tax, order.tax.as_ref(), "tax"));

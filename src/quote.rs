@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Utc};
 use rust_decimal::Decimal;
 
-use crate::catalog::{Catalog, Period, Plan, PriceRule, Product, ProductKind, RuleKey};
+use crate::catalog::{
+    Catalog, CatalogVersion, Period, Pinned, Plan, PriceRule, Product, ProductKind, RuleKey, VersionJson,
+};
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, Problems};
-use crate::json_text::{json_text, list, object, with, ToJson};
+use crate::json_text::{add_member, json_text, list, object, with, ToJson};
 
 use crate::catalog::{Coupon, Off};
 use crate::discounts::{Discount, DiscountsJson, Offer, Target};
@@ -17,7 +19,7 @@ use crate::limits::{output_too_large, MAX_MATRIX_ROWS};
 use crate::money::{checked, exact, Currency, Money, Rounding};
 use crate::order::TaxContext;
 use crate::order::{Amount, Order, OrderLine, Redemption};
-use crate::phases::{instant_text, phase_windows, window_at, Instant, Phase, PhaseWindow};
+use crate::phases::{instant_text, Instant, Phase, PhaseWindow};
 use crate::taxes::{NoteJson, TaxStep, TaxesJson};
 use crate::tiers::{Reach, TierMode, TierPrice};
 use crate::verify::{differences, Difference, Value};
@@ -26,6 +28,8 @@ use crate::verify::{differences, Difference, Value};
 /// the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote<'c> {
+    /// In a catalog set (SPEC 16), the customer's version.
+    pub version: Option<&'c CatalogVersion>,
     /// The instant priced.
     pub at: DateTime<Utc>,
     /// The customer's plan.
@@ -109,6 +113,9 @@ pub struct TimelineEntry {
     /// that is more (SPEC 11 and 13: the true-up comes after the lines), less `discount`, plus
     /// an exclusive `tax`.
     pub due: Money,
+    /// In a catalog set (SPEC 16), the version whose prices apply in the window: the
+    /// customer's, or a newer one their plan moved to.
+    pub version: Option<String>,
 }
 
 /// What is known about one order line before a phase is chosen.
@@ -144,7 +151,7 @@ struct Measured<'a> {
 /// assert_eq!(q.total().unwrap().to_string(), "22.00 USD");
 /// ```
 pub fn quote<'c>(catalog: &'c Catalog, order: &Order) -> Result<Quote<'c>, Error> {
-    quote_within(catalog, order, Detail::Full, &mut Budget::default())
+    quote_within(Pinned::one(catalog), order, Detail::Full, &mut Budget::default())
 }
 
 /// How much a quote explains of its current phase's lines.
@@ -158,12 +165,14 @@ pub(crate) enum Detail {
 
 /// [`quote`] within what the call may still spend (batches share one budget).
 pub(crate) fn quote_within<'c>(
-    catalog: &'c Catalog,
+    pinned: Pinned<'c>,
     order: &Order,
     detail: Detail,
     budget: &mut Budget,
 ) -> Result<Quote<'c>, Error> {
     budget.take_lines(order.lines.len())?;
+    let catalog = pinned.catalog;
+    pinned.check_named(order.catalog_version.as_deref())?;
     let plan = order.customer.plan_in(catalog)?;
     let currency = order.customer.currency_in(catalog);
     let billing_start = order.customer.billing_start.unwrap_or(order.at);
@@ -178,9 +187,11 @@ pub(crate) fn quote_within<'c>(
             ),
         ));
     }
-    let windows = phase_windows(plan.trial, plan.discount, catalog.phase_clock(), billing_start)?;
+    // The phases (and, in a catalog set, the versions the plan moves to) from the one at `at` on.
+    let mut spans = Vec::with_capacity(3);
+    pinned.spans(plan, billing_start, (billing_start, None), &mut Phase::Trial, &mut spans)?;
     // Instants are written as RFC 3339, whose years have four digits.
-    if windows.iter().filter_map(|w| w.end).any(|end| end.year() > 9999) {
+    if spans.iter().filter_map(|s| s.end).any(|end| end.year() > 9999) {
         return Err(Error::new(
             Code::InvalidDate,
             "customer.billingStart",
@@ -191,32 +202,45 @@ pub(crate) fn quote_within<'c>(
             ),
         ));
     }
-    let current = *window_at(&windows, order.at);
-    let measured = measure(catalog, plan, order)?;
+    spans.retain(|s| s.end.is_none_or(|end| order.at < end));
+    let current = spans[0];
+    let own = measure(catalog, plan, order)?;
+    let mut moved: Option<(&Catalog, Vec<Measured<'c>>)> = None;
     // At most MAX_PROBLEMS of each, however many lines and phases go unpriced.
     let (mut warnings, mut errors) = (Problems::new(), Problems::new());
-    let paid_trial = catalog.has_paid_trial(plan);
-    let commitment = plan.commitment_in(currency);
     let redeemed = crate::discounts::redeemed(catalog, order.customer.redeemed());
     let mut discounts = Vec::new();
     let mut taxes = TaxStep::default();
     // Only the current phase's lines are kept (`price_line` gives them for it alone); the
     // buffers serve every phase.
-    let mut lines = Vec::with_capacity(measured.len());
-    let mut pricings = Vec::with_capacity(measured.len());
-    let mut amounts = Vec::with_capacity(measured.len());
-    let mut timeline = Vec::with_capacity(windows.len());
-    for window in windows.iter().filter(|w| w.phase >= current.phase) {
+    let mut lines = Vec::with_capacity(own.len());
+    let mut pricings = Vec::with_capacity(own.len());
+    let mut amounts = Vec::with_capacity(own.len());
+    let mut timeline = Vec::with_capacity(spans.len());
+    for (k, span) in spans.iter().enumerate() {
+        let (rules, plan) = (span.stretch.rules, span.stretch.plan);
+        // A plan moved to a newer version is priced by that version's rules.
+        let measured = match std::ptr::eq(rules, catalog) {
+            true => &own,
+            false => {
+                if !moved.as_ref().is_some_and(|(c, _)| std::ptr::eq(*c, rules)) {
+                    moved = Some((rules, measure(rules, plan, order)?));
+                }
+                moved.as_ref().map_or(&own, |(_, m)| m)
+            }
+        };
+        let commitment = plan.commitment_in(currency);
         // The current phase's lines are kept in full; later phases only need their total.
-        let detailed = (window.phase == current.phase).then_some(detail);
+        let detailed = (k == 0).then_some(detail);
         pricings.clear();
         for (i, m) in measured.iter().enumerate() {
-            pricings.push(pricing(catalog, window.phase, currency, m).map_err(|e| e.within(&line_path(i)))?);
+            pricings.push(pricing(rules, span.phase, currency, m).map_err(|e| e.within(&line_path(i)))?);
         }
         if detailed == Some(Detail::Full) {
             budget.take_tier_lines(pricings.iter().map(Pricing::tier_lines).sum())?;
         }
         amounts.clear();
+        let paid_trial = rules.has_paid_trial(plan);
         for (i, (m, pricing)) in measured.iter().zip(pricings.drain(..)).enumerate() {
             if let Pricing::Unpriced(above_last) = &pricing {
                 // A free trial (a trial without rules) prices everything at zero by design.
@@ -224,11 +248,11 @@ pub(crate) fn quote_within<'c>(
                     true => &mut errors,
                     false => &mut warnings,
                 };
-                if (window.phase != Phase::Trial || paid_trial) && problems.wants() {
+                if (span.phase != Phase::Trial || paid_trial) && problems.wants() {
                     let why = unpriced_message(
                         above_last.as_ref(),
                         plan,
-                        window.phase,
+                        span.phase,
                         currency,
                         (&m.product.id, m.region),
                         ": priced at zero",
@@ -242,9 +266,8 @@ pub(crate) fn quote_within<'c>(
             lines.extend(line);
         }
         let monthly = Money::sum(&amounts, currency)?;
-        let month =
-            Month { catalog, plan, phase: window.phase, currency, measured: &measured, amounts: &amounts };
-        if window.phase == current.phase {
+        let month = Month { catalog, plan, phase: span.phase, currency, measured, amounts: &amounts };
+        if k == 0 {
             discounts = month.discounts(&redeemed, order.at, true, &mut warnings)?;
             let problems = match order.strict || catalog.strict() {
                 true => &mut errors,
@@ -252,18 +275,18 @@ pub(crate) fn quote_within<'c>(
             };
             taxes = month.taxes(order.tax.as_ref(), &discounts, problems)?;
         }
-        // The window, cut where a coupon's window starts or ends after `at`.
+        // The span, cut where a coupon's window starts or ends after `at`.
         let mut cuts: Vec<DateTime<Utc>> = redeemed
             .iter()
             .filter_map(|(c, r, _)| crate::discounts::window_of(c, r))
             .flat_map(|(start, end)| [Some(start), end])
             .flatten()
-            .filter(|t| *t > window.start.max(order.at) && window.end.is_none_or(|end| *t < end))
+            .filter(|t| *t > span.start.max(order.at) && span.end.is_none_or(|end| *t < end))
             .collect();
         cuts.sort_unstable();
         cuts.dedup();
-        let mut start = window.start;
-        for end in cuts.iter().copied().map(Some).chain([window.end]) {
+        let mut start = span.start;
+        for end in cuts.iter().copied().map(Some).chain([span.end]) {
             // Coupons in force over the stretch: those at its start (at `at` for the current one).
             let from = if start <= order.at { order.at } else { start };
             let applied = month.discounts(&redeemed, from, false, &mut Problems::new())?;
@@ -271,7 +294,7 @@ pub(crate) fn quote_within<'c>(
             let tax = month.taxes(order.tax.as_ref(), &applied, &mut Problems::new())?;
             let due = checked::add(at_least(monthly, commitment).amount(), tax.added(currency)?.amount())?;
             timeline.push(TimelineEntry {
-                window: PhaseWindow { phase: window.phase, start, end },
+                window: PhaseWindow { phase: span.phase, start, end },
                 monthly,
                 discount,
                 coupons: applied
@@ -281,6 +304,7 @@ pub(crate) fn quote_within<'c>(
                     .collect(),
                 tax: tax.total(currency)?,
                 due: Money::round(checked::sub(due, discount.amount())?, currency, catalog.rounding())?,
+                version: span.stretch.version.map(str::to_string),
             });
             start = end.unwrap_or(start);
         }
@@ -289,6 +313,7 @@ pub(crate) fn quote_within<'c>(
         return Err(e);
     }
     Ok(Quote {
+        version: pinned.pinned(),
         at: order.at,
         plan: &plan.id,
         currency: *currency,
@@ -296,7 +321,7 @@ pub(crate) fn quote_within<'c>(
         phase: current.phase,
         lines,
         timeline,
-        minimum_commitment: commitment.copied(),
+        minimum_commitment: current.stretch.plan.commitment_in(currency).copied(),
         discounts,
         taxes,
         warnings: warnings.into_list(),
@@ -789,20 +814,30 @@ impl ToJson for QuoteAnswer<'_> {
             "taxNote": NoteJson(&q.taxes.note),
             "amountDue": due.amount(),
             "amountDueMinor": due.minor(),
-            "timeline": list(&q.timeline, |out, _, t| object!(out, {
-                "phase": t.window.phase.as_str(),
-                "start": Instant(t.window.start),
-                "end": t.window.end.map(Instant),
-                "amount": t.monthly.amount(),
-                "amountMinor": t.monthly.minor(),
-                "discount": t.discount.amount(),
-                "coupons": t.coupons,
-                "tax": t.tax.amount(),
-                "amountDue": t.due.amount(),
-                "amountDueMinor": t.due.minor(),
-            })),
+            "timeline": list(&q.timeline, |out, _, t| {
+                object!(out, {
+                    "phase": t.window.phase.as_str(),
+                    "start": Instant(t.window.start),
+                    "end": t.window.end.map(Instant),
+                    "amount": t.monthly.amount(),
+                    "amountMinor": t.monthly.minor(),
+                    "discount": t.discount.amount(),
+                    "coupons": t.coupons,
+                    "tax": t.tax.amount(),
+                    "amountDue": t.due.amount(),
+                    "amountDueMinor": t.due.minor(),
+                })?;
+                match &t.version {
+                    Some(v) => add_member(out, "version", v.as_str()),
+                    None => Ok(()),
+                }
+            }),
             "warnings": q.warnings,
-        })
+        })?;
+        match q.version {
+            Some(v) => add_member(out, "catalog", &VersionJson(v)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -879,7 +914,14 @@ pub struct MatrixOptions {
 
 shape!(
     /// Price matrix options as JSON gives them.
-    MatrixOptionsDoc { plan: Field<String>, currency: Field<String>, region: Field<String>, phase: Field<String> }
+    MatrixOptionsDoc {
+        catalogVersion: Field<String>,
+        at: Field<DateTime<Utc>>,
+        plan: Field<String>,
+        currency: Field<String>,
+        region: Field<String>,
+        phase: Field<String>,
+    }
 );
 
 impl MatrixOptions {
@@ -891,6 +933,9 @@ impl MatrixOptions {
         catalog: &'c Catalog,
     ) -> Option<MatrixOptions> {
         p.fields(o, at);
+        // Read to choose the catalog version (see `api::matrix`), only checked here.
+        let _ = p.opt(&o.catalogVersion, &at.key("catalogVersion"), Problems::id);
+        let _ = p.opt(&o.at, &at.key("at"), |_, t, _| Some(*t));
         // Looked up by index; the known ids are listed only for an unknown one.
         let mut known = |field: &Field<String>,
                          key: &str,
@@ -935,6 +980,8 @@ impl MatrixOptions {
 /// borrows every name from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceMatrix<'c> {
+    /// In a catalog set (SPEC 16), the version priced.
+    pub version: Option<&'c CatalogVersion>,
     /// The plan priced.
     pub plan: &'c str,
     /// One row per product, region, currency and phase.
@@ -983,7 +1030,7 @@ impl PriceMatrix<'_> {
 /// decimal places.
 impl ToJson for PriceMatrix<'_> {
     fn write_json(&self, out: &mut String) -> Result<(), Error> {
-        object!(out, {
+        let written = object!(out, {
             "plan": self.plan,
             "rows": list(&self.rows, |out, _, r| {
                 let places = r.currency.exponent();
@@ -1001,7 +1048,12 @@ impl ToJson for PriceMatrix<'_> {
                     "cap": r.cap.as_ref().map(Money::amount),
                 })
             }),
-        })
+        });
+        written?;
+        match self.version {
+            Some(v) => add_member(out, "catalog", &VersionJson(v)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -1095,5 +1147,5 @@ pub fn price_matrix<'c>(catalog: &'c Catalog, options: &MatrixOptions) -> Result
             }
         }
     }
-    Ok(PriceMatrix { plan: &plan.id, rows })
+    Ok(PriceMatrix { version: None, plan: &plan.id, rows })
 }

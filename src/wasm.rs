@@ -15,7 +15,7 @@ use serde::de::DeserializeSeed;
 use wasm_bindgen::prelude::*;
 
 use crate::api::{self, TablePricer};
-use crate::catalog::Catalog;
+use crate::api::{Catalogs, Loaded};
 use crate::error::{Code, Error};
 use crate::input::{Drive, Json, Raw, Sink, Source};
 
@@ -168,7 +168,7 @@ fn stringify_member(object: &js_sys::Object, key: &str, path: &str) -> Result<()
 }
 
 /// [`api::dispatch`] of JS values, a verification's received answers as text.
-fn dispatch_js(op: &str, args: &JsValue, catalog: Option<&Catalog>) -> Result<JsValue, Error> {
+fn dispatch_js(op: &str, args: &JsValue, catalog: Option<Catalogs<'_>>) -> Result<JsValue, Error> {
     match received_as_text(op, args)? {
         Some(args) => api::dispatch(op, &args, catalog),
         None => api::dispatch(op, args, catalog),
@@ -189,10 +189,10 @@ pub fn call_json(op: &str, args: &str) -> Result<String, JsValue> {
     api::call(op, args).map_err(thrown)
 }
 
-/// A catalog parsed and validated once (see [`crate::api::call_loaded`]).
+/// A catalog or a catalog set parsed and validated once (see [`crate::api::call_loaded`]).
 #[wasm_bindgen]
 pub struct LoadedCatalog {
-    catalog: Catalog,
+    catalog: Loaded,
 }
 
 #[wasm_bindgen]
@@ -209,12 +209,37 @@ impl LoadedCatalog {
 
     /// The warnings found when the catalog was loaded.
     pub fn warnings(&self) -> Result<JsValue, JsValue> {
-        js(&self.catalog.warnings()).map_err(thrown)
+        let warnings = match &self.catalog {
+            Loaded::One(c) => c.warnings(),
+            Loaded::Set(set) => set.warnings(),
+        };
+        js(&warnings).map_err(thrown)
+    }
+
+    /// The versions of a catalog set, oldest first, as `[{version, effectiveFrom, hash}]`;
+    /// `null` for a catalog that is not a set.
+    pub fn versions(&self) -> Result<JsValue, JsValue> {
+        let Loaded::Set(set) = &self.catalog else { return Ok(JsValue::NULL) };
+        let mut out = String::from("[");
+        for (i, v) in set.versions().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json_text::ToJson::write_json(&crate::catalog::VersionJson(v), &mut out)
+                .map_err(thrown)?;
+            // `{version, hash}` with the instant added.
+            out.pop();
+            out.push_str(",\"effectiveFrom\":\"");
+            out.push_str(&crate::phases::instant_text(v.effective_from));
+            out.push_str("\"}");
+        }
+        out.push(']');
+        parsed(&out).map_err(thrown)
     }
 
     /// Runs an operation on the loaded catalog: JS values in and out.
     pub fn call(&self, op: &str, args: JsValue) -> Result<JsValue, JsValue> {
-        dispatch_js(op, &args, Some(&self.catalog)).map_err(thrown)
+        dispatch_js(op, &args, Some(Catalogs::from(&self.catalog))).map_err(thrown)
     }
 
     /// Runs an operation on the loaded catalog: JSON text in and out.

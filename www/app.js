@@ -6,9 +6,11 @@ import { day, el, money, options, plural, problemItems, rate, tierBounds, today 
 const $ = (id) => document.getElementById(id);
 const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
 
-/** The catalog in use: its JSON document (names, packages, rules) and the loaded engine side. */
+/** The catalog in use: its JSON document (names, packages, rules) and the loaded engine side.
+ *  For a catalog set (SPEC 16), `doc` is the version the customer is on, `source` the set. */
 let doc;
 let catalog;
+let source;
 /** The last quote the order form could compute: the chart marks what it bills. */
 let lastQuote;
 
@@ -54,10 +56,25 @@ function currencies() {
   return [...doc.currencies, ...(doc.customCurrencies ?? []).map((c) => c.code)];
 }
 
-/** Puts a new catalog in place: selects, packages and resources follow it. */
+/** The version of a catalog set a customer whose billing starts at `start` is on (the newest in
+ *  force then; the first for a start before every version, which the engine refuses with
+ *  NO_CATALOG_VERSION), or the catalog itself when it is not a set. */
+function versionAt(start) {
+  if (!source.versions) return { version: null, catalog: source };
+  const t = Date.parse(start);
+  return source.versions.findLast((v) => Date.parse(v.effectiveFrom) <= t) ?? source.versions[0];
+}
+
+/** The customer's billing start as the order says it: the field, or the quote's instant. */
+function customerStart() {
+  return $('billing-start').value ? `${$('billing-start').value}T00:00:00Z` : quoteInstant();
+}
+
+/** Puts a new catalog (or catalog set) in place: selects, packages and resources follow it. */
 function useCatalog(document_, loaded) {
   catalog?.free();
-  doc = document_;
+  source = document_;
+  doc = versionAt(customerStart()).catalog;
   catalog = loaded;
   const regions = doc.regions ?? [];
   options($('region'), regions.map((r) => [r.id, r.name ?? r.id]));
@@ -140,10 +157,13 @@ function digitsOf(cur) {
 }
 
 function refresh() {
+  // An existing customer (an earlier billing start) sees the prices of their own version.
+  doc = versionAt(customerStart()).catalog;
   options($('tier-phase'), phasesOf(plan()).map((ph) => [ph, PHASES[ph]]), 'final');
   options($('matrix-phase'), phasesOf(plan()).map((ph) => [ph, PHASES[ph]]), 'final');
-  showPackagePrices();
+  // The quote first: the package cards and the matrix show the prices of its version.
   showQuote();
+  showPackagePrices();
   showTiers();
   showMatrix();
 }
@@ -162,7 +182,7 @@ function showPackagePrices() {
   let rows = [];
   let lengths = {};
   try {
-    rows = catalog.priceMatrix({ plan: $('plan').value, currency, region: $('region').value || undefined }).rows;
+    rows = catalog.priceMatrix({ plan: $('plan').value, currency, region: $('region').value || undefined, ...pricesVersion() }).rows;
     // How long each phase lasts for a customer who starts now: the engine's own timeline.
     const at = quoteInstant();
     const timeline = catalog.quote({ at, customer: { plan: $('plan').value, billingStart: at }, lines: [] }).timeline;
@@ -174,6 +194,13 @@ function showPackagePrices() {
       `${PHASES[r.phase]}${lengths[r.phase] ? ` (${lengths[r.phase]})` : ''}: `,
       el('strong', { text: r.amount === '0' || /^0(\.0+)?$/.test(r.amount) ? 'free' : cappedPrice(r.amount, r.hourly, r.cap, currency) }))));
   }
+}
+
+/** On a catalog set, the matrix's version: the one whose prices the customer pays now (their
+ *  own, or the newer one their plan moved to), as the last quote says. */
+function pricesVersion() {
+  const version = lastQuote?.timeline[0].version ?? versionAt(customerStart()).version;
+  return version ? { catalogVersion: version } : {};
 }
 
 /** The input each order line comes from (index = the line's), for errors on their field. */
@@ -366,12 +393,44 @@ function showQuote() {
     phases[i] ? monthPrice(t, phases[i], cur) : `${money(t.amountDue, cur)}/month`,
     t.discount !== undefined && !/^0(\.0+)?$/.test(t.discount) ? ` instead of ${money(t.amount, cur)}/month` : '')));
   showCoupon(o, q);
+  showVersions(o, q, cur);
   showTax(q, cur);
   showFirstInvoice(o, cur);
   showComparison(o, cur);
   // Warnings (a product with no price in this phase, say) are shown, not hidden with errors.
   error.replaceChildren(...q.warnings.map((w) => el('span', { class: 'warning', text: `${w.code} ${w.path}: ${w.message}` })));
   error.hidden = q.warnings.length === 0;
+}
+
+/** On a catalog set: which version's prices the customer has, and the next version's price
+ *  when one is announced ("Price from 1 Mar 2027: $13.00/month"), quoted by the engine for a
+ *  customer who starts then, with what ordering now keeps. */
+function showVersions(o, q, cur) {
+  const note = $('summary-announcement');
+  const mine = $('summary-version');
+  note.hidden = true;
+  mine.hidden = !q.catalog;
+  if (!q.catalog) return;
+  const versions = catalog.versions;
+  const own = versions.findIndex((v) => v.version === q.catalog.version);
+  mine.textContent = `Prices of catalog version ${q.catalog.version}, in force when billing started on ${day(q.billingStart)}.`;
+  const next = versions.slice(own + 1).find((v) => Date.parse(v.effectiveFrom) > Date.parse(o.at));
+  if (!next) return;
+  let later;
+  try {
+    const start = next.effectiveFrom;
+    later = catalog.quote({ ...o, catalogVersion: next.version, at: start, customer: { ...o.customer, billingStart: start, redemptions: undefined } });
+  } catch {
+    return; // this order cannot be bought on the new version: nothing to announce
+  }
+  const regular = (t) => t.at(-1).amount;
+  if (regular(later.timeline) === regular(q.timeline.filter((t) => t.version === q.catalog.version))) return;
+  // The customer's own regular price, until their plan moves to newer prices (if it does).
+  const moved = q.timeline.find((t) => t.version !== q.catalog.version);
+  const kept = q.timeline.filter((t) => t.version === q.catalog.version).at(-1);
+  note.hidden = false;
+  note.textContent = `Price from ${day(next.effectiveFrom)}: ${money(regular(later.timeline), cur)}/month. `
+    + `Ordering now, you pay ${money(kept.amount, cur)}/month${moved ? ` until ${day(moved.start)}` : ''}.`;
 }
 
 /** What a month in a timeline stretch costs, as a table figure: per hour as the toggle says,
@@ -670,7 +729,7 @@ function showMatrix() {
   const packages = doc.products.filter((p) => p.kind === 'package');
   let rows = [];
   try {
-    rows = catalog.priceMatrix({ plan: $('plan').value, currency: cur, phase: $('matrix-phase').value }).rows;
+    rows = catalog.priceMatrix({ plan: $('plan').value, currency: cur, phase: $('matrix-phase').value, ...pricesVersion() }).rows;
   } catch { /* an empty table */ }
   $('matrix').tHead.replaceChildren(el('tr', {}, el('th', { scope: 'col', text: 'Package' }), ...regions.map((r) => el('th', { scope: 'col', class: 'num', text: r.name ?? r.id }))));
   $('matrix').tBodies[0].replaceChildren(...packages.map((p) => el('tr', {}, el('th', { scope: 'row', text: p.name }),
@@ -733,7 +792,7 @@ $('billing-start').value = today();
 $('order-date').value = today();
 useCatalog(publicCatalog, loadCatalog(publicCatalog));
 $('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
-$('print-meta').textContent = `${publicCatalog.name ?? 'Catalog'} · priced by ratecard ${version()}`;
+$('print-meta').textContent = `${doc.name ?? 'Catalog'} · priced by ratecard ${version()}`;
 if (location.search) applyParams(new URLSearchParams(location.search));
 window.addEventListener('popstate', () => applyParams(new URLSearchParams(location.search)));
 $('order').addEventListener('change', saveState);
@@ -742,7 +801,8 @@ $('per').addEventListener('change', refresh);
 
 $('order').addEventListener('input', (e) => {
   if (e.target.dataset.product) quantities.set(e.target.dataset.product, e.target.value);
-  if (e.target.id === 'plan' || e.target.id === 'currency' || e.target.id === 'region') refresh();
+  // The dates choose the catalog version too (an existing customer's own prices).
+  if (['plan', 'currency', 'region', 'billing-start', 'order-date'].includes(e.target.id)) refresh();
   else {
     showQuote();
     showTiers();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use ratecard::api::{self, MAX_INPUT_BYTES};
+use ratecard::api::{self, Loaded, MAX_INPUT_BYTES};
 use ratecard::{rate, Value};
 use ratecard::{terminal_safe, Catalog, Decimal};
 use rust_decimal::RoundingStrategy;
@@ -113,6 +113,12 @@ enum Command {
         /// Only this phase.
         #[arg(long, value_parser = ["trial", "discount", "final"])]
         phase: Option<String>,
+        /// On a catalog set, this version (default: the newest, or the one in force at --at).
+        #[arg(long)]
+        catalog_version: Option<String>,
+        /// On a catalog set, the version a customer starting at this instant is on.
+        #[arg(long)]
+        at: Option<String>,
         /// Only the packages (table and csv; the JSON is the library's, whole).
         #[arg(long)]
         packages: bool,
@@ -150,6 +156,17 @@ enum Command {
         /// The instance's environment.
         #[arg(long, value_parser = ["production", "staging", "dev", "qa"])]
         environment: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// What changed from one catalog version to the next (prices, plans, products, phases,
+    /// moves of existing customers): in words, or as JSON. Give two catalogs, or a catalog set
+    /// alone for its two newest versions. Exit 0 either way.
+    Diff {
+        /// The older catalog, or a catalog set.
+        old: String,
+        /// The newer catalog (none: OLD is a set).
+        new: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -295,7 +312,7 @@ fn run(command: Command) -> Result<Output, Failure> {
             let quote = call_loaded(&loaded, op, &format!(r#"{{"order":{order_json}}}"#), &order)?;
             Ok(Output::ok(match format {
                 Format::Json => quote + "\n",
-                Format::Table => quote_table(&loaded, &parse(&quote)),
+                Format::Table => quote_table(names(&loaded), &parse(&quote)),
             }))
         }
         Command::Verify { catalog, order, quote, trusted, format } => {
@@ -312,7 +329,7 @@ fn run(command: Command) -> Result<Output, Failure> {
                 call_loaded(&loaded, "invoice", &format!(r#"{{"request":{request_json}}}"#), &request)?;
             Ok(Output::ok(match format {
                 Format::Json => invoice + "\n",
-                Format::Table => invoice_table(&loaded, &parse(&invoice)),
+                Format::Table => invoice_table(names(&loaded), &parse(&invoice)),
             }))
         }
         Command::VerifyInvoice { catalog, request, invoice, trusted, format } => {
@@ -323,14 +340,15 @@ fn run(command: Command) -> Result<Output, Failure> {
                 format!(r#"{{"request":{request_json},"invoice":{invoice_json},"trusted":{trusted_json}}}"#);
             verification(call_loaded(&loaded, "verifyInvoice", &args, &request)?, format, "invoice")
         }
-        Command::Matrix { catalog, plan, currency, region, phase, packages, format } => {
+        Command::Matrix { catalog, plan, currency, region, phase, catalog_version, at, packages, format } => {
             if packages && format == MatrixFormat::Json {
                 usage("--packages is for --format table and csv: the JSON is the library's answer, whole");
             }
             let loaded = load_catalog(&catalog)?;
             let mut options = Vec::new();
-            for (key, value) in [("plan", plan), ("currency", currency), ("region", region), ("phase", phase)]
-            {
+            let named = [("plan", plan), ("currency", currency), ("region", region), ("phase", phase)];
+            let versioned = [("catalogVersion", catalog_version), ("at", at)];
+            for (key, value) in named.into_iter().chain(versioned) {
                 if let Some(v) = value {
                     options.push(format!("{}:{}", Value::str(key).to_json(), Value::str(v).to_json()));
                 }
@@ -339,11 +357,11 @@ fn run(command: Command) -> Result<Output, Failure> {
             let matrix = call_loaded(&loaded, "priceMatrix", &args, &catalog)?;
             let mut rows = parse(&matrix);
             if packages {
-                only_packages(&loaded, &mut rows);
+                only_packages(names(&loaded), &mut rows);
             }
             Ok(Output::ok(match format {
                 MatrixFormat::Json => matrix + "\n",
-                MatrixFormat::Table => matrix_table(&loaded, &rows),
+                MatrixFormat::Table => matrix_table(names(&loaded), &rows),
                 MatrixFormat::Csv => csv(&matrix_rows(&rows)),
             }))
         }
@@ -405,6 +423,7 @@ fn run(command: Command) -> Result<Output, Failure> {
                 },
             })
         }
+        Command::Diff { old, new, format } => diff(&old, new.as_deref(), format),
         Command::Public { catalog } => {
             let loaded = load_catalog(&catalog)?;
             Ok(Output::ok(call_loaded(&loaded, "publicCatalog", "{}", &catalog)? + "\n"))
@@ -415,7 +434,7 @@ fn run(command: Command) -> Result<Output, Failure> {
                 RateFormat::Tsv if wrap.is_some() => usage("--wrap: tab-separated answers are not wrapped"),
                 RateFormat::Tsv => rate::RateFormat::Tsv,
             };
-            let loaded = load_catalog(&catalog)?;
+            let loaded = load_one(&catalog)?;
             let mut rater = rate::Rater::new(&loaded, format);
             if let Some(key) = &wrap {
                 rater = rater.wrapped(key);
@@ -511,22 +530,88 @@ fn read_trusted(file: Option<&str>) -> Result<String, Failure> {
     file.map_or_else(|| Ok("null".to_string()), read_json)
 }
 
-fn load_catalog(name: &str) -> Result<Catalog, Failure> {
+/// A catalog or a catalog set (SPEC 16).
+fn load_catalog(name: &str) -> Result<Loaded, Failure> {
     let text = read_input(name)?;
-    Catalog::from_json(&text).map_err(|e| Failure::from_error(name, &e))
+    api::load(&text).map_err(|e| Failure::from_error(name, &e))
 }
 
-fn call_loaded(catalog: &Catalog, op: &str, args: &str, source: &str) -> Result<String, Failure> {
+/// A catalog that is not a set (a stream rates on one catalog).
+fn load_one(name: &str) -> Result<Catalog, Failure> {
+    match load_catalog(name)? {
+        Loaded::One(c) => Ok(*c),
+        Loaded::Set(_) => Err(Failure::new(
+            name,
+            "versions",
+            "INVALID_VALUE",
+            "a stream rates on one catalog: give the catalog of one version, not a catalog set",
+        )),
+    }
+}
+
+fn call_loaded(catalog: &Loaded, op: &str, args: &str, source: &str) -> Result<String, Failure> {
     api::call_loaded(catalog, op, args).map_err(|e| Failure::from_error(source, &e))
+}
+
+/// The catalog tables read names and digits from: the set's newest version (ids and
+/// currencies mean the same in every version).
+fn names(loaded: &Loaded) -> &Catalog {
+    loaded.newest()
 }
 
 fn parse(text: &str) -> Value {
     Value::parse(text).unwrap_or(Value::Null)
 }
 
+fn diff(old: &str, new: Option<&str>, format: Format) -> Result<Output, Failure> {
+    let before = load_catalog(old)?;
+    let after = match new {
+        Some(name) => Some(load_catalog(name)?),
+        None => None,
+    };
+    let one = |loaded: &Loaded, name: &str| match loaded {
+        Loaded::One(c) => Ok((**c).clone()),
+        Loaded::Set(_) => {
+            Err(Failure::new(name, "", "INVALID_VALUE", "give two catalogs, or one catalog set alone"))
+        }
+    };
+    let (older, newer) = match (&before, &after) {
+        (Loaded::Set(set), None) => match set.versions() {
+            [.., a, b] => (a.catalog.clone(), b.catalog.clone()),
+            _ => {
+                return Err(Failure::new(
+                    old,
+                    "versions",
+                    "INVALID_VALUE",
+                    "the set has one version: nothing to compare",
+                ))
+            }
+        },
+        (_, None) => {
+            return Err(Failure::new(
+                old,
+                "",
+                "INVALID_VALUE",
+                "give a newer catalog, or a catalog set alone",
+            ))
+        }
+        (a, Some(b)) => (one(a, old)?, one(b, new.unwrap_or_default())?),
+    };
+    let changes = ratecard::diff(&older, &newer);
+    Ok(Output::ok(match format {
+        Format::Json => ratecard::diff_json(&changes) + "\n",
+        Format::Table if changes.is_empty() => "no changes\n".to_string(),
+        Format::Table => {
+            let lines: Vec<String> =
+                changes.iter().map(|c| format!("{:<8} {}\n", c.change, terminal_safe(&c.message))).collect();
+            lines.concat()
+        }
+    }))
+}
+
 fn validate(name: &str, format: Format) -> Result<Output, Failure> {
     let text = read_input(name)?;
-    let validation = Catalog::validate(&text);
+    let validation = api::validate(&text);
     let ok = validation.is_valid();
     let text = match format {
         Format::Json => validation.to_json() + "\n",
@@ -673,8 +758,13 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
             digits.money(&text(l, "amount")),
         ]);
     }
-    let mut out =
-        format!("quote at {} for plan {} ({} phase)\n\n", text(q, "at"), text(q, "plan"), text(q, "phase"));
+    let mut out = format!(
+        "quote at {} for plan {} ({} phase)\n{}\n",
+        text(q, "at"),
+        text(q, "plan"),
+        text(q, "phase"),
+        version_line(q)
+    );
     out += &table(&rows);
     for t in items(q, "totals") {
         out += &format!(
@@ -707,14 +797,39 @@ fn quote_table(catalog: &Catalog, q: &Value) -> String {
             ),
         };
         out += &format!(
-            "  {:<8} from {} {until}: {} a month{after}\n",
+            "  {:<8} from {} {until}: {} a month{after}{}\n",
             text(t, "phase"),
             when(t, "start"),
-            text(t, "amount")
+            text(t, "amount"),
+            moved(q, t, String::new())
         );
     }
     out += &warning_lines(q);
     out
+}
+
+/// On a catalog set, the answer's catalog version and hash, as a line; nothing otherwise.
+fn version_line(answer: &Value) -> String {
+    match answer.get("catalog") {
+        Some(c) => format!("catalog version {} (hash {})\n", text(c, "version"), text(c, "hash")),
+        None => String::new(),
+    }
+}
+
+/// `what`, and the version whose prices a stretch uses when it is not the customer's (a plan
+/// that moved to a newer version's prices).
+fn moved(answer: &Value, stretch: &Value, what: String) -> String {
+    let customer = answer.get("catalog").map(|c| text(c, "version"));
+    match stretch.get("version") {
+        Some(_) if customer.as_deref() != Some(&text(stretch, "version")) => {
+            let version = text(stretch, "version");
+            match what.is_empty() {
+                true => format!(" (version {version}'s prices)"),
+                false => format!("{what} ({version})"),
+            }
+        }
+        _ => what,
+    }
 }
 
 /// A verification's answer, printed; not ok (exit 1) when anything differs.
@@ -745,7 +860,7 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
                 when(s, "start"),
                 when(s, "end"),
                 text(s, "hours"),
-                text(s, "plan"),
+                moved(inv, s, text(s, "plan")),
                 text(s, "phase"),
                 quantity(s, "quantity"),
                 digits.amount(&text(s, "amount")),
@@ -764,7 +879,12 @@ fn invoice_table(catalog: &Catalog, inv: &Value) -> String {
         ]);
     }
     let period = inv.get("period").cloned().unwrap_or_default();
-    let mut out = format!("invoice from {} to {}\n\n", when(&period, "start"), when(&period, "end"));
+    let mut out = format!(
+        "invoice from {} to {}\n{}\n",
+        when(&period, "start"),
+        when(&period, "end"),
+        version_line(inv)
+    );
     out += "(segments rounded to the currency for reading; a line is its exact segments rounded once, so it may differ from\n their rounded sum by a cent; every digit is in the JSON)\n\n";
     out += &table(&rows);
     let currency = text(inv, "currency");
@@ -984,7 +1104,7 @@ fn matrix_table(catalog: &Catalog, m: &Value) -> String {
             digits.money(&text(r, "monthly")),
         ]);
     }
-    table(&rows)
+    version_line(m) + &table(&rows)
 }
 
 /// What a partner earns, plan type by plan type.

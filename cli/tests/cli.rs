@@ -584,3 +584,60 @@ fn matrix_packages_lists_only_the_packages() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--packages is for --format table and csv"));
 }
+
+const DEMO_SET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../catalogs/demo-set.json");
+
+#[test]
+fn a_catalog_set_validates_prices_and_names_its_versions() {
+    let o = ratecard(&["validate", DEMO_SET]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid (0 warnings)"), "{}", stdout(&o));
+    let bad = scratch(
+        "bad-set.json",
+        br#"{"versions":[{"version":"a","effectiveFrom":"2026-01-01T00:00:00Z","catalog":{}}]}"#,
+    );
+    let o = ratecard(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("versions[0].catalog.defaultCurrency: MISSING_FIELD"), "{}", stdout(&o));
+    // A pro customer since February 2027 is on 2026-01, and moves to 2027-03's 11.40 in June.
+    let order = scratch(
+        "set-order.json",
+        br#"{"at":"2027-05-20T00:00:00Z","customer":{"plan":"pro","region":"us-east","billingStart":"2027-02-10T00:00:00Z"},"lines":[{"product":"medium","quantity":1}]}"#,
+    );
+    let o = ratecard(&["quote", DEMO_SET, order.to_str().unwrap(), "--format", "table"]);
+    let out = stdout(&o);
+    assert!(out.contains("catalog version 2026-01 (hash "), "{out}");
+    assert!(out.contains("from 2027-06-01 on: 11.40 a month (version 2027-03's prices)"), "{out}");
+    // The stream rates on one catalog: a set is refused before any line, with why.
+    let o = ratecard(&["rate", DEMO_SET]);
+    assert_clean_failure(&o, "a stream rates on one catalog");
+}
+
+#[test]
+fn diff_lists_what_a_new_version_changes_in_words_and_json() {
+    let o = ratecard(&["diff", DEMO_SET]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "changed  plan standard: medium final USD: 12.00 a month → 13.00 a month\n\
+         changed  plan pro: existing customers move to these prices from 2027-05-15T00:00:00Z (nextPeriod)\n\
+         changed  plan pro: medium final USD: 10.80 a month → 11.40 a month\n"
+    );
+    let o = ratecard(&["diff", DEMO, DEMO]);
+    assert_eq!(stdout(&o), "no changes\n");
+    // Two catalogs: a product and a plan added, a phase shortened.
+    let demo = std::fs::read_to_string(DEMO).unwrap();
+    let newer = demo.replacen(r#""trial": {"days": 14}"#, r#""trial": {"days": 7}"#, 1).replacen(
+        r#""products": ["#,
+        r#""products": [{"id":"gpu","name":"GPU","kind":"metered","resource":"gpu","unitType":"GPU"},"#,
+        1,
+    );
+    assert_ne!(newer, demo, "the demo catalog's trial moved");
+    let newer = scratch("newer.json", newer.as_bytes());
+    let o = ratecard(&["diff", DEMO, newer.to_str().unwrap(), "--format", "json"]);
+    let json = stdout(&o);
+    assert!(json.starts_with(r#"{"changes":[{"change":"added","what":"product","path":"products[0]","message":"product gpu (GPU)"}"#), "{json}");
+    assert!(json.contains(r#""what":"phase","path":"plans[0].phases.trial","message":"plan standard: trial 14 days → 7 days"}"#), "{json}");
+    let o = ratecard(&["diff", DEMO]);
+    assert_clean_failure(&o, "give a newer catalog, or a catalog set alone");
+}

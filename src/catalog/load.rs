@@ -7,9 +7,11 @@ use rust_decimal::Decimal;
 
 use super::coupons::CouponDoc;
 use super::partners::{PartnerDoc, PlanTypeDoc};
+use chrono::{DateTime, Utc};
+
 use super::{
-    Catalog, Metered, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region, TaxMode, TaxRate,
-    TaxRounding,
+    Align, Catalog, Metered, Move, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region,
+    TaxMode, TaxRate, TaxRounding,
 };
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, IntoPath, List, Map, Num, Problems};
@@ -45,6 +47,10 @@ shape!(
         taxRounding: Field<String>,
     }
 );
+shape!(
+    /// The `catalog` argument as JSON gives it: a catalog, or a catalog set (`{versions}`).
+    CatalogArgDoc { versions: Field<super::versions::VersionsDoc> } with catalog: CatalogDoc
+);
 shape!(TaxRateDoc { id: Field<String>, name: Field<String>, percent: Field<Num> });
 shape!(CustomCurrencyDoc { code: Field<String>, exponent: Field<Num> });
 shape!(RegionDoc { id: Field<String>, name: Field<String> });
@@ -68,6 +74,8 @@ shape!(PlanDoc {
     phases: Field<Box<PhasesDoc>>,
     prices: Field<List<Box<RuleDoc>>>,
     minimumCommitment: Field<Map<Num>>,
+    existingCustomersFrom: Field<DateTime<Utc>>,
+    align: Field<String>,
 });
 shape!(PhasesDoc { trial: Field<Box<DurationDoc>>, discount: Field<Box<DurationDoc>> });
 shape!(DurationDoc { hours: Field<Num>, days: Field<Num>, months: Field<Num> });
@@ -112,6 +120,21 @@ const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
 /// Reads and checks a catalog from JSON text (paths relative to the catalog).
 pub(super) fn load(text: &str) -> Result<Catalog, Error> {
     crate::input::from_json(text, |p, doc, _| catalog(p, doc))
+}
+
+/// Checks the `catalog` argument read from JSON: a catalog, or a set (`versions`).
+pub(crate) fn validate_arg(p: &mut Problems, doc: &CatalogArgDoc) -> Option<super::Loaded> {
+    use super::Loaded;
+    match &doc.versions {
+        Field::Missing => {
+            p.fields(doc, &At::Root);
+            catalog(p, &doc.catalog).map(|c| Loaded::One(Box::new(c)))
+        }
+        versions => {
+            p.fields(doc, &At::Root);
+            super::versions::load_set(p, doc, versions).map(Loaded::Set)
+        }
+    }
 }
 
 /// Checks a catalog read from JSON, recording its problems (paths relative to the catalog).
@@ -530,6 +553,17 @@ fn plan(
     let minimum_commitment = p.opt(&o.minimumCommitment, &at.key("minimumCommitment"), |p, map, at| {
         amounts_by_currency(p, map, at, currencies, "a minimum commitment")
     });
+    let moves = p.opt(&o.existingCustomersFrom, &at.key("existingCustomersFrom"), |_, t, _| Some(*t));
+    let align = p.opt(&o.align, &at.key("align"), |p, s, at| p.choice(s, at, &Align::ALL));
+    let (moves, align) = (moves?, align?);
+    if align.is_some() && moves.is_none() {
+        p.add(
+            Code::MissingField,
+            &at.key("existingCustomersFrom"),
+            "\"align\" says when existing customers move to the plan's prices: it needs existingCustomersFrom",
+        );
+        return None;
+    }
     Some(Plan {
         id: id?,
         name: name?,
@@ -538,6 +572,7 @@ fn plan(
         discount,
         prices: prices?.unwrap_or_default(),
         minimum_commitment: minimum_commitment?.unwrap_or_default(),
+        existing_customers: moves.map(|from| Move { from, align: align.unwrap_or_default() }),
     })
 }
 

@@ -2,9 +2,11 @@
 //! and price rules. Loading a catalog validates it and reports every problem at once.
 
 mod coupons;
+mod diff;
 pub(crate) mod load;
 mod partners;
 mod public;
+mod versions;
 
 use std::collections::BTreeMap;
 
@@ -17,9 +19,12 @@ use crate::money::{CodeKey, Currency, Money, Rounding};
 use crate::phases::{HourRounding, Phase, PhaseClock, PhaseDuration};
 use crate::tiers::TierTable;
 pub use coupons::{AppliesTo, Coupon, CouponDuration, Off};
+pub use diff::{diff, diff_json, Change};
 pub(crate) use partners::names_or_none;
 pub use partners::{Environment, Partner, Partners, PlanType, Recurrence, UsageFee};
 pub use public::PublicCatalog;
+pub use versions::{CatalogSet, CatalogVersion, Loaded};
+pub(crate) use versions::{Pinned, VersionDoc, VersionJson};
 
 /// A region where products are sold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +189,52 @@ pub struct Plan {
     /// invoice whose month costs less on the plan gets a true-up for the rest, prorated by the
     /// hours on the plan.
     pub minimum_commitment: Vec<Money>,
+    /// In a catalog set (SPEC 16), when customers of older versions move to this version's
+    /// prices and phases of the plan; `None`: only customers of this version pay them.
+    pub existing_customers: Option<Move>,
+}
+
+/// When a plan's existing customers move to a newer version's prices (SPEC 16).
+///
+/// # Example
+/// ```
+/// use ratecard::{Align, CatalogSet};
+/// let set = CatalogSet::from_json(ratecard::DEMO_CATALOG_SET).unwrap();
+/// let newest = &set.newest().catalog;
+/// let moved = newest.plan("pro").unwrap().existing_customers.unwrap();
+/// assert_eq!(moved.align, Align::NextPeriod);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    /// The instant from which they may move (`existingCustomersFrom`).
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// Whether they move then, or at the next billing period.
+    pub align: Align,
+}
+
+/// Where a plan's move to newer prices takes effect (SPEC 16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Align {
+    /// From the first billing period (calendar month, UTC) that starts at or after the move's
+    /// instant: the default, so that no period is billed at two prices.
+    #[default]
+    NextPeriod,
+    /// At the instant itself: invoices cut their segments there.
+    Instant,
+}
+
+impl Align {
+    /// Every alignment, by its name in JSON.
+    pub(crate) const ALL: [(&'static str, Align); 2] =
+        [("nextPeriod", Align::NextPeriod), ("instant", Align::Instant)];
+
+    /// The alignment's name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Align::NextPeriod => "nextPeriod",
+            Align::Instant => "instant",
+        }
+    }
 }
 
 impl Plan {

@@ -141,6 +141,11 @@ struct Plan<'a> {
     // The page's first invoice has the server's true-ups.
     #[serde(rename = "minimumCommitment", skip_serializing_if = "Commitments::is_empty")]
     minimum_commitment: Commitments<'a>,
+    // In a catalog set, when the plan's existing customers move to these prices (SPEC 16).
+    #[serde(rename = "existingCustomersFrom", skip_serializing_if = "Option::is_none")]
+    existing_customers_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    align: Option<&'static str>,
 }
 
 /// Amounts by currency as the catalog writes them, `{"USD": "50.00"}` (a plan's commitments,
@@ -312,6 +317,8 @@ fn plan(p: &super::Plan) -> Plan<'_> {
         phases: Phases { trial: p.trial.map(Duration), discount: p.discount.map(Duration) },
         prices: p.prices.iter().map(rule).collect(),
         minimum_commitment: Commitments(&p.minimum_commitment),
+        existing_customers_from: p.existing_customers.map(|m| crate::phases::instant_text(m.from)),
+        align: p.existing_customers.map(|m| m.align.as_str()),
     }
 }
 

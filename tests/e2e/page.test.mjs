@@ -114,7 +114,9 @@ test('compare plans: every plan over the same time (today, the first invoice, th
   const { page, errors } = await customerPage();
   // A new customer on the pinned day, 10:30: quoted now, billed from now.
   await fillOrder(page, { billingStart: '2026-11-20', at: '2026-11-20', metered: { storage: '250', cpu: '2' } });
-  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  // The page's catalog set (pro's customers move to its newer prices in June 2027).
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo-set.json', import.meta.url), 'utf8'));
+  const plans = demo.versions[0].catalog.plans;
   const at = PINNED_NOW;
   const order = (plan) => ({ at, customer: { plan, currency: 'USD', region: 'us-east', billingStart: '2026-11-20' },
     lines: [{ product: 'medium', quantity: 1 }, { product: 'cpu', quantity: '2' }, { product: 'storage', quantity: '250' }] });
@@ -124,14 +126,14 @@ test('compare plans: every plan over the same time (today, the first invoice, th
   const bills = (plan) => ends.map((end, k) => invoice(demo, { period: { start: k === 0 ? at : ends[k - 1], end },
     customer: order(plan).customer, items: order(plan).lines }).totals[0]);
   const usd = (minor) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(`${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`);
-  const expected = Object.fromEntries(demo.plans.map((p) => {
+  const expected = Object.fromEntries(plans.map((p) => {
     const b = bills(p.id);
     return [p.id, { today: BigInt(quote(demo, order(p.id)).totals[0].amountMinor), first: BigInt(b[0].amountMinor), year: b.reduce((s, t) => s + BigInt(t.amountMinor), 0n) }];
   }));
   const shown = await page.$$eval('#compare tbody tr', (trs) => trs.map((tr) => ({ plan: tr.dataset.plan,
     compared: Object.fromEntries([...tr.querySelectorAll('td[data-compare]')].map((td) => [td.dataset.compare, [td.firstChild.textContent, td.classList.contains('cheapest')]])),
     phases: [...tr.querySelectorAll('td[data-phase]')].map((td) => [td.dataset.phase, td.textContent, td.classList.contains('cheapest')]) })));
-  assert.deepEqual(shown.map((r) => r.plan), demo.plans.map((p) => p.id));
+  assert.deepEqual(shown.map((r) => r.plan), plans.map((p) => p.id));
   for (const key of ['today', 'first', 'year']) {
     const low = Object.values(expected).map((e) => e[key]).reduce((a, b) => (b < a ? b : a));
     for (const row of shown) {
@@ -175,7 +177,7 @@ test('share and print: the URL reopens the same quote, Back walks through change
   assert.equal(await other.isVisible('#print'), false);
   assert.equal(await other.textContent('[data-testid="print-date"]'), 'Quote of 15 Jan 2027: plan Standard, EU West (Frankfurt), in EUR.');
   const publicCatalog = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
-  assert.match(await other.textContent('[data-testid="print-meta"]'), new RegExp(`^${publicCatalog.name} · priced by ratecard \\d+\\.\\d+\\.\\d+$`));
+  assert.match(await other.textContent('[data-testid="print-meta"]'), new RegExp(`^${publicCatalog.versions[0].catalog.name} · priced by ratecard \\d+\\.\\d+\\.\\d+$`));
   const pdf = await other.pdf({ format: 'A4' });
   assert.equal(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g).length, 1, 'one printed page');
   await other.screenshot({ path: `${shots}customer-print.png`, fullPage: true });
@@ -241,6 +243,43 @@ test('the timeline dates follow a trial that started before the order', async ()
   await page.screenshot({ path: `${shots}customer-desktop.png`, fullPage: true });
 });
 
+test('catalog versions: a new price is announced before it applies, and an existing customer sees their own prices', async () => {
+  const { page, errors } = await customerPage(DESKTOP, '2026-11-20T00:00:00Z');
+  const set = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+  assert.deepEqual(set.versions.map((v) => v.version), ['2026-01', '2027-03'], 'the page loads the demo set');
+  // A new customer today is on 2026-01 (12.00); 2027-03 charges new customers 13.00 from 1
+  // March, and standard's existing customers keep 12.00.
+  await fillOrder(page, { billingStart: '2026-11-20', at: '2026-11-20' });
+  assert.equal(await page.textContent('[data-testid="summary-announcement"]'),
+    'Price from 1 Mar 2027: $13.00/month. Ordering now, you pay $12.00/month.');
+  assert.equal(await page.textContent('[data-testid="summary-version"]'), 'Prices of catalog version 2026-01, in force when billing started on 20 Nov 2026.');
+  const order = { at: '2026-11-20T00:00:00Z', customer: { plan: 'standard', region: 'us-east', currency: 'USD', billingStart: '2026-11-20T00:00:00Z' },
+    lines: [{ product: 'medium', quantity: 1 }] };
+  const q = quote(set, order);
+  assert.deepEqual(q.timeline.map((t) => [t.phase, t.amount, t.version]), [['trial', '0.00', '2026-01'], ['discount', '6.00', '2026-01'], ['final', '12.00', '2026-01']]);
+  // On pro, whose existing customers move to 2027-03's 11.40 at the next period after 15 May.
+  await page.selectOption('#plan', 'pro');
+  assert.equal(await page.textContent('[data-testid="summary-announcement"]'),
+    'Price from 1 Mar 2027: $11.40/month. Ordering now, you pay $10.80/month until 1 Jun 2027.');
+  assert.match(await page.textContent('[data-testid="timeline"]'), /then \$10\.80\/month for \d+ days until 1 Jun 2027, then \$11\.40\/month\.$/);
+  // A customer since 5 March 2027 is on 2027-03: 13.00 on standard, nothing to announce.
+  await page.selectOption('#plan', 'standard');
+  await page.fill('#order-date', '2027-04-01');
+  await page.fill('#billing-start', '2027-03-05');
+  assert.equal(await page.isVisible('[data-testid="summary-announcement"]'), false);
+  assert.equal(await page.textContent('[data-testid="summary-version"]'), 'Prices of catalog version 2027-03, in force when billing started on 5 Mar 2027.');
+  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /Regular price: \$0\.0193 an hour, at most \$13\.00 a month$/);
+  // A customer since January 2026 keeps 12.00, and the package cards say so.
+  await page.fill('#billing-start', '2026-01-01');
+  assert.equal(await page.textContent('#total'), '$12.00');
+  assert.equal(await page.textContent('[data-testid="timeline"]'), '$12.00/month.');
+  assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /at most \$12\.00 a month$/);
+  const existing = quote(set, { ...order, at: '2027-04-01T00:00:00Z', customer: { ...order.customer, billingStart: '2026-01-01T00:00:00Z' } });
+  assert.equal(existing.catalog.version, '2026-01');
+  assert.equal(await page.textContent('#total'), `$${existing.amountDue}`);
+  assert.deepEqual(errors, []);
+});
+
 test('the first invoice, to the end of the month, is the native engine\'s, segment by segment', async () => {
   const { page, errors } = await customerPage(DESKTOP, '2026-11-20T00:00:00Z');
   // tests/fixtures/invoice.json "order form: the first invoice with the traffic entered".
@@ -261,7 +300,8 @@ test('the first invoice, to the end of the month, is the native engine\'s, segme
 test('a plan with a minimum commitment: the page bills a month at least the commitment, and its first invoice has the true-up', async () => {
   // The customer's catalog with standard committing 50.00 USD a month (SPEC 13).
   const committed = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
-  committed.plans.find((p) => p.id === 'standard').minimumCommitment = { USD: '50.00' };
+  // (the customer, since January 2026, is on the set's first version)
+  committed.versions[0].catalog.plans.find((p) => p.id === 'standard').minimumCommitment = { USD: '50.00' };
   const opened = await openPage(env, '', DESKTOP, env.url, '2026-11-20T00:00:00Z');
   await opened.page.route('**/catalog.public.json', (r) => r.fulfill({ body: JSON.stringify(committed), contentType: 'application/json' }));
   await opened.page.reload();
@@ -403,7 +443,7 @@ test('VAT: a German consumer pays 19% on top, an Irish business with a VAT numbe
 
 test('VAT-inclusive prices: the customer pays the price shown, and the summary says how much of it is VAT', async () => {
   const inclusive = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
-  inclusive.taxMode = 'inclusive';
+  for (const v of inclusive.versions) v.catalog.taxMode = 'inclusive';
   const opened = await openPage(env, '', DESKTOP, env.url, '2026-11-20T00:00:00Z');
   await opened.page.route('**/catalog.public.json', (r) => r.fulfill({ body: JSON.stringify(inclusive), contentType: 'application/json' }));
   await opened.page.reload();
@@ -583,7 +623,8 @@ test('partner view: profit per instance and through the chain, live, with a loss
 });
 
 test('the README\'s checkout recipe in a real server: the order form\'s own quote verifies; backdated, tampered and stale ones do not', async () => {
-  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo.json', import.meta.url), 'utf8'));
+  // The server holds the full catalog set the page's public view is made from.
+  const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo-set.json', import.meta.url), 'utf8'));
   const catalog = loadCatalog(demo);
   // The server's record: a customer since 1 October (in the final phase on the pinned day).
   const account = { plan: 'standard', currency: 'USD', region: 'us-east', billingStart: '2026-10-01T00:00:00Z' };

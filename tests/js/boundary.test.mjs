@@ -13,6 +13,7 @@ const tiny = { defaultCurrency: 'USD', currencies: ['USD'], plans: [{ id: 'p', n
 const table = { tiers: [{ upTo: null, unitPrice: '1' }] };
 const order = { at: '2027-01-01', lines: [] };
 const request = { planType: 'acme-production-110', instance: { owner: 'nordic', environment: 'production' } };
+const tinySet = { versions: [{ version: 'v1', effectiveFrom: '2026-01-01', catalog: tiny }] };
 const bill = { period: { start: '2027-01-01', end: '2027-02-01' }, customer: { billingStart: '2027-01-01' }, items: [] };
 const catalog = ratecard.loadCatalog(demo);
 const pricer = ratecard.loadTierTable(table, 'USD');
@@ -34,6 +35,7 @@ const calls = {
   invoice: [ratecard.invoice, [tiny, bill], ['catalog', 'request']],
   verifyInvoice: [ratecard.verifyInvoice, [tiny, bill, {}], ['catalog', 'request', null]],
   loadCatalog: [ratecard.loadCatalog, [tiny], ['catalog']],
+  loadCatalogSet: [ratecard.loadCatalogSet, [tinySet], ['catalog']],
   loadTierTable: [ratecard.loadTierTable, [table, 'USD'], ['table', 'currency']],
   'Catalog.quote': [(o) => catalog.quote(o), [order], ['order']],
   'Catalog.quoteSummary': [(o) => catalog.quoteSummary(o), [order], ['order']],

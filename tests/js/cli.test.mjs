@@ -57,8 +57,9 @@ function command(c) {
     }
     case 'priceMatrix': {
       const o = a.options ?? {};
-      if (!only('catalog', 'options') || Object.keys(o).some((k) => !['plan', 'currency', 'region', 'phase'].includes(k))) return null;
-      return ['matrix', '--format', 'json', ...Object.entries(o).flatMap(([k, v]) => [`--${k}`, v]), file(a.catalog)];
+      const flags = { plan: '--plan', currency: '--currency', region: '--region', phase: '--phase', catalogVersion: '--catalog-version', at: '--at' };
+      if (!only('catalog', 'options') || Object.keys(o).some((k) => !flags[k])) return null;
+      return ['matrix', '--format', 'json', ...Object.entries(o).flatMap(([k, v]) => [flags[k], v]), file(a.catalog)];
     }
     case 'priceTiers': {
       // The CLI passes the quantity as text; a JSON number would be checked differently.

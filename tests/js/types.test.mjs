@@ -27,7 +27,7 @@ const ANSWERS = {
   planMargins: 'R.PlanMargins',
   partnerMargins: 'R.PartnerMargins',
   checkAssignment: 'R.AssignmentCheck',
-  publicCatalog: 'R.CatalogDocument',
+  publicCatalog: 'R.AnyCatalogDocument',
   quoteMany: "ReturnType<R.Catalog['quoteMany']>",
   verifyMany: "ReturnType<R.Catalog['verifyMany']>",
   invoice: 'R.Invoice',
@@ -37,7 +37,7 @@ const ANSWERS = {
 
 /** The declared type of each argument, as the JS API takes it. */
 const ARGUMENTS = {
-  catalog: 'R.CatalogDocument',
+  catalog: 'R.AnyCatalogDocument',
   order: 'R.OrderDocument',
   orders: 'R.OrderDocument[]',
   table: 'R.TierTable',
@@ -59,10 +59,10 @@ const ERROR = 'R.Problem & { problems: R.Problem[] }';
 
 /** Interfaces of answers, whose every property some fixture's answer must show. */
 const ANSWER_INTERFACES = ['Problem', 'TierLine', 'TierPrice', 'Validation', 'QuoteLine', 'Quote', 'SummaryLine', 'QuoteSummary', 'PriceMatrix',
-  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'InvoiceTrueUp', 'Invoice', 'Discount', 'DiscountLine', 'TaxAmount', 'TaxShare', 'TaxNote', 'InvoiceCredit'];
+  'Verification', 'Figures', 'PlanMargins', 'PartnerMargins', 'AssignmentCheck', 'InvoiceSegment', 'CapGroup', 'InvoiceLine', 'InvoiceTrueUp', 'Invoice', 'Discount', 'DiscountLine', 'TaxAmount', 'TaxShare', 'TaxNote', 'InvoiceCredit', 'CatalogVersionRef'];
 /** Interfaces of inputs (checked by the `satisfies` lines above only). */
 const INPUT_INTERFACES = ['Tier', 'TierTable', 'CatalogDocument', 'PlanDocument', 'OrderDocument', 'MatrixOptions',
-  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'TrustedInvoice', 'InvoiceRequest', 'CreditDocument'];
+  'PlanTypeDocument', 'AssignmentRequest', 'Trusted', 'TrustedCustomer', 'TrustedInvoice', 'InvoiceRequest', 'CreditDocument', 'CatalogSetDocument', 'CatalogVersionDocument'];
 
 function cases() {
   const outputs = nativeOutputs();
