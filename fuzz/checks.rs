@@ -26,18 +26,30 @@ fn demo() -> &'static Catalog {
     DEMO.get_or_init(|| Catalog::from_json(ratecard::DEMO_CATALOG).expect("the demo catalog is valid"))
 }
 
-/// Catalog JSON: validation agrees with loading; a loaded catalog's public view loads too,
+/// Catalog JSON (or a catalog set's): validation agrees with loading; a loaded catalog's public
+/// view loads too and is its own public view (what makes a version's hash the same in a browser),
 /// its matrix prices, and every plan type's margins add up.
 pub fn catalog(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(ratecard::api::Loaded::Set(set)) = api::load(text) {
+        assert!(api::validate(text).is_valid(), "a set loaded but validate says invalid");
+        let shown =
+            ratecard::CatalogSet::from_json(&set.public_json()).expect("the public view of a set loads");
+        for (full, public) in set.versions().iter().zip(shown.versions()) {
+            assert_eq!(full.hash, public.hash, "a version hashes the same in its public view");
+        }
+        return;
+    }
     let validation = Catalog::validate(text);
     let Ok(c) = Catalog::from_json(text) else {
         assert!(!validation.is_valid(), "from_json failed but validate says valid");
         return;
     };
     assert!(validation.is_valid());
+    assert!(api::validate(text).is_valid(), "a catalog loaded but api::validate says invalid");
     let public = c.public_view().to_json();
-    assert!(Catalog::from_json(&public).is_ok(), "the public view of a valid catalog is valid");
+    let reloaded = Catalog::from_json(&public).expect("the public view of a valid catalog is valid");
+    assert_eq!(reloaded.public_view().to_json(), public, "the public view of a public view is itself");
     let _ = api::call_loaded(&c, "priceMatrix", "{}");
     for t in &c.partners().plan_types {
         if let Ok(m) = c.plan_margins(&t.id, 1) {

@@ -359,6 +359,14 @@ mod properties {
             let alone = Value::parse(&invoice(&own, &start, &end, &start).unwrap()).unwrap();
             prop_assert_eq!(text(get(&versioned, &["catalog", "version"])), format!("v{pinned}"));
             prop_assert_eq!(unversioned(&versioned), alone);
+            // Quotes too, while no newer version moves the plan (a move ahead cuts the timeline).
+            if first_move.is_none() {
+                let quote = |catalog: &str| {
+                    let order = format!(r#"{{"at":"{end}","customer":{{"billingStart":"{start}"}},"lines":[{{"product":"vm","quantity":1}}]}}"#);
+                    Value::parse(&api::call("quote", &format!(r#"{{"catalog":{catalog},"order":{order}}}"#)).unwrap()).unwrap()
+                };
+                prop_assert_eq!(unversioned(&quote(&set)), quote(&own));
+            }
         }
     }
 }
