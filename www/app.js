@@ -1,7 +1,7 @@
 // The customer order form. It loads the engine once and the *public* catalog (no partner costs
 // or margins ever reach this page), then requotes on every change without a reload.
 import { init, loadCatalog, loadTierTable, version } from '../js/browser.js';
-import { day, el, money, options, plural, problemItems, rate, tierBounds, today } from './shared.js';
+import { day, el, memory, money, options, plural, problemItems, quantity, rate, tierBounds, today, unitWords } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const PHASES = { trial: 'Trial', discount: 'Discount', final: 'Regular price' };
@@ -86,12 +86,12 @@ function useCatalog(document_, loaded) {
   $('packages').replaceChildren(...packages.map((p) => el('label', { class: 'package' },
     el('input', { type: 'radio', name: 'package', value: p.id, checked: p === first }),
     el('span', { class: 'package-name', text: p.name }),
-    el('span', { class: 'specs', text: `${p.package.cpu} CPU · ${p.package.memoryMb} MB memory` }),
-    el('span', { class: 'specs', text: `incl. ${p.package.storageGb ?? 0} GB storage · ${p.package.bandwidthGb ?? 0} GB traffic · ${p.package.backupGb ?? 0} GB backup` }),
+    el('span', { class: 'specs', text: `${quantity(p.package.cpu)} vCPU · ${memory(p.package.memoryMb)} RAM` }),
+    el('span', { class: 'specs', text: `incl. ${quantity(p.package.storageGb ?? 0)} GB storage · ${quantity(p.package.bandwidthGb ?? 0)} GB traffic · ${quantity(p.package.backupGb ?? 0)} GB backup` }),
     el('span', { class: 'phase-prices', 'data-product': p.id }))));
   const metered = doc.products.filter((p) => p.kind === 'metered');
   $('metered').replaceChildren(...metered.map((p) => el('div', {},
-    el('label', { for: `q-${p.id}`, text: `${p.name} (${p.unitType}${p.aggregated ? ' this month' : ''})` }),
+    el('label', { for: `q-${p.id}`, text: `${p.name} (${unitWords(p.unitType)}${p.aggregated ? ' this month' : ''})` }),
     el('input', { id: `q-${p.id}`, 'data-product': p.id, inputmode: 'decimal', autocomplete: 'off', value: quantities.get(p.id) ?? '0',
       'aria-describedby': `q-${p.id}-error` }),
     el('p', { id: `q-${p.id}-error`, class: 'field-error', hidden: true }))));
@@ -359,12 +359,16 @@ function showQuote() {
     ...q.timeline.map((t, i) => el('th', { scope: 'col', class: 'num', 'data-phase': t.phase,
       text: `${PHASES[t.phase]}${i === 0 ? ' (now)' : ` from ${day(t.start)}`}, ${unitLabel}` }))));
   $('quote-lines').tBodies[0].replaceChildren(...q.lines.map((l, n) => {
-    const unit = doc.products.find((p) => p.id === l.product)?.unitType;
-    const billed = l.kind === 'package' ? `${l.quantity}` : `${l.quantity} ${unit ?? ''}${l.included !== '0' ? ` (${l.included} included)` : ''}`;
+    const billed = billedText(l);
     const item = el('td', {}, productName(l.product));
-    if (l.kind === 'metered' && l.tiers.length > 0) {
-      item.append(el('details', { class: 'breakdown' }, el('summary', { text: 'Tier breakdown' }),
-        el('ul', {}, ...l.tiers.map((t) => el('li', { 'data-tier': t.tier, text: `${t.quantity}${l.blocks !== null ? ' blocks' : ''} in tier ${t.tier + 1} (${t.from}–${t.upTo ?? '∞'}) at ${money(t.unitPrice, cur)} = ${money(t.amount, cur)}` })))));
+    // The tiers of the phase the customer pays in: a free trial prices nothing, so it has none.
+    const paying = payingQuote(q, phases);
+    const tiered = paying?.lines[n];
+    if (l.kind === 'metered' && tiered?.tiers.length > 0) {
+      const i = phases.indexOf(paying);
+      const when = i === 0 ? 'now' : `${PHASES[q.timeline[i].phase].toLowerCase()}, from ${day(q.timeline[i].start)}`;
+      item.append(el('details', { class: 'breakdown' }, el('summary', { text: `Tier breakdown (${when})` }),
+        el('ul', {}, ...tiered.tiers.map((t) => el('li', { 'data-tier': t.tier, text: `${quantity(t.quantity)}${tiered.blocks !== null ? ' blocks' : ''} in tier ${t.tier + 1} (${quantity(t.from)}–${t.upTo === null ? '∞' : quantity(t.upTo)}) at ${money(t.unitPrice, cur)} = ${money(t.amount, cur)}` })))));
     }
     return el('tr', { 'data-product': l.product }, item, el('td', { text: billed }),
       ...phases.map((pq, i) => {
@@ -385,8 +389,11 @@ function showQuote() {
   $('print-date').textContent = `Quote of ${day(q.at)}: plan ${plan()?.name ?? q.plan}${region ? `, ${region.name ?? region.id}` : ''}, in ${cur}.`;
   $('timeline').textContent = timelineSentence(q, phases);
   // What a month is billed: the lines, or the plan's minimum commitment when that is more.
-  $('summary-total').textContent = monthFigure(q.timeline[0], q, cur);
-  $('summary-per').textContent = per() === 'hour' ? 'an hour' : 'a month';
+  // Nothing to pay now (a free trial): "Free until 5 Dec 2026", not "$0.00 a month".
+  const free = /^0(\.0+)?$/.test(q.timeline[0].amountDue) && q.timeline[0].end;
+  $('summary-now').hidden = Boolean(free);
+  $('summary-total').textContent = free ? 'Free' : monthFigure(q.timeline[0], q, cur);
+  $('summary-per').textContent = free ? `until ${day(q.timeline[0].end)}` : per() === 'hour' ? 'an hour' : 'a month';
   $('summary-timeline').textContent = timelineSentence(q, phases);
   $('timeline-list').replaceChildren(...q.timeline.map((t, i) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: `,
@@ -431,6 +438,21 @@ function showVersions(o, q, cur) {
   note.hidden = false;
   note.textContent = `Price from ${day(next.effectiveFrom)}: ${money(regular(later.timeline), cur)}/month. `
     + `Ordering now, you pay ${money(kept.amount, cur)}/month${moved ? ` until ${day(moved.start)}` : ''}.`;
+}
+
+/** A line's billed quantity as the customer typed it: "2,500 GB − 2,000 GB included = 500 GB
+ *  billed", "250 GB", or a package's count. */
+function billedText(l) {
+  if (l.kind === 'package') return quantity(l.quantity);
+  const unit = unitWords(doc.products.find((p) => p.id === l.product)?.unitType);
+  if (/^0(\.0+)?$/.test(l.included)) return `${quantity(l.quantity)} ${unit}`;
+  return `${quantity(l.measured)} ${unit} − ${quantity(l.included)} ${unit} included = ${quantity(l.quantity)} ${unit} billed`;
+}
+
+/** The quote of the first phase the customer pays something in (the current one when it is
+ *  paid): the one whose tiers a breakdown shows. */
+function payingQuote(q, phases) {
+  return phases.find((pq, i) => pq && !/^0(\.0+)?$/.test(q.timeline[i].amount)) ?? phases[0];
 }
 
 /** What a month in a timeline stretch costs, as a table figure: per hour as the toggle says,
@@ -791,7 +813,6 @@ const publicCatalog = await Promise.all([init(), fetch('catalog.public.json').th
 $('billing-start').value = today();
 $('order-date').value = today();
 useCatalog(publicCatalog, loadCatalog(publicCatalog));
-$('engine-version').textContent = `ratecard ${version()} (WebAssembly)`;
 $('print-meta').textContent = `${doc.name ?? 'Catalog'} · priced by ratecard ${version()}`;
 if (location.search) applyParams(new URLSearchParams(location.search));
 window.addEventListener('popstate', () => applyParams(new URLSearchParams(location.search)));

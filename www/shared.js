@@ -52,6 +52,25 @@ export function rate(amount, currency) {
   return format(currency, digitsOf.get(currency) + 2).format(amount);
 }
 
+const QUANTITY = new Intl.NumberFormat('en-US', { maximumFractionDigits: 20 });
+
+/** A quantity for people, grouped like amounts: "2500" -> "2,500", "1190.5" -> "1,190.5". The
+ *  decimal string goes to Intl as a string, so every digit is kept (never a binary float). */
+export function quantity(q) {
+  return QUANTITY.format(String(q));
+}
+
+/** A unit in the customer's words: "CORE" -> "vCPU" (the catalog's unit types are the engine's). */
+export function unitWords(unit) {
+  return { CORE: 'vCPU' }[unit] ?? unit ?? '';
+}
+
+/** A package's memory for people: whole gigabytes when it is some ("2048" MB -> "2 GB"), else MB. */
+export function memory(mb) {
+  const text = String(mb);
+  return /^\d+$/.test(text) && BigInt(text) % 1024n === 0n ? `${quantity((BigInt(text) / 1024n).toString())} GB` : `${quantity(text)} MB`;
+}
+
 /** `plural(1, 'problem')` -> "1 problem", `plural(3, 'problem')` -> "3 problems". */
 export function plural(n, noun) {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -188,7 +188,9 @@ test('the summary says what the customer pays and when, in view at any scroll, a
   for (const viewport of [DESKTOP, PHONE]) {
     const { page, errors } = await customerPage(viewport);
     await fillOrder(page, { billingStart: '2026-11-10', at: '2026-11-20', metered: { storage: '250' } });
-    assert.equal(await page.textContent('[data-testid="summary-total"]'), await page.textContent('#total'));
+    // In the free trial: "Free until 24 Nov 2026", not "$0.00 a month" (the quote's total is $0.00).
+    assert.equal(await page.textContent('#total'), '$0.00');
+    assert.equal(await page.innerText('.summary-total'), 'Free until 24 Nov 2026');
     assert.equal(await page.textContent('[data-testid="summary-timeline"]'), await page.textContent('[data-testid="timeline"]'));
     assert.equal(await page.textContent('[data-testid="summary-invoice"]'), `First invoice, until 1 Dec 2026: ${await page.textContent('#invoice-total')}`);
     for (const y of [0, 1500, 100_000]) {
@@ -218,13 +220,14 @@ test('each line is priced in every phase, and every price per month or per hour'
   // Per hour: the engine's exact hourly figures, shown to four places.
   await page.check('input[name="per"][value="hour"]');
   assert.deepEqual(await cells(), now.lines.map((_, n) => inPhase.map((q) => usd(4).format(q.lines[n].hourly))));
-  assert.equal(await page.textContent('[data-testid="summary-total"]'), usd(4).format(now.totals[0].hourly));
+  assert.equal(await page.innerText('.summary-total'), 'Free until 24 Nov 2026'); // the trial, per hour too
   const sentence = await page.textContent('[data-testid="timeline"]');
   assert.ok(sentence.endsWith(`then ${usd(4).format(inPhase[2].totals[0].hourly)}/hour.`), sentence);
   // The package cards: billed by the hour at 12.00 / 672 (capHours), at most the monthly price.
   assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /Regular price: \$0\.0179 an hour, at most \$12\.00 a month$/);
   await page.check('input[name="per"][value="month"]');
-  assert.equal(await page.textContent('[data-testid="summary-total"]'), usd(2).format(now.totals[0].amount));
+  assert.equal(now.totals[0].amount, '0.00');
+  assert.equal(await page.innerText('.summary-total'), 'Free until 24 Nov 2026');
   assert.deepEqual(errors, []);
 });
 
@@ -466,6 +469,38 @@ test('VAT-inclusive prices: the customer pays the price shown, and the summary s
   assert.deepEqual(errors, []);
 });
 
+test('the page speaks the customer\'s words: package specs in vCPU and GB, quantities as typed and grouped, the tiers of the phase paid in, no engine talk', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, errors } = await customerPage(viewport, '2026-11-20T00:00:00Z');
+    // A new customer in the free trial, with a Large package and more traffic than it includes.
+    await fillOrder(page, { billingStart: '2026-11-20', at: '2026-11-20', pkg: 'large', metered: { storage: '1190', bandwidth: '2500' } });
+    assert.equal(await page.textContent('label:has(input[value="large"]) .specs'), '2 vCPU · 4 GB RAM');
+    assert.equal(await page.textContent('label[for="q-cpu"]'), 'Extra CPU (vCPU)');
+    const set = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+    const order = (at) => ({ at, customer: { plan: 'standard', region: 'us-east', currency: 'USD', billingStart: '2026-11-20T00:00:00Z' },
+      lines: [{ product: 'large', quantity: 1 }, { product: 'storage', quantity: '1190' }, { product: 'bandwidth', quantity: '2500' }] });
+    const now = quote(set, order('2026-11-20T00:00:00Z'));
+    const billed = await page.$$eval('#quote-lines tbody tr', (trs) => trs.map((tr) => tr.cells[1].textContent));
+    // What was typed, what the package includes, what is billed: grouped, as the amounts are.
+    assert.deepEqual(billed, ['1', '1,190 GB − 50 GB included = 1,140 GB billed', '2,500 GB − 2,000 GB included = 500 GB billed']);
+    assert.deepEqual(now.lines.slice(1).map((l) => [l.measured, l.included, l.quantity]), [['1190', '50', '1140'], ['2500', '2000', '500']]);
+    // The trial prices nothing, so it has no tiers: the breakdown is the discount phase's, the
+    // first one paid in, as the package quotes it at that phase's start.
+    assert.equal(now.lines[1].tiers.length, 0);
+    const discount = quote(set, order(now.timeline[1].start));
+    await page.click('tr[data-product="storage"] summary');
+    assert.equal(await page.textContent('tr[data-product="storage"] summary'), 'Tier breakdown (discount, from 4 Dec 2026)');
+    const tiers = await page.$$eval('tr[data-product="storage"] .breakdown li', (lis) => lis.map((li) => li.textContent));
+    assert.deepEqual(tiers, discount.lines[1].tiers.map((t) => `${Number(t.quantity).toLocaleString('en-US')} in tier ${t.tier + 1} (${Number(t.from).toLocaleString('en-US')}–${t.upTo === null ? '∞' : Number(t.upTo).toLocaleString('en-US')}) at $${t.unitPrice.padEnd(4, '0')} = $${t.amount}`));
+    // No engine or version talk on the customer's screen (the printout's footer names it).
+    const shown = await page.evaluate(() => document.body.innerText);
+    assert.doesNotMatch(shown, /engine|WebAssembly|ratecard \d|public catalog/i);
+    await page.screenshot({ path: `${shots}customer-package-storage-traffic-${viewport.width}.png`, fullPage: true });
+    assert.deepEqual(await accessibilityViolations(page), [], `${viewport.width} px`);
+    assert.deepEqual(errors, []);
+  }
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed
@@ -474,7 +509,7 @@ test('crossing a tier boundary changes the tier breakdown', async () => {
   await page.fill('#q-storage', '140'); // 115 billed: 100 in tier 1, 15 in tier 2
   await page.click('tr[data-product="storage"] summary');
   // Unit prices with the currency's two digits at least: $0.10 beside $0.08, not $0.1.
-  assert.deepEqual(await tiers(), ['100 in tier 1 (0–100) at $0.10 = $10.00', '15 in tier 2 (100–1000) at $0.08 = $1.20']);
+  assert.deepEqual(await tiers(), ['100 in tier 1 (0–100) at $0.10 = $10.00', '15 in tier 2 (100–1,000) at $0.08 = $1.20']);
   // The tier view marks the current quantity on its chart.
   await page.selectOption('#tier-product', 'storage');
   assert.ok(await page.$('[data-testid="tier-marker"]'));
