@@ -373,7 +373,9 @@ function showQuote() {
     return el('tr', { 'data-product': l.product }, item, el('td', { text: billed }),
       ...phases.map((pq, i) => {
         const line = pq?.lines[n];
-        return el('td', { class: 'num', 'data-phase': q.timeline[i].phase, text: line ? figure(line.amount, line.hourly, cur) : '—' });
+        // A line billed on usage has no hourly rate: its monthly amount, said so.
+        const text = !line ? '—' : per() === 'hour' && usageLine(line) ? `${money(line.amount, cur)}/month` : figure(line.amount, line.hourly, cur);
+        return el('td', { class: 'num', 'data-phase': q.timeline[i].phase, text });
       }));
   }));
   // The coupons' and the tax's part of each column, so that its total is the sum of what it shows.
@@ -392,8 +394,10 @@ function showQuote() {
   // Nothing to pay now (a free trial): "Free until 5 Dec 2026", not "$0.00 a month".
   const free = /^0(\.0+)?$/.test(q.timeline[0].amountDue) && q.timeline[0].end;
   $('summary-now').hidden = Boolean(free);
-  $('summary-total').textContent = free ? 'Free' : monthFigure(q.timeline[0], q, cur);
-  $('summary-per').textContent = free ? `until ${day(q.timeline[0].end)}` : per() === 'hour' ? 'an hour' : 'a month';
+  const hourly = per() === 'hour' && !discounted(q.timeline[0]) ? hourlyOf(q) : null;
+  $('summary-total').textContent = free ? 'Free' : hourly ? hourly.rate : monthFigure(q.timeline[0], q, cur);
+  // A coupon's or a tax's month has no hourly rate: then a monthly figure, said so.
+  $('summary-per').textContent = free ? `until ${day(q.timeline[0].end)}` : hourly ? `an hour${hourly.usage}` : 'a month';
   $('summary-timeline').textContent = timelineSentence(q, phases);
   $('timeline-list').replaceChildren(...q.timeline.map((t, i) => el('li', { 'data-phase': t.phase },
     el('strong', { text: PHASES[t.phase] }), ` from ${day(t.start)}${t.end ? ` until ${day(t.end)}` : ''}: `,
@@ -455,16 +459,47 @@ function payingQuote(q, phases) {
   return phases.find((pq, i) => pq && !/^0(\.0+)?$/.test(q.timeline[i].amount)) ?? phases[0];
 }
 
+/** Whether a quote line is billed on usage (a counter such as traffic), not by the hour: it has
+ *  no hourly price to show. */
+function usageLine(l) {
+  return doc.products.find((p) => p.id === l.product)?.aggregated === true;
+}
+
+/** A decimal string rounded half away from zero to `places`, as an integer of that scale
+ *  (what `rate` shows, exactly: BigInt, never a float). */
+function scaled(amount, places) {
+  const negative = amount.startsWith('-');
+  const [whole, fraction = ''] = amount.replace('-', '').split('.');
+  let v = BigInt(whole + fraction.slice(0, places).padEnd(places, '0'));
+  if ((fraction[places] ?? '0') >= '5') v += 1n;
+  return negative ? -v : v;
+}
+
+/** What a quote costs per hour as the page shows it: the sum of the hourly rates it shows, each
+ *  rounded as shown (so that the total is the sum of the lines above it), and the lines billed on
+ *  usage, which have no hourly rate, as a monthly amount beside it. */
+function hourlyOf(pq) {
+  const cur = pq.currency;
+  const digits = (pq.totals[0].amount.split('.')[1] ?? '').length;
+  const hourly = pq.lines.filter((l) => !usageLine(l)).reduce((sum, l) => sum + scaled(l.hourly, digits + 2), 0n);
+  const usage = pq.lines.filter(usageLine).reduce((sum, l) => sum + scaled(l.amount, digits), 0n);
+  return { rate: rate(fromMinor(hourly, digits + 2), cur), usage: usage === 0n ? '' : ` + ${money(fromMinor(usage, digits), cur)}/month usage` };
+}
+
 /** What a month in a timeline stretch costs, as a table figure: per hour as the toggle says,
  *  except after a coupon, whose discount is a monthly amount (the engine gives no hourly rate
  *  of it): then the monthly figure, so that no shown price is the undiscounted one. */
 function monthFigure(t, pq, cur) {
-  return discounted(t) ? money(t.amountDue, cur) : figure(t.amountDue, pq.totals[0].hourly, cur);
+  if (discounted(t) || per() !== 'hour') return money(t.amountDue, cur);
+  const h = hourlyOf(pq);
+  return `${h.rate}${h.usage}`;
 }
 
 /** As monthFigure, with what it is per: "$9.60/month", "$0.0164/hour". */
 function monthPrice(t, pq, cur) {
-  return discounted(t) ? `${money(t.amountDue, cur)}/month` : priced(t.amountDue, pq.totals[0].hourly, cur);
+  if (discounted(t) || per() !== 'hour') return `${money(t.amountDue, cur)}/month`;
+  const h = hourlyOf(pq);
+  return `${h.rate}/hour${h.usage}`;
 }
 
 /** Whether a stretch's price has a coupon's discount or a tax in it: monthly amounts the
@@ -542,10 +577,11 @@ function showComparison(o, cur) {
       // A phase a coupon's window cuts is several stretches: "$9.60/month for 92 days, then $12.00/month from 21 Feb 2027".
       const stretches = q.timeline.filter((x) => x.phase === phase);
       if (stretches.length === 0) return el('td', { 'data-phase': phase, text: '—' });
-      const hourly = quoteIn(i, phase)?.totals[0].hourly;
+      const inPhase = quoteIn(i, phase);
       const text = stretches.map((t) => {
+        const hourly = per() === 'hour' && inPhase ? hourlyOf(inPhase) : null;
         const price = discounted(t) ? `${money(t.amountDue, cur)}/month` : /^0(\.0+)?$/.test(t.amount) ? 'free'
-          : hourly === undefined ? `${money(t.amount, cur)}/month` : priced(t.amount, hourly, cur);
+          : hourly ? `${hourly.rate}/hour${hourly.usage}` : `${money(t.amount, cur)}/month`;
         const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
         return t.end ? `${price} for ${length(from, t.end)}` : `${price} from ${day(t.start)}`;
       });
@@ -643,8 +679,7 @@ function showFirstInvoice(o, cur) {
  *  $12.00/month." (or each price an hour, as the toggle says); `phases`: the quote in each phase. */
 function timelineSentence(q, phases) {
   const parts = q.timeline.map((t, i) => {
-    const hourly = phases[i]?.totals[0].hourly;
-    const price = /^0(\.0+)?$/.test(t.amountDue) ? 'free' : hourly ? priced(t.amountDue, hourly, q.currency) : `${money(t.amountDue, q.currency)}/month`;
+    const price = /^0(\.0+)?$/.test(t.amountDue) ? 'free' : phases[i] ? monthPrice(t, phases[i], q.currency) : `${money(t.amountDue, q.currency)}/month`;
     // The current phase counts from the quote's instant, the later ones from their start.
     const from = Date.parse(t.start) > Date.parse(q.at) ? t.start : q.at;
     return t.end ? `${price} for ${length(from, t.end)} until ${day(t.end)}` : price;

@@ -222,7 +222,17 @@ test('each line is priced in every phase, and every price per month or per hour'
   assert.deepEqual(await cells(), now.lines.map((_, n) => inPhase.map((q) => usd(4).format(q.lines[n].hourly))));
   assert.equal(await page.innerText('.summary-total'), 'Free until 24 Nov 2026'); // the trial, per hour too
   const sentence = await page.textContent('[data-testid="timeline"]');
-  assert.ok(sentence.endsWith(`then ${usd(4).format(inPhase[2].totals[0].hourly)}/hour.`), sentence);
+  // The hourly total is the sum of the hourly rates shown, each to four places (BigInt, exact):
+  // 12.00 / 672 = 0.0179 and 20.00 / 672 = 0.0298 make 0.0477, though the exact total is 0.0476...
+  const shown = (q) => q.lines.reduce((sum, l) => {
+    const [whole, fraction = ''] = l.hourly.split('.');
+    return sum + BigInt(whole + fraction.slice(0, 4).padEnd(4, '0')) + (fraction[4] >= '5' ? 1n : 0n);
+  }, 0n);
+  const regular = shown(inPhase[2]);
+  assert.equal(regular, 477n);
+  assert.ok(sentence.endsWith(`then ${usd(4).format(`0.${String(regular).padStart(4, '0')}`)}/hour.`), sentence);
+  const totals = await page.$$eval('#quote-lines tfoot tr:last-child td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(totals.at(-1), '$0.0477', 'the total of the column is the sum of its rows');
   // The package cards: billed by the hour at 12.00 / 672 (capHours), at most the monthly price.
   assert.match(await page.textContent('.phase-prices[data-product="medium"]'), /Regular price: \$0\.0179 an hour, at most \$12\.00 a month$/);
   await page.check('input[name="per"][value="month"]');
@@ -497,6 +507,25 @@ test('the page speaks the customer\'s words: package specs in vCPU and GB, quant
     assert.doesNotMatch(shown, /engine|WebAssembly|ratecard \d|public catalog/i);
     await page.screenshot({ path: `${shots}customer-package-storage-traffic-${viewport.width}.png`, fullPage: true });
     assert.deepEqual(await accessibilityViolations(page), [], `${viewport.width} px`);
+    assert.deepEqual(errors, []);
+  }
+});
+
+test('per hour, only what is billed by the hour has an hourly price: traffic stays a monthly amount, beside the hourly total', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, errors } = await customerPage(viewport, '2026-11-20T00:00:00Z');
+    await fillOrder(page, { billingStart: '2026-01-01', at: '2026-11-20', pkg: 'large', metered: { bandwidth: '2500' } });
+    await page.check('input[name="per"][value="hour"]');
+    const set = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+    const q = quote(set, { at: '2026-11-20T00:00:00Z', customer: { plan: 'standard', region: 'us-east', currency: 'USD', billingStart: '2026-01-01T00:00:00Z' },
+      lines: [{ product: 'large', quantity: 1 }, { product: 'bandwidth', quantity: '2500' }] });
+    const traffic = q.lines[1];
+    assert.ok(!/^0(\.0+)?$/.test(traffic.amount), 'the traffic past what the package includes costs something');
+    const cells = await page.$$eval('#quote-lines tbody tr', (trs) => trs.map((tr) => tr.cells[2].textContent));
+    // Large: 24.00 / 672 = 0.0357 an hour; the traffic, billed on its usage, a month.
+    assert.deepEqual(cells, ['$0.0357', `$${traffic.amount}/month`]);
+    assert.equal(await page.innerText('.summary-total'), `Now $0.0357 an hour + $${traffic.amount}/month usage`);
+    assert.equal(await page.textContent('#total'), `$0.0357 + $${traffic.amount}/month usage`);
     assert.deepEqual(errors, []);
   }
 });
