@@ -92,6 +92,8 @@ export interface Validation {
 /** A catalog document: every field, its default, limits and errors in docs/catalog.md. */
 export interface CatalogDocument {
   name?: string;
+  /** Who sells what the catalog prices: the order form shows it, and prints it on a quote. */
+  seller?: { name: string; address?: string; email?: string; url?: string; taxId?: string };
   defaultCurrency: string;
   currencies: string[];
   customCurrencies?: { code: string; exponent: number }[];

@@ -207,7 +207,7 @@ operations! {
     "partnerMargins" => |a, l| on_catalog::<PartnerMarginsArgs>(a, l, partner_margins),
     "checkAssignment" => |a, l| on_catalog::<AssignmentArgs>(a, l, check_assignment),
     "publicCatalog" => |a, l| on_catalog::<CatalogArgs>(a, l, |c, _, _| Ok(match c {
-        Catalogs::One(c) => Answer::Public(c.public_view()),
+        Catalogs::One(c) => Answer::Public(Box::new(c.public_view())),
         Catalogs::Set(set) => Answer::Text(set.public_json()),
     })),
     "quoteMany" => |a, l| on_catalog::<QuoteManyArgs>(a, l, quote_many),
@@ -228,7 +228,7 @@ pub(crate) enum Answer<'c> {
     PlanMargins(PlanMargins),
     PartnerMargins(PartnerMargins),
     Assignment(Vec<Problem>),
-    Public(PublicCatalog<'c>),
+    Public(Box<PublicCatalog<'c>>),
     /// An answer written already.
     Text(String),
     Invoice(Box<Invoice<'c>>),

@@ -52,7 +52,7 @@ mod wasm;
 pub use catalog::{
     diff, diff_json, Align, AppliesTo, Catalog, CatalogSet, CatalogVersion, Change, Coupon, CouponDuration,
     Environment, Metered, Move, Off, PackageSpec, Partner, Partners, Period, Plan, PlanType, PriceRule,
-    Product, ProductKind, PublicCatalog, Recurrence, Region, TaxMode, TaxRate, TaxRounding, UsageFee,
+    Product, ProductKind, PublicCatalog, Recurrence, Region, Seller, TaxMode, TaxRate, TaxRounding, UsageFee,
     Validation,
 };
 pub use credits::{AppliedCredit, Credit};

@@ -360,7 +360,9 @@ function showQuote() {
       text: `${PHASES[t.phase]}${i === 0 ? ' (now)' : ` from ${day(t.start)}`}, ${unitLabel}` }))));
   $('quote-lines').tBodies[0].replaceChildren(...q.lines.map((l, n) => {
     const billed = billedText(l);
-    const item = el('td', {}, productName(l.product));
+    const spec = doc.products.find((p) => p.id === l.product)?.package;
+    const item = el('td', {}, productName(l.product),
+      spec ? el('span', { class: 'line-specs', text: ` (${quantity(spec.cpu)} vCPU, ${memory(spec.memoryMb)} RAM)` }) : null);
     // The tiers of the phase the customer pays in: a free trial prices nothing, so it has none.
     const paying = payingQuote(q, phases);
     const tiered = paying?.lines[n];
@@ -796,6 +798,16 @@ function showMatrix() {
     }))));
 }
 
+/** Who sells, from the catalog: its name above the page, and its details in the footer and on
+ *  the printout ("Demo Cloud GmbH · Musterstraße 1, 10115 Berlin · sales@... · VAT DE123456789"). */
+function showSeller() {
+  const seller = doc.seller;
+  $('seller-name').textContent = seller?.name ?? '';
+  $('seller-name').hidden = !seller;
+  const parts = seller ? [seller.name, seller.address, seller.email, seller.url, seller.taxId ? `VAT ${seller.taxId}` : null].filter(Boolean) : [];
+  for (const id of ['seller', 'print-seller']) $(id).textContent = parts.join(' · ');
+}
+
 // ----- the page's state in its URL: a link reopens the same quote, Back walks through changes -----
 
 /** The form as URL parameters: region, currency, plan, dates, package, and each quantity not 0. */
@@ -849,6 +861,7 @@ $('billing-start').value = today();
 $('order-date').value = today();
 useCatalog(publicCatalog, loadCatalog(publicCatalog));
 $('print-meta').textContent = `${doc.name ?? 'Catalog'} · priced by ratecard ${version()}`;
+showSeller();
 if (location.search) applyParams(new URLSearchParams(location.search));
 window.addEventListener('popstate', () => applyParams(new URLSearchParams(location.search)));
 $('order').addEventListener('change', saveState);

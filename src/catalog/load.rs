@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Align, Catalog, Metered, Move, PackageSpec, Period, Plan, PriceRule, Product, ProductKind, Region,
-    TaxMode, TaxRate, TaxRounding,
+    Seller, TaxMode, TaxRate, TaxRounding,
 };
 use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, IntoPath, List, Map, Num, Problems};
@@ -25,6 +25,7 @@ shape!(
     /// A catalog as JSON gives it.
     CatalogDoc {
         name: Field<String>,
+        seller: Field<Box<SellerDoc>>,
         defaultCurrency: Field<String>,
         currencies: Field<List<String>>,
         customCurrencies: Field<List<Box<CustomCurrencyDoc>>>,
@@ -51,6 +52,7 @@ shape!(
     /// The `catalog` argument as JSON gives it: a catalog, or a catalog set (`{versions}`).
     CatalogArgDoc { versions: Field<super::versions::VersionsDoc> } with catalog: CatalogDoc
 );
+shape!(SellerDoc { name: Field<String>, address: Field<String>, email: Field<String>, url: Field<String>, taxId: Field<String> });
 shape!(TaxRateDoc { id: Field<String>, name: Field<String>, percent: Field<Num> });
 shape!(CustomCurrencyDoc { code: Field<String>, exponent: Field<Num> });
 shape!(RegionDoc { id: Field<String>, name: Field<String> });
@@ -209,6 +211,30 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
     let root = At::Root;
     p.fields(o, &root);
     let name = p.opt(&o.name, &root.key("name"), Problems::text);
+    let seller = p.opt(&o.seller, &root.key("seller"), |p, s, at| {
+        p.fields(&**s, at);
+        // Printed on quotes: a detail given is not empty or blank.
+        let shown = |p: &mut Problems, t: &String, at: &At<'_>| match t.trim().is_empty() {
+            true => {
+                p.add(
+                    Code::InvalidValue,
+                    at,
+                    "a seller's detail is printed on quotes: leave it out rather than blank",
+                );
+                None
+            }
+            false => Some(t.clone()),
+        };
+        let text = |p: &mut Problems, f: &Field<String>, key| p.opt(f, &at.key(key), shown);
+        let name = p.req(&s.name, &at.key("name"), shown);
+        let (address, email, url, tax_id) = (
+            text(p, &s.address, "address"),
+            text(p, &s.email, "email"),
+            text(p, &s.url, "url"),
+            text(p, &s.taxId, "taxId"),
+        );
+        Some(Seller { name: name?, address: address?, email: email?, url: url?, tax_id: tax_id? })
+    });
     let currencies = currencies(p, o);
     let default_currency = p.req(&o.defaultCurrency, &root.key("defaultCurrency"), |p, s, at| {
         catalog_currency(p, s, at, currencies.as_deref())
@@ -275,6 +301,7 @@ fn catalog(p: &mut Problems, o: &CatalogDoc) -> Option<Catalog> {
     let coupons = super::coupons::coupons(p, &o.coupons, &known, &plan_ids, currencies.as_deref());
     let catalog = Catalog {
         name: name?,
+        seller: seller?,
         default_currency: default_currency?,
         currencies: currencies?,
         rounding: rounding?.unwrap_or_default(),

@@ -99,6 +99,27 @@ pub struct Product {
     pub kind: ProductKind,
 }
 
+/// Who sells what the catalog prices: shown on the order form and its printout.
+///
+/// # Example
+/// ```
+/// let catalog = ratecard::Catalog::from_json(ratecard::DEMO_CATALOG).unwrap();
+/// assert_eq!(catalog.seller().unwrap().name, "Demo Cloud GmbH");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seller {
+    /// The seller's name.
+    pub name: String,
+    /// Postal address, one text.
+    pub address: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Web site.
+    pub url: Option<String>,
+    /// Tax id (a VAT number), printed on quotes.
+    pub tax_id: Option<String>,
+}
+
 /// A tax rate a tax context may name (SPEC 14): `percent` of a taxable amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaxRate {
@@ -300,6 +321,7 @@ pub(crate) struct RuleKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
     name: Option<String>,
+    seller: Option<Seller>,
     default_currency: Currency,
     currencies: Vec<Currency>,
     rounding: Rounding,
@@ -395,6 +417,11 @@ impl Catalog {
     /// ```
     pub fn validate(text: &str) -> Validation {
         Validation::of(load::load(text))
+    }
+
+    /// Who sells what the catalog prices, if the catalog says.
+    pub fn seller(&self) -> Option<&Seller> {
+        self.seller.as_ref()
     }
 
     /// The currency of customers who have none.

@@ -26,6 +26,8 @@ use crate::tiers::{Tier, BLOCK_ROUNDINGS, MODES};
 pub struct PublicCatalog<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seller: Option<SellerView<'a>>,
     default_currency: &'a str,
     currencies: Vec<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -119,6 +121,21 @@ struct Product<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     aggregated: Option<bool>,
     tax_class: &'a str,
+}
+
+/// The seller, as the order form shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SellerView<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tax_id: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -241,6 +258,13 @@ impl Catalog {
             self.currencies.iter().partition(|c| crate::money::Currency::iso(c.code()).is_some());
         PublicCatalog {
             name: self.name.as_deref(),
+            seller: self.seller.as_ref().map(|s| SellerView {
+                name: &s.name,
+                address: s.address.as_deref(),
+                email: s.email.as_deref(),
+                url: s.url.as_deref(),
+                tax_id: s.tax_id.as_deref(),
+            }),
             default_currency: self.default_currency.code(),
             currencies: iso.iter().map(|c| c.code()).collect(),
             custom_currencies: custom

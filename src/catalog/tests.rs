@@ -348,3 +348,24 @@ fn a_minimum_commitment_names_each_currency_once() {
     assert_eq!(plan.commitment_in(&usd).map(|m| m.amount().to_string()), Some("50.00".to_string()));
     assert_eq!(plan.minimum_commitment.len(), 2);
 }
+
+#[test]
+fn a_seller_has_a_name_and_only_the_details_it_knows_and_the_public_view_keeps_them() {
+    let with = |seller: &str| format!(r#"{{{BASE},"seller":{seller}}}"#);
+    assert_eq!(
+        problems(&with(r#"{"address":" ","fax":"1"}"#)),
+        pairs(&[
+            ("UNKNOWN_FIELD", "seller.fax"),
+            ("MISSING_FIELD", "seller.name"),
+            ("INVALID_VALUE", "seller.address")
+        ])
+    );
+    let c = Catalog::from_json(&with(r#"{"name":"Acme Hosting","taxId":"IE6388047V"}"#)).unwrap();
+    let seller = c.seller().unwrap();
+    assert_eq!(
+        (seller.name.as_str(), seller.tax_id.as_deref(), seller.email.as_deref()),
+        ("Acme Hosting", Some("IE6388047V"), None)
+    );
+    assert!(c.public_view().to_json().contains(r#""seller":{"name":"Acme Hosting","taxId":"IE6388047V"}"#));
+    assert!(Catalog::from_json(&format!("{{{BASE}}}")).unwrap().seller().is_none());
+}

@@ -530,6 +530,30 @@ test('per hour, only what is billed by the hour has an hourly price: traffic sta
   }
 });
 
+test('the seller, from the catalog, on the page and on the printout; the printout has the package specs and fits a phone too', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, errors } = await customerPage(viewport, '2026-11-20T00:00:00Z');
+    await fillOrder(page, { billingStart: '2026-01-01', at: '2026-11-20', pkg: 'large', metered: { storage: '250', bandwidth: '2500' } });
+    const set = JSON.parse(readFileSync(new URL('../../www/catalog.public.json', import.meta.url), 'utf8'));
+    const seller = set.versions[0].catalog.seller;
+    assert.equal(seller.name, 'Demo Cloud GmbH');
+    assert.equal(await page.textContent('[data-testid="seller-name"]'), seller.name);
+    const details = `${seller.name} · ${seller.address} · ${seller.email} · ${seller.url} · VAT ${seller.taxId}`;
+    assert.equal(await page.textContent('[data-testid="seller"]'), details);
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.isVisible('[data-testid="print-seller"]'), true);
+    assert.equal(await page.textContent('[data-testid="print-seller"]'), details);
+    assert.equal(await page.textContent('#quote-lines tbody tr[data-product="large"] td:first-child'), 'Large (2 vCPU, 4 GB RAM)');
+    // Nothing wider than the paper: every table shown fits the page's width.
+    const overflow = await page.evaluate(() => [...document.querySelectorAll('table')]
+      .filter((t) => t.offsetParent && t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((t) => t.id));
+    assert.deepEqual(overflow, [], `${viewport.width} px, printed`);
+    await page.screenshot({ path: `${shots}customer-print-${viewport.width}.png`, fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+    assert.deepEqual(errors, []);
+  }
+});
+
 test('crossing a tier boundary changes the tier breakdown', async () => {
   const { page } = await customerPage();
   await fillOrder(page, { billingStart: '2026-01-01', at: '2026-06-01', metered: { storage: '120' } }); // 25 GB included: 95 billed
