@@ -30,6 +30,11 @@ function minorDigits(currency) {
 }
 const digitsOf = new Map();
 
+/** How many decimal places a currency's amounts have (2 for USD, 0 for JPY). */
+export function currencyDigits(currency) {
+  return minorDigits(currency);
+}
+
 /**
  * An amount for people: "50000000073.45" USD -> "$50,000,000,073.45", "7500" JPY -> "¥7,500",
  * "0.1" -> "$0.10", "0.0137" -> "$0.0137": grouped, with at least the currency's minor digits and

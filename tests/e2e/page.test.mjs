@@ -2,7 +2,7 @@
 // Debian's Chromium), and the shared fixtures run in Chromium.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { invoice, loadCatalog, quote } from '../../js/node.js';
+import { invoice, loadCatalog, quote, validateCatalog } from '../../js/node.js';
 import { checkoutServer } from '../../examples/check-quote.mjs';
 import { after, before, test } from 'node:test';
 import { check, loadCases, nativeOutputs } from '../js/fixtures.mjs';
@@ -676,7 +676,10 @@ test('partner view: profit per instance and through the chain, live, with a loss
   await page.fill('#fee-price-0', 'abc');
   assert.equal(await page.isVisible('#margin-warning'), false);
   await page.fill('#fee-price-0', '-1');
-  assert.match(await page.textContent('#margin-problems'), /NEGATIVE_PRICE fees\[0\]\.price/);
+  // On its field, in words; not in the list of the plan's other problems.
+  assert.equal(await page.textContent('#fee-price-0-error'), 'A price cannot be negative.');
+  assert.equal(await page.getAttribute('#fee-price-0', 'aria-invalid'), 'true');
+  assert.equal(await page.$$eval('#margin-problems li', (lis) => lis.length), 0);
   await page.fill('#fee-price-0', '110.00');
   // An instance count that is not a whole number is an error on its field, not a silent 1.
   await page.fill('#instances', 'ten');
@@ -695,11 +698,12 @@ test('partner view: profit per instance and through the chain, live, with a loss
   assert.deepEqual(await offered(), parentOf('staging-unbilled').environments);
   assert.deepEqual(await page.$$eval('#parent-fees option', (o) => o.map((x) => x.value)), parentOf('staging-unbilled').fees.map((f) => f.name));
   await page.selectOption('#parent', 'platform-production');
-  // nordic resells acme's plan: a three-level chain.
+  // nordic resells acme's plan: a three-level chain, on a new plan of its own (the Support fee
+  // was acme's).
   await page.selectOption('#owner', 'nordic');
   await page.selectOption('#parent', 'acme-production-110');
   await page.fill('#fee-price-0', '131.00');
-  assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$36.00'); // 131 + 15 - 110
+  assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$21.00'); // 131 - 110
   assert.equal(await page.$$eval('#chain tbody tr', (trs) => trs.length), 3);
   assert.deepEqual(await accessibilityViolations(page), [], 'partner view, desktop');
   await page.setViewportSize(PHONE);
@@ -708,6 +712,56 @@ test('partner view: profit per instance and through the chain, live, with a loss
   assert.deepEqual(await accessibilityViolations(page), [], 'partner view, phone');
   await page.screenshot({ path: `${shots}partner-phone.png`, fullPage: true });
   assert.deepEqual(errors, []);
+});
+
+test('partner view: the margin beside the form while typing, a new owner starts a plan of its own, fee errors on their field in words, the plan copied as catalog JSON validates', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, errors } = await openPage(env, 'partner.html', viewport, env.operatorUrl);
+    await page.waitForSelector('body[data-ready="true"]');
+    const box = (selector) => page.$eval(selector, (e) => { const r = e.getBoundingClientRect(); return { top: r.top, left: r.left, right: r.right, bottom: r.bottom }; });
+    const [form, margin] = [await box('#plan-form'), await box('[data-testid="margin"]')];
+    if (viewport === DESKTOP) {
+      // Beside the form: the profit is in view while the fees are typed.
+      assert.ok(margin.left >= form.right - 1 && margin.top < viewport.height / 2, JSON.stringify({ form, margin }));
+      await page.focus('#fee-price-0');
+      const [profit, fee] = [await box('#profit'), await box('#fee-price-0')];
+      assert.ok(profit.top >= 0 && profit.bottom <= viewport.height && fee.bottom <= viewport.height, JSON.stringify({ profit, fee }));
+    } else {
+      assert.ok(margin.top >= form.bottom - 1, 'on a phone the margin follows the form');
+    }
+    // Nordic Web Studio resells what Acme granted it: a new plan on it, its fee marked up 10%.
+    await page.selectOption('#owner', 'nordic');
+    assert.equal(await page.inputValue('#parent'), 'acme-production-110');
+    assert.equal(await page.inputValue('#plan-name'), 'Production 110 by Nordic Web Studio');
+    assert.equal(await page.inputValue('#fee-price-0'), '121.00');
+    assert.equal(await page.textContent('[data-testid="profit-amount"]'), '$11.00');
+    const chain = await page.$$eval('#chain tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
+    assert.deepEqual(chain, ['Production', 'Production 110', 'Production 110 by Nordic Web Studio (this plan)']);
+    // A price with more digits than dollars have: on its field, in words.
+    await page.fill('#fee-price-0', '121.001');
+    assert.equal(await page.textContent('#fee-price-0-error'), 'A price in USD has at most 2 decimal places.');
+    assert.equal(await page.isDisabled('#export'), true);
+    await page.fill('#fee-name-0', '');
+    assert.equal(await page.textContent('#fee-name-0-error'), 'Give the fee a name, such as Hosting.');
+    await page.fill('#fee-name-0', 'Hosting');
+    await page.fill('#fee-price-0', '121.00');
+    assert.equal(await page.isVisible('#fee-price-0-error'), false);
+    // Copied as catalog JSON: the catalog with the plan type, which validates as it is.
+    await page.click('#export');
+    const exported = JSON.parse(await page.inputValue('[data-testid="export-json"]'));
+    const built = exported.planTypes.find((t) => t.id === 'nordic-production-110-by-nordic-web-studio');
+    assert.deepEqual([built.parent, built.owner, built.fees], ['acme-production-110', 'nordic', [{ name: 'Hosting', price: '121.00' }]]);
+    assert.equal(validateCatalog(exported).valid, true);
+    assert.deepEqual(await accessibilityViolations(page), [], `partner view, ${viewport.width} px`);
+    await page.screenshot({ path: `${shots}partner-${viewport.width}.png`, fullPage: true });
+    // Pasted into the catalog check page, it is valid.
+    const check = await openPage(env, 'catalog.html', viewport, env.operatorUrl);
+    await check.page.waitForSelector('body[data-ready="true"]');
+    await check.page.fill('#catalog-text', JSON.stringify(exported));
+    await check.page.click('#catalog-load');
+    assert.match(await check.page.textContent('#catalog-status'), /^The catalog is valid/);
+    assert.deepEqual([...errors, ...check.errors], []);
+  }
 });
 
 test('the README\'s checkout recipe in a real server: the order form\'s own quote verifies; backdated, tampered and stale ones do not', async () => {
