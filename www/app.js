@@ -760,7 +760,7 @@ function drawChart(rule, product, cur) {
       svgEl('text', { x: 56, y: 204, class: 'tick', 'text-anchor': 'end' }, money('0', cur)),
       svgEl('text', { x: 56, y: 24, class: 'tick', 'text-anchor': 'end' }, money(maxAmount, cur)),
       svgEl('text', { x: 60, y: 216, class: 'tick', 'text-anchor': 'middle' }, '0'),
-      svgEl('text', { x: 580, y: 234, class: 'tick', 'text-anchor': 'end' }, `${unit} (price per ${period})`),
+      svgEl('text', { x: 580, y: 234, class: 'tick', 'text-anchor': 'end' }, `${unit}, a ${period}`),
     );
     for (const bound of bounds.filter((b) => Number(b) <= top)) {
       svg.append(svgEl('line', { x1: x(bound), y1: 20, x2: x(bound), y2: 200, class: 'bound', 'data-testid': 'tier-bound' }),

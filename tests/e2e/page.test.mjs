@@ -16,8 +16,9 @@ before(async () => { env = await launch(); });
 after(async () => { await env?.close(); });
 
 /** The customer page, ready, with every response body kept for the privacy check; its clock
- *  stands at `now`. */
-async function customerPage(viewport = DESKTOP, now = PINNED_NOW) {
+ *  stands at `now`. Its parts shown on demand (the comparison, the tier view, the price list)
+ *  are opened, as a customer who looks at them would, unless `closed`. */
+async function customerPage(viewport = DESKTOP, now = PINNED_NOW, { closed = false } = {}) {
   const opened = await openPage(env, '', viewport, env.url, now);
   const bodies = [];
   opened.page.on('response', async (r) => {
@@ -27,6 +28,7 @@ async function customerPage(viewport = DESKTOP, now = PINNED_NOW) {
   });
   await opened.page.reload();
   await opened.page.waitForSelector('body[data-ready="true"]');
+  if (!closed) for (const part of await opened.page.$$('details.on-demand > summary')) await part.click();
   return { ...opened, bodies };
 }
 
@@ -52,6 +54,33 @@ test('the order form gives the native engine\'s totals for the same order', asyn
   const lines = await page.$$eval('#quote-lines tbody tr td:last-child', (tds) => tds.map((td) => td.textContent));
   assert.deepEqual(lines, native.lines.map((l) => `€${l.amount}`));
   assert.deepEqual(errors, []);
+});
+
+test('the first view: the choices in one column beside the summary (a bar on a phone), four packages never leaving one alone, the comparison and price lists on demand', async () => {
+  for (const viewport of [DESKTOP, PHONE]) {
+    const { page, errors } = await customerPage(viewport, PINNED_NOW, { closed: true });
+    // The comparison, the tier view and the price list are there on demand, closed.
+    assert.deepEqual(await page.$$eval('details.on-demand', (ds) => ds.map((d) => [d.querySelector('h2').textContent, d.open])),
+      [['Compare plans', false], ['How extra resources are priced', false], ['Package prices by region', false]]);
+    // The four packages: one row on a wide screen, two by two on a phone.
+    const tops = await page.$$eval('.package', (cards) => cards.map((c) => Math.round(c.getBoundingClientRect().top)));
+    assert.equal(tops.length, 4);
+    assert.equal(new Set(tops).size, viewport === DESKTOP ? 1 : 2, `${viewport.width} px: ${tops}`);
+    // The month / hour toggle on one line.
+    const toggle = await page.$$eval('#per legend, #per label', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }));
+    assert.ok(Math.max(...toggle.map(([top]) => top)) < Math.min(...toggle.map(([, bottom]) => bottom)), `${viewport.width} px: ${JSON.stringify(toggle)}`);
+    // Shorter than it was with every part open (3,562 px on a wide screen).
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    if (viewport === DESKTOP) assert.ok(height < 2600, `${height} px`);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), viewport.width);
+    await page.screenshot({ path: `${shots}customer-first-view-${viewport.width}.png`, fullPage: true });
+    assert.deepEqual(await accessibilityViolations(page), [], `first view, ${viewport.width} px`);
+    // Opened, the comparison is there to read.
+    await page.click('#compare-section > summary');
+    assert.equal(await page.isVisible('#compare'), true);
+    await page.screenshot({ path: `${shots}customer-comparison-${viewport.width}.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+  }
 });
 
 test('amounts are grouped and carry their currency\'s digits', async () => {
