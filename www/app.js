@@ -160,6 +160,7 @@ function refresh() {
   // An existing customer (an earlier billing start) sees the prices of their own version.
   doc = versionAt(customerStart()).catalog;
   options($('tier-phase'), phasesOf(plan()).map((ph) => [ph, PHASES[ph]]), 'final');
+  tierPhaseChosen = false;
   options($('matrix-phase'), phasesOf(plan()).map((ph) => [ph, PHASES[ph]]), 'final');
   // The quote first: the package cards and the matrix show the prices of its version.
   showQuote();
@@ -696,7 +697,13 @@ function ruleFor(product, phase) {
   return rules.find((r) => r.regions?.includes($('region').value)) ?? rules.find((r) => !r.regions);
 }
 
+/** Whether the customer chose the tier view's phase; until then it follows the quote. */
+let tierPhaseChosen = false;
+
 function showTiers() {
+  // The phase the customer pays in first, as the breakdown shows, until they choose another.
+  const paying = lastQuote?.timeline.find((t) => !/^0(\.0+)?$/.test(t.amount))?.phase;
+  if (!tierPhaseChosen && paying && [...$('tier-phase').options].some((o) => o.value === paying)) $('tier-phase').value = paying;
   const product = $('tier-product').value;
   const rule = ruleFor(product, $('tier-phase').value);
   const cur = $('currency').value;
@@ -713,7 +720,7 @@ function showTiers() {
   $('tier-summary').textContent = `${rule.mode === 'graduated' ? 'Graduated: each tier prices the part of the quantity inside it' : 'Volume: the whole quantity is priced at the tier it falls in'}; prices per ${per} and ${rule.period}.`;
   let from = '0';
   $('tier-table').tBodies[0].replaceChildren(...rule.tiers.map((t, i) => {
-    const row = el('tr', {}, el('td', { class: 'num', text: String(i + 1) }), el('td', { class: 'num', text: from }), el('td', { class: 'num', text: t.upTo ?? 'no limit' }),
+    const row = el('tr', {}, el('td', { class: 'num', text: String(i + 1) }), el('td', { class: 'num', text: quantity(from) }), el('td', { class: 'num', text: t.upTo === null ? 'no limit' : quantity(t.upTo) }),
       el('td', { class: 'num', text: `${money(t.unitPrice, cur)}${t.flatPrice ? ` + ${money(t.flatPrice, cur)}` : ''}` }));
     from = t.upTo ?? from;
     return row;
@@ -764,14 +771,14 @@ function drawChart(rule, product, cur) {
     );
     for (const bound of bounds.filter((b) => Number(b) <= top)) {
       svg.append(svgEl('line', { x1: x(bound), y1: 20, x2: x(bound), y2: 200, class: 'bound', 'data-testid': 'tier-bound' }),
-        svgEl('text', { x: x(bound), y: 216, class: 'tick', 'text-anchor': 'middle' }, bound));
+        svgEl('text', { x: x(bound), y: 216, class: 'tick', 'text-anchor': 'middle' }, quantity(bound)));
     }
     svg.append(svgEl('polyline', { points: samples.map((q, i) => `${x(q)},${y(amounts[i])}`).join(' '), class: 'curve' }));
     if (marker !== null && Number(billed) <= top) {
       svg.append(svgEl('circle', { cx: x(billed), cy: y(marker), r: 6, class: 'marker', 'data-testid': 'tier-marker' }));
     }
-    const included = line && line.included !== '0' ? ` (${line.measured} ${unit} less ${line.included} ${unit} included)` : '';
-    const caption = marker === null ? '' : `At ${billed} ${unit} billed${included}: ${money(marker, cur)} per ${period}.`;
+    const included = line && line.included !== '0' ? ` (${quantity(line.measured)} ${unit} less ${quantity(line.included)} ${unit} included)` : '';
+    const caption = marker === null ? '' : `At ${quantity(billed)} ${unit} billed${included}: ${money(marker, cur)} per ${period}.`;
     $('tier-caption').textContent = caption;
     const tiers = rule.tiers.map((t, i) => `${t.upTo === null ? 'then' : `up to ${bounds[i]} ${unit}`} at ${money(t.unitPrice, cur)}`).join(', ');
     $('tier-chart-desc').textContent = `${rule.mode === 'graduated' ? 'Graduated' : 'Volume'} tiers, per ${unit} and ${period}: ${tiers}. ${caption}`;
@@ -879,6 +886,9 @@ $('order').addEventListener('input', (e) => {
 });
 $('order').addEventListener('submit', (e) => e.preventDefault());
 $('tier-product').addEventListener('change', showTiers);
-$('tier-phase').addEventListener('change', showTiers);
+$('tier-phase').addEventListener('change', () => {
+  tierPhaseChosen = true;
+  showTiers();
+});
 $('matrix-phase').addEventListener('change', showMatrix);
 document.body.dataset.ready = 'true';

@@ -69,6 +69,10 @@ test('the first view: the choices in one column beside the summary (a bar on a p
     // The month / hour toggle on one line.
     const toggle = await page.$$eval('#per legend, #per label', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }));
     assert.ok(Math.max(...toggle.map(([top]) => top)) < Math.min(...toggle.map(([, bottom]) => bottom)), `${viewport.width} px: ${JSON.stringify(toggle)}`);
+    // ... and inside the summary's box, not cut off at its edge.
+    const [right, edge] = await page.evaluate(() => [document.querySelector('#per label:last-of-type').getBoundingClientRect().right,
+      document.querySelector('#summary').getBoundingClientRect().right]);
+    assert.ok(right <= edge, `${viewport.width} px: the toggle ends at ${right}, the summary at ${edge}`);
     // Shorter than it was with every part open (3,562 px on a wide screen).
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     if (viewport === DESKTOP) assert.ok(height < 2600, `${height} px`);
@@ -128,8 +132,11 @@ test('a wrong quantity is an error on its field, in words, and the last good quo
   await page.fill('#q-storage', 'ten');
   assert.equal(await page.textContent('#q-storage-error'), 'Block storage must be a number, such as 250 or 12.5.');
   assert.deepEqual(await accessibilityViolations(page), [], 'the error state');
+  await page.screenshot({ path: `${shots}customer-error-1280.png`, fullPage: true });
   await page.setViewportSize(PHONE);
-  await page.screenshot({ path: `${shots}customer-error-phone.png`, fullPage: true });
+  assert.equal(await page.isVisible('#q-storage-error'), true);
+  assert.deepEqual(await accessibilityViolations(page), [], 'the error state, phone');
+  await page.screenshot({ path: `${shots}customer-error-390.png`, fullPage: true });
   await page.setViewportSize(DESKTOP);
   await page.fill('#q-storage', '120');
   assert.equal(await page.getAttribute('#q-storage', 'aria-invalid'), null);
@@ -531,6 +538,10 @@ test('the page speaks the customer\'s words: package specs in vCPU and GB, quant
     assert.equal(await page.textContent('tr[data-product="storage"] summary'), 'Tier breakdown (discount, from 4 Dec 2026)');
     const tiers = await page.$$eval('tr[data-product="storage"] .breakdown li', (lis) => lis.map((li) => li.textContent));
     assert.deepEqual(tiers, discount.lines[1].tiers.map((t) => `${Number(t.quantity).toLocaleString('en-US')} in tier ${t.tier + 1} (${Number(t.from).toLocaleString('en-US')}–${t.upTo === null ? '∞' : Number(t.upTo).toLocaleString('en-US')}) at $${t.unitPrice.padEnd(4, '0')} = $${t.amount}`));
+    // The tier view shows the same phase, the first one paid in, until another is chosen.
+    assert.equal(await page.inputValue('#tier-phase'), 'discount');
+    await page.selectOption('#tier-product', 'storage');
+    assert.match(await page.textContent('#tier-summary'), /^Graduated/);
     // No engine or version talk on the customer's screen (the printout's footer names it).
     const shown = await page.evaluate(() => document.body.innerText);
     assert.doesNotMatch(shown, /engine|WebAssembly|ratecard \d|public catalog/i);
@@ -592,8 +603,10 @@ test('crossing a tier boundary changes the tier breakdown', async () => {
   await page.click('tr[data-product="storage"] summary');
   // Unit prices with the currency's two digits at least: $0.10 beside $0.08, not $0.1.
   assert.deepEqual(await tiers(), ['100 in tier 1 (0–100) at $0.10 = $10.00', '15 in tier 2 (100–1,000) at $0.08 = $1.20']);
-  // The tier view marks the current quantity on its chart.
+  // The tier view marks the current quantity on its chart; its bounds are grouped as amounts are.
   await page.selectOption('#tier-product', 'storage');
+  assert.deepEqual(await page.$$eval('#tier-table tbody tr', (trs) => trs.map((tr) => [tr.cells[1].textContent, tr.cells[2].textContent])),
+    [['0', '100'], ['100', '1,000'], ['1,000', 'no limit']]);
   assert.ok(await page.$('[data-testid="tier-marker"]'));
   // The caption and the marker are at what the quote bills: 140 GB less the 25 GB a medium
   // includes, 100 x 0.10 + 15 x 0.08, the storage line's own amount.
