@@ -768,6 +768,8 @@ test('partner view: the margin beside the form while typing, a new owner starts 
       await page.focus('#fee-price-0');
       const [profit, fee] = [await box('#profit'), await box('#fee-price-0')];
       assert.ok(profit.top >= 0 && profit.bottom <= viewport.height && fee.bottom <= viewport.height, JSON.stringify({ profit, fee }));
+      // Beside the form, the chain of who pays whom is whole: no column scrolled out of sight.
+      assert.ok(await page.$eval('#chain', (t) => t.parentElement.scrollWidth <= t.parentElement.clientWidth));
     } else {
       assert.ok(margin.top >= form.bottom - 1, 'on a phone the margin follows the form');
     }
