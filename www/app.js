@@ -363,7 +363,9 @@ function showQuote() {
     const billed = billedText(l);
     const spec = doc.products.find((p) => p.id === l.product)?.package;
     const item = el('td', {}, productName(l.product),
-      spec ? el('span', { class: 'line-specs', text: ` (${quantity(spec.cpu)} vCPU, ${memory(spec.memoryMb)} RAM)` }) : null);
+      spec ? el('span', { class: 'line-specs', text: ` (${quantity(spec.cpu)} vCPU, ${memory(spec.memoryMb)} RAM)` }) : null,
+      // On a phone the quantity goes under the item, so that every price column fits.
+      l.kind === 'metered' ? el('span', { class: 'phone-only', text: billed }) : null);
     // The tiers of the phase the customer pays in: a free trial prices nothing, so it has none.
     const paying = payingQuote(q, phases);
     const tiered = paying?.lines[n];
@@ -652,7 +654,10 @@ function showFirstInvoice(o, cur) {
   }
   // One row per segment; the line's amount, rounded once by the engine, on its last row.
   const rows = bill.lines.flatMap((l) => l.segments.map((s, k) => el('tr', { 'data-product': l.product, 'data-phase': s.phase },
-    el('td', { text: k === 0 ? productName(l.product) : '' }), el('td', { text: day(s.start) }), el('td', { text: day(s.end) }),
+    el('td', {}, k === 0 ? productName(l.product) : '',
+      // On a phone the dates and hours go under the item, so that the amount column fits.
+      el('span', { class: 'phone-only', text: `${day(s.start)} – ${day(s.end)}, ${s.hours} h` })),
+    el('td', { text: day(s.start) }), el('td', { text: day(s.end) }),
     el('td', { text: PHASES[s.phase] }), el('td', { class: 'num', text: s.hours }),
     el('td', { text: k === l.segments.length - 1 ? money(l.amount, cur) : '' }))));
   // A plan's minimum commitment: what the month lacks of it, after the lines.

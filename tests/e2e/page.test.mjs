@@ -542,6 +542,15 @@ test('the page speaks the customer\'s words: package specs in vCPU and GB, quant
     assert.equal(await page.inputValue('#tier-phase'), 'discount');
     await page.selectOption('#tier-product', 'storage');
     assert.match(await page.textContent('#tier-summary'), /^Graduated/);
+    // Every price column on the screen: the quote's and the first invoice's tables fit their
+    // boxes (on a phone the billed quantity and the invoice's dates go under the item).
+    const fits = await page.$$eval('#quote-lines, #invoice-lines', (ts) => ts.map((t) => [t.id, t.getBoundingClientRect().width <= t.parentElement.clientWidth + 0.5]));
+    assert.deepEqual(fits, [['quote-lines', true], ['invoice-lines', true]], `${viewport.width} px`);
+    const regular = await page.$eval('#quote-lines thead th:last-child', (th) => th.getBoundingClientRect().right <= window.innerWidth);
+    assert.ok(regular, `${viewport.width} px: the regular price column is on the screen`);
+    if (viewport === PHONE) {
+      assert.equal(await page.innerText('tr[data-product="bandwidth"] td:first-child .phone-only'), '2,500 GB − 2,000 GB included = 500 GB billed');
+    }
     // No engine or version talk on the customer's screen (the printout's footer names it).
     const shown = await page.evaluate(() => document.body.innerText);
     assert.doesNotMatch(shown, /engine|WebAssembly|ratecard \d|public catalog/i);
