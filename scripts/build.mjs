@@ -64,7 +64,9 @@ import { pinnedWasmBindgen, root, run, setupBuild } from './setup.mjs';
 // kinds of ids: 11 KB less than a map each), the stretches and spans of moved plans 6 KB,
 // pinning each request to its version and the mismatch check 6 KB, a quote's measuring now
 // called for each version it prices 4 KB, the new fields' reading 6 KB, the answers' members,
-// the set's public view and the wasm `versions()` 4 KB.
+// the set's public view and the wasm `versions()` 4 KB. Within it since: 964 -> 969.6 KB raw,
+// 361 -> 364.5 KB gzipped, for the catalog's seller (its shape, checks and public view member):
+// the next feature needs a raise or the way down above.
 export const BUDGET = { wasmRaw: 970 * 1024 };
 export const TARGET = { wasmGzip: 80 * 1024, glueGzip: 6 * 1024 };
 
