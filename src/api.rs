@@ -154,13 +154,7 @@ impl<'c> Catalogs<'c> {
     ) -> Result<Pinned<'c>, Error> {
         let set = match self {
             Catalogs::One(c) if named.is_absent() => return Ok(Pinned::one(c)),
-            Catalogs::One(_) => {
-                return Err(Error::new(
-                    Code::UnknownCatalogVersion,
-                    "catalogVersion",
-                    "this catalog is not a set of versions: give no catalogVersion",
-                ))
-            }
+            Catalogs::One(_) => return Err(crate::catalog::not_a_set()),
             Catalogs::Set(set) => set,
         };
         let start = billing_start.and_then(Field::ok).or(at.and_then(Field::ok));

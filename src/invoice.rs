@@ -28,7 +28,7 @@ use crate::limits::{
 };
 use crate::money::{checked, exact, Currency, Money, Rounding};
 use crate::order::{known_product, known_region, Customer, CustomerDoc, TaxContext, TaxDoc};
-use crate::phases::{instant_text, HourRounding, Instant, Phase};
+use crate::phases::{instant_text, month_start, HourRounding, Instant, Phase};
 use crate::quote::{rule_pricing, unpriced_message, Pricing, RuleJson};
 use crate::taxes::{NoteJson, TaxStep, TaxesJson};
 use crate::tiers::{TierMode, TierTable};
@@ -1233,12 +1233,6 @@ fn discounts<'c>(
 /// Seconds as hours, normalised (`384`, `0.5`).
 fn hours(seconds: Decimal) -> Result<Decimal, Error> {
     checked::div(seconds, Decimal::from(3600)).map(|h| h.normalize())
-}
-
-/// The first instant of the calendar month (UTC) of `t`.
-fn month_start(t: Time) -> Time {
-    let first = chrono::Datelike::with_day(&t.date_naive(), 1).unwrap_or(t.date_naive());
-    first.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 /// What [`InvoiceRequest::from_json`] makes sure of and a request built in Rust may lack, so

@@ -191,6 +191,12 @@ pub(crate) fn window_at(windows: &[PhaseWindow], at: DateTime<Utc>) -> &PhaseWin
     windows.iter().find(|w| w.end.is_none_or(|end| at < end)).unwrap_or(&windows[windows.len() - 1])
 }
 
+/// The first instant of the calendar month (UTC) of `t`: invoices bill calendar months.
+pub(crate) fn month_start(t: DateTime<Utc>) -> DateTime<Utc> {
+    let first = t.date_naive().with_day(1).unwrap_or(t.date_naive());
+    first.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 /// An instant as JSON text: RFC 3339 in UTC (`2026-11-21T10:00:00Z`), with a fraction of a
 /// second only when there is one. Written digit by digit: a quote writes several of these, and
 /// chrono's formatter is large in wasm.

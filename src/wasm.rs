@@ -219,22 +219,16 @@ impl LoadedCatalog {
     /// The versions of a catalog set, oldest first, as `[{version, effectiveFrom, hash}]`;
     /// `null` for a catalog that is not a set.
     pub fn versions(&self) -> Result<JsValue, JsValue> {
+        use crate::json_text::{list, object};
         let Loaded::Set(set) = &self.catalog else { return Ok(JsValue::NULL) };
-        let mut out = String::from("[");
-        for (i, v) in set.versions().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            crate::json_text::ToJson::write_json(&crate::catalog::VersionJson(v), &mut out)
-                .map_err(thrown)?;
-            // `{version, hash}` with the instant added.
-            out.pop();
-            out.push_str(",\"effectiveFrom\":\"");
-            out.push_str(&crate::phases::instant_text(v.effective_from));
-            out.push_str("\"}");
-        }
-        out.push(']');
-        parsed(&out).map_err(thrown)
+        let versions = list(set.versions(), |out, _, v| {
+            object!(out, {
+                "version": v.version.as_str(),
+                "hash": v.hash.as_str(),
+                "effectiveFrom": crate::phases::Instant(v.effective_from),
+            })
+        });
+        js(&versions).map_err(thrown)
     }
 
     /// Runs an operation on the loaded catalog: JS values in and out.

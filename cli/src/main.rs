@@ -556,7 +556,7 @@ fn call_loaded(catalog: &Loaded, op: &str, args: &str, source: &str) -> Result<S
 /// The catalog tables read names and digits from: the set's newest version (ids and
 /// currencies mean the same in every version).
 fn names(loaded: &Loaded) -> &Catalog {
-    loaded.newest()
+    api::Catalogs::from(loaded).newest()
 }
 
 fn parse(text: &str) -> Value {

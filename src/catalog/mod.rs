@@ -23,8 +23,8 @@ pub use diff::{diff, diff_json, Change};
 pub(crate) use partners::names_or_none;
 pub use partners::{Environment, Partner, Partners, PlanType, Recurrence, UsageFee};
 pub use public::PublicCatalog;
+pub(crate) use versions::{not_a_set, Pinned, VersionDoc, VersionJson};
 pub use versions::{CatalogSet, CatalogVersion, Loaded};
-pub(crate) use versions::{Pinned, VersionDoc, VersionJson};
 
 /// A region where products are sold.
 #[derive(Debug, Clone, PartialEq, Eq)]

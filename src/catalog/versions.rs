@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::load::{CatalogArgDoc, CatalogDoc};
@@ -12,7 +12,7 @@ use crate::error::{Code, Error, Problem};
 use crate::input::{shape, At, Field, List, Problems, Shape};
 use crate::json_text::{object, ToJson};
 use crate::limits::MAX_CATALOG_VERSIONS;
-use crate::phases::{instant_text, phase_windows, window_at, Phase};
+use crate::phases::{instant_text, month_start, phase_windows, window_at, Phase};
 
 type Time = DateTime<Utc>;
 
@@ -171,16 +171,6 @@ pub enum Loaded {
     One(Box<Catalog>),
     /// Versions of a catalog.
     Set(CatalogSet),
-}
-
-impl Loaded {
-    /// The catalog, or the set's newest version.
-    pub fn newest(&self) -> &Catalog {
-        match self {
-            Loaded::One(c) => c,
-            Loaded::Set(set) => &set.newest().catalog,
-        }
-    }
 }
 
 /// The hash of a version: its public view's text, so that a browser holding only that view
@@ -353,11 +343,7 @@ impl<'c> Pinned<'c> {
                 "catalogVersion",
                 format!("the request names catalog version \"{name}\" and is priced on \"{}\"", v.version),
             )),
-            (Some(_), None) => Err(Error::new(
-                Code::UnknownCatalogVersion,
-                "catalogVersion",
-                "this catalog is not a set of versions: give no catalogVersion",
-            )),
+            (Some(_), None) => Err(not_a_set()),
         }
     }
 
@@ -409,7 +395,7 @@ impl<'c> Pinned<'c> {
     /// The stretches of `plan` over `[from, to)` (`to`: open-ended when `None`), in time order,
     /// the first starting at `from`. The newest version that qualifies wins, so a stretch's
     /// version only grows (two moves in one period: the newer one's prices).
-    pub(crate) fn stretches(&self, plan: &'c Plan, from: Time, to: Option<Time>) -> Vec<Stretch<'c>> {
+    fn stretches(&self, plan: &'c Plan, from: Time, to: Option<Time>) -> Vec<Stretch<'c>> {
         let moves = self.moves(&plan.id);
         let mut index = self.version_at(&moves, from);
         let mut out = vec![self.stretch(plan, from, index)];
@@ -503,13 +489,21 @@ impl<'c> Pinned<'c> {
     }
 }
 
+/// `UNKNOWN_CATALOG_VERSION` at `catalogVersion` for a version named on a catalog that is not a set.
+pub(crate) fn not_a_set() -> Error {
+    Error::new(
+        Code::UnknownCatalogVersion,
+        "catalogVersion",
+        "this catalog is not a set of versions: give no catalogVersion",
+    )
+}
+
 /// The first calendar month (UTC) that starts at or after `t`: billing periods are months.
 fn next_month_start(t: Time) -> Time {
-    let month = Utc.with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0).single().unwrap_or(t);
-    if month == t {
-        return t;
+    match month_start(t) {
+        month if month == t => t,
+        month => month.checked_add_months(chrono::Months::new(1)).unwrap_or(t),
     }
-    month.checked_add_months(chrono::Months::new(1)).unwrap_or(t)
 }
 
 /// `{"version": ..., "hash": ...}`: which catalog an answer was priced on.
