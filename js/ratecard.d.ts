@@ -154,6 +154,22 @@ export interface CatalogVersionRef {
 /** A catalog or a catalog set: what every operation on a catalog takes. */
 export type AnyCatalogDocument = CatalogDocument | CatalogSetDocument;
 
+/**
+ * A document as a JSON import (`import demo from './catalog.json' with { type: 'json' }`) or a
+ * typed `JSON.parse` gives it: every string literal widened to `string`, every `true` to
+ * `boolean`. Loaders and every function taking a catalog accept it and check it at run time
+ * (every problem at once, with its path). Code that builds a catalog keeps the precise type with
+ * `satisfies CatalogDocument`.
+ */
+export type AsJson<T> = T extends string ? string
+  : T extends boolean ? boolean
+  : T extends readonly (infer E)[] ? AsJson<E>[]
+  : T extends object ? { [K in keyof T]: AsJson<T[K]> }
+  : T;
+
+/** A catalog or catalog set, typed precisely or as a JSON import gives it ({@link AsJson}). */
+export type CatalogInput = AnyCatalogDocument | AsJson<AnyCatalogDocument>;
+
 /** What taxes a sale, as the caller decided (ratecard never decides where a sale is taxed): the
  *  rates of each tax class (`[]`: zero-rated), reverse charge with the customer's tax id, or exempt. */
 export type TaxContext = { rates: Record<string, string[]> } | { reverseCharge: { taxId: string } } | { exempt: true };
@@ -296,8 +312,8 @@ export interface SummaryLine {
   product: string;
   /** What the line costs per month, rounded to the currency. */
   amount: Decimal;
-  /** The amount in the currency's minor unit (cents; yen for JPY). */
-  amountMinor: Decimal;
+  /** The amount in the currency's minor unit (cents; yen for JPY), an integer as text. */
+  amountMinor: string;
 }
 
 /** The summary of a quote: the full answer's amounts, totals, phase and timeline, without each line's explanation. */
@@ -408,11 +424,11 @@ export interface AssignmentCheck {
   reasons: Problem[];
 }
 
-export function validateCatalog(catalog: AnyCatalogDocument): Validation;
-export function quote(catalog: AnyCatalogDocument, order: OrderDocument): Quote;
+export function validateCatalog(catalog: CatalogInput): Validation;
+export function quote(catalog: CatalogInput, order: OrderDocument): Quote;
 /** The summary of an order's quote: the same amounts as quote(), without each line's explanation. */
-export function quoteSummary(catalog: AnyCatalogDocument, order: OrderDocument): QuoteSummary;
-export function priceMatrix(catalog: AnyCatalogDocument, options?: MatrixOptions): PriceMatrix;
+export function quoteSummary(catalog: CatalogInput, order: OrderDocument): QuoteSummary;
+export function priceMatrix(catalog: CatalogInput, options?: MatrixOptions): PriceMatrix;
 /**
  * What a server knows better than the browser that sent an order: set from the server's own
  * records, these replace the order's fields before the quote is recomputed, and each field the
@@ -673,9 +689,9 @@ export interface InvoiceTrueUp {
 }
 
 /** Bills a period: one line per item, cut into segments, each line rounded once. */
-export function invoice(catalog: AnyCatalogDocument, request: InvoiceRequest): Invoice;
+export function invoice(catalog: CatalogInput, request: InvoiceRequest): Invoice;
 /** Recomputes the invoice of `request` and lists every difference with `received` (paths `invoice.…`). */
-export function verifyInvoice(catalog: AnyCatalogDocument, request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
+export function verifyInvoice(catalog: CatalogInput, request: InvoiceRequest, received: unknown, trusted?: TrustedInvoice): Verification;
 
 /** Largest text (in UTF-8 bytes) any call sends into WebAssembly; larger is INPUT_TOO_LARGE. */
 export const MAX_INPUT_BYTES: number;
@@ -686,12 +702,12 @@ export const MAX_INPUT_BYTES: number;
  * `callJson('quote', '{"catalog": {...}, "order": {...}}')`.
  */
 export function callJson(op: string, argsJson: string): string;
-export function verifyQuote(catalog: AnyCatalogDocument, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
-export function planMargins(catalog: AnyCatalogDocument, planType: string, instances?: Quantity): PlanMargins;
-export function partnerMargins(catalog: AnyCatalogDocument, partner: string, instances?: Record<string, Quantity>): PartnerMargins;
-export function checkAssignment(catalog: AnyCatalogDocument, request: AssignmentRequest): AssignmentCheck;
+export function verifyQuote(catalog: CatalogInput, order: OrderDocument, received: unknown, trusted?: Trusted): Verification;
+export function planMargins(catalog: CatalogInput, planType: string, instances?: Quantity): PlanMargins;
+export function partnerMargins(catalog: CatalogInput, partner: string, instances?: Record<string, Quantity>): PartnerMargins;
+export function checkAssignment(catalog: CatalogInput, request: AssignmentRequest): AssignmentCheck;
 /** The catalog without partners, wholesale plan types, owners, parents and grants: safe for customer pages. */
-export function publicCatalog<C extends AnyCatalogDocument>(catalog: C): C extends CatalogSetDocument ? CatalogSetDocument : CatalogDocument;
+export function publicCatalog<C extends CatalogInput>(catalog: C): C extends CatalogSetDocument | AsJson<CatalogSetDocument> ? CatalogSetDocument : CatalogDocument;
 
 /** A catalog parsed and validated once. */
 export class Catalog {
@@ -746,10 +762,10 @@ export class Catalog {
  * server that loads its catalog text for each request does not load a copy each time. Keep the
  * catalog for many calls, or free() it: see Catalog.free.
  */
-export function loadCatalog(catalog: AnyCatalogDocument | string): Catalog;
+export function loadCatalog(catalog: CatalogInput | string): Catalog;
 
 /** loadCatalog for a catalog set alone: INVALID_CATALOG (`versions` missing) for a plain catalog. */
-export function loadCatalogSet(catalog: CatalogSetDocument | string): Catalog;
+export function loadCatalogSet(catalog: CatalogSetDocument | AsJson<CatalogSetDocument> | string): Catalog;
 
 /** How many catalogs, by JSON text, stay loaded for loadCatalog to share: the last `entries`
  *  texts, and at most `textLength` characters of them. Catalogs loaded from objects are not kept. */

@@ -255,7 +255,8 @@ impl fmt::Display for Problem {
 /// let err = TierTable::from_json(r#"{"mode":"volume","tiers":[{"upto":"10","unitPrice":"1"}]}"#)
 ///     .unwrap_err();
 /// assert_eq!(err.code(), Code::UnknownField);
-/// assert_eq!(err.path(), "tiers[0].upto");
+/// // Paths start at the argument's name, as in every runtime's JSON API.
+/// assert_eq!(err.path(), "table.tiers[0].upto");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {

@@ -1221,19 +1221,24 @@ pub(crate) fn read<T: Leaf>(input: &dyn Source) -> Result<Field<T>, Error> {
     Ok(field)
 }
 
-/// Reads JSON text into shape `S` and checks it with `validate`: the value, or every problem
-/// (paths relative to the text's root).
+/// Reads JSON text into shape `S` and checks it with `validate`: the value, or every problem,
+/// each path under `root`, the name the JSON API gives the argument (`order` + `lines[0]` =
+/// `order.lines[0]`, as every runtime reports it), or relative to the text's root for `""`.
 ///
 /// # Errors
 /// As [`read`], then every problem `validate` records.
 pub(crate) fn from_json<S: Shape, T>(
     text: &str,
+    root: &str,
     validate: impl FnOnce(&mut Problems, &S, &At<'_>) -> Option<T>,
 ) -> Result<T, Error> {
-    let doc = read::<Box<S>>(&Json(text))?;
-    let mut p = Problems::new();
-    let value = p.req(&doc, &At::Root, |p, doc, at| validate(p, doc, at));
-    p.finish(value)
+    let read_and_check = || {
+        let doc = read::<Box<S>>(&Json(text))?;
+        let mut p = Problems::new();
+        let value = p.req(&doc, &At::Root, |p, doc, at| validate(p, doc, at));
+        p.finish(value)
+    };
+    read_and_check().map_err(|e| e.within(root))
 }
 
 /// Why `text` does not read, with the path where reading stopped: walked once more, building

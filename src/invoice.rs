@@ -47,7 +47,7 @@ type Time = DateTime<Utc>;
 ///     "customer": {"billingStart": "2026-01-01"},
 ///     "items": [{"product": "medium", "quantity": 1, "from": "2026-10-01"}]}"#).unwrap_err();
 /// let codes: Vec<_> = err.problems().iter().map(|p| (p.path.as_str(), p.code.as_str())).collect();
-/// assert_eq!(codes, [("period.end", "INVALID_PERIOD")]);
+/// assert_eq!(codes, [("request.period.end", "INVALID_PERIOD")]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceRequest {
@@ -108,7 +108,7 @@ impl TrustedCustomer {
     /// # Errors
     /// Every problem at once, with paths relative to it (`UNKNOWN_FIELD` for an `at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<TrustedCustomer, Error> {
-        crate::input::from_json(text, |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog))
+        crate::input::from_json(text, "trusted", |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog))
     }
 
     /// Checks trusted fields read from JSON against the catalog.
@@ -228,7 +228,7 @@ impl InvoiceRequest {
     /// # Errors
     /// Every problem at once, with paths relative to the request (`items[2].changes[1].at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<InvoiceRequest, Error> {
-        crate::input::from_json(text, |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog))
+        crate::input::from_json(text, "request", |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog))
     }
 }
 

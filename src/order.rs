@@ -251,7 +251,8 @@ pub struct OrderLine {
 /// let err = Order::from_json(&catalog, r#"{"at": "yesterday", "lines": [{"product": "huge", "quantity": 1}]}"#)
 ///     .unwrap_err();
 /// let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
-/// assert_eq!(paths, ["at", "lines[0].product"]);
+/// // The paths every runtime reports: the argument's name first.
+/// assert_eq!(paths, ["order.at", "order.lines[0].product"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
@@ -276,7 +277,7 @@ impl Order {
     /// # Errors
     /// Every problem at once, with paths relative to the order (`lines[2].quantity`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Order, Error> {
-        crate::input::from_json(text, |p, doc, at| Order::validate(p, doc, at, catalog))
+        crate::input::from_json(text, "order", |p, doc, at| Order::validate(p, doc, at, catalog))
     }
 
     /// Checks an order read from JSON against the catalog.
@@ -447,7 +448,7 @@ impl Trusted {
     /// # Errors
     /// Every problem at once, with paths relative to it.
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Trusted, Error> {
-        crate::input::from_json(text, |p, doc, at| Trusted::validate(p, doc, at, catalog))
+        crate::input::from_json(text, "trusted", |p, doc, at| Trusted::validate(p, doc, at, catalog))
     }
 
     /// Checks trusted fields read from JSON against the catalog.

@@ -175,7 +175,7 @@ impl TierTable {
     /// # Errors
     /// Every problem at once, with paths relative to the table (`tiers[2].upTo`).
     pub fn from_json(text: &str) -> Result<TierTable, Error> {
-        input::from_json(text, |p, doc: &TableDoc, at| {
+        input::from_json(text, "table", |p, doc: &TableDoc, at| {
             p.fields(doc, at);
             TierTable::validate(p, doc, at, false)
         })
@@ -795,11 +795,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("INVALID_VALUE", "mode"),
-                ("NEGATIVE_PRICE", "tiers[1].unitPrice"),
-                ("UNKNOWN_FIELD", "tiers[2].upto"),
-                ("MISSING_FIELD", "tiers[2].upTo"),
-                ("INEXACT_NUMBER", "tiers[2].unitPrice"),
+                ("INVALID_VALUE", "table.mode"),
+                ("NEGATIVE_PRICE", "table.tiers[1].unitPrice"),
+                ("UNKNOWN_FIELD", "table.tiers[2].upto"),
+                ("MISSING_FIELD", "table.tiers[2].upTo"),
+                ("INEXACT_NUMBER", "table.tiers[2].unitPrice"),
             ]
         );
         // Once the tiers decode, their bounds are checked too.

@@ -745,3 +745,31 @@ fn an_order_built_by_hand_with_an_unknown_region_is_refused() {
     let e = quote(&c, &order).unwrap_err();
     assert_eq!((e.code(), e.path()), (Code::UnknownRegion, "lines[0].region"));
 }
+
+/// One path scheme everywhere: a typed constructor (`Order::from_json`, ...) reports each
+/// problem at the path the JSON API (and so JS and the CLI) gives it, the argument's name first.
+#[test]
+fn typed_constructors_report_the_json_apis_paths() {
+    let catalog = demo();
+    let paths = |e: ratecard::Error| e.problems().iter().map(|p| p.path.clone()).collect::<Vec<_>>();
+    let order = r#"{"at": "yesterday", "lines": [{"product": "huge", "quantity": 1}], "x": 1}"#;
+    let typed = paths(Order::from_json(&catalog, order).unwrap_err());
+    assert_eq!(typed, ["order.x", "order.at", "order.lines[0].product"]);
+    assert_eq!(typed, paths(err(order)));
+
+    let request = r#"{"period": {"start": "2026-12-01", "end": "2026-11-01"}, "customer": {}, "items": []}"#;
+    let typed = paths(ratecard::InvoiceRequest::from_json(&catalog, request).unwrap_err());
+    assert!(typed.iter().all(|p| p.starts_with("request.")), "{typed:?}");
+    let json = api::call("invoice", &format!(r#"{{"catalog":{DEMO_CATALOG},"request":{request}}}"#));
+    assert_eq!(typed, paths(json.unwrap_err()));
+
+    let table = r#"{"tiers": [{"upto": "10", "unitPrice": "1"}]}"#;
+    let typed = paths(ratecard::TierTable::from_json(table).unwrap_err());
+    assert_eq!(typed[0], "table.tiers[0].upto");
+    let json = api::call("priceTiers", &format!(r#"{{"table":{table},"quantity":"1"}}"#));
+    assert_eq!(typed, paths(json.unwrap_err()));
+
+    // A catalog is a document of its own: its paths are relative to it, as validateCatalog's.
+    let e = Catalog::from_json(r#"{"currencies": ["USD"], "defaultCurrency": "USD", "plans": [{"x": 1}]}"#);
+    assert!(paths(e.unwrap_err()).contains(&"plans[0].x".to_string()));
+}

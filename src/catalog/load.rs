@@ -121,7 +121,7 @@ const ALLOWANCE_RESOURCES: [&str; 3] = ["storage", "bandwidth", "backup"];
 
 /// Reads and checks a catalog from JSON text (paths relative to the catalog).
 pub(super) fn load(text: &str) -> Result<Catalog, Error> {
-    crate::input::from_json(text, |p, doc, _| catalog(p, doc))
+    crate::input::from_json(text, "", |p, doc, _| catalog(p, doc))
 }
 
 /// Checks the `catalog` argument read from JSON: a catalog, or a set (`versions`).

@@ -169,3 +169,19 @@ test('every input document declares exactly the keys the engine reads, key by ke
     );
   }
 });
+
+test('one field, one type: every amount in minor units is an integer string, every money amount a Decimal', () => {
+  const source = ts.createSourceFile(declarations, readFileSync(declarations, 'utf8'), ts.ScriptTarget.Latest, true);
+  const wrong = [];
+  const visit = (node) => {
+    if (ts.isPropertySignature(node) && node.type && ts.isIdentifier(node.name)) {
+      const name = node.name.text;
+      const type = node.type.getText(source);
+      const want = /Minor$/.test(name) ? 'string' : ['exact', 'profit', 'hourly', 'monthly', 'unusedAmount', 'remainingBalance'].includes(name) ? 'Decimal' : null;
+      if (want && type !== want && type !== `${want} | null`) wrong.push(`${name}: ${type} (want ${want}) at line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  assert.deepEqual(wrong, []);
+});

@@ -1,5 +1,7 @@
 // Type-checked by the packaging test (tsc --noEmit) against the installed tarball.
-import { RatecardError, checkAssignment, init, loadTierTable, planMargins, priceTiers, version, type PlanMargins, type TierPrice } from 'ratecard';
+import demo from 'ratecard/demo-catalog.json' with { type: 'json' };
+import demoSet from 'ratecard/demo-catalog-set.json' with { type: 'json' };
+import { RatecardError, checkAssignment, init, loadCatalog, loadCatalogSet, loadTierTable, planMargins, priceTiers, publicCatalog, version, type CatalogDocument, type PlanMargins, type TierPrice } from 'ratecard';
 
 await init();
 const v: string = version();
@@ -35,3 +37,18 @@ const allowed: boolean = checkAssignment(partnerCatalog, { planType: 'p110', ins
 console.log(profit, allowed);
 // @ts-expect-error environments are a fixed set
 checkAssignment(partnerCatalog, { planType: 'p110', instance: { owner: 'a', environment: 'prod' } });
+
+// A catalog file as a JSON import types it (its strings widened) loads as it is: the engine
+// checks it at run time.
+const catalog = loadCatalog(demo);
+const total: string = catalog.quote({ at: '2027-01-01T00:00:00Z', lines: [{ product: 'medium', quantity: 1 }] }).totals[0].amount;
+const versions: number = loadCatalogSet(demoSet).versions?.length ?? 0;
+const kept: CatalogDocument = publicCatalog(demo);
+console.log(total, versions, kept.name);
+// Code that builds a catalog keeps the precise type.
+const built = { defaultCurrency: 'USD', currencies: ['USD'], rounding: 'halfEven' } satisfies CatalogDocument;
+// @ts-expect-error rounding is halfUp or halfEven
+const misspelt = { defaultCurrency: 'USD', currencies: ['USD'], rounding: 'halfeven' } satisfies CatalogDocument;
+// @ts-expect-error a catalog has no such field
+loadCatalog({ defaultCurrency: 'USD', currencies: ['USD'], roundng: 'halfUp' });
+console.log(built, misspelt);

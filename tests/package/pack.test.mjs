@@ -38,20 +38,23 @@ test('Node ESM import works and prices', () => {
   assert.deepEqual(JSON.parse(out), { v: JSON.parse(sh('node', ['-p', 'JSON.stringify(require("./package.json").version)'], root)), amount: '0.30', code: 'EMPTY_TIERS' });
 });
 
-test('the demo catalog ships with the package and loads (ratecard/demo-catalog.json)', () => {
+test('the demo catalog ships with the package and loads as a JSON import (ratecard/demo-catalog.json)', () => {
   const out = sh(process.execPath, ['--input-type=module', '-e', `
-    import { createRequire } from 'node:module';
+    import demo from 'ratecard/demo-catalog.json' with { type: 'json' };
+    import demoSet from 'ratecard/demo-catalog-set.json' with { type: 'json' };
     import { loadCatalog } from 'ratecard';
-    const demo = createRequire(process.cwd() + '/')('ratecard/demo-catalog.json');
-    console.log(JSON.stringify(loadCatalog(demo).quote({ at: '2027-01-01T00:00:00Z', lines: [{ product: 'medium', quantity: 1 }] }).totals[0].currency));`]);
-  assert.equal(JSON.parse(out), JSON.parse(readFileSync(join(root, 'catalogs', 'demo.json'), 'utf8')).defaultCurrency);
+    const order = { at: '2027-01-01T00:00:00Z', lines: [{ product: 'medium', quantity: 1 }] };
+    console.log(JSON.stringify([loadCatalog(demo).quote(order).totals[0].currency, loadCatalog(demoSet).versions.length]));`]);
+  const shipped = (file) => JSON.parse(readFileSync(join(root, 'catalogs', file), 'utf8'));
+  assert.deepEqual(JSON.parse(out), [shipped('demo.json').defaultCurrency, shipped('demo-set.json').versions.length]);
 });
 
 test('the .d.ts resolves and types a consumer (tsc --noEmit)', () => {
   cpSync(join(root, 'tests', 'package', 'consumer.ts'), join(dir, 'consumer.ts'));
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  // --resolveJsonModule: the consumer imports the shipped catalogs as JSON modules.
   sh(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--target', 'es2022', '--lib', 'es2022,dom', 'consumer.ts']);
+    '--resolveJsonModule', '--target', 'es2022', '--lib', 'es2022,dom', 'consumer.ts']);
 });
 
 test('a page in Chromium imports the installed package', async () => {
