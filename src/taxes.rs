@@ -412,7 +412,10 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(500))]
 
         /// SPEC 14, exclusive: each rate's tax is its taxable amount x percent, rounded once,
-        /// exactly; its lines' shares add up to it, each within a cent of the line's own tax.
+        /// exactly; its lines' shares add up to it, each its proportional part of it (by taxable
+        /// amount) rounded down or up to the cent. (Not always within a cent of the line's own
+        /// tax: 871.00, 68.96 and 180.12 at 19% share 212.82 as 165.50, 13.10 and 34.22, where
+        /// 871.00's own tax is 165.49: its part, 165.4937, has the largest remainder.)
         #[test]
         fn a_rates_tax_is_its_rounded_sum_and_the_shares_add_up(amounts in prop::collection::vec((0i64..100_000, any::<bool>()), 1..12)) {
             let c = catalog("exclusive", "invoice");
@@ -426,8 +429,12 @@ mod tests {
                 let shares: Decimal = t.lines.iter().map(|l| l.amount.amount()).sum();
                 prop_assert_eq!(shares, t.amount.amount());
                 for l in &t.lines {
-                    let own = l.taxable.amount() * t.rate.percent / Decimal::ONE_HUNDRED;
-                    prop_assert!((l.amount.amount() - own).abs() < Decimal::new(1, 2), "{} vs {}", l.amount, own);
+                    if taxable.is_zero() {
+                        prop_assert!(l.amount.amount().is_zero());
+                        continue;
+                    }
+                    let part = t.amount.amount() * l.taxable.amount() / taxable;
+                    prop_assert!((l.amount.amount() - part).abs() < Decimal::new(1, 2), "{} vs {}", l.amount, part);
                 }
             }
         }

@@ -812,9 +812,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("TIER_BOUNDS_NOT_INCREASING", "tiers[1].upTo"),
-                ("UNBOUNDED_TIER_NOT_LAST", "tiers[2].upTo"),
-                ("TIER_BOUND_NOT_POSITIVE", "tiers[3].upTo"),
+                ("TIER_BOUNDS_NOT_INCREASING", "table.tiers[1].upTo"),
+                ("UNBOUNDED_TIER_NOT_LAST", "table.tiers[2].upTo"),
+                ("TIER_BOUND_NOT_POSITIVE", "table.tiers[3].upTo"),
             ]
         );
         assert_eq!(TierTable::from_json(r#"{"tiers":[]}"#).unwrap_err().code(), Code::EmptyTiers);
