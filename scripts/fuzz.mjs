@@ -6,23 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, run } from './setup.mjs';
+import { ensure, root } from './setup.mjs';
 
 /** Every target: one file each in fuzz/fuzz_targets. */
 const TARGETS = readdirSync(join(root, 'fuzz', 'fuzz_targets')).filter((f) => f.endsWith('.rs')).map((f) => f.slice(0, -3)).sort();
-const FUZZ_VERSION = '0.13.2';
-
-/** cargo-fuzz and the nightly toolchain, installed when missing. */
-export function setupFuzz() {
-  const nightly = spawnSync('rustup', ['toolchain', 'list'], { encoding: 'utf8' }).stdout ?? '';
-  if (!nightly.includes('nightly')) run('rustup', ['toolchain', 'install', 'nightly', '--profile', 'minimal']);
-  const have = spawnSync('cargo', ['fuzz', '--version'], { encoding: 'utf8' });
-  if (have.status !== 0 || !have.stdout.includes(FUZZ_VERSION)) run('cargo', ['install', 'cargo-fuzz', '--version', FUZZ_VERSION]);
-}
 
 /** Runs each target for `seconds`; returns the number of targets that failed. */
 export function fuzz(seconds) {
-  setupFuzz();
+  // cargo-fuzz and the nightly toolchain, when missing (npm test's setup installs them first).
+  ensure('the nightly toolchain');
   const dir = join(root, 'fuzz');
   let failed = 0;
   for (const target of TARGETS) {

@@ -1,6 +1,6 @@
 // Installs what building and testing need, only when missing, so a fresh machine and a warm
 // one run the same commands. Uses nothing but Node built-ins: it runs before `npm ci`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +25,6 @@ export function output(cmd, args, options = {}) {
   return r.status === 0 ? r.stdout : null;
 }
 
-function step(message) {
-  console.log(`setup: ${message}`);
-}
-
 /** The wasm-bindgen version pinned in Cargo.lock (the CLI must match it exactly). */
 export function pinnedWasmBindgen() {
   const lock = readFileSync(join(root, 'Cargo.lock'), 'utf8');
@@ -37,70 +33,142 @@ export function pinnedWasmBindgen() {
   return m[1];
 }
 
-export function ensureNpmPackages() {
-  const installed = join(root, 'node_modules', '.package-lock.json');
-  const lock = join(root, 'package-lock.json');
-  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
-  step('installing npm packages (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
-}
-
-export function ensureWasmTarget() {
-  const targets = output('rustup', ['target', 'list', '--installed']) ?? '';
-  if (targets.split('\n').includes('wasm32-unknown-unknown')) return;
-  step('adding the wasm32-unknown-unknown target');
-  run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
-}
-
-export function ensureWasmBindgen() {
-  if (!existsSync(join(root, 'Cargo.lock'))) run('cargo', ['generate-lockfile']);
-  const want = pinnedWasmBindgen();
-  const have = output('wasm-bindgen', ['--version'])?.trim();
-  if (have === `wasm-bindgen ${want}`) return;
-  // Not --locked: the registry mirror lacks one of the CLI's locked dependencies.
-  step(`installing wasm-bindgen-cli ${want} (found: ${have ?? 'none'}); this takes a few minutes`);
-  run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--force']);
-}
-
 export const chromium = '/usr/bin/chromium';
 export const chromedriver = '/usr/bin/chromedriver';
-
-export function ensureChromium() {
-  if (existsSync(chromium) && existsSync(chromedriver)) return;
-  step("installing Debian's chromium and chromium-driver");
-  const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', 'apt-get'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (...args) => run(cmd, [...pre, ...args], { env });
-  apt('update', '-qq');
-  apt('install', '-y', '-qq', 'chromium', 'chromium-driver');
-}
 
 // ClickHouse in-process (chDB, from PyPI), pinned, in a virtual environment of its own: what
 // the rating-at-scale test runs ratecard's functions in (tests/clickhouse).
 export const CHDB_VERSION = '4.4.0';
 const chdbVenv = join(root, 'target', 'chdb-venv');
 export const chdbPython = join(chdbVenv, 'bin', 'python');
+export const CARGO_FUZZ_VERSION = '0.13.2';
 
-export function ensureChdb() {
-  const have = existsSync(chdbPython) && output(chdbPython, ['-c', 'import chdb; print(chdb.__version__)'])?.trim();
-  if (have === CHDB_VERSION) return;
-  step(`installing chdb ${CHDB_VERSION} from PyPI into ${chdbVenv} (found: ${have || 'none'}); about a minute`);
-  run('python3', ['-m', 'venv', chdbVenv]);
-  run(join(chdbVenv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `chdb==${CHDB_VERSION}`]);
+/**
+ * What a first run installs, in order, each only when it is missing: `missing()` says what is
+ * there instead (or null when nothing needs doing), `install()` installs it. `cost` is what it
+ * took on a fresh 2-core machine; docs/setup.md lists the same steps with the same costs (a
+ * test holds the two together). `for`: the build needs it (npm start, npm test), or the tests.
+ */
+export const SETUP_STEPS = [
+  {
+    name: 'the wasm32-unknown-unknown target', for: 'build', cost: 'about 20 s (a download)', root: false,
+    missing: () => ((output('rustup', ['target', 'list', '--installed']) ?? '').split('\n').includes('wasm32-unknown-unknown') ? null : 'not installed'),
+    install: () => run('rustup', ['target', 'add', 'wasm32-unknown-unknown']),
+  },
+  {
+    name: 'wasm-bindgen-cli, the version Cargo.lock pins', for: 'build', cost: 'about 2 minutes (compiled from source)', root: false,
+    missing: () => {
+      if (!existsSync(join(root, 'Cargo.lock'))) run('cargo', ['generate-lockfile']);
+      const have = output('wasm-bindgen', ['--version'])?.trim();
+      return have === `wasm-bindgen ${pinnedWasmBindgen()}` ? null : `found ${have ?? 'none'}`;
+    },
+    // Without TLS (the test runner is given ChromeDriver, it downloads nothing) and at
+    // opt-level 1: 2 minutes instead of 12.5, for the same output (wasm-bindgen takes 0.2 s).
+    // Not --locked: the registry mirror lacks one of the CLI's locked dependencies.
+    install: () => run('cargo', ['install', 'wasm-bindgen-cli', '--version', pinnedWasmBindgen(), '--no-default-features', '--force'], {
+      env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: '1', CARGO_PROFILE_RELEASE_DEBUG: 'false' },
+    }),
+  },
+  {
+    name: 'the npm packages (npm ci)', for: 'build', cost: 'about 15 s', root: false,
+    missing: () => {
+      const installed = join(root, 'node_modules', '.package-lock.json');
+      const lock = join(root, 'package-lock.json');
+      if (!existsSync(installed)) return 'not installed';
+      return statSync(installed).mtimeMs >= statSync(lock).mtimeMs ? null : 'older than package-lock.json';
+    },
+    install: () => run('npm', ['ci', '--no-audit', '--no-fund']),
+  },
+  {
+    name: "Debian's chromium and chromium-driver", for: 'test', cost: 'about 1 minute (apt-get; needs root or sudo)', root: true,
+    missing: () => (existsSync(chromium) && existsSync(chromedriver) ? null : 'not installed'),
+    install: () => {
+      const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', 'apt-get'];
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      run(cmd, [...pre, 'update', '-qq'], { env });
+      run(cmd, [...pre, 'install', '-y', '-qq', 'chromium', 'chromium-driver'], { env });
+    },
+  },
+  {
+    name: `chDB ${CHDB_VERSION} from PyPI, in target/chdb-venv`, for: 'test', cost: 'about 1 minute (a download)', root: false,
+    missing: () => {
+      const have = existsSync(chdbPython) && output(chdbPython, ['-c', 'import chdb; print(chdb.__version__)'])?.trim();
+      return have === CHDB_VERSION ? null : `found ${have || 'none'}`;
+    },
+    install: () => {
+      run('python3', ['-m', 'venv', chdbVenv]);
+      run(join(chdbVenv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `chdb==${CHDB_VERSION}`]);
+    },
+  },
+  {
+    name: `the nightly toolchain and cargo-fuzz ${CARGO_FUZZ_VERSION}`, for: 'test', cost: 'about 1 minute (a download, then 30 s compiling)', root: false,
+    missing: () => {
+      if (!(output('rustup', ['toolchain', 'list']) ?? '').includes('nightly')) return 'no nightly toolchain';
+      return (output('cargo', ['fuzz', '--version']) ?? '').includes(CARGO_FUZZ_VERSION) ? null : 'no cargo-fuzz';
+    },
+    install: () => {
+      if (!(output('rustup', ['toolchain', 'list']) ?? '').includes('nightly')) run('rustup', ['toolchain', 'install', 'nightly', '--profile', 'minimal']);
+      run('cargo', ['install', 'cargo-fuzz', '--version', CARGO_FUZZ_VERSION]);
+    },
+  },
+];
+
+/** Prints how long `label` has taken so far every `every` seconds while `work` runs: from
+ *  another process, since `work` blocks this one's event loop. */
+function withProgress(label, work, every = 30) {
+  const ticker = spawn(process.execPath, ['-e', `
+    const t0 = Date.now();
+    setInterval(() => {
+      const s = Math.round((Date.now() - t0) / 1000);
+      console.log('setup: ' + ${JSON.stringify(label)} + ': ' + Math.floor(s / 60) + ' min ' + (s % 60) + ' s so far');
+    }, ${every * 1000});`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  try {
+    return work();
+  } finally {
+    ticker.kill();
+  }
+}
+
+const minutes = (ms) => {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+};
+
+/** Runs the setup steps `which` (`build` or `test`) needs, installing only what is missing:
+ *  each install says what it is, what it costs and, while it runs, how long so far. Returns
+ *  `[{ name, seconds }]` of what it installed. */
+export function setup(which) {
+  const steps = SETUP_STEPS.filter((s) => s.for === 'build' || which === 'test');
+  const done = [];
+  const present = [];
+  steps.forEach((s, i) => {
+    const why = s.missing();
+    if (!why) return present.push(s.name);
+    console.log(`setup: [${i + 1}/${steps.length}] installing ${s.name} (${why}): ${s.cost} on a 2-core machine, once`);
+    const t0 = Date.now();
+    withProgress(s.name, s.install);
+    done.push({ name: s.name, seconds: (Date.now() - t0) / 1000 });
+    console.log(`setup: [${i + 1}/${steps.length}] ${s.name}: installed in ${minutes(Date.now() - t0)}`);
+  });
+  if (done.length) console.log(`setup: installed ${done.length} of ${steps.length} (${done.map((d) => `${d.name} ${minutes(d.seconds * 1000)}`).join(', ')})`);
+  if (present.length && !done.length) console.log(`setup: all ${steps.length} in place`);
+  return done;
 }
 
 /** Everything the build needs. */
 export function setupBuild() {
-  ensureWasmTarget();
-  ensureWasmBindgen();
-  ensureNpmPackages();
+  return setup('build');
 }
 
 /** Everything the tests need. */
 export function setupTest() {
-  setupBuild();
-  ensureChromium();
-  ensureChdb();
+  return setup('test');
+}
+
+/** One step, by the start of its name (the rating bench needs chDB alone). */
+export function ensure(name) {
+  const s = SETUP_STEPS.find((x) => x.name.startsWith(name));
+  if (s.missing()) withProgress(s.name, s.install);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,14 +1,17 @@
 // npm test's runner (scripts/run-steps.mjs): every step runs even after one fails, except those
 // that need the failed one; the report lists each step, its tests and its status.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { count, report, runSteps } from '../../scripts/run-steps.mjs';
+import { count, report, runSteps, testTimes } from '../../scripts/run-steps.mjs';
 
 const node = (code) => ({ cmd: process.execPath, args: ['-e', code] });
 
-test('a failing step does not stop the independent steps after it; a step that needs it is skipped', () => {
+test('a failing step does not stop the independent steps after it; a step that needs it is skipped', async () => {
   const logged = [];
-  const results = runSteps([
+  const results = await runSteps([
     { label: 'first', runtime: 'one', ...node("console.log('# pass 3')") },
     { label: 'broken', runtime: 'two', ...node("console.log('# pass 1'); console.log('# fail 2'); process.exit(1)") },
     { label: 'independent', runtime: 'three', ...node("console.log('test result: ok. 5 passed; 0 failed; 0 ignored')") },
@@ -30,12 +33,49 @@ test('a failing step does not stop the independent steps after it; a step that n
   assert.match(table, /9 passed, 2 failed; steps not ok: broken \(failed\), build \(failed\), on the build \(skipped\)/);
 });
 
-test('a run where every step passes says so, with no step listed as not ok', () => {
-  const results = runSteps([{ label: 'only', runtime: 'x', ...node("console.log('# pass 2')") }], { log: () => {}, write: () => {} });
+test('a run where every step passes says so, with no step listed as not ok', async () => {
+  const results = await runSteps([{ label: 'only', runtime: 'x', ...node("console.log('# pass 2')") }], { log: () => {}, write: () => {} });
   const table = report(results, 1);
   assert.match(table, /2 passed, 0 failed$/);
 });
 
 test('tests are counted from cargo and node output alike', () => {
   assert.deepEqual(count('test result: ok. 4 passed; 1 failed; 0 ignored\n# pass 6\n# fail 0\n'), { passed: 10, failed: 1 });
+});
+
+test("a step's output streams as it comes, and a silent step says it is still running", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'run-steps-'));
+  const seen = join(dir, 'seen');
+  const beat = join(dir, 'beat');
+  // The child prints a line, then waits (silent) until the runner has passed that line on and
+  // then said the step is still running: a runner that held the output until the end, or never
+  // said so, leaves it waiting until it gives up with exit code 3.
+  const wait = (file) => `for (let i = 0; !existsSync(${JSON.stringify(file)}); i++) { if (i > 600) process.exit(3); await sleep(50); }`;
+  const child = `const { existsSync } = require('node:fs'); const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    (async () => { console.log('# pass 1'); ${wait(seen)} ${wait(beat)} })();`;
+  const results = await runSteps([{ label: 'slow', runtime: 'x', cmd: process.execPath, args: ['-e', child] }], {
+    log: (line) => { if (/slow: still running/.test(line)) writeFileSync(beat, ''); },
+    write: (chunk) => { if (chunk.includes('# pass 1')) writeFileSync(seen, ''); },
+    heartbeatSeconds: 0,
+  });
+  rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(results.map((r) => [r.status, r.why, r.passed]), [['ok', '', 1]]);
+});
+
+test('cargo test binaries are timed from their output, slowest first', () => {
+  const out = [
+    '     Running unittests src/lib.rs (target/debug/deps/ratecard-1)',
+    'test result: ok. 89 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 3.83s',
+    '     Running tests/properties.rs (target/debug/deps/properties-2)',
+    'test result: ok. 20 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 41.20s',
+    '   Doc-tests ratecard',
+    'test result: ok. 58 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 10.99s',
+  ].join('\n');
+  assert.deepEqual(testTimes(out), [
+    { what: 'tests/properties.rs', seconds: 41.2 },
+    { what: 'doctests of ratecard', seconds: 10.99 },
+    { what: 'src/lib.rs', seconds: 3.83 },
+  ]);
+  const table = report([{ label: 'Rust tests', runtime: 'native', status: 'ok', passed: 167, failed: 0, seconds: 100, slowest: testTimes(out) }], 100);
+  assert.match(table, /Rust tests: slowest tests\/properties\.rs 41\.2 s, doctests of ratecard 11\.0 s, src\/lib\.rs 3\.8 s; running every test binary 56 s, compiling and linking 44 s/);
 });
