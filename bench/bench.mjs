@@ -1,8 +1,9 @@
 // npm run bench: ratecard natively, in wasm under Node and Chromium, and against the two plain
 // JavaScript baselines, on the demo catalog, in one run. Prints a table and writes
-// bench/results.json. Every figure is the median of several samples; nothing here is asserted:
+// bench/results.json (and docs/performance.md's figures from it). Every figure is the median of several samples; nothing here is asserted:
 // targets are reported as met or missed.
 import { printWorst, worstCases } from './worst.mjs';
+import { writePerformancePage } from './report.mjs';
 import { printRating, ratingThroughput, ratingTargets } from './rating.mjs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -236,4 +237,5 @@ const results = {
   rating,
 };
 writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log('\nwritten: bench/results.json');
+writePerformancePage(root, results);
+console.log('\nwritten: bench/results.json, and its figures in docs/performance.md');

@@ -76,8 +76,9 @@ const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 const features = ['--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue'];
 
-/** What cargo builds for wasm32, before wasm-bindgen and wasm-opt. */
-const cargoWasm = join(root, 'target', 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm');
+/** What cargo builds for wasm32, before wasm-bindgen and wasm-opt (in CARGO_TARGET_DIR when
+ *  that is set, as cargo does). */
+const cargoWasm = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'wasm32-unknown-unknown', 'wasm', 'ratecard.wasm');
 
 /** cargo -> wasm-bindgen -> wasm-opt into `outDir`; `extra` are more cargo arguments. */
 export function compileWasm(outDir, extra = []) {
@@ -170,7 +171,7 @@ function report() {
   console.log(`build: ratecard.js glue ${kb(glue.raw)} raw, ${kb(glue.gzip)} gzipped`);
   // The targets are where the sizes should get to, not a condition of the build.
   const far = [[wasm.gzip, TARGET.wasmGzip, 'ratecard_bg.wasm'], [glue.gzip, TARGET.glueGzip, 'ratecard.js']].filter(([n, t]) => n > t);
-  if (far.length) console.log(`build: (for information: size targets not reached yet, gzipped: ${far.map(([, t, f]) => `${f} ${kb(t)}`).join(', ')}; see README, Performance)`);
+  if (far.length) console.log(`build: (for information: size targets not reached yet, gzipped: ${far.map(([, t, f]) => `${f} ${kb(t)}`).join(', ')}; see docs/performance.md)`);
   return { wasm, glue, unoptimizedRaw: statSync(cargoWasm).size };
 }
 

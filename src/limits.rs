@@ -5,7 +5,7 @@
 //! input, every call is answered or refused with a stable code, and the answer stays within
 //! [`MAX_OUTPUT_BYTES`]. `npm run bench` times an input at each limit (the worst-case corpus in
 //! `tests/fixtures/worst.json`): in wasm under Node, most take well under a second; the
-//! slowest, near 16 MiB of JSON, take about two (README, "Reliability").
+//! slowest, near 16 MiB of JSON, take about two (docs/reliability.md).
 //!
 //! | limit | past it |
 //! |---|---|

@@ -51,7 +51,7 @@ fn thrown(e: Error) -> JsValue {
 
 /// An answer's JSON text as a JS value, by the JS engine's own `JSON.parse`: the same plain
 /// objects, arrays and strings a JS value writer would build member by member across the
-/// boundary, for less (README, Performance).
+/// boundary, for less (docs/performance.md).
 fn parsed(text: &str) -> Result<JsValue, Error> {
     js_sys::JSON::parse(text).map_err(|_| Error::new(Code::InvalidValue, "", "cannot read the answer's JSON"))
 }

@@ -335,7 +335,7 @@ function showQuote() {
   try {
     q = catalog.quote(o);
     lastQuote = q;
-    // What a checkout posts to the server, which re-checks it (README, "Verifying a quote").
+    // What a checkout posts to the server, which re-checks it (docs/javascript.md, "Verifying a quote from a browser").
     window.checkout = { order: o, quote: q };
     showFieldErrors([]);
     $('quote').classList.remove('stale');

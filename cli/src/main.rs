@@ -178,7 +178,7 @@ enum Command {
     /// Rate a stream: one request per line of standard input (a call, a flat row, or with
     /// --format tsv a tier row), one answer per line on standard output, in order, flushed after
     /// each block read. A bad line is answered with its error and the stream goes on. This is
-    /// what a ClickHouse executable_pool function runs (see the README, "Rating at scale").
+    /// what a ClickHouse executable_pool function runs (see docs/rating.md).
     Rate {
         /// The catalog (JSON); a catalog that does not load stops the command before any line.
         catalog: String,

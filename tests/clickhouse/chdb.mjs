@@ -79,7 +79,7 @@ export function usageRows(count, { customers = 2000, seed = 17 } = {}) {
   return rows;
 }
 
-/** The usage table's columns, as the README's query reads them. */
+/** The usage table's columns, as the documented query reads them. */
 export const USAGE_COLUMNS =
   'id UInt64, customer String, plan Nullable(String), currency Nullable(String), region String, ' +
   'billingStart String, product String, packages Array(String), quantity Nullable(String), reading Nullable(String), ' +
@@ -99,7 +99,7 @@ export function createUsage(file) {
 }
 
 /**
- * A user_scripts directory as the README sets one up: the repository's function definitions and
+ * A user_scripts directory as docs/rating.md sets one up: the repository's function definitions and
  * ratecard-rate script, the catalog, and `binary` as `ratecard`. With `starts`, `ratecard` is a
  * shim that appends a line to that file each time ClickHouse starts a process, then runs
  * `binary`: how the test sees the pool reused.
@@ -144,9 +144,10 @@ export function rateDirectly(binary, args, input) {
   return r.stdout;
 }
 
-/** The README's query (the sql block after its "clickhouse-query" marker), as the test runs it. */
-export function readmeQuery(readme) {
-  const m = readme.match(/<!-- clickhouse-query -->\s*```sql\n([\s\S]*?)```/);
-  if (!m) throw new Error('README.md has no sql block after <!-- clickhouse-query -->');
+/** The documented query (docs/rating.md's sql block after its "clickhouse-query" marker), as the
+ *  test runs it. */
+export function documentedQuery(page) {
+  const m = page.match(/<!-- clickhouse-query -->\s*```sql\n([\s\S]*?)```/);
+  if (!m) throw new Error('docs/rating.md has no sql block after <!-- clickhouse-query -->');
   return m[1].trim();
 }

@@ -1,8 +1,8 @@
-// ratecard rating usage inside a real ClickHouse engine (chDB), as the README sets it up: the
+// ratecard rating usage inside a real ClickHouse engine (chDB), as docs/rating.md sets it up: the
 // repository's function definitions in a user_scripts directory, a usage table of generated
 // rows, one answer per row, each the same bytes as `ratecard rate` writes for the same row run
 // directly, bad rows answered with their error while the rest are rated, the pool reused across
-// blocks, and the README's monthly bill per customer equal to the sum of the rows' amounts.
+// blocks, and the documented monthly bill per customer equal to the sum of the rows' amounts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root } from '../../scripts/setup.mjs';
-import { createUsage, rateDirectly, readmeQuery, runChdb, udfDir, usageRows, writeUsage } from './chdb.mjs';
+import { createUsage, rateDirectly, documentedQuery, runChdb, udfDir, usageRows, writeUsage } from './chdb.mjs';
 
 const ROWS = 100_000;
 // Small blocks, so that the rows come in many of them: more blocks than processes means each
@@ -25,7 +25,7 @@ const rows = usageRows(ROWS);
 let udf;
 let results;
 
-// The columns each function takes, as the README's query passes them.
+// The columns each function takes, as the documented query passes them.
 const billArgs = `plan, currency, region, billingStart, product, packages, quantity, reading, previousReading,
   CAST((periodStart, periodEnd), 'Tuple(start String, end String)') AS period`;
 const tierArgs = "ifNull(plan, '') AS plan, product, region, ifNull(currency, '') AS currency, '' AS phase, ifNull(quantity, reading) AS quantity";
@@ -49,7 +49,7 @@ before(() => {
     [`SELECT ratecardBillJson(${billArgs}) FROM usage ORDER BY id ${settings}`, 'TSVRaw'],
     [`SELECT ratecardTierAmount(${tierArgs}) FROM usage ORDER BY id ${settings}`, 'TSVRaw'],
     [`SELECT id, r.amount, r.error.code, r.error.path FROM (SELECT id, ratecardBill(${billArgs}) AS r FROM usage) ORDER BY id ${settings}`, 'TabSeparated'],
-    [readmeQuery(readFileSync(join(root, 'README.md'), 'utf8')), 'TabSeparated'],
+    [documentedQuery(readFileSync(join(root, 'docs', 'rating.md'), 'utf8')), 'TabSeparated'],
   ]);
 });
 
@@ -96,7 +96,7 @@ test('bad rows are answered with their error and every other row is rated', () =
 
 test('the pool is reused: far fewer processes than blocks', () => {
   const processes = lines(readFileSync(starts, 'utf8')).length;
-  // Three pools, a process per query thread: two threads in the test's queries, the README's
+  // Three pools, a process per query thread: two threads in the test's queries, the documented
   // query as many as the machine has cores; against 150 blocks in the test's three queries.
   const blocks = 3 * Math.ceil(ROWS / BLOCK);
   const most = 2 + 2 + Math.max(2, cpus().length);
@@ -104,7 +104,7 @@ test('the pool is reused: far fewer processes than blocks', () => {
   assert.ok(processes <= most, `${processes} processes started for ${blocks} blocks and more`);
 });
 
-test("the README's query bills each customer's month: the sum of its rows' amounts, per currency", () => {
+test("the documented query bills each customer's month: the sum of its rows' amounts, per currency", () => {
   // The expected totals, from the rows' answers, in exact minor units of a millionth.
   const expected = new Map();
   const answers = lines(results[3].text).map((l) => JSON.parse(l));

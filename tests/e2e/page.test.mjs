@@ -817,7 +817,7 @@ test('partner view: the margin beside the form while typing, a new owner starts 
   }
 });
 
-test('the README\'s checkout recipe in a real server: the order form\'s own quote verifies; backdated, tampered and stale ones do not', async () => {
+test('the documented checkout recipe in a real server: the order form\'s own quote verifies; backdated, tampered and stale ones do not', async () => {
   // The server holds the full catalog set the page's public view is made from.
   const demo = JSON.parse(readFileSync(new URL('../../catalogs/demo-set.json', import.meta.url), 'utf8'));
   const catalog = loadCatalog(demo);

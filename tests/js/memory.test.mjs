@@ -1,4 +1,4 @@
-// Catalogs and wasm memory: a server written the way the README shows stays flat over 20,000
+// Catalogs and wasm memory: a server written the way docs/javascript.md shows stays flat over 20,000
 // requests, also when it forgets free() for a catalog it loads again and again; a handle after
 // free() throws FREED; the cache keeps at most CATALOG_CACHE catalogs loaded.
 import assert from 'node:assert/strict';
@@ -23,7 +23,7 @@ function growth(run) {
   return memory.buffer.byteLength - before;
 }
 
-test("20,000 requests priced the README's way, over three tenants' catalogs, keep wasm memory flat", () => {
+test("20,000 requests priced the documented way, over three tenants' catalogs, keep wasm memory flat", () => {
   assert.notEqual(tenants[0], tenants[1]);
   const grew = growth((n) => {
     for (let i = 0; i < n; i++) assert.equal(quoteWithStoredCatalog(tenants[i % 3], order).totals[0].amount, '36.00');

@@ -2,7 +2,7 @@
 // type-check a consumer with tsc, and load it in Chromium from the installed files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,4 +87,23 @@ test('a page in Chromium imports the installed package', async () => {
     await browser.close();
     server.close();
   }
+});
+
+test('npm pack in a clone that was never built builds the package first, and the tarball holds it', () => {
+  // The repository's files as a fresh clone has them (tracked and new, nothing ignored: no pkg/,
+  // no www/catalog.public.json, no target/), timestamps kept so that cargo reuses the compiled
+  // dependencies in the shared target directory; the npm packages are the installed ones.
+  const clone = join(root, 'target', 'never-built');
+  rmSync(clone, { recursive: true, force: true });
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const f of files.filter((f) => existsSync(join(root, f)))) cpSync(join(root, f), join(clone, f), { preserveTimestamps: true });
+  symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'));
+  assert.ok(!existsSync(join(clone, 'pkg')) && !existsSync(join(clone, 'www', 'catalog.public.json')));
+  const out = execFileSync('npm', ['pack', '--pack-destination', dir], {
+    cwd: clone, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CARGO_TARGET_DIR: join(root, 'target') },
+  });
+  const tarball = out.trim().split('\n').pop();
+  const listed = execFileSync('tar', ['-tzf', join(dir, tarball)], { encoding: 'utf8' }).split('\n');
+  assert.ok(listed.includes('package/pkg/ratecard_bg.wasm') && listed.includes('package/pkg/ratecard.js'), listed.join(', '));
+  rmSync(clone, { recursive: true, force: true });
 });
