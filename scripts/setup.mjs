@@ -51,7 +51,7 @@ export const CARGO_FUZZ_VERSION = '0.13.2';
  */
 export const SETUP_STEPS = [
   {
-    name: 'the wasm32-unknown-unknown target', for: 'build', cost: 'about 20 s (a download)', root: false,
+    name: 'the wasm32-unknown-unknown target', for: 'build', cost: 'a few seconds (a download)', root: false,
     missing: () => ((output('rustup', ['target', 'list', '--installed']) ?? '').split('\n').includes('wasm32-unknown-unknown') ? null : 'not installed'),
     install: () => run('rustup', ['target', 'add', 'wasm32-unknown-unknown']),
   },
@@ -70,7 +70,7 @@ export const SETUP_STEPS = [
     }),
   },
   {
-    name: 'the npm packages (npm ci)', for: 'build', cost: 'about 15 s', root: false,
+    name: 'the npm packages (npm ci)', for: 'build', cost: 'about 5 s', root: false,
     missing: () => {
       const installed = join(root, 'node_modules', '.package-lock.json');
       const lock = join(root, 'package-lock.json');
@@ -80,7 +80,7 @@ export const SETUP_STEPS = [
     install: () => run('npm', ['ci', '--no-audit', '--no-fund']),
   },
   {
-    name: "Debian's chromium and chromium-driver", for: 'test', cost: 'about 1 minute (apt-get; needs root or sudo)', root: true,
+    name: "Debian's chromium and chromium-driver", for: 'test', cost: 'about 1 minute (apt-get, with its libraries; needs root or sudo)', root: true,
     missing: () => (existsSync(chromium) && existsSync(chromedriver) ? null : 'not installed'),
     install: () => {
       const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', 'apt-get'];
@@ -90,7 +90,7 @@ export const SETUP_STEPS = [
     },
   },
   {
-    name: `chDB ${CHDB_VERSION} from PyPI, in target/chdb-venv`, for: 'test', cost: 'about 1 minute (a download)', root: false,
+    name: `chDB ${CHDB_VERSION} from PyPI, in target/chdb-venv`, for: 'test', cost: 'about 30 s (a download)', root: false,
     missing: () => {
       const have = existsSync(chdbPython) && output(chdbPython, ['-c', 'import chdb; print(chdb.__version__)'])?.trim();
       return have === CHDB_VERSION ? null : `found ${have || 'none'}`;

@@ -27,6 +27,11 @@ test('the tarball holds only the package files', () => {
   // package.json says MIT OR Apache-2.0: both texts ship.
   assert.ok(files.includes('LICENSE-MIT') && files.includes('LICENSE-APACHE'), files.join(', '));
   assert.deepEqual(files.filter((f) => /^(src|tests|scripts|www|target)\b/.test(f)), []);
+  // The README's links to the docs work in the installed package too.
+  const readme = readFileSync(join(dir, 'node_modules', 'ratecard', 'README.md'), 'utf8');
+  const linked = [...readme.matchAll(/\]\((docs\/[\w.-]+\.md)/g)].map((m) => m[1]);
+  assert.ok(linked.length >= 5);
+  assert.deepEqual(linked.filter((f) => !files.includes(f)), []);
 });
 
 test('Node ESM import works and prices', () => {
