@@ -135,10 +135,10 @@ const minutes = (ms) => {
 };
 
 /** Runs the setup steps `which` (`build` or `test`) needs, installing only what is missing:
- *  each install says what it is, what it costs and, while it runs, how long so far. Returns
- *  `[{ name, seconds }]` of what it installed. */
-export function setup(which) {
-  const steps = SETUP_STEPS.filter((s) => s.for === 'build' || which === 'test');
+ *  each install says what it is, what it costs and, every `every` seconds while it runs, how
+ *  long so far. Returns `[{ name, seconds }]` of what it installed. */
+export function setup(which, all = SETUP_STEPS, every = 30) {
+  const steps = all.filter((s) => s.for === 'build' || which === 'test');
   const done = [];
   const present = [];
   steps.forEach((s, i) => {
@@ -146,7 +146,7 @@ export function setup(which) {
     if (!why) return present.push(s.name);
     console.log(`setup: [${i + 1}/${steps.length}] installing ${s.name} (${why}): ${s.cost} on a 2-core machine, once`);
     const t0 = Date.now();
-    withProgress(s.name, s.install);
+    withProgress(s.name, s.install, every);
     done.push({ name: s.name, seconds: (Date.now() - t0) / 1000 });
     console.log(`setup: [${i + 1}/${steps.length}] ${s.name}: installed in ${minutes(Date.now() - t0)}`);
   });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { count, report, runSteps, testTimes } from '../../scripts/run-steps.mjs';
 
@@ -78,4 +79,35 @@ test('cargo test binaries are timed from their output, slowest first', () => {
   ]);
   const table = report([{ label: 'Rust tests', runtime: 'native', status: 'ok', passed: 167, failed: 0, seconds: 100, slowest: testTimes(out) }], 100);
   assert.match(table, /Rust tests: slowest tests\/properties\.rs 41\.2 s, doctests of ratecard 11\.0 s, src\/lib\.rs 3\.8 s; running every test binary 56 s, compiling and linking 44 s/);
+});
+
+test('setup installs only what is missing, saying what it costs and, while it runs, how long so far', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'setup-'));
+  const go = join(dir, 'go');
+  // A setup of two steps, one there and one to install; the install waits (at most 30 s) until
+  // this test has seen a "so far" line, so a setup that printed none would show it by failing.
+  const script = `
+    import { spawnSync } from 'node:child_process';
+    import { setup } from ${JSON.stringify(new URL('../../scripts/setup.mjs', import.meta.url).href)};
+    const wait = "const f = require('node:fs'); let i = 0; setInterval(() => { if (f.existsSync(process.env.GO)) process.exit(0); if (++i > 600) process.exit(3); }, 50);";
+    const steps = [
+      { name: 'a tool already there', for: 'build', cost: 'no time', missing: () => null, install: () => { throw new Error('installed again'); } },
+      { name: 'a slow tool', for: 'build', cost: 'about 2 minutes', missing: () => 'found none', install: () => {
+        if (spawnSync(process.execPath, ['-e', wait]).status !== 0) throw new Error('no progress was printed');
+      } },
+    ];
+    console.log(JSON.stringify(setup('build', steps, 0.2).map((d) => d.name)));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, GO: go } });
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+    if (/a slow tool: 0 min 0 s so far/.test(out)) writeFileSync(go, '');
+  });
+  const status = await new Promise((resolve) => child.on('close', resolve));
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(status, 0, out);
+  assert.match(out, /setup: \[2\/2\] installing a slow tool \(found none\): about 2 minutes on a 2-core machine, once/);
+  assert.match(out, /setup: \[2\/2\] a slow tool: installed in \d+ s/);
+  assert.doesNotMatch(out, /installing a tool already there/);
+  assert.equal(out.trim().split('\n').pop(), '["a slow tool"]');
 });
