@@ -171,6 +171,18 @@ test("docs/setup.md lists setup's steps with the costs setup prints, and every s
   assert.deepEqual(rows('## npm test'), steps.map((s) => s.label));
 });
 
+test("docs/reliability.md's limits are src/limits.rs's constants, each with its value", () => {
+  const source = read('src/limits.rs') + read('src/error.rs');
+  const constants = [...source.matchAll(/^pub const (MAX_\w+): \w+ = ([\d_]+)(?: << (\d+))?;/gm)]
+    .map(([, name, n, shift]) => [name, shift === '20' ? `${Number(n.replace(/_/g, ''))} MiB` : Number(n.replace(/_/g, '')).toLocaleString('en')]);
+  assert.ok(constants.length >= 20, `only ${constants.length} limits found`);
+  const page = text['docs/reliability.md'];
+  const rows = [...page.matchAll(/^ {2}\| `(MAX_\w+)` \| (.+?) \|/gm)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(rows.map(([name]) => name).sort(), constants.map(([name]) => name).sort());
+  const wrong = constants.filter(([name, value]) => !rows.find(([n]) => n === name)[1].match(new RegExp(`(^|\\D)${value.replace(/,/g, ',')}(\\D|$)`)));
+  assert.deepEqual(wrong, []);
+});
+
 test('docs/layout.md names every top-level entry, every source file of the crate and every page', () => {
   const layout = text['docs/layout.md'];
   const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
