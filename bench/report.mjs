@@ -89,19 +89,24 @@ export function performanceFigures(r) {
   ].join('\n\n');
 }
 
-/** docs/performance.md with its figures replaced by those of `results`. */
-export function withFigures(page, results) {
+/** Where a page's figures block starts and ends, or null when it has none. */
+function block(page) {
   const start = page.indexOf(BEGIN);
   const end = page.indexOf(END);
-  if (start < 0 || end < start) throw new Error('docs/performance.md has no figures block');
-  return page.slice(0, start) + performanceFigures(results) + page.slice(end + END.length);
+  return start < 0 || end < start ? null : [start, end + END.length];
+}
+
+/** docs/performance.md with its figures replaced by those of `results`. */
+export function withFigures(page, results) {
+  const at = block(page);
+  if (!at) throw new Error('docs/performance.md has no figures block');
+  return page.slice(0, at[0]) + performanceFigures(results) + page.slice(at[1]);
 }
 
 /** The figures block of a page, as it stands. */
 export function figuresOf(page) {
-  const start = page.indexOf(BEGIN);
-  const end = page.indexOf(END);
-  return start < 0 || end < start ? null : page.slice(start, end + END.length);
+  const at = block(page);
+  return at && page.slice(...at);
 }
 
 /** Rewrites docs/performance.md's figures from `results` (what `npm run bench` just measured). */

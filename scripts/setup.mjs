@@ -42,6 +42,7 @@ export const CHDB_VERSION = '4.4.0';
 const chdbVenv = join(root, 'target', 'chdb-venv');
 export const chdbPython = join(chdbVenv, 'bin', 'python');
 export const CARGO_FUZZ_VERSION = '0.13.2';
+const hasNightly = () => (output('rustup', ['toolchain', 'list']) ?? '').includes('nightly');
 
 /**
  * What a first run installs, in order, each only when it is missing: `missing()` says what is
@@ -103,11 +104,11 @@ export const SETUP_STEPS = [
   {
     name: `the nightly toolchain and cargo-fuzz ${CARGO_FUZZ_VERSION}`, for: 'test', cost: 'about 1 minute (a download, then 30 s compiling)', root: false,
     missing: () => {
-      if (!(output('rustup', ['toolchain', 'list']) ?? '').includes('nightly')) return 'no nightly toolchain';
+      if (!hasNightly()) return 'no nightly toolchain';
       return (output('cargo', ['fuzz', '--version']) ?? '').includes(CARGO_FUZZ_VERSION) ? null : 'no cargo-fuzz';
     },
     install: () => {
-      if (!(output('rustup', ['toolchain', 'list']) ?? '').includes('nightly')) run('rustup', ['toolchain', 'install', 'nightly', '--profile', 'minimal']);
+      if (!hasNightly()) run('rustup', ['toolchain', 'install', 'nightly', '--profile', 'minimal']);
       run('cargo', ['install', 'cargo-fuzz', '--version', CARGO_FUZZ_VERSION]);
     },
   },
@@ -168,6 +169,7 @@ export function setupTest() {
 /** One step, by the start of its name (the rating bench needs chDB alone). */
 export function ensure(name) {
   const s = SETUP_STEPS.find((x) => x.name.startsWith(name));
+  if (!s) throw new Error(`no setup step named ${name}`);
   if (s.missing()) withProgress(s.name, s.install);
 }
 

@@ -50,8 +50,9 @@ test("a step's output streams as it comes, and a silent step says it is still ru
   const beat = join(dir, 'beat');
   // The child prints a line, then waits (silent) until the runner has passed that line on and
   // then said the step is still running: a runner that held the output until the end, or never
-  // said so, leaves it waiting until it gives up with exit code 3.
-  const wait = (file) => `for (let i = 0; !existsSync(${JSON.stringify(file)}); i++) { if (i > 600) process.exit(3); await sleep(50); }`;
+  // said so, leaves it waiting until it gives up with exit code 3 (after 2 minutes: a bound
+  // against hanging, not a measure of speed).
+  const wait = (file) => `for (let i = 0; !existsSync(${JSON.stringify(file)}); i++) { if (i > 2400) process.exit(3); await sleep(50); }`;
   const child = `const { existsSync } = require('node:fs'); const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     (async () => { console.log('# pass 1'); ${wait(seen)} ${wait(beat)} })();`;
   const results = await runSteps([{ label: 'slow', runtime: 'x', cmd: process.execPath, args: ['-e', child] }], {
@@ -84,12 +85,12 @@ test('cargo test binaries are timed from their output, slowest first', () => {
 test('setup installs only what is missing, saying what it costs and, while it runs, how long so far', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'setup-'));
   const go = join(dir, 'go');
-  // A setup of two steps, one there and one to install; the install waits (at most 30 s) until
+  // A setup of two steps, one there and one to install; the install waits (at most 2 minutes, a bound against hanging) until
   // this test has seen a "so far" line, so a setup that printed none would show it by failing.
   const script = `
     import { spawnSync } from 'node:child_process';
     import { setup } from ${JSON.stringify(new URL('../../scripts/setup.mjs', import.meta.url).href)};
-    const wait = "const f = require('node:fs'); let i = 0; setInterval(() => { if (f.existsSync(process.env.GO)) process.exit(0); if (++i > 600) process.exit(3); }, 50);";
+    const wait = "const f = require('node:fs'); let i = 0; setInterval(() => { if (f.existsSync(process.env.GO)) process.exit(0); if (++i > 2400) process.exit(3); }, 50);";
     const steps = [
       { name: 'a tool already there', for: 'build', cost: 'no time', missing: () => null, install: () => { throw new Error('installed again'); } },
       { name: 'a slow tool', for: 'build', cost: 'about 2 minutes', missing: () => 'found none', install: () => {
