@@ -106,7 +106,7 @@ impl TrustedCustomer {
     /// the catalog.
     ///
     /// # Errors
-    /// Every problem at once, with paths relative to it (`UNKNOWN_FIELD` for an `at`).
+    /// Every problem at once, with paths under `trusted` (`UNKNOWN_FIELD` for an `at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<TrustedCustomer, Error> {
         crate::input::from_json(text, "trusted", |p, doc, at| TrustedCustomer::validate(p, doc, at, catalog))
     }
@@ -226,7 +226,8 @@ impl InvoiceRequest {
     /// Parses an invoice request and checks it against the catalog.
     ///
     /// # Errors
-    /// Every problem at once, with paths relative to the request (`items[2].changes[1].at`).
+    /// Every problem at once, with paths under `request`, as the JSON API gives them
+    /// (`request.items[2].changes[1].at`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<InvoiceRequest, Error> {
         crate::input::from_json(text, "request", |p, doc, at| InvoiceRequest::validate(p, doc, at, catalog))
     }

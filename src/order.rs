@@ -275,7 +275,8 @@ impl Order {
     /// Parses an order and checks it against the catalog.
     ///
     /// # Errors
-    /// Every problem at once, with paths relative to the order (`lines[2].quantity`).
+    /// Every problem at once, with paths under `order`, as the JSON API gives them
+    /// (`order.lines[2].quantity`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Order, Error> {
         crate::input::from_json(text, "order", |p, doc, at| Order::validate(p, doc, at, catalog))
     }
@@ -446,7 +447,7 @@ impl Trusted {
     /// checks it against the catalog.
     ///
     /// # Errors
-    /// Every problem at once, with paths relative to it.
+    /// Every problem at once, with paths under `trusted` (`trusted.customer.plan`).
     pub fn from_json(catalog: &Catalog, text: &str) -> Result<Trusted, Error> {
         crate::input::from_json(text, "trusted", |p, doc, at| Trusted::validate(p, doc, at, catalog))
     }

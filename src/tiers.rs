@@ -173,7 +173,8 @@ impl TierTable {
     ///   "blockSize"?, "blockRounding"?: "up"|"down"|"none"}`. Negative prices are refused.
     ///
     /// # Errors
-    /// Every problem at once, with paths relative to the table (`tiers[2].upTo`).
+    /// Every problem at once, with paths under `table`, as the JSON API gives them
+    /// (`table.tiers[2].upTo`).
     pub fn from_json(text: &str) -> Result<TierTable, Error> {
         input::from_json(text, "table", |p, doc: &TableDoc, at| {
             p.fields(doc, at);
